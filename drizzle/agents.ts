@@ -1,0 +1,32 @@
+import { sql } from "drizzle-orm";
+import { check, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+export const agentStatuses = ["active", "suspended", "decommissioned"] as const;
+export type AgentStatus = (typeof agentStatuses)[number];
+
+export const agents = pgTable(
+  "agents",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    email: text("email").notNull().unique(),
+    owner: text("owner").notNull(),
+    deploymentEnv: text("deployment_env").notNull(),
+    allowedScopes: text("allowed_scopes").array().notNull().default(sql`'{}'::text[]`),
+    status: text("status", { enum: agentStatuses }).notNull().default("active"),
+    // null = the instance-wide default (TOKEN_MONTHLY_QUOTA); 0 = unlimited.
+    monthlyTokenQuota: integer("monthly_token_quota"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    index("agents_status_created_idx").on(t.status, t.createdAt, t.id),
+    index("agents_owner_created_idx").on(t.owner, t.createdAt, t.id),
+    index("agents_created_idx").on(t.createdAt, t.id),
+    check("agents_status_check", sql`${t.status} in ('active', 'suspended', 'decommissioned')`),
+  ],
+);
+
+export type Agent = typeof agents.$inferSelect;
+export type NewAgent = typeof agents.$inferInsert;

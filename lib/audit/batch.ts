@@ -1,0 +1,116 @@
+import { and, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { agents, auditEvents, credentials, tokenMonthlyCounts } from "@/drizzle/schema";
+import { getDb } from "@/lib/db/client";
+import { timed } from "@/lib/observability/metrics";
+import { toRow, type AuditInput } from "./event";
+
+/** One event plus the small bookkeeping writes that travel with it. */
+export type BatchItem = {
+  event: AuditInput;
+  /** Adds one to token_monthly_counts for this agent and month. */
+  countToken?: { agentId: string; month: string };
+  /** Refreshes last_seen_at / last_used_at (at most once a minute per row). */
+  touch?: { agentId: string; credentialId: string };
+};
+
+type Pending = { item: BatchItem; resolve: (count: number | undefined) => void; reject: (e: unknown) => void };
+
+const MAX_BATCH = 500;
+const TOUCH_INTERVAL = sql`now() - interval '60 seconds'`;
+
+/**
+ * Group commit for the hot endpoints. Each caller waits until its event is committed (so
+ * nothing is answered before it is durable), but concurrent callers share one transaction:
+ * one multi-row insert instead of a commit per request, and no row lock queue on the
+ * per-agent counter. While a flush runs, new items collect for the next one; there is no
+ * timer, so an idle server adds no latency.
+ */
+class AuditBatcher {
+  private queue: Pending[] = [];
+  private flushing = false;
+
+  enqueue(item: BatchItem): Promise<number | undefined> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.flushing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const counts = await timed("audit_batch", () => writeBatch(batch.map((p) => p.item)));
+          for (const p of batch) {
+            const c = p.item.countToken;
+            p.resolve(c ? counts.get(`${c.agentId}|${c.month}`) : undefined);
+          }
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}
+
+async function writeBatch(items: BatchItem[]): Promise<Map<string, number>> {
+  const db = await getDb();
+  const increments = new Map<string, { agentId: string; month: string; n: number }>();
+  const agentIds = new Set<string>();
+  const credentialIds = new Set<string>();
+  for (const { countToken, touch } of items) {
+    if (countToken) {
+      const key = `${countToken.agentId}|${countToken.month}`;
+      const entry = increments.get(key) ?? { ...countToken, n: 0 };
+      entry.n += 1;
+      increments.set(key, entry);
+    }
+    if (touch) {
+      agentIds.add(touch.agentId);
+      credentialIds.add(touch.credentialId);
+    }
+  }
+  return db.transaction(async (tx) => {
+    await tx.insert(auditEvents).values(items.map((i) => toRow(i.event)));
+    const counts = new Map<string, number>();
+    // Sorted so two instances flushing at once lock counter rows in the same order.
+    for (const [key, inc] of [...increments].sort(([a], [b]) => a.localeCompare(b))) {
+      const [row] = await tx
+        .insert(tokenMonthlyCounts)
+        .values({ agentId: inc.agentId, month: inc.month, count: inc.n })
+        .onConflictDoUpdate({
+          target: [tokenMonthlyCounts.agentId, tokenMonthlyCounts.month],
+          set: { count: sql`${tokenMonthlyCounts.count} + ${inc.n}` },
+        })
+        .returning({ count: tokenMonthlyCounts.count });
+      if (row) counts.set(key, row.count);
+    }
+    if (agentIds.size > 0) {
+      await tx
+        .update(agents)
+        .set({ lastSeenAt: sql`now()` })
+        .where(and(inArray(agents.id, [...agentIds]), or(isNull(agents.lastSeenAt), lt(agents.lastSeenAt, TOUCH_INTERVAL))));
+      await tx
+        .update(credentials)
+        .set({ lastUsedAt: sql`now()` })
+        .where(
+          and(
+            inArray(credentials.id, [...credentialIds]),
+            or(isNull(credentials.lastUsedAt), lt(credentials.lastUsedAt, TOUCH_INTERVAL)),
+          ),
+        );
+    }
+    return counts;
+  });
+}
+
+const holder = globalThis as unknown as { __vigilAuditBatcher?: AuditBatcher };
+
+export function auditBatcher(): AuditBatcher {
+  holder.__vigilAuditBatcher ??= new AuditBatcher();
+  return holder.__vigilAuditBatcher;
+}

@@ -1,0 +1,64 @@
+import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { auditEvents, type AuditEventRow } from "@/drizzle/schema";
+import type { Executor } from "@/lib/db/types";
+import type { Actor } from "@/lib/gate/actor";
+import { requireScope } from "@/lib/gate/actor";
+import { decodeCursor, encodeCursor } from "@/lib/http/cursor";
+import { parseInput } from "@/lib/validation";
+
+export const listAuditInput = z
+  .object({
+    agentId: z.uuid("agentId must be a UUID").optional(),
+    kind: z.string().min(1).max(100).optional(),
+    startDate: z.iso.datetime({ offset: true, message: "startDate must be an RFC 3339 timestamp" }).optional(),
+    endDate: z.iso.datetime({ offset: true, message: "endDate must be an RFC 3339 timestamp" }).optional(),
+    n: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+export type AuditEventView = ReturnType<typeof toView>;
+
+export function toView(row: AuditEventRow) {
+  return {
+    id: String(row.id),
+    ts: row.ts.toISOString(),
+    kind: row.kind,
+    actor: row.actor,
+    agent_id: row.agentId,
+    client_id: row.clientId,
+    outcome: row.outcome,
+    ip: row.ip,
+    user_agent: row.userAgent,
+    request_id: row.requestId,
+    alertname: row.alertname,
+    rule: row.rule,
+    labels: row.labels,
+    metadata: row.metadata,
+  };
+}
+
+/** Newest first, keyset pagination on id (ids only grow). */
+export async function listAudit(db: Executor, actor: Actor, raw: unknown) {
+  requireScope(actor, "audit:read");
+  const input = parseInput(listAuditInput, raw);
+  const filters: SQL[] = [];
+  if (input.agentId) filters.push(eq(auditEvents.agentId, input.agentId));
+  if (input.kind) filters.push(eq(auditEvents.kind, input.kind));
+  if (input.startDate) filters.push(gte(auditEvents.ts, new Date(input.startDate)));
+  if (input.endDate) filters.push(lte(auditEvents.ts, new Date(input.endDate)));
+  if (input.cursor) filters.push(lt(auditEvents.id, Number(decodeCursor(input.cursor, "id"))));
+  const rows = await db
+    .select()
+    .from(auditEvents)
+    .where(and(...filters))
+    .orderBy(desc(auditEvents.id))
+    .limit(input.n + 1);
+  const page = rows.slice(0, input.n);
+  const last = page.at(-1);
+  return {
+    events: page.map(toView),
+    next_cursor: rows.length > input.n && last ? encodeCursor({ id: String(last.id) }) : null,
+  };
+}

@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const url = z.url({ protocol: /^https?$/ });
+
+/** Every variable Vigil reads. The README's configuration table mirrors this object. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: int(1, 65535).default(3000),
+  HOSTNAME: z.string().min(1).default("127.0.0.1"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATABASE_POOL_MAX: int(1, 200).default(10),
+  VIGIL_DATA_DIR: z.string().min(1).default("./data"),
+  VIGIL_ALLOW_EMBEDDED_DB: bool.default(false),
+
+  AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
+  AUTH_URL: url.optional(),
+  VIGIL_ISSUER: url.optional(),
+  VIGIL_API_AUDIENCE: z.string().min(1).optional(),
+  VIGIL_DEV_SIGNIN: bool.optional(),
+  OIDC_ISSUER: url.optional(),
+  TRUST_PROXY: bool.default(false),
+  MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
+
+  TOKEN_TTL_SECONDS: int(30, 3600).default(600),
+  TOKEN_MONTHLY_QUOTA: int(0, 2_000_000_000).default(0),
+  CREDENTIAL_ROTATION_GRACE_SECONDS: int(0, 30 * 86400).default(3600),
+
+  SIGNING_ALG: z.enum(["RS256", "ES256", "EdDSA"]).default("RS256"),
+  SIGNING_KEY_PEM: z.string().includes("PRIVATE KEY", { message: "must be a PKCS#8 PEM private key" }).optional(),
+  SIGNING_KEY_ROTATION_DELAY_SECONDS: int(0, 7 * 86400).default(600),
+
+  VIGIL_BOOTSTRAP_ADMIN_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{3,64}$/, "3-64 characters of A-Z a-z 0-9 . _ -")
+    .default("vigil-admin"),
+  VIGIL_BOOTSTRAP_ADMIN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;

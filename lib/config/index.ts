@@ -1,0 +1,35 @@
+import { loadConfig, type VigilConfig } from "./config";
+
+export { ConfigError, loadConfig, type VigilConfig } from "./config";
+
+const holder = globalThis as unknown as { __vigilConfig?: VigilConfig };
+
+/**
+ * The parsed configuration. The fast lane parses it before Next loads (Next inlines
+ * NODE_ENV into its bundles, so the real mode must be captured first) and every copy
+ * of this module — the fast lane's and Next's — then reads the same object.
+ */
+export function getConfig(): VigilConfig {
+  holder.__vigilConfig ??= loadConfig(process.env);
+  return holder.__vigilConfig;
+}
+
+/** Parses process.env now (start-up), replacing any earlier configuration. */
+export function configureFromEnvironment(): VigilConfig {
+  return setConfig(loadConfig(process.env));
+}
+
+/** Replaces the process-wide configuration (start-up and tests). */
+export function setConfig(config: VigilConfig): VigilConfig {
+  holder.__vigilConfig = config;
+  return config;
+}
+
+/**
+ * The fast lane serves a production build whatever mode Vigil's own checks run in; React
+ * and Next read NODE_ENV at run time, so it is set only after the configuration has been
+ * captured (a trial run without NODE_ENV stays a trial run for Vigil's safety checks).
+ */
+export function enterProductionRuntime(): void {
+  Object.assign(process.env, { NODE_ENV: "production" });
+}

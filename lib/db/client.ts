@@ -1,0 +1,79 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
+import type { Sql } from "postgres";
+import * as schema from "@/drizzle/schema";
+import { getConfig } from "@/lib/config";
+import type { Db } from "./types";
+
+export type DbHandle = {
+  db: Db;
+  kind: "pglite" | "postgres";
+  /** Connection URL when kind = postgres. */
+  url?: string;
+  /** postgres.js client (LISTEN/NOTIFY, raw access) when kind = postgres. */
+  sql?: Sql;
+  /** PGlite instance when kind = pglite. */
+  pglite?: PGlite;
+  close: () => Promise<void>;
+};
+
+const holder = globalThis as unknown as { __vigilDb?: Promise<DbHandle> };
+
+/**
+ * The process-wide database handle. Kept on globalThis: PGlite admits one process and one
+ * open instance per data directory, and Next's dev reloads (and the fast lane next to
+ * Next's own bundle) would otherwise open a second one.
+ */
+export function getDbHandle(): Promise<DbHandle> {
+  holder.__vigilDb ??= openDatabase().catch((error: unknown) => {
+    holder.__vigilDb = undefined;
+    throw error;
+  });
+  return holder.__vigilDb;
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getDbHandle()).db;
+}
+
+/** Closes the handle (SIGTERM/SIGINT, tests). Safe to call twice. */
+export async function closeDb(): Promise<void> {
+  const pending = holder.__vigilDb;
+  holder.__vigilDb = undefined;
+  if (pending) await (await pending).close();
+}
+
+export async function openDatabase(
+  target = getConfig().database,
+  poolMax = getConfig().DATABASE_POOL_MAX,
+): Promise<DbHandle> {
+  if (target.kind === "postgres") {
+    const { default: postgres } = await import("postgres");
+    const { drizzle } = await import("drizzle-orm/postgres-js");
+    const sql = postgres(target.url, {
+      max: poolMax,
+      onnotice: () => {},
+      // Bounded waits: a dead database must surface as an error, not a hung request.
+      connect_timeout: 10,
+      idle_timeout: 60,
+      connection: { application_name: "vigil" },
+    });
+    const db = drizzle({ client: sql, schema }) as unknown as Db;
+    return { db, kind: "postgres", url: target.url, sql, close: () => sql.end({ timeout: 5 }) };
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const dir = target.dataDir === "memory://" ? target.dataDir : path.resolve(target.dataDir, "pglite");
+  if (dir !== "memory://") mkdirSync(dir, { recursive: true });
+  const pglite = await PGlite.create(dir);
+  const db = drizzle({ client: pglite, schema }) as unknown as Db;
+  return {
+    db,
+    kind: "pglite",
+    pglite,
+    close: async () => {
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}

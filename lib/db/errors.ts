@@ -1,0 +1,25 @@
+/** PostgreSQL SQLSTATE of an error from either driver (drizzle wraps it in `cause`). */
+export function sqlState(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export const isUniqueViolation = (error: unknown) => sqlState(error) === "23505";
+
+/** Connection-level failures: the database is down or unreachable, not the input wrong. */
+export function isConnectionError(error: unknown): boolean {
+  const state = sqlState(error);
+  if (state && /^(08|57P0|53)/.test(state)) return true;
+  for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "CONNECT_TIMEOUT" || code === "CONNECTION_ENDED") {
+      return true;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

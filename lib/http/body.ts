@@ -1,0 +1,54 @@
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "@/lib/errors";
+
+/** Reads at most `limit` bytes; a longer body is a 413, never a buffered megabyte. */
+export async function readText(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) throw new PayloadTooLargeError(`The body is ${declared} bytes; the limit is ${limit}.`);
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new PayloadTooLargeError(`The body exceeds the limit of ${limit} bytes.`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const mediaType = (request: Request) => (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+
+/** JSON object body. An empty body reads as `{}` so bodiless POST actions work. */
+export async function readJson(request: Request, limit: number): Promise<unknown> {
+  const text = await readText(request, limit);
+  if (text.trim() === "") return {};
+  const type = mediaType(request);
+  if (type !== "application/json" && !type.endsWith("+json")) {
+    throw new UnsupportedMediaTypeError("Send the body as application/json.");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(`The body is not valid JSON: ${(error as Error).message}.`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ValidationError("The body must be a JSON object.");
+  }
+  return value;
+}
+
+/** application/x-www-form-urlencoded, as OAuth endpoints require (RFC 6749 §4.4.2). */
+export async function readForm(request: Request, limit: number): Promise<URLSearchParams> {
+  const type = mediaType(request);
+  const text = await readText(request, limit);
+  if (type !== "application/x-www-form-urlencoded") {
+    throw new UnsupportedMediaTypeError("Send the body as application/x-www-form-urlencoded.");
+  }
+  return new URLSearchParams(text);
+}

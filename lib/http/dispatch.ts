@@ -1,0 +1,28 @@
+import { MethodNotAllowedError } from "@/lib/errors";
+import { errorResponse } from "./problem";
+import { requestIdOf } from "./request-facts";
+import { createRouter } from "./router";
+import { routes } from "./routes";
+import { runRoute } from "./wrap";
+
+const match = createRouter(routes);
+
+/** Serves a request from the route table; null when no route has this path. */
+export async function dispatch(request: Request): Promise<Response | null> {
+  const { pathname } = new URL(request.url);
+  const found = match(request.method, pathname);
+  if (found.kind === "none") return null;
+  if (found.kind === "method_not_allowed") {
+    const requestId = requestIdOf(request);
+    const response = errorResponse(new MethodNotAllowedError(found.allowed), requestId);
+    response.headers.set("X-Request-Id", requestId);
+    return response;
+  }
+  const response = await runRoute(found.route, found.params, request);
+  return request.method === "HEAD" ? new Response(null, { status: response.status, headers: response.headers }) : response;
+}
+
+/** Whether the fast lane should take this path (otherwise Next's handler does). */
+export function servesPath(pathname: string): boolean {
+  return match("GET", pathname).kind !== "none";
+}

@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { getConfig } from "@/lib/config";
+
+/**
+ * node:http <-> Web Request/Response for the fast lane. The URL is built on a fixed origin:
+ * the Host header is the client's word and must not shape anything (the issuer comes from
+ * configuration).
+ */
+export async function toWebRequest(req: IncomingMessage, limit: number): Promise<{ request: Request; truncated: boolean }> {
+  const url = new URL(req.url?.startsWith("/") ? req.url : "/", "http://vigil.internal");
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i];
+    const value = req.rawHeaders[i + 1];
+    if (name !== undefined && value !== undefined && name.toLowerCase() !== "x-forwarded-for") headers.append(name, value);
+  }
+  // The socket address is the one fact about the client we know; what came before it in
+  // X-Forwarded-For is kept only behind a trusted proxy.
+  const remote = req.socket.remoteAddress ?? "";
+  const forwarded = getConfig().TRUST_PROXY ? req.headers["x-forwarded-for"] : undefined;
+  headers.set("x-forwarded-for", [forwarded, remote].filter(Boolean).join(", "));
+
+  const method = req.method ?? "GET";
+  if (method === "GET" || method === "HEAD") return { request: new Request(url, { method, headers }), truncated: false };
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    chunks.push(buf);
+    // Keep one byte past the limit so the handler reports 413 in its own error format.
+    if (size > limit) {
+      truncated = true;
+      break;
+    }
+  }
+  return { request: new Request(url, { method, headers, body: Buffer.concat(chunks) }), truncated };
+}
+
+export async function sendWebResponse(response: Response, res: ServerResponse, closeAfter: boolean): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    if (key !== "set-cookie") headers[key] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) headers["set-cookie"] = cookies;
+  if (closeAfter) headers.connection = "close";
+  if (!response.body) {
+    res.writeHead(response.status, headers).end();
+    return;
+  }
+  if ((response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+    res.writeHead(response.status, headers);
+    res.flushHeaders();
+    const reader = response.body.getReader();
+    res.on("close", () => void reader.cancel().catch(() => {}));
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || res.destroyed) break;
+      res.write(value);
+    }
+    res.end();
+    return;
+  }
+  const body = Buffer.from(await response.arrayBuffer());
+  headers["content-length"] = String(body.length);
+  res.writeHead(response.status, headers).end(body);
+}

@@ -1,0 +1,34 @@
+import { AppError, ForbiddenError, UnauthorizedError, ValidationError } from "@/lib/errors";
+import { OAuthError } from "@/lib/identity/oauth-error";
+
+const JSON_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", ...JSON_HEADERS, ...headers },
+  });
+}
+
+/** RFC 9457 problem details. `detail` is written for the person reading it. */
+export function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  return new Response(JSON.stringify({ type: "about:blank", title, status, detail, ...extra }), {
+    status,
+    headers: { "Content-Type": "application/problem+json", ...JSON_HEADERS, ...headers },
+  });
+}
+
+/** The one place typed errors become HTTP. */
+export function errorResponse(error: AppError, requestId: string): Response {
+  if (error instanceof OAuthError) {
+    return json({ error: error.error, error_description: error.description }, error.status, { Pragma: "no-cache", ...error.headers });
+  }
+  const headers: Record<string, string> = { ...error.headers };
+  if (error instanceof UnauthorizedError) headers["WWW-Authenticate"] = error.challenge;
+  if (error instanceof ForbiddenError && error.requiredScope) {
+    headers["WWW-Authenticate"] = `Bearer realm="vigil", error="insufficient_scope", scope="${error.requiredScope}"`;
+  }
+  const extra: Record<string, unknown> = { request_id: requestId };
+  if (error instanceof ValidationError && error.fields.length > 0) extra.errors = error.fields;
+  return problem(error.status, error.title, error.message, extra, headers);
+}

@@ -1,0 +1,42 @@
+import * as agents from "./handlers/agents";
+import * as audit from "./handlers/audit";
+import * as credentials from "./handlers/credentials";
+import { jwksHandler, openidConfiguration } from "./handlers/discovery";
+import { health, ready } from "./handlers/health";
+import * as keys from "./handlers/keys";
+import { metrics } from "./handlers/metrics";
+import * as oauth from "./handlers/oauth";
+import type { Route } from "./types";
+
+const AGENT = "/api/v1/agents/:id";
+const CREDENTIAL = `${AGENT}/credentials/:credentialId`;
+
+/**
+ * The one route table. Next's app/api files and the node:http fast lane (server.ts) both
+ * mount it; who may call each route is declared here and nowhere else.
+ */
+export const routes: Route[] = [
+  { method: "GET", path: "/api/health", summary: "liveness", auth: { public: "probes must reach it without credentials" }, handler: health, beforeReady: true },
+  { method: "GET", path: "/api/ready", summary: "readiness", auth: { public: "probes must reach it without credentials" }, handler: ready, beforeReady: true },
+  { method: "GET", path: "/.well-known/openid-configuration", summary: "discovery", auth: { public: "verifiers discover the issuer without credentials" }, handler: openidConfiguration },
+  { method: "GET", path: "/.well-known/jwks.json", summary: "JWKS", auth: { public: "public keys are public" }, handler: jwksHandler },
+  { method: "POST", path: "/api/v1/token", summary: "issue a token", auth: { client: "OAuth client authentication" }, handler: oauth.token, oauth: true },
+  { method: "POST", path: "/api/v1/introspect", summary: "introspect a token", auth: { client: "OAuth client authentication" }, handler: oauth.introspect, oauth: true },
+  { method: "POST", path: "/api/v1/revoke", summary: "revoke a token", auth: { client: "OAuth client authentication" }, handler: oauth.revoke, oauth: true },
+  { method: "GET", path: "/metrics", summary: "Prometheus metrics", auth: { public: "scraped by Prometheus; METRICS_TOKEN guards it when set" }, handler: metrics },
+
+  { method: "GET", path: "/api/v1/agents", summary: "list agents", auth: { scope: "agents:read" }, handler: agents.list },
+  { method: "POST", path: "/api/v1/agents", summary: "create an agent", auth: { scope: "agents:write" }, handler: agents.create },
+  { method: "GET", path: AGENT, summary: "get an agent", auth: { scope: "agents:read" }, handler: agents.get },
+  { method: "PATCH", path: AGENT, summary: "update an agent", auth: { scope: "agents:write" }, handler: agents.update },
+  { method: "POST", path: `${AGENT}/suspend`, summary: "suspend an agent", auth: { scope: "agents:write" }, handler: agents.suspend },
+  { method: "POST", path: `${AGENT}/reactivate`, summary: "reactivate an agent", auth: { scope: "agents:write" }, handler: agents.reactivate },
+  { method: "POST", path: `${AGENT}/decommission`, summary: "decommission an agent", auth: { scope: "agents:write" }, handler: agents.decommission },
+  { method: "GET", path: `${AGENT}/credentials`, summary: "list credentials", auth: { scope: "agents:read" }, handler: credentials.list },
+  { method: "POST", path: `${AGENT}/credentials`, summary: "generate a credential", auth: { scope: "agents:write" }, handler: credentials.generate },
+  { method: "POST", path: `${CREDENTIAL}/rotate`, summary: "rotate a credential", auth: { scope: "agents:write" }, handler: credentials.rotate },
+  { method: "POST", path: `${CREDENTIAL}/revoke`, summary: "revoke a credential", auth: { scope: "agents:write" }, handler: credentials.revoke },
+  { method: "GET", path: "/api/v1/audit", summary: "audit events", auth: { scope: "audit:read" }, handler: audit.list },
+  { method: "GET", path: "/api/v1/keys", summary: "signing keys", auth: { scope: "admin" }, handler: keys.list },
+  { method: "POST", path: "/api/v1/keys/rotate", summary: "rotate the signing key", auth: { scope: "admin" }, handler: keys.rotate },
+];

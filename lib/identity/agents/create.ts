@@ -1,0 +1,43 @@
+import { agents } from "@/drizzle/schema";
+import { appendAudit } from "@/lib/audit/append";
+import { auditOrigin, type VerbCtx } from "@/lib/context";
+import { inTransaction } from "@/lib/db/transaction";
+import { isUniqueViolation } from "@/lib/db/errors";
+import { ConflictError } from "@/lib/errors";
+import { requireScope } from "@/lib/gate/actor";
+import { parseInput } from "@/lib/validation";
+import { assertCanGrant } from "./grant";
+import { agentView, createAgentInput } from "./schemas";
+
+export async function createAgent(ctx: VerbCtx, raw: unknown) {
+  requireScope(ctx.actor, "agents:write");
+  const input = parseInput(createAgentInput, raw);
+  assertCanGrant(ctx.actor, input.allowed_scopes);
+  try {
+    return await inTransaction(ctx.db, async (tx) => {
+      const [agent] = await tx
+        .insert(agents)
+        .values({
+          name: input.name,
+          email: input.email,
+          owner: input.owner,
+          deploymentEnv: input.deployment_env,
+          allowedScopes: input.allowed_scopes,
+          monthlyTokenQuota: input.monthly_token_quota ?? null,
+        })
+        .returning();
+      if (!agent) throw new Error("insert returned no agent");
+      await appendAudit(tx, {
+        ...auditOrigin(ctx),
+        kind: "agent.created",
+        outcome: "success",
+        agentId: agent.id,
+        metadata: { name: agent.name, owner: agent.owner, deployment_env: agent.deploymentEnv, allowed_scopes: agent.allowedScopes },
+      });
+      return agentView(agent);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError(`An agent with email ${input.email} already exists.`);
+    throw error;
+  }
+}

@@ -1,0 +1,47 @@
+import { eq, sql } from "drizzle-orm";
+import { agents, credentials } from "@/drizzle/schema";
+import { appendAudit } from "@/lib/audit/append";
+import { getConfig } from "@/lib/config";
+import { isUniqueViolation } from "@/lib/db/errors";
+import { inTransaction } from "@/lib/db/transaction";
+import type { Executor } from "@/lib/db/types";
+import { getLogger } from "@/lib/observability/logger";
+import { hashSecret, secretMatches } from "./secrets";
+
+const ACTOR = "system:bootstrap";
+
+/**
+ * VIGIL_BOOTSTRAP_ADMIN_SECRET: the server itself registers (or re-keys) an admin client
+ * at start, so the first admin exists without a second process touching the embedded
+ * database. The secret is supplied by the operator and only its HMAC is stored.
+ */
+export async function ensureBootstrapAdmin(db: Executor): Promise<void> {
+  const { VIGIL_BOOTSTRAP_ADMIN_SECRET: secret, VIGIL_BOOTSTRAP_ADMIN_CLIENT_ID: clientId } = getConfig();
+  if (!secret) return;
+  try {
+    await inTransaction(db, async (tx) => {
+      const [existing] = await tx.select().from(credentials).where(eq(credentials.clientId, clientId)).for("update");
+      if (existing) {
+        if (secretMatches(secret, existing.secretHash) && existing.status === "active") return;
+        await tx
+          .update(credentials)
+          .set({ secretHash: hashSecret(secret), status: "active", revokedAt: null, previousSecretHash: null, previousExpiresAt: null, rotatedAt: sql`now()` })
+          .where(eq(credentials.id, existing.id));
+        await appendAudit(tx, { kind: "credential.rotated", actor: ACTOR, outcome: "success", agentId: existing.agentId, clientId, metadata: { credential_id: existing.id, reason: "bootstrap secret changed" } });
+        return;
+      }
+      const [agent] = await tx
+        .insert(agents)
+        .values({ name: "Bootstrap admin", email: `${clientId.toLowerCase()}@bootstrap.vigil.invalid`, owner: "vigil", deploymentEnv: "system", allowedScopes: ["admin"] })
+        .returning();
+      if (!agent) throw new Error("bootstrap agent insert returned nothing");
+      const [credential] = await tx.insert(credentials).values({ agentId: agent.id, clientId, secretHash: hashSecret(secret) }).returning();
+      await appendAudit(tx, { kind: "agent.created", actor: ACTOR, outcome: "success", agentId: agent.id, metadata: { name: agent.name, allowed_scopes: ["admin"] } });
+      await appendAudit(tx, { kind: "credential.generated", actor: ACTOR, outcome: "success", agentId: agent.id, clientId, metadata: { credential_id: credential?.id } });
+    });
+  } catch (error) {
+    // Another instance registered it at the same moment: theirs stands.
+    if (!isUniqueViolation(error)) throw error;
+  }
+  getLogger().info({ client_id: clientId }, "bootstrap admin client ready");
+}

@@ -1,0 +1,105 @@
+import { eq } from "drizzle-orm";
+import { agents, credentials } from "@/drizzle/schema";
+import type { Executor } from "@/lib/db/types";
+import { timed } from "@/lib/observability/metrics";
+import { OAuthError } from "../oauth-error";
+import { secretMatches } from "../secrets";
+
+export type PresentedClient = { clientId: string; secret: string; method: "client_secret_basic" | "client_secret_post" };
+
+export type AuthenticatedClient = {
+  credentialId: string;
+  clientId: string;
+  agentId: string;
+  allowedScopes: string[];
+  monthlyTokenQuota: number | null;
+};
+
+export class ClientAuthError extends OAuthError {
+  constructor(
+    readonly reason: string,
+    readonly clientId: string | null,
+    readonly agentId: string | null,
+    basic: boolean,
+  ) {
+    // RFC 6749 §5.2: 401 with a challenge for the scheme the client tried.
+    super("invalid_client", "Client authentication failed.", 401, {
+      "WWW-Authenticate": basic ? 'Basic realm="vigil", charset="UTF-8"' : 'Bearer realm="vigil"',
+    });
+  }
+}
+
+const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, " "));
+
+/**
+ * client_secret_basic or client_secret_post (RFC 6749 §2.3.1), never both: a request that
+ * uses two methods is invalid_request.
+ */
+export function presentedClient(authorization: string | null, form: URLSearchParams): PresentedClient {
+  const postId = form.get("client_id");
+  const postSecret = form.get("client_secret");
+  if (authorization && /^basic /i.test(authorization)) {
+    if (postSecret !== null) {
+      throw new OAuthError("invalid_request", "Use one client authentication method, not both Basic and client_secret.");
+    }
+    const decoded = Buffer.from(authorization.slice(6).trim(), "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon < 1) throw new ClientAuthError("malformed_basic", null, null, true);
+    try {
+      const clientId = formDecode(decoded.slice(0, colon));
+      const secret = formDecode(decoded.slice(colon + 1));
+      if (postId !== null && postId !== clientId) {
+        throw new OAuthError("invalid_request", "client_id in the body differs from the Basic credentials.");
+      }
+      return { clientId, secret, method: "client_secret_basic" };
+    } catch (error) {
+      if (error instanceof OAuthError) throw error;
+      throw new ClientAuthError("malformed_basic", null, null, true);
+    }
+  }
+  if (postId !== null && postSecret !== null) return { clientId: postId, secret: postSecret, method: "client_secret_post" };
+  throw new ClientAuthError("missing_client_authentication", postId, null, false);
+}
+
+/** One indexed read: the credential with its agent. Every refusal is the same invalid_client. */
+export async function authenticateClient(db: Executor, presented: PresentedClient): Promise<AuthenticatedClient> {
+  const basic = presented.method === "client_secret_basic";
+  const fail = (reason: string, agentId: string | null = null) =>
+    new ClientAuthError(reason, presented.clientId.slice(0, 200), agentId, basic);
+  if (presented.clientId.length > 200 || presented.secret.length > 200) throw fail("unknown_client");
+  const [row] = await timed("client_lookup", () =>
+    db
+      .select({
+        credentialId: credentials.id,
+        status: credentials.status,
+        secretHash: credentials.secretHash,
+        previousSecretHash: credentials.previousSecretHash,
+        previousExpiresAt: credentials.previousExpiresAt,
+        agentId: agents.id,
+        agentStatus: agents.status,
+        allowedScopes: agents.allowedScopes,
+        monthlyTokenQuota: agents.monthlyTokenQuota,
+      })
+      .from(credentials)
+      .innerJoin(agents, eq(agents.id, credentials.agentId))
+      .where(eq(credentials.clientId, presented.clientId))
+      .limit(1),
+  );
+  if (!row) throw fail("unknown_client");
+  const current = secretMatches(presented.secret, row.secretHash);
+  const previous =
+    !current &&
+    row.previousExpiresAt !== null &&
+    row.previousExpiresAt.getTime() > Date.now() &&
+    secretMatches(presented.secret, row.previousSecretHash);
+  if (!current && !previous) throw fail("bad_secret", row.agentId);
+  if (row.status !== "active") throw fail("credential_revoked", row.agentId);
+  if (row.agentStatus !== "active") throw fail(`agent_${row.agentStatus}`, row.agentId);
+  return {
+    credentialId: row.credentialId,
+    clientId: presented.clientId,
+    agentId: row.agentId,
+    allowedScopes: row.allowedScopes,
+    monthlyTokenQuota: row.monthlyTokenQuota,
+  };
+}

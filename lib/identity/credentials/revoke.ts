@@ -1,0 +1,35 @@
+import { eq, sql } from "drizzle-orm";
+import { credentials } from "@/drizzle/schema";
+import { appendAudit } from "@/lib/audit/append";
+import { auditOrigin, type VerbCtx } from "@/lib/context";
+import { inTransaction } from "@/lib/db/transaction";
+import { ConflictError } from "@/lib/errors";
+import { requireScope } from "@/lib/gate/actor";
+import { findAgent } from "../agents/find";
+import { findCredential } from "./find";
+import { credentialView } from "./view";
+
+/** Revokes a credential: no new tokens, and its live tokens introspect as inactive. */
+export async function revokeCredential(ctx: VerbCtx, agentId: string, credentialId: string) {
+  requireScope(ctx.actor, "agents:write");
+  return inTransaction(ctx.db, async (tx) => {
+    const agent = await findAgent(tx, agentId);
+    const current = await findCredential(tx, agent.id, credentialId);
+    if (current.status === "revoked") throw new ConflictError("This credential is already revoked.");
+    const [row] = await tx
+      .update(credentials)
+      .set({ status: "revoked", revokedAt: sql`now()`, previousSecretHash: null, previousExpiresAt: null })
+      .where(eq(credentials.id, current.id))
+      .returning();
+    if (!row) throw new Error("update returned no credential");
+    await appendAudit(tx, {
+      ...auditOrigin(ctx),
+      kind: "credential.revoked",
+      outcome: "success",
+      agentId: agent.id,
+      clientId: row.clientId,
+      metadata: { credential_id: row.id },
+    });
+    return credentialView(row);
+  });
+}

@@ -1,0 +1,54 @@
+import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { credentials } from "@/drizzle/schema";
+import { appendAudit } from "@/lib/audit/append";
+import { getConfig } from "@/lib/config";
+import { auditOrigin, type VerbCtx } from "@/lib/context";
+import { inTransaction } from "@/lib/db/transaction";
+import { ConflictError } from "@/lib/errors";
+import { requireScope } from "@/lib/gate/actor";
+import { parseInput } from "@/lib/validation";
+import { findAgent } from "../agents/find";
+import { hashSecret, newClientSecret } from "../secrets";
+import { findCredential } from "./find";
+import { credentialView } from "./view";
+
+const rotateInput = z
+  .object({ grace_seconds: z.number().int().min(0).max(30 * 86400, "grace_seconds is at most 30 days").optional() })
+  .strict();
+
+/**
+ * New secret for the same client_id. The previous secret keeps working for the grace
+ * period so running agents can pick up the new one without a failed token request.
+ */
+export async function rotateCredential(ctx: VerbCtx, agentId: string, credentialId: string, raw: unknown) {
+  requireScope(ctx.actor, "agents:write");
+  const input = parseInput(rotateInput, raw ?? {});
+  const grace = input.grace_seconds ?? getConfig().CREDENTIAL_ROTATION_GRACE_SECONDS;
+  return inTransaction(ctx.db, async (tx) => {
+    const agent = await findAgent(tx, agentId);
+    const current = await findCredential(tx, agent.id, credentialId);
+    if (current.status !== "active") throw new ConflictError("This credential is revoked; generate a new one.");
+    const secret = newClientSecret();
+    const [row] = await tx
+      .update(credentials)
+      .set({
+        secretHash: hashSecret(secret),
+        previousSecretHash: grace > 0 ? current.secretHash : null,
+        previousExpiresAt: grace > 0 ? sql`now() + make_interval(secs => ${grace})` : null,
+        rotatedAt: sql`now()`,
+      })
+      .where(eq(credentials.id, current.id))
+      .returning();
+    if (!row) throw new Error("update returned no credential");
+    await appendAudit(tx, {
+      ...auditOrigin(ctx),
+      kind: "credential.rotated",
+      outcome: "success",
+      agentId: agent.id,
+      clientId: row.clientId,
+      metadata: { credential_id: row.id, grace_seconds: grace },
+    });
+    return { ...credentialView(row), client_secret: secret };
+  });
+}

@@ -1,0 +1,88 @@
+import type { KeyObject } from "node:crypto";
+import type { JWK } from "jose";
+import { signingKeys, type SigningKeyRow } from "@/drizzle/schema";
+import { getConfig } from "@/lib/config";
+import type { Executor } from "@/lib/db/types";
+import { getLogger } from "@/lib/observability/logger";
+import { importPrivatePem, publicJwkFor, unsealPrivateKey, type SigningAlg } from "./crypto";
+
+export type LoadedKey = {
+  kid: string;
+  alg: SigningAlg;
+  publicJwk: JWK & { kid: string };
+  privateKey: KeyObject | null;
+  activatesAt: Date;
+};
+
+type Keyring = { keys: LoadedKey[]; loadedAt: number };
+const holder = globalThis as unknown as { __vigilKeyring?: Keyring };
+
+// A token can outlive the moment its key stopped signing by at most the TTL cap, plus skew.
+const MAX_TOKEN_LIFETIME_MS = 3600_000;
+const CLOCK_SKEW_MS = 60_000;
+
+export function keyringLoaded(): boolean {
+  return Boolean(holder.__vigilKeyring && currentSigningKey());
+}
+
+/** Reads every key row; private halves are unsealed here (or taken from SIGNING_KEY_PEM). */
+export async function loadKeyring(db: Executor): Promise<LoadedKey[]> {
+  const rows = await db.select().from(signingKeys);
+  const config = getConfig();
+  const envKey = config.SIGNING_KEY_PEM ? importPrivatePem(config.SIGNING_KEY_PEM) : null;
+  const keys: LoadedKey[] = [];
+  for (const row of rows) {
+    keys.push({
+      kid: row.kid,
+      alg: row.alg as SigningAlg,
+      publicJwk: row.publicJwk as JWK & { kid: string },
+      privateKey: await privateKeyFor(row, envKey),
+      activatesAt: row.activatesAt,
+    });
+  }
+  keys.sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime());
+  holder.__vigilKeyring = { keys, loadedAt: Date.now() };
+  return keys;
+}
+
+async function privateKeyFor(row: SigningKeyRow, envKey: KeyObject | null): Promise<KeyObject | null> {
+  if (row.privateKeySealed) {
+    try {
+      return unsealPrivateKey(row.privateKeySealed);
+    } catch {
+      // Sealed under another AUTH_SECRET: keep publishing the public half, never sign with it.
+      getLogger().warn({ kid: row.kid }, "signing key cannot be unsealed with this AUTH_SECRET");
+      return null;
+    }
+  }
+  if (envKey && (await publicJwkFor(envKey, row.alg as SigningAlg)).kid === row.kid) return envKey;
+  return null;
+}
+
+function keys(): LoadedKey[] {
+  return holder.__vigilKeyring?.keys ?? [];
+}
+
+/** The newest key that has become active and whose private half this instance holds. */
+export function currentSigningKey(now = Date.now()): LoadedKey | undefined {
+  return keys()
+    .filter((k) => k.privateKey && k.activatesAt.getTime() <= now)
+    .at(-1);
+}
+
+/**
+ * Keys a verifier must know: pending keys (published before they sign, so caches pick them
+ * up), the active key, and retired keys until their last possible token has expired.
+ */
+export function publishedKeys(now = Date.now()): LoadedKey[] {
+  const all = keys();
+  return all.filter((key, i) => {
+    const successor = all.slice(i + 1).find((k) => k.activatesAt.getTime() <= now);
+    if (!successor) return true;
+    return successor.activatesAt.getTime() + MAX_TOKEN_LIFETIME_MS + CLOCK_SKEW_MS > now;
+  });
+}
+
+export function jwks(now = Date.now()): { keys: JWK[] } {
+  return { keys: publishedKeys(now).map((k) => k.publicJwk) };
+}

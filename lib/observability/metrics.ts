@@ -1,0 +1,67 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+type Metrics = ReturnType<typeof createMetrics>;
+
+function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: "vigil_http_requests_total",
+      help: "HTTP requests by method, normalised route and status.",
+      labelNames: ["method", "route", "status"] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: "vigil_http_request_duration_seconds",
+      help: "HTTP request duration by method and normalised route.",
+      labelNames: ["method", "route"] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    tokensIssued: new Counter({
+      name: "vigil_tokens_issued_total",
+      help: "Access tokens issued, counted once per granted scope.",
+      labelNames: ["scope"] as const,
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: "vigil_auth_failures_total",
+      help: "Failed client or bearer authentications by endpoint kind and reason.",
+      labelNames: ["kind", "reason"] as const,
+      registers: [registry],
+    }),
+    dbQueryDuration: new Histogram({
+      name: "vigil_db_query_duration_seconds",
+      help: "Duration of database operations by operation name.",
+      labelNames: ["operation"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    agentsRegistered: new Gauge({
+      name: "vigil_agents_registered",
+      help: "Registered agents by status (read from the database at scrape time).",
+      labelNames: ["status"] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+const holder = globalThis as unknown as { __vigilMetrics?: Metrics };
+
+/** The dedicated registry, shared by every copy of this module in the process. */
+export function getMetrics(): Metrics {
+  holder.__vigilMetrics ??= createMetrics();
+  return holder.__vigilMetrics;
+}
+
+/** Times an async database operation into vigil_db_query_duration_seconds. */
+export async function timed<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  const end = getMetrics().dbQueryDuration.startTimer({ operation });
+  try {
+    return await work();
+  } finally {
+    end();
+  }
+}

@@ -1,0 +1,34 @@
+import { closeDb } from "@/lib/db/client";
+import { getLogger } from "@/lib/observability/logger";
+import { stopRuntime } from "./start";
+
+const holder = globalThis as unknown as { __vigilShutdown?: boolean };
+
+/**
+ * Closes the database on SIGTERM/SIGINT. PGlite must be closed cleanly or its data
+ * directory needs recovery at the next start. `beforeExit` lets the caller close its
+ * HTTP server first. Installed once per process.
+ */
+export function installShutdown(beforeExit?: () => Promise<void>): void {
+  if (holder.__vigilShutdown) return;
+  holder.__vigilShutdown = true;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    getLogger().info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void (async () => {
+      try {
+        await beforeExit?.();
+        stopRuntime();
+        await closeDb();
+      } finally {
+        process.exit(0);
+      }
+    })();
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}

@@ -1,0 +1,56 @@
+import { getConfig } from "@/lib/config";
+import { getDbHandle } from "@/lib/db/client";
+import { applyMigrations } from "@/lib/db/migrate";
+import { ensureBootstrapAdmin } from "@/lib/identity/bootstrap";
+import { ensureSigningKey } from "@/lib/identity/keys/ensure";
+import { loadKeyring } from "@/lib/identity/keys/keyring";
+import { getLogger } from "@/lib/observability/logger";
+
+type Runtime = { started?: Promise<void>; ready: boolean; refresh?: NodeJS.Timeout };
+const holder = globalThis as unknown as { __vigilRuntime?: Runtime };
+const runtime = (): Runtime => (holder.__vigilRuntime ??= { ready: false });
+
+// Other instances may rotate keys; a pending key becomes active only after the rotation
+// delay (default 600 s), so a refresh well inside it keeps every instance in step.
+const KEYRING_REFRESH_MS = 30_000;
+
+/**
+ * Start-up, once per process: database, migrations, signing key, bootstrap admin. Every
+ * handler awaits it, so the first request waits rather than failing.
+ */
+export function ensureStarted(): Promise<void> {
+  const r = runtime();
+  r.started ??= start().catch((error: unknown) => {
+    r.started = undefined;
+    throw error;
+  });
+  return r.started;
+}
+
+async function start(): Promise<void> {
+  const config = getConfig();
+  const log = getLogger();
+  const handle = await getDbHandle();
+  await applyMigrations(handle);
+  await ensureSigningKey(handle.db);
+  await loadKeyring(handle.db);
+  await ensureBootstrapAdmin(handle.db);
+  const r = runtime();
+  r.refresh ??= setInterval(() => {
+    loadKeyring(handle.db).catch((error: unknown) => log.warn({ err: error }, "keyring refresh failed"));
+  }, KEYRING_REFRESH_MS);
+  r.refresh.unref();
+  r.ready = true;
+  log.info({ database: handle.kind, issuer: config.issuer, production: config.production }, "vigil started");
+}
+
+export function isStarted(): boolean {
+  return runtime().ready;
+}
+
+/** Stops timers (shutdown and tests). */
+export function stopRuntime(): void {
+  const r = runtime();
+  if (r.refresh) clearInterval(r.refresh);
+  holder.__vigilRuntime = undefined;
+}
