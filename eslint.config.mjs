@@ -15,7 +15,7 @@ export default defineConfig([
   {
     // Configuration is parsed once, in lib/config; everything else reads the parsed object.
     files: ["app/**", "components/**", "lib/**", "proxy.ts", "server.ts"],
-    ignores: ["lib/config/**"],
+    ignores: ["lib/config/**", "lib/testing/**", "**/*.test.ts"],
     rules: {
       "no-restricted-properties": [
         "error",

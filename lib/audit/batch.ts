@@ -1,6 +1,6 @@
 import { and, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { agents, auditEvents, credentials, tokenMonthlyCounts } from "@/drizzle/schema";
-import { getDb } from "@/lib/db/client";
+import type { Db } from "@/lib/db/types";
 import { timed } from "@/lib/observability/metrics";
 import { toRow, type AuditInput } from "./event";
 
@@ -29,6 +29,8 @@ class AuditBatcher {
   private queue: Pending[] = [];
   private flushing = false;
 
+  constructor(private readonly db: Db) {}
+
   enqueue(item: BatchItem): Promise<number | undefined> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
@@ -42,7 +44,7 @@ class AuditBatcher {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          const counts = await timed("audit_batch", () => writeBatch(batch.map((p) => p.item)));
+          const counts = await timed("audit_batch", () => writeBatch(this.db, batch.map((p) => p.item)));
           for (const p of batch) {
             const c = p.item.countToken;
             p.resolve(c ? counts.get(`${c.agentId}|${c.month}`) : undefined);
@@ -57,8 +59,7 @@ class AuditBatcher {
   }
 }
 
-async function writeBatch(items: BatchItem[]): Promise<Map<string, number>> {
-  const db = await getDb();
+async function writeBatch(db: Db, items: BatchItem[]): Promise<Map<string, number>> {
   const increments = new Map<string, { agentId: string; month: string; n: number }>();
   const agentIds = new Set<string>();
   const credentialIds = new Set<string>();
@@ -108,9 +109,15 @@ async function writeBatch(items: BatchItem[]): Promise<Map<string, number>> {
   });
 }
 
-const holder = globalThis as unknown as { __vigilAuditBatcher?: AuditBatcher };
+const holder = globalThis as unknown as { __vigilAuditBatchers?: WeakMap<Db, AuditBatcher> };
 
-export function auditBatcher(): AuditBatcher {
-  holder.__vigilAuditBatcher ??= new AuditBatcher();
-  return holder.__vigilAuditBatcher;
+/** One batcher per database handle (the process has one; tests open several). */
+export function auditBatcher(db: Db): AuditBatcher {
+  const batchers = (holder.__vigilAuditBatchers ??= new WeakMap());
+  let batcher = batchers.get(db);
+  if (!batcher) {
+    batcher = new AuditBatcher(db);
+    batchers.set(db, batcher);
+  }
+  return batcher;
 }

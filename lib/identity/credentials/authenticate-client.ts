@@ -20,11 +20,10 @@ export class ClientAuthError extends OAuthError {
     readonly reason: string,
     readonly clientId: string | null,
     readonly agentId: string | null,
-    basic: boolean,
   ) {
-    // RFC 6749 §5.2: 401 with a challenge for the scheme the client tried.
+    // RFC 6749 §5.2: 401 with a challenge; Basic is the scheme this endpoint speaks.
     super("invalid_client", "Client authentication failed.", 401, {
-      "WWW-Authenticate": basic ? 'Basic realm="vigil", charset="UTF-8"' : 'Bearer realm="vigil"',
+      "WWW-Authenticate": 'Basic realm="vigil", charset="UTF-8"',
     });
   }
 }
@@ -44,7 +43,7 @@ export function presentedClient(authorization: string | null, form: URLSearchPar
     }
     const decoded = Buffer.from(authorization.slice(6).trim(), "base64").toString("utf8");
     const colon = decoded.indexOf(":");
-    if (colon < 1) throw new ClientAuthError("malformed_basic", null, null, true);
+    if (colon < 1) throw new ClientAuthError("malformed_basic", null, null);
     try {
       const clientId = formDecode(decoded.slice(0, colon));
       const secret = formDecode(decoded.slice(colon + 1));
@@ -54,18 +53,17 @@ export function presentedClient(authorization: string | null, form: URLSearchPar
       return { clientId, secret, method: "client_secret_basic" };
     } catch (error) {
       if (error instanceof OAuthError) throw error;
-      throw new ClientAuthError("malformed_basic", null, null, true);
+      throw new ClientAuthError("malformed_basic", null, null);
     }
   }
   if (postId !== null && postSecret !== null) return { clientId: postId, secret: postSecret, method: "client_secret_post" };
-  throw new ClientAuthError("missing_client_authentication", postId, null, false);
+  throw new ClientAuthError("missing_client_authentication", postId, null);
 }
 
 /** One indexed read: the credential with its agent. Every refusal is the same invalid_client. */
 export async function authenticateClient(db: Executor, presented: PresentedClient): Promise<AuthenticatedClient> {
-  const basic = presented.method === "client_secret_basic";
   const fail = (reason: string, agentId: string | null = null) =>
-    new ClientAuthError(reason, presented.clientId.slice(0, 200), agentId, basic);
+    new ClientAuthError(reason, presented.clientId.slice(0, 200), agentId);
   if (presented.clientId.length > 200 || presented.secret.length > 200) throw fail("unknown_client");
   const [row] = await timed("client_lookup", () =>
     db

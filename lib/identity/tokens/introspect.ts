@@ -1,5 +1,5 @@
 import { auditBatcher } from "@/lib/audit/batch";
-import type { Executor } from "@/lib/db/types";
+import type { Db } from "@/lib/db/types";
 import { authenticateClient, presentedClient } from "../credentials/authenticate-client";
 import { OAuthError } from "../oauth-error";
 import type { RequestFacts } from "./issue";
@@ -10,7 +10,7 @@ import { TokenInvalid, verifyVigilToken, type VigilClaims } from "./verify";
 const INTROSPECT_ANY = ["admin", "tokens:introspect"];
 
 /** RFC 7662. Anything not verifiably active, or not the caller's to see, is `{active:false}`. */
-export async function introspectToken(db: Executor, facts: RequestFacts, authorization: string | null, form: URLSearchParams) {
+export async function introspectToken(db: Db, facts: RequestFacts, authorization: string | null, form: URLSearchParams) {
   const caller = await authenticateClient(db, presentedClient(authorization, form));
   const token = form.get("token");
   if (!token) throw new OAuthError("invalid_request", "token is required.");
@@ -27,7 +27,7 @@ export async function introspectToken(db: Executor, facts: RequestFacts, authori
     if (!(error instanceof TokenInvalid)) throw error;
     reason = error.reason;
   }
-  await auditBatcher().enqueue({
+  await auditBatcher(db).enqueue({
     event: {
       kind: "token.introspected",
       actor: `agent:${caller.agentId}`,

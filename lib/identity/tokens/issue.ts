@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { auditBatcher } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
-import type { Executor } from "@/lib/db/types";
+import type { Db } from "@/lib/db/types";
 import { getMetrics } from "@/lib/observability/metrics";
 import { authenticateClient, ClientAuthError, presentedClient } from "../credentials/authenticate-client";
 import { currentSigningKey } from "../keys/keyring";
@@ -20,13 +20,13 @@ const SINGLE = ["grant_type", "scope", "client_id", "client_secret", "audience"]
  * Refusals are audited as auth.failed; the issued token is audited as token.issued and is
  * returned only after that event has committed.
  */
-export async function issueToken(db: Executor, facts: RequestFacts, authorization: string | null, form: URLSearchParams) {
+export async function issueToken(db: Db, facts: RequestFacts, authorization: string | null, form: URLSearchParams) {
   try {
     return await issue(db, facts, authorization, form);
   } catch (error) {
     if (error instanceof ClientAuthError) {
       getMetrics().authFailures.inc({ kind: "client", reason: error.reason });
-      await auditBatcher().enqueue({
+      await auditBatcher(db).enqueue({
         event: {
           kind: "auth.failed",
           actor: error.clientId ? `client:${error.clientId}` : "anonymous",
@@ -42,7 +42,7 @@ export async function issueToken(db: Executor, facts: RequestFacts, authorizatio
   }
 }
 
-async function issue(db: Executor, facts: RequestFacts, authorization: string | null, form: URLSearchParams) {
+async function issue(db: Db, facts: RequestFacts, authorization: string | null, form: URLSearchParams) {
   for (const name of SINGLE) {
     if (form.getAll(name).length > 1) throw new OAuthError("invalid_request", `Parameter ${name} must not repeat.`);
   }
@@ -83,7 +83,7 @@ async function issue(db: Executor, facts: RequestFacts, authorization: string | 
     };
     const accessToken = await signJwt(key, { typ: "at+jwt" }, claims);
     const month = monthOf();
-    const stored = await auditBatcher().enqueue({
+    const stored = await auditBatcher(db).enqueue({
       event: {
         kind: "token.issued",
         actor: `agent:${client.agentId}`,

@@ -1,0 +1,115 @@
+// CPU accounting from /proc (Linux only; elsewhere it reports nothing). On a small machine
+// the load generator, the server under test and PostgreSQL share the same cores, so a
+// throughput number means little without knowing who was burning them.
+import { readdirSync, readFileSync } from "node:fs";
+
+const TICKS_PER_SECOND = 100; // USER_HZ; fixed at 100 on every mainstream Linux build
+
+/** @param {number} pid @returns {{ ppid: number, comm: string, ticks: number } | null} */
+function readStat(pid) {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // comm is parenthesised and may itself contain spaces or parentheses.
+    const close = raw.lastIndexOf(")");
+    const comm = raw.slice(raw.indexOf("(") + 1, close);
+    const f = raw.slice(close + 2).split(" ");
+    // After comm: state(0) ppid(1) ... utime(11) stime(12)
+    return { ppid: Number(f[1]), comm, ticks: Number(f[11]) + Number(f[12]) };
+  } catch {
+    return null;
+  }
+}
+
+function allPids() {
+  try {
+    return readdirSync("/proc").filter((n) => /^\d+$/.test(n)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** @param {number} root @returns {number[]} root and all its descendants */
+export function processTree(root) {
+  const children = new Map();
+  for (const pid of allPids()) {
+    const s = readStat(pid);
+    if (!s) continue;
+    if (!children.has(s.ppid)) children.set(s.ppid, []);
+    children.get(s.ppid).push(pid);
+  }
+  const out = [];
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop();
+    out.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** @param {string} comm @returns {number[]} */
+export function pidsByName(comm) {
+  return allPids().filter((pid) => readStat(pid)?.comm === comm);
+}
+
+function machineBusyTicks() {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0];
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Snapshot of CPU ticks per named group of processes. Groups are functions because their
+ * members change (PostgreSQL forks a backend per connection).
+ * @param {Record<string, () => number[]>} groups
+ */
+export function cpuSnapshot(groups) {
+  /** @type {Record<string, Map<number, number>>} */
+  const perGroup = {};
+  for (const [name, pids] of Object.entries(groups)) {
+    const m = new Map();
+    for (const pid of pids()) {
+      const s = readStat(pid);
+      if (s) m.set(pid, s.ticks);
+    }
+    perGroup[name] = m;
+  }
+  return { at: performance.now(), perGroup, self: process.cpuUsage(), machine: machineBusyTicks() };
+}
+
+/**
+ * CPU used between two snapshots, as a percentage of one core (200 % = both cores of a
+ * 2-core box). Processes born in between count from zero; ones that died are lost.
+ * @param {ReturnType<typeof cpuSnapshot>} a
+ * @param {ReturnType<typeof cpuSnapshot>} b
+ * @returns {Record<string, number>}
+ */
+export function cpuPercent(a, b) {
+  const seconds = (b.at - a.at) / 1000;
+  /** @type {Record<string, number>} */
+  const out = {};
+  for (const [name, after] of Object.entries(b.perGroup)) {
+    const before = a.perGroup[name] ?? new Map();
+    let ticks = 0;
+    for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0);
+    out[name] = round1((ticks / TICKS_PER_SECOND / seconds) * 100);
+  }
+  const selfMicros = b.self.user + b.self.system - (a.self.user + a.self.system);
+  out["load generator (bench)"] = round1((selfMicros / 1e6 / seconds) * 100);
+  if (a.machine && b.machine) {
+    const busy = b.machine.busy - a.machine.busy;
+    const total = b.machine.total - a.machine.total;
+    // /proc/stat counts every core, so scale to "percent of one core" like the others.
+    const cores = total / TICKS_PER_SECOND / seconds;
+    out["machine total"] = round1(total > 0 ? (busy / total) * cores * 100 : 0);
+  }
+  return out;
+}
+
+const round1 = (/** @type {number} */ n) => Math.round(n * 10) / 10;

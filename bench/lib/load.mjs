@@ -1,0 +1,115 @@
+// autocannon with a graceful end. Left to itself, autocannon destroys its sockets when the
+// duration is up, so requests in flight are processed by the server but never counted by
+// the client; any "server side count == client side count" check would then be off by up
+// to one request per connection. Here, when the time is up, each connection finishes the
+// request it has outstanding and then closes, and throughput is 2xx responses divided by
+// the time from start to the last response.
+import autocannon from "autocannon";
+
+/**
+ * @typedef {object} LoadResult
+ * @property {string} label
+ * @property {number} seconds time from start to the last response
+ * @property {number} ok2xx
+ * @property {number} non2xx
+ * @property {number} errors connection errors
+ * @property {number} timeouts
+ * @property {number} sent
+ * @property {number} completed
+ * @property {number} rps 2xx responses per second
+ * @property {{ p50: number, p90: number, p99: number, max: number, mean: number }} latencyMs 2xx responses only
+ * @property {Record<string, number>} statusCodes
+ * @property {Record<string, number>} sampleBodies a few non-2xx bodies, with how often each was seen
+ * @property {boolean} clean no errors, timeouts or non-2xx
+ */
+
+/**
+ * @param {object} opts
+ * @param {string} opts.label
+ * @param {string} opts.url
+ * @param {string} opts.body
+ * @param {Record<string, string>} opts.headers
+ * @param {number} opts.seconds
+ * @param {number} [opts.connections]
+ * @returns {Promise<LoadResult>}
+ */
+export async function runLoad({ label, url, body, headers, seconds, connections = 50 }) {
+  /** @type {any[]} */
+  const clients = [];
+  /** @type {Record<string, number>} */
+  const sampleBodies = {};
+  let sampled = 0;
+  let startedAt = 0;
+  let lastResponseAt = 0;
+
+  // autocannon emits "response" and then, synchronously, calls verifyBody with that same
+  // response's body: the status seen last is the status of the body being verified.
+  let lastStatus = 0;
+  const instance = autocannon({
+    url,
+    method: "POST",
+    body,
+    headers,
+    connections,
+    // A hard cap only; the graceful stop below ends the run.
+    duration: seconds + 30,
+    timeout: 10,
+    setupClient(client) {
+      clients.push(client);
+      client.on("response", (/** @type {number} */ statusCode) => {
+        lastStatus = statusCode;
+        lastResponseAt = performance.now();
+      });
+    },
+    verifyBody(/** @type {string} */ text) {
+      if ((lastStatus < 200 || lastStatus >= 300) && sampled < 1000) {
+        sampled++;
+        const key = `${lastStatus} ${text.slice(0, 300)}`;
+        sampleBodies[key] = (sampleBodies[key] ?? 0) + 1;
+      }
+      return true;
+    },
+  });
+  startedAt = performance.now();
+
+  const stopTimer = setTimeout(() => {
+    // responseMax is checked before each new request: the outstanding one completes, the
+    // next one is not sent and the client closes ("done"). autocannon ends when all are done.
+    for (const c of clients) c.responseMax = Math.max(1, c.reqsMade);
+  }, seconds * 1000);
+
+  /** @type {any} */
+  let result;
+  try {
+    result = await instance;
+  } finally {
+    clearTimeout(stopTimer);
+  }
+
+  const elapsed = Math.max(0.001, ((lastResponseAt || performance.now()) - startedAt) / 1000);
+  const ok2xx = result["2xx"];
+  /** @type {Record<string, number>} */
+  const statusCodes = {};
+  for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = /** @type {any} */ (v).count;
+  return {
+    label,
+    seconds: Math.round(elapsed * 1000) / 1000,
+    ok2xx,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    sent: result.requests.sent,
+    completed: result.requests.total,
+    rps: Math.round((ok2xx / elapsed) * 10) / 10,
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      mean: result.latency.mean,
+    },
+    statusCodes,
+    sampleBodies,
+    clean: result.errors === 0 && result.timeouts === 0 && result.non2xx === 0,
+  };
+}

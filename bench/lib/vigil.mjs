@@ -1,0 +1,112 @@
+// Vigil as a black box: the production build started the way an operator would, configured
+// only through its environment and provisioned only through its public API. Shared by every
+// bench section that needs a running Vigil and an agent credential.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { freePort, startService, waitForHttp } from "./processes.mjs";
+import { basicAuth, tokenRequest } from "./oauth.mjs";
+
+// Only these are inherited: a developer's shell may export DATABASE_URL, AUTH_URL, VIGIL_*
+// and so on, and the bench must not silently run against them.
+const INHERITED = ["PATH", "HOME", "LANG", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"];
+
+/** @param {string} root */
+export function buildIsPresent(root) {
+  return existsSync(path.join(root, "dist", "server.mjs")) && existsSync(path.join(root, ".next", "BUILD_ID"));
+}
+
+/**
+ * @typedef {object} Vigil
+ * @property {import("./processes.mjs").Service} service
+ * @property {string} baseUrl
+ * @property {string} adminClientId
+ * @property {string} adminSecret
+ */
+
+/**
+ * Starts `node dist/server.mjs` on a free port against `databaseUrl` and waits for readiness.
+ * Extra server variables can be passed as BENCH_VIGIL_<NAME> (e.g. BENCH_VIGIL_DATABASE_POOL_MAX=20).
+ * @param {{ root: string, databaseUrl: string, logDir: string }} opts
+ * @returns {Promise<Vigil>}
+ */
+export async function startVigil({ root, databaseUrl, logDir }) {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const adminSecret = randomBytes(32).toString("base64url");
+  /** @type {NodeJS.ProcessEnv} */
+  const env = {};
+  for (const k of INHERITED) if (process.env[k] !== undefined) env[k] = process.env[k];
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith("BENCH_VIGIL_") && v !== undefined) env[k.slice("BENCH_VIGIL_".length)] = v;
+  }
+  Object.assign(env, {
+    NODE_ENV: "production",
+    PORT: String(port),
+    HOSTNAME: "127.0.0.1",
+    LOG_LEVEL: "warn",
+    DATABASE_URL: databaseUrl,
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    AUTH_URL: baseUrl,
+    VIGIL_BOOTSTRAP_ADMIN_SECRET: adminSecret,
+  });
+  const service = startService({ name: "vigil", command: process.execPath, args: ["dist/server.mjs"], cwd: root, env, logDir });
+  await waitForHttp(`${baseUrl}/api/ready`, { service });
+  return { service, baseUrl, adminClientId: env.VIGIL_BOOTSTRAP_ADMIN_CLIENT_ID ?? "vigil-admin", adminSecret };
+}
+
+/**
+ * Admin access token from the bootstrap client. Note for callers that count tokens: this
+ * is a token.issued event like any other.
+ * @param {Vigil} vigil
+ */
+export async function adminToken(vigil) {
+  const res = await tokenRequest(
+    `${vigil.baseUrl}/api/v1/token`,
+    basicAuth(vigil.adminClientId, vigil.adminSecret),
+    "grant_type=client_credentials",
+  );
+  if (res.status !== 200 || !res.json?.access_token) {
+    throw new Error(`admin token request failed: HTTP ${res.status} ${res.text.slice(0, 500)}`);
+  }
+  return /** @type {string} */ (res.json.access_token);
+}
+
+/**
+ * @param {Vigil} vigil
+ * @param {string} token admin bearer token
+ * @param {string} method
+ * @param {string} pathname
+ * @param {unknown} body
+ */
+async function adminCall(vigil, token, method, pathname, body) {
+  const res = await fetch(`${vigil.baseUrl}${pathname}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`${method} ${pathname} -> HTTP ${res.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+/**
+ * An agent allowed `scopes`, and one client credential for it.
+ * @param {Vigil} vigil
+ * @param {string} token admin bearer token
+ * @param {{ name?: string, scopes: string[] }} opts
+ * @returns {Promise<{ agentId: string, clientId: string, clientSecret: string }>}
+ */
+export async function createAgentWithCredential(vigil, token, { name = "bench-agent", scopes }) {
+  const agent = await adminCall(vigil, token, "POST", "/api/v1/agents", {
+    name,
+    email: "bench@example.com",
+    owner: "bench",
+    deployment_env: "bench",
+    allowed_scopes: scopes,
+  });
+  const cred = await adminCall(vigil, token, "POST", `/api/v1/agents/${agent.id}/credentials`, {});
+  if (!cred.client_id || !cred.client_secret) throw new Error(`credential response lacks client_id/client_secret: ${JSON.stringify(cred)}`);
+  return { agentId: agent.id, clientId: cred.client_id, clientSecret: cred.client_secret };
+}

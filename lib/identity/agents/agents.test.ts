@@ -1,0 +1,154 @@
+import { count, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agents, auditEvents, credentials } from "@/drizzle/schema";
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "@/lib/errors";
+import { actorWith, ctxFor } from "@/lib/testing/actors";
+import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
+import { generateCredential } from "../credentials/generate";
+import { createAgent } from "./create";
+import { getAgent } from "./get";
+import { listAgents } from "./list";
+import { changeAgentStatus } from "./status";
+import { updateAgent } from "./update";
+
+const writer = actorWith("agents:write", "agents:read");
+const reader = actorWith("agents:read");
+let seq = 0;
+const newAgent = (extra: Record<string, unknown> = {}) => ({
+  name: `agent ${++seq}`,
+  email: `agent-${seq}-${Math.random().toString(36).slice(2)}@example.com`,
+  owner: "platform",
+  deployment_env: "staging",
+  allowed_scopes: ["svc:read"],
+  ...extra,
+});
+
+describe.each(testTargets())("agents on $name", (target) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await target.open();
+  });
+  afterAll(async () => t?.drop());
+  const ctx = (actor = writer) => ctxFor(t.handle.db, actor);
+  const auditCount = async (kind: string, agentId: string) => {
+    const [row] = await t.handle.db
+      .select({ n: count() })
+      .from(auditEvents)
+      .where(sql`${auditEvents.kind} = ${kind} and ${auditEvents.agentId} = ${agentId}`);
+    return row?.n ?? 0;
+  };
+
+  it("creates an agent and its audit event together", async () => {
+    const agent = await createAgent(ctx(), newAgent());
+    expect(agent).toMatchObject({ status: "active", owner: "platform", allowed_scopes: ["svc:read"], last_seen_at: null });
+    expect(await auditCount("agent.created", agent.id)).toBe(1);
+    const [event] = await t.handle.db.select().from(auditEvents).where(eq(auditEvents.agentId, agent.id));
+    expect(event).toMatchObject({ actor: writer.label, outcome: "success", requestId: "test-request", ip: "127.0.0.1" });
+  });
+
+  it("refuses a caller without agents:write before touching anything", async () => {
+    const before = await t.handle.db.select({ n: count() }).from(agents);
+    await expect(createAgent(ctx(reader), newAgent())).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await t.handle.db.select({ n: count() }).from(agents)).toEqual(before);
+  });
+
+  it("names bad and unknown fields", async () => {
+    const error = await createAgent(ctx(), { ...newAgent({ email: "not-an-email" }), colour: "blue" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).message).toMatch(/unknown field: colour/);
+    const bad = await createAgent(ctx(), newAgent({ email: "nope" })).catch((e: unknown) => e);
+    expect((bad as ValidationError).fields).toContainEqual({ path: "email", message: "email must be an email address" });
+  });
+
+  it("keeps emails unique, as a 409, without a stray audit event", async () => {
+    const input = newAgent();
+    const first = await createAgent(ctx(), input);
+    await expect(createAgent(ctx(), { ...newAgent(), email: input.email.toUpperCase() })).rejects.toBeInstanceOf(ConflictError);
+    const [row] = await t.handle.db.select({ n: count() }).from(auditEvents).where(eq(auditEvents.kind, "agent.created"));
+    const [agentsRow] = await t.handle.db.select({ n: count() }).from(agents);
+    expect(row?.n).toBe(agentsRow?.n);
+    expect(first.email).toBe(input.email);
+  });
+
+  it("does not let agents:write grant Vigil scopes the caller lacks", async () => {
+    await expect(createAgent(ctx(), newAgent({ allowed_scopes: ["admin"] }))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(createAgent(ctx(), newAgent({ allowed_scopes: ["audit:read"] }))).rejects.toBeInstanceOf(ForbiddenError);
+    const admin = actorWith("admin");
+    const agent = await createAgent(ctx(admin), newAgent({ allowed_scopes: ["admin"] }));
+    expect(agent.allowed_scopes).toEqual(["admin"]);
+  });
+
+  it("rolls the change back when its audit event cannot be written", async () => {
+    const input = newAgent();
+    await t.handle.db.execute(sql`alter table audit_events rename to audit_events_away`);
+    try {
+      await expect(createAgent(ctx(), input)).rejects.toThrow();
+    } finally {
+      await t.handle.db.execute(sql`alter table audit_events_away rename to audit_events`);
+    }
+    const rows = await t.handle.db.select().from(agents).where(eq(agents.email, input.email));
+    expect(rows).toEqual([]);
+  });
+
+  it("updates fields and records what changed", async () => {
+    const agent = await createAgent(ctx(), newAgent());
+    const updated = await updateAgent(ctx(), agent.id, { owner: "sre", allowed_scopes: ["svc:read", "svc:write"] });
+    expect(updated).toMatchObject({ owner: "sre", allowed_scopes: ["svc:read", "svc:write"] });
+    const [event] = await t.handle.db
+      .select()
+      .from(auditEvents)
+      .where(sql`${auditEvents.kind} = 'agent.updated' and ${auditEvents.agentId} = ${agent.id}`);
+    expect(event?.metadata).toEqual({ changes: { owner: { from: "platform", to: "sre" }, allowed_scopes: { from: ["svc:read"], to: ["svc:read", "svc:write"] } } });
+    await expect(updateAgent(ctx(), agent.id, {})).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("treats unknown and malformed ids as not found", async () => {
+    await expect(getAgent(ctx(reader), "7f1d6f1e-0000-4000-8000-000000000000")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getAgent(ctx(reader), "'; drop table agents; --")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("walks the status machine; decommission is final and revokes credentials", async () => {
+    const agent = await createAgent(ctx(), newAgent());
+    await generateCredential(ctx(), agent.id, {});
+    await generateCredential(ctx(), agent.id, {});
+    await expect(changeAgentStatus(ctx(), agent.id, "reactivate")).rejects.toBeInstanceOf(ConflictError);
+    expect((await changeAgentStatus(ctx(), agent.id, "suspend")).status).toBe("suspended");
+    expect((await changeAgentStatus(ctx(), agent.id, "reactivate")).status).toBe("active");
+    expect((await changeAgentStatus(ctx(), agent.id, "decommission")).status).toBe("decommissioned");
+    const creds = await t.handle.db.select().from(credentials).where(eq(credentials.agentId, agent.id));
+    expect(creds.map((c) => c.status)).toEqual(["revoked", "revoked"]);
+    await expect(changeAgentStatus(ctx(), agent.id, "reactivate")).rejects.toBeInstanceOf(ConflictError);
+    await expect(updateAgent(ctx(), agent.id, { name: "again" })).rejects.toBeInstanceOf(ConflictError);
+    await expect(generateCredential(ctx(), agent.id, {})).rejects.toBeInstanceOf(ConflictError);
+    const [event] = await t.handle.db
+      .select()
+      .from(auditEvents)
+      .where(sql`${auditEvents.kind} = 'agent.decommissioned' and ${auditEvents.agentId} = ${agent.id}`);
+    expect(event?.metadata).toMatchObject({ from: "active", to: "decommissioned", revoked_credentials: 2 });
+  });
+
+  it("lists with filters and a cursor that visits every agent once", async () => {
+    const owner = `owner-${Math.random().toString(36).slice(2)}`;
+    const made = [];
+    for (let i = 0; i < 7; i++) made.push(await createAgent(ctx(), newAgent({ owner })));
+    const suspendedAgent = made[3];
+    if (!suspendedAgent) throw new Error("setup");
+    await changeAgentStatus(ctx(), suspendedAgent.id, "suspend");
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listAgents(ctx(reader), { owner, limit: "3", ...(cursor ? { cursor } : {}) });
+      seen.push(...page.agents.map((a) => a.id));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(made.map((a) => a.id).reverse());
+
+    const suspended = await listAgents(ctx(reader), { owner, status: "suspended" });
+    expect(suspended.agents.map((a) => a.id)).toEqual([suspendedAgent.id]);
+    const search = await listAgents(ctx(reader), { search: made[0]?.email.slice(0, 12) ?? "" });
+    expect(search.agents.map((a) => a.id)).toContain(made[0]?.id);
+    await expect(listAgents(ctx(reader), { status: "sleeping" })).rejects.toBeInstanceOf(ValidationError);
+    await expect(listAgents(ctx(reader), { cursor: "garbage" })).rejects.toBeInstanceOf(ValidationError);
+  });
+});

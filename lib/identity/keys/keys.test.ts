@@ -1,0 +1,64 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signingKeys } from "@/drizzle/schema";
+import { ForbiddenError } from "@/lib/errors";
+import { actorWith, ctxFor } from "@/lib/testing/actors";
+import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
+import { signJwt } from "../tokens/sign";
+import { generatePrivateKey, publicJwkFor, sealPrivateKey, unsealPrivateKey, type SigningAlg } from "./crypto";
+import { ensureSigningKey } from "./ensure";
+import { currentSigningKey, jwks, loadKeyring, publishedKeys } from "./keyring";
+import { rotateSigningKey } from "./rotate";
+
+describe.each(["RS256", "ES256", "EdDSA"] as SigningAlg[])("%s signing", (alg) => {
+  it("produces JWS that jose verifies, and seals the private key at rest", async () => {
+    const privateKey = generatePrivateKey(alg);
+    const publicJwk = await publicJwkFor(privateKey, alg);
+    const key = { kid: publicJwk.kid, alg, publicJwk, privateKey, activatesAt: new Date() };
+    const token = await signJwt(key, { typ: "at+jwt" }, { sub: "x", iss: "i" });
+    const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [publicJwk] }), { algorithms: [alg] });
+    expect(payload.sub).toBe("x");
+    const sealed = sealPrivateKey(privateKey);
+    expect(sealed).not.toContain("PRIVATE KEY");
+    expect(unsealPrivateKey(sealed).export({ format: "pem", type: "pkcs8" })).toEqual(privateKey.export({ format: "pem", type: "pkcs8" }));
+  });
+});
+
+describe.each(testTargets())("key rotation on $name", (target) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await target.open();
+    await ensureSigningKey(t.handle.db);
+    await ensureSigningKey(t.handle.db);
+    await loadKeyring(t.handle.db);
+  });
+  afterAll(async () => t?.drop());
+
+  it("creates exactly one first key", async () => {
+    expect(await t.handle.db.select().from(signingKeys)).toHaveLength(1);
+  });
+
+  it("publishes the next key before it signs and keeps the old one until its tokens expire", async () => {
+    const old = currentSigningKey();
+    if (!old) throw new Error("no key");
+    const ctx = ctxFor(t.handle.db, actorWith("admin"));
+    await expect(rotateSigningKey(ctxFor(t.handle.db, actorWith("agents:write")), {})).rejects.toBeInstanceOf(ForbiddenError);
+    const rotated = await rotateSigningKey(ctx, { delay_seconds: 120 });
+    const activation = Date.parse(rotated.activates_at);
+
+    // Published at once, not yet signing.
+    expect(jwks().keys.map((k) => k.kid)).toEqual([old.kid, rotated.kid]);
+    expect(currentSigningKey()?.kid).toBe(old.kid);
+    const oldToken = await signJwt(old, { typ: "at+jwt" }, { sub: "a" });
+
+    // After the delay the new key signs; the old one is still published for the longest TTL.
+    expect(currentSigningKey(activation + 1)?.kid).toBe(rotated.kid);
+    expect(publishedKeys(activation + 1).map((k) => k.kid)).toEqual([old.kid, rotated.kid]);
+    const set = createLocalJWKSet({ keys: publishedKeys(activation + 30 * 60_000).map((k) => k.publicJwk) });
+    await expect(jwtVerify(oldToken, set)).resolves.toBeTruthy();
+
+    // Once no token signed by it can be alive, it leaves the JWKS.
+    expect(publishedKeys(activation + 3600_000 + 61_000).map((k) => k.kid)).toEqual([rotated.kid]);
+    expect(decodeProtectedHeader(oldToken).kid).toBe(old.kid);
+  });
+});

@@ -1,0 +1,185 @@
+import { count, eq, sql } from "drizzle-orm";
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditEvents, credentials, tokenMonthlyCounts } from "@/drizzle/schema";
+import { actorWith, ctxFor } from "@/lib/testing/actors";
+import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
+import { createAgent } from "../agents/create";
+import { changeAgentStatus } from "../agents/status";
+import { generateCredential } from "../credentials/generate";
+import { revokeCredential } from "../credentials/revoke";
+import { rotateCredential } from "../credentials/rotate";
+import { ensureSigningKey } from "../keys/ensure";
+import { jwks, loadKeyring } from "../keys/keyring";
+import { OAuthError } from "../oauth-error";
+import { introspectToken } from "./introspect";
+import { issueToken } from "./issue";
+import { revokeToken } from "./revoke";
+
+const admin = actorWith("admin");
+const facts = { requestId: "req-1", ip: "10.0.0.9", userAgent: "agent/1.0" };
+const form = (fields: Record<string, string | string[]>) => {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) p.append(k, one);
+  return p;
+};
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
+let seq = 0;
+
+describe.each(testTargets())("token issuer on $name", (target) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await target.open();
+    await ensureSigningKey(t.handle.db);
+    await loadKeyring(t.handle.db);
+  });
+  afterAll(async () => t?.drop());
+
+  async function agentWithCredential(extra: Record<string, unknown> = {}) {
+    const agent = await createAgent(ctxFor(t.handle.db, admin), {
+      name: "worker",
+      email: `worker-${++seq}-${Math.random().toString(36).slice(2)}@example.com`,
+      owner: "ml",
+      deployment_env: "prod",
+      allowed_scopes: ["svc:read", "svc:write"],
+      ...extra,
+    });
+    const credential = await generateCredential(ctxFor(t.handle.db, admin), agent.id, {});
+    return { agent, credential, auth: basic(credential.client_id, credential.client_secret) };
+  }
+  const issue = (auth: string | null, fields: Record<string, string | string[]>) =>
+    issueToken(t.handle.db, facts, auth, form({ grant_type: "client_credentials", ...fields }));
+  const oauthError = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => (e instanceof OAuthError ? e : Promise.reject(e)));
+
+  it("issues an RFC 9068 JWT any JOSE library verifies, and audits it", async () => {
+    const { agent, credential, auth } = await agentWithCredential();
+    const body = await issue(auth, { scope: "svc:read" });
+    expect(body).toMatchObject({ token_type: "Bearer", expires_in: 600, scope: "svc:read" });
+    const header = decodeProtectedHeader(body.access_token);
+    expect(header).toMatchObject({ typ: "at+jwt", alg: "RS256" });
+    expect(typeof header.kid).toBe("string");
+    const { payload } = await jwtVerify(body.access_token, createLocalJWKSet(jwks()), {
+      issuer: "http://vigil.test",
+      audience: "http://vigil.test",
+      typ: "at+jwt",
+    });
+    expect(payload).toMatchObject({ sub: agent.id, client_id: credential.client_id, scope: "svc:read" });
+    expect(payload.exp! - payload.iat!).toBe(600);
+    expect(payload.nbf).toBe(payload.iat);
+    const [event] = await t.handle.db.select().from(auditEvents).where(sql`${auditEvents.kind} = 'token.issued' and ${auditEvents.agentId} = ${agent.id}`);
+    expect(event).toMatchObject({ outcome: "success", clientId: credential.client_id, requestId: "req-1", ip: "10.0.0.9" });
+    expect(event?.metadata).toMatchObject({ jti: payload.jti, scope: "svc:read" });
+    expect(JSON.stringify(event)).not.toContain(credential.client_secret);
+    expect(JSON.stringify(event)).not.toContain(body.access_token);
+  });
+
+  it("grants every allowed scope when none is asked for, and honours client_secret_post and resource", async () => {
+    const { credential } = await agentWithCredential();
+    const body = await issue(null, { client_id: credential.client_id, client_secret: credential.client_secret, resource: "https://api.example.com/" });
+    expect(body.scope).toBe("svc:read svc:write");
+    const { payload } = await jwtVerify(body.access_token, createLocalJWKSet(jwks()), { audience: "https://api.example.com/" });
+    expect(payload.aud).toBe("https://api.example.com/");
+  });
+
+  it.each([
+    ["a scope outside the allowed set", { scope: "svc:read admin" }, "invalid_scope", 400],
+    ["an unsupported grant", { grant_type: "password" }, "unsupported_grant_type", 400],
+    ["a repeated parameter", { scope: ["svc:read", "svc:write"] }, "invalid_request", 400],
+    ["a resource that is not an absolute URI", { resource: "not a uri" }, "invalid_target", 400],
+  ])("answers %s with the RFC 6749 error", async (_label, fields, code, status) => {
+    const { auth } = await agentWithCredential();
+    const error = await oauthError(issue(auth, fields));
+    expect(error).toMatchObject({ error: code, status });
+  });
+
+  it("refuses bad clients with invalid_client and audits auth.failed with the reason", async () => {
+    const { agent, credential, auth } = await agentWithCredential();
+    const wrong = await oauthError(issue(basic(credential.client_id, "vgs_wrong"), {}));
+    expect(wrong).toMatchObject({ error: "invalid_client", status: 401 });
+    expect(wrong?.headers["WWW-Authenticate"]).toMatch(/^Basic /);
+    expect(await oauthError(issue(null, {}))).toMatchObject({ error: "invalid_client" });
+    expect(await oauthError(issue(auth, { client_secret: "x" }))).toMatchObject({ error: "invalid_request" });
+
+    await changeAgentStatus(ctxFor(t.handle.db, admin), agent.id, "suspend");
+    expect(await oauthError(issue(auth, {}))).toMatchObject({ error: "invalid_client" });
+    await changeAgentStatus(ctxFor(t.handle.db, admin), agent.id, "reactivate");
+    expect((await issue(auth, {})).access_token).toBeTruthy();
+    await revokeCredential(ctxFor(t.handle.db, admin), agent.id, credential.id);
+    expect(await oauthError(issue(auth, {}))).toMatchObject({ error: "invalid_client" });
+
+    const failures = await t.handle.db
+      .select({ reason: sql<string>`${auditEvents.metadata}->>'reason'` })
+      .from(auditEvents)
+      .where(sql`${auditEvents.kind} = 'auth.failed' and ${auditEvents.agentId} = ${agent.id}`)
+      .orderBy(auditEvents.id);
+    expect(failures.map((f) => f.reason)).toEqual(["bad_secret", "agent_suspended", "credential_revoked"]);
+  });
+
+  it("keeps the previous secret working for the grace period after a rotation only", async () => {
+    const { agent, credential, auth } = await agentWithCredential();
+    const rotated = await rotateCredential(ctxFor(t.handle.db, admin), agent.id, credential.id, { grace_seconds: 60 });
+    expect(rotated.client_id).toBe(credential.client_id);
+    expect(rotated.client_secret).not.toBe(credential.client_secret);
+    expect((await issue(auth, {})).access_token).toBeTruthy();
+    expect((await issue(basic(rotated.client_id, rotated.client_secret), {})).access_token).toBeTruthy();
+    await t.handle.db.update(credentials).set({ previousExpiresAt: sql`now() - interval '1 second'` }).where(eq(credentials.id, credential.id));
+    expect(await oauthError(issue(auth, {}))).toMatchObject({ error: "invalid_client" });
+  });
+
+  it("enforces the monthly quota with 429 and Retry-After, counting every token", async () => {
+    const { agent, auth } = await agentWithCredential({ monthly_token_quota: 3 });
+    await Promise.all([issue(auth, {}), issue(auth, {}), issue(auth, {})]);
+    const over = await oauthError(issue(auth, {}));
+    expect(over).toMatchObject({ error: "quota_exceeded", status: 429 });
+    expect(Number(over?.headers["Retry-After"])).toBeGreaterThan(0);
+    const [row] = await t.handle.db.select().from(tokenMonthlyCounts).where(eq(tokenMonthlyCounts.agentId, agent.id));
+    expect(row?.count).toBe(3);
+  });
+
+  it("audits each of many concurrent tokens exactly once (group commit)", async () => {
+    const { agent, auth } = await agentWithCredential();
+    const bodies = await Promise.all(Array.from({ length: 40 }, () => issue(auth, {})));
+    expect(new Set(bodies.map((b) => b.access_token)).size).toBe(40);
+    const [row] = await t.handle.db.select({ n: count() }).from(auditEvents).where(sql`${auditEvents.kind} = 'token.issued' and ${auditEvents.agentId} = ${agent.id}`);
+    expect(row?.n).toBe(40);
+    const [counter] = await t.handle.db.select().from(tokenMonthlyCounts).where(eq(tokenMonthlyCounts.agentId, agent.id));
+    expect(counter?.count).toBe(40);
+  });
+
+  it("introspects: active for a good token, inactive at once after revocation, suspension or credential revocation", async () => {
+    const a = await agentWithCredential();
+    const introspect = (auth: string, token: string) => introspectToken(t.handle.db, facts, auth, form({ token }));
+    const token = (await issue(a.auth, {})).access_token;
+    expect(await introspect(a.auth, token)).toMatchObject({ active: true, sub: a.agent.id, client_id: a.credential.client_id, token_type: "Bearer" });
+    expect(await introspect(a.auth, "not.a.jwt")).toEqual({ active: false });
+
+    const other = await agentWithCredential();
+    expect(await introspect(other.auth, token)).toEqual({ active: false });
+
+    await revokeToken(t.handle.db, facts, a.auth, form({ token }));
+    expect(await introspect(a.auth, token)).toEqual({ active: false });
+
+    const second = (await issue(a.auth, {})).access_token;
+    await changeAgentStatus(ctxFor(t.handle.db, admin), a.agent.id, "suspend");
+    expect(await introspect(other.auth, second)).toEqual({ active: false });
+    await changeAgentStatus(ctxFor(t.handle.db, admin), a.agent.id, "reactivate");
+
+    const third = (await issue(a.auth, {})).access_token;
+    const watcher = await agentWithCredential({ allowed_scopes: ["tokens:introspect"] });
+    expect(await introspect(watcher.auth, third)).toMatchObject({ active: true });
+    await revokeCredential(ctxFor(t.handle.db, admin), a.agent.id, a.credential.id);
+    expect(await introspect(watcher.auth, third)).toEqual({ active: false });
+  });
+
+  it("lets a client revoke only its own tokens; unknown tokens are a silent success", async () => {
+    const a = await agentWithCredential();
+    const b = await agentWithCredential();
+    const token = (await issue(a.auth, {})).access_token;
+    expect(await oauthError(revokeToken(t.handle.db, facts, b.auth, form({ token })))).toMatchObject({ error: "unauthorized_client" });
+    await expect(revokeToken(t.handle.db, facts, b.auth, form({ token: "garbage" }))).resolves.toBeUndefined();
+    await revokeToken(t.handle.db, facts, a.auth, form({ token }));
+    await revokeToken(t.handle.db, facts, a.auth, form({ token }));
+    const [row] = await t.handle.db.select({ n: count() }).from(auditEvents).where(sql`${auditEvents.kind} = 'token.revoked' and ${auditEvents.agentId} = ${a.agent.id}`);
+    expect(row?.n).toBe(1);
+  });
+});
