@@ -5,8 +5,10 @@
  * Next's own request handler. A trivial Next route handler tops out near 1.3k req/s here,
  * node:http near 28k: the hot machine paths should not pay for the framework.
  */
+import { readFileSync } from "node:fs";
 import http from "node:http";
-import { ConfigError, configureFromEnvironment, enterProductionRuntime } from "@/lib/config";
+import path from "node:path";
+import { ConfigError, configureFromEnvironment, enterProductionRuntime, adoptBuiltNextConfig } from "@/lib/config";
 
 async function main() {
   let config;
@@ -20,6 +22,7 @@ async function main() {
     throw error;
   }
   enterProductionRuntime();
+  adoptBuiltNextConfig(JSON.parse(readFileSync(path.join(process.cwd(), ".next", "required-server-files.json"), "utf8")));
 
   const { ensureStarted } = await import("@/lib/runtime/start");
   const { installShutdown } = await import("@/lib/runtime/shutdown");

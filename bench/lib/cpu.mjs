@@ -5,7 +5,10 @@ import { readdirSync, readFileSync } from "node:fs";
 
 const TICKS_PER_SECOND = 100; // USER_HZ; fixed at 100 on every mainstream Linux build
 
-/** @param {number} pid @returns {{ ppid: number, comm: string, ticks: number } | null} */
+/**
+ * @param {number | string} pid a pid, or "<pid>/task/<tid>" for one thread
+ * @returns {{ ppid: number, comm: string, ticks: number } | null}
+ */
 function readStat(pid) {
   try {
     const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -47,6 +50,16 @@ export function processTree(root) {
   return out;
 }
 
+/**
+ * The thread running the event loop: when it nears 100 % the process is bound by
+ * JavaScript, however idle the other cores (and libuv's pool) are.
+ * @param {number} pid
+ * @returns {string[]}
+ */
+export function mainThread(pid) {
+  return [`${pid}/task/${pid}`];
+}
+
 /** @param {string} comm @returns {number[]} */
 export function pidsByName(comm) {
   return allPids().filter((pid) => readStat(pid)?.comm === comm);
@@ -67,10 +80,10 @@ function machineBusyTicks() {
 /**
  * Snapshot of CPU ticks per named group of processes. Groups are functions because their
  * members change (PostgreSQL forks a backend per connection).
- * @param {Record<string, () => number[]>} groups
+ * @param {Record<string, () => (number | string)[]>} groups
  */
 export function cpuSnapshot(groups) {
-  /** @type {Record<string, Map<number, number>>} */
+  /** @type {Record<string, Map<number | string, number>>} */
   const perGroup = {};
   for (const [name, pids] of Object.entries(groups)) {
     const m = new Map();

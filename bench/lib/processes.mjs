@@ -53,6 +53,7 @@ export function startService({ name, command, args, cwd, env, logDir }) {
   const exitedPromise = new Promise((resolve) => {
     child.once("exit", (code, signal) => {
       exitInfo = signal ? `signal ${signal}` : `code ${code}`;
+      if (!log.writableEnded) log.write(`[bench] ${name} (pid ${child.pid}) exited: ${exitInfo}\n`);
       resolve(undefined);
     });
   });

@@ -2,19 +2,12 @@
 // only through its environment and provisioned only through its public API. Shared by every
 // bench section that needs a running Vigil and an agent credential.
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { freePort, startService, waitForHttp } from "./processes.mjs";
 import { basicAuth, tokenRequest } from "./oauth.mjs";
 
 // Only these are inherited: a developer's shell may export DATABASE_URL, AUTH_URL, VIGIL_*
 // and so on, and the bench must not silently run against them.
 const INHERITED = ["PATH", "HOME", "LANG", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"];
-
-/** @param {string} root */
-export function buildIsPresent(root) {
-  return existsSync(path.join(root, "dist", "server.mjs")) && existsSync(path.join(root, ".next", "BUILD_ID"));
-}
 
 /**
  * @typedef {object} Vigil
@@ -51,7 +44,12 @@ export async function startVigil({ root, databaseUrl, logDir }) {
     VIGIL_BOOTSTRAP_ADMIN_SECRET: adminSecret,
   });
   const service = startService({ name: "vigil", command: process.execPath, args: ["dist/server.mjs"], cwd: root, env, logDir });
-  await waitForHttp(`${baseUrl}/api/ready`, { service });
+  try {
+    await waitForHttp(`${baseUrl}/api/ready`, { service });
+  } catch (error) {
+    await service.stop();
+    throw error;
+  }
   return { service, baseUrl, adminClientId: env.VIGIL_BOOTSTRAP_ADMIN_CLIENT_ID ?? "vigil-admin", adminSecret };
 }
 

@@ -2,8 +2,7 @@ import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { auditEvents, type AuditEventRow } from "@/drizzle/schema";
 import type { Executor } from "@/lib/db/types";
-import type { Actor } from "@/lib/gate/actor";
-import { requireScope } from "@/lib/gate/actor";
+import { requireScope, type Actor } from "@/lib/gate/actor";
 import { decodeCursor, encodeCursor } from "@/lib/http/cursor";
 import { parseInput } from "@/lib/validation";
 
@@ -13,7 +12,11 @@ export const listAuditInput = z
     kind: z.string().min(1).max(100).optional(),
     startDate: z.iso.datetime({ offset: true, message: "startDate must be an RFC 3339 timestamp" }).optional(),
     endDate: z.iso.datetime({ offset: true, message: "endDate must be an RFC 3339 timestamp" }).optional(),
-    n: z.coerce.number().int().min(1).max(1000).default(100),
+    n: z.coerce
+      .number({ message: "n must be a number" })
+      .int("n must be a whole number")
+      .default(100)
+      .transform((n) => Math.min(1000, Math.max(1, n))),
     cursor: z.string().max(200).optional(),
   })
   .strict();

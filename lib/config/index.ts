@@ -33,3 +33,12 @@ export function setConfig(config: VigilConfig): VigilConfig {
 export function enterProductionRuntime(): void {
   Object.assign(process.env, { NODE_ENV: "production" });
 }
+
+/**
+ * Hands Next the configuration serialised at build time, as Next's own standalone server
+ * does: the fast lane then needs neither next.config.ts nor its loader at run time (so it
+ * also runs from `.next/standalone` in the container).
+ */
+export function adoptBuiltNextConfig(requiredServerFiles: { config: unknown }): void {
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(requiredServerFiles.config);
+}

@@ -1,0 +1,275 @@
+// Token endpoint: Vigil's POST /api/v1/token against node-oidc-provider's /token, both
+// issuing client_credentials RS256 JWT access tokens under the same load. Vigil also
+// commits an audit event per token before answering, so the section checks afterwards that
+// the audit log holds exactly one token.issued row per token a client received.
+import { randomBytes } from "node:crypto";
+import { cpus } from "node:os";
+import path from "node:path";
+import { cpuPercent, cpuSnapshot, mainThread, pidsByName, processTree } from "./lib/cpu.mjs";
+import { fixed, heading, mean, table } from "./lib/format.mjs";
+import { runLoad } from "./lib/load.mjs";
+import { assertRs256Jwt, basicAuth, tokenRequest } from "./lib/oauth.mjs";
+import { backendPids, createBenchDatabase } from "./lib/pg.mjs";
+import { freePort, startService, waitForHttp } from "./lib/processes.mjs";
+import { eventLoopLagMs, histogramDelta, scrape } from "./lib/prom.mjs";
+import { adminToken, createAgentWithCredential, startVigil } from "./lib/vigil.mjs";
+
+const SCOPE = "svc:read";
+const FORM = `grant_type=client_credentials&scope=${SCOPE}`;
+const VIGIL = "Vigil";
+const PEER = "oidc-provider";
+
+/**
+ * @param {import("./run.mjs").SectionContext} ctx
+ */
+export async function tokenBench(ctx) {
+  const { seconds, rounds, warmupSeconds, connections } = ctx.settings;
+
+  // ---- setup: anything failing here is a setup failure (non-zero exit) ----
+  const db = await createBenchDatabase();
+  ctx.defer(`drop database ${db.name}`, () => db.drop());
+  ctx.log(`database ${db.name}`);
+
+  const peerPort = await freePort();
+  const peerClientId = "bench-client";
+  const peerSecret = randomBytes(32).toString("base64url");
+  const peerService = startService({
+    name: "oidc-provider",
+    command: process.execPath,
+    args: [path.join(ctx.root, "bench", "peers", "oidc-provider.mjs")],
+    cwd: ctx.root,
+    env: { PATH: process.env.PATH, NODE_ENV: "production", PORT: String(peerPort), CLIENT_ID: peerClientId, CLIENT_SECRET: peerSecret },
+    logDir: ctx.logDir,
+  });
+  ctx.defer("stop oidc-provider", () => peerService.stop());
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+
+  // Vigil starts after the peer is spawned so the two start-ups overlap.
+  const vigilPromise = startVigil({ root: ctx.root, databaseUrl: db.url, logDir: ctx.logDir });
+  // Registered now, not after the await: if the peer fails first, Vigil must still be stopped.
+  ctx.defer("stop Vigil", async () => (await vigilPromise.catch(() => null))?.service.stop());
+  await waitForHttp(`${peerUrl}/.well-known/openid-configuration`, { service: peerService });
+  const vigil = await vigilPromise;
+  ctx.log(`Vigil ${vigil.baseUrl} (log ${vigil.service.logFile}), oidc-provider ${peerUrl} (log ${peerService.logFile})`);
+
+  /** Every 2xx the token endpoint gave us, by phase: compared with the audit log at the end. */
+  const vigilTokens = { admin: 0, verification: 0, warmup: 0, measured: 0 };
+
+  const admin = await adminToken(vigil);
+  vigilTokens.admin++;
+  const cred = await createAgentWithCredential(vigil, admin, { scopes: [SCOPE] });
+  ctx.log(`agent ${cred.agentId}, client_id ${cred.clientId}`);
+
+  const sides = {
+    [VIGIL]: { url: `${vigil.baseUrl}/api/v1/token`, auth: basicAuth(cred.clientId, cred.clientSecret), jwks: `${vigil.baseUrl}/.well-known/jwks.json` },
+    [PEER]: { url: `${peerUrl}/token`, auth: basicAuth(peerClientId, peerSecret), jwks: `${peerUrl}/jwks` },
+  };
+
+  // Both must really issue signed RS256 JWTs, or the comparison compares different work.
+  for (const [name, side] of Object.entries(sides)) {
+    const res = await tokenRequest(side.url, side.auth, FORM);
+    if (res.status >= 200 && res.status < 300 && name === VIGIL) vigilTokens.verification++;
+    if (res.status !== 200) throw new Error(`${name} token request failed: HTTP ${res.status} ${res.text.slice(0, 500)}`);
+    const { payload } = await assertRs256Jwt(name, res.json?.access_token, side.jwks);
+    ctx.log(`${name}: verified RS256 JWT (2048-bit key), scope "${payload.scope}", aud ${JSON.stringify(payload.aud)}`);
+  }
+
+  // ---- measurement: from here on, problems are reported, not fatal ----
+  const postgresAll = () => pidsByName("postgres");
+  let vigilBackends = await backendPids(db.sql, db.name);
+  const groups = {
+    vigil: () => processTree(vigil.service.child.pid ?? -1),
+    "vigil main thread": () => mainThread(vigil.service.child.pid ?? -1),
+    "oidc-provider": () => processTree(peerService.child.pid ?? -1),
+    "oidc-provider main thread": () => mainThread(peerService.child.pid ?? -1),
+    "postgres (bench db backends)": () => vigilBackends,
+    "postgres (all)": postgresAll,
+  };
+
+  /** @param {string} name @param {string} phase @param {number} secs */
+  const measure = async (name, phase, secs) => {
+    const side = sides[name];
+    const metricsBefore = name === VIGIL ? await scrape(vigil.baseUrl) : null;
+    const before = cpuSnapshot(groups);
+    const result = await runLoad({
+      label: `${name} ${phase}`,
+      url: side.url,
+      body: FORM,
+      headers: { authorization: side.auth, "content-type": "application/x-www-form-urlencoded" },
+      seconds: secs,
+      connections,
+    });
+    vigilBackends = [...new Set([...vigilBackends, ...(await backendPids(db.sql, db.name).catch(() => []))])];
+    const cpu = cpuPercent(before, cpuSnapshot(groups));
+    let internals = null;
+    if (metricsBefore) {
+      const after = await scrape(vigil.baseUrl);
+      internals = {
+        db: histogramDelta(metricsBefore, after, "vigil_db_query_duration_seconds"),
+        http: histogramDelta(metricsBefore, after, "vigil_http_request_duration_seconds"),
+        eventLoopLagMs: eventLoopLagMs(after),
+      };
+    }
+    if (name === VIGIL) vigilTokens[phase === "warm-up" ? "warmup" : "measured"] += result.ok2xx;
+    const flag = result.clean ? "" : `  <-- FLAGGED: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`;
+    ctx.log(`${result.label}: ${fixed(result.rps)} tokens/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms${flag}`);
+    return { ...result, side: name, phase, cpuPercentOfOneCore: cpu, vigilInternals: internals };
+  };
+
+  /** @type {Awaited<ReturnType<typeof measure>>[]} */
+  const warmups = [];
+  /** @type {Awaited<ReturnType<typeof measure>>[]} */
+  const runs = [];
+  for (const name of [VIGIL, PEER]) warmups.push(await measure(name, "warm-up", warmupSeconds));
+  // Interleaved so that drift on a shared machine (thermal, neighbours) hits both sides alike.
+  for (let r = 1; r <= rounds; r++) {
+    for (const name of [VIGIL, PEER]) runs.push(await measure(name, `round ${r}`, seconds));
+  }
+
+  // Commits precede responses, so every token a client saw is already in the table.
+  const [{ count: auditRows }] = await db.sql`select count(*)::int as count from audit_events where kind = 'token.issued'`;
+  const [{ count: auditRowsBenchClient }] =
+    await db.sql`select count(*)::int as count from audit_events where kind = 'token.issued' and client_id = ${cred.clientId}`;
+  const served = vigilTokens.admin + vigilTokens.verification + vigilTokens.warmup + vigilTokens.measured;
+  const audit = {
+    tokenIssuedRows: auditRows,
+    tokenIssuedRowsBenchClient: auditRowsBenchClient,
+    vigil2xxTokenResponses: served,
+    breakdown: vigilTokens,
+    match: auditRows === served,
+  };
+
+  // ---- report ----
+  const summary = Object.fromEntries(
+    [VIGIL, PEER].map((name) => {
+      const mine = runs.filter((r) => r.side === name);
+      return [
+        name,
+        {
+          tokensPerSecond: mean(mine.map((r) => r.rps)),
+          p50Ms: mean(mine.map((r) => r.latencyMs.p50)),
+          p99Ms: mean(mine.map((r) => r.latencyMs.p99)),
+          rounds: mine.length,
+          clean: mine.every((r) => r.clean),
+        },
+      ];
+    }),
+  );
+  const ratio = {
+    tokensPerSecond: summary[VIGIL].tokensPerSecond / summary[PEER].tokensPerSecond,
+    p99: summary[VIGIL].p99Ms / summary[PEER].p99Ms,
+    p50: summary[VIGIL].p50Ms / summary[PEER].p50Ms,
+  };
+  const goalMet = ratio.tokensPerSecond >= 1.0 && ratio.p99 <= 1.0 && summary[VIGIL].clean;
+
+  const out = [];
+  out.push(heading(`Token endpoint: client_credentials -> RS256 JWT, ${connections} connections, ${seconds} s x ${rounds} rounds`));
+  out.push(
+    table(
+      ["run", "tokens/s", "p50 ms", "p99 ms", "2xx", "non-2xx", "errors", "CPU% server", "main thr", "pg bench db", "pg all", "loadgen", "other", "machine"],
+      [...warmups, ...runs].map((r) => {
+        const c = r.cpuPercentOfOneCore;
+        const server = c[r.side === VIGIL ? "vigil" : "oidc-provider"];
+        // Whatever else ran on the box meanwhile (other people's builds and tests, say).
+        const other = c["machine total"] - server - c["postgres (all)"] - c["load generator (bench)"];
+        return [
+          r.label,
+          fixed(r.rps),
+          r.latencyMs.p50,
+          r.latencyMs.p99,
+          r.ok2xx,
+          r.non2xx,
+          r.errors + r.timeouts,
+          fixed(server),
+          fixed(c[r.side === VIGIL ? "vigil main thread" : "oidc-provider main thread"]),
+          fixed(c["postgres (bench db backends)"]),
+          fixed(c["postgres (all)"]),
+          fixed(c["load generator (bench)"]),
+          fixed(Math.max(0, other)),
+          fixed(c["machine total"]),
+        ];
+      }),
+    ),
+  );
+  out.push(`(CPU columns: % of one core over the run; this machine has ${cpus().length} cores = ${cpus().length * 100} %. Warm-ups are not in the means below.)`);
+  const noisy = runs.filter((r) => {
+    const c = r.cpuPercentOfOneCore;
+    const server = c[r.side === VIGIL ? "vigil" : "oidc-provider"];
+    return c["machine total"] - server - c["postgres (all)"] - c["load generator (bench)"] > 25;
+  });
+  if (noisy.length) {
+    out.push(`!! other processes used > 25 % of a core during ${noisy.map((r) => r.label).join(", ")}: numbers are disturbed, re-run on a quiet machine`);
+  }
+
+  const vigilRuns = runs.filter((r) => r.side === VIGIL && r.vigilInternals);
+  if (vigilRuns.length) {
+    const measuredTokens = vigilRuns.reduce((a, r) => a + r.ok2xx, 0);
+    /** @type {Map<string, { count: number, totalMs: number }>} */
+    const ops = new Map();
+    for (const r of vigilRuns) {
+      for (const [kind, rows] of [["db", r.vigilInternals.db], ["http", r.vigilInternals.http]]) {
+        for (const row of rows) {
+          const key = `${kind} ${row.labels}`;
+          const e = ops.get(key) ?? { count: 0, totalMs: 0 };
+          e.count += row.count;
+          e.totalMs += row.count * row.meanMs;
+          ops.set(key, e);
+        }
+      }
+    }
+    out.push("");
+    out.push(`Vigil internals over the measured rounds (from its /metrics; ${measuredTokens} tokens):`);
+    out.push(
+      table(
+        ["timer", "calls", "per token", "mean ms"],
+        [...ops].map(([key, e]) => [key, e.count, fixed(e.count / measuredTokens, 3), fixed(e.totalMs / e.count, 2)]),
+      ),
+    );
+    out.push(
+      `event loop lag (p50 / p99 / max ms) per round: ${vigilRuns
+        .map((r) => `${fixed(r.vigilInternals.eventLoopLagMs.p50)} / ${fixed(r.vigilInternals.eventLoopLagMs.p99)} / ${fixed(r.vigilInternals.eventLoopLagMs.max)}`)
+        .join(", ")}`,
+    );
+  }
+  out.push("");
+  out.push(
+    table(
+      ["", "tokens/s (mean)", "p50 ms (mean)", "p99 ms (mean)"],
+      [
+        [VIGIL, fixed(summary[VIGIL].tokensPerSecond), fixed(summary[VIGIL].p50Ms, 2), fixed(summary[VIGIL].p99Ms, 2)],
+        [PEER, fixed(summary[PEER].tokensPerSecond), fixed(summary[PEER].p50Ms, 2), fixed(summary[PEER].p99Ms, 2)],
+        [`${VIGIL} / ${PEER}`, `${fixed(ratio.tokensPerSecond, 2)}x`, `${fixed(ratio.p50, 2)}x`, `${fixed(ratio.p99, 2)}x`],
+      ],
+    ),
+  );
+  out.push("");
+  const flagged = [...warmups, ...runs].filter((r) => !r.clean);
+  for (const r of flagged) {
+    out.push(`!! FLAGGED ${r.label}: ${r.non2xx} non-2xx, ${r.errors} connection errors, ${r.timeouts} timeouts; status codes ${JSON.stringify(r.statusCodes)}`);
+    for (const [body, n] of Object.entries(r.sampleBodies)) out.push(`   ${n}x ${body}`);
+  }
+  if (flagged.length === 0) out.push("errors/non-2xx: none in any run");
+  out.push(
+    `audit: token.issued rows = ${audit.tokenIssuedRows}, 2xx token responses from Vigil = ${served} ` +
+      `(admin ${vigilTokens.admin} + verification ${vigilTokens.verification} + warm-up ${vigilTokens.warmup} + measured ${vigilTokens.measured}) ` +
+      `-> ${audit.match ? "MATCH" : `MISMATCH (difference ${audit.tokenIssuedRows - served})`}`,
+  );
+  out.push(
+    `goal: Vigil >= 1.0x oidc-provider tokens/s with p99 no worse -> ${goalMet ? "MET" : "NOT MET"}` +
+      ` (tokens/s ${fixed(ratio.tokensPerSecond, 2)}x, p99 ${fixed(ratio.p99, 2)}x${summary[VIGIL].clean ? "" : ", Vigil runs were not clean"})`,
+  );
+  console.log(out.join("\n"));
+
+  const file = await ctx.writeResult("token", {
+    settings: ctx.settings,
+    node: process.version,
+    vigil: { baseUrl: vigil.baseUrl, database: db.name },
+    summary,
+    ratio,
+    goal: { description: "Vigil >= 1.0x oidc-provider tokens/s with p99 no worse", met: goalMet },
+    audit,
+    warmups,
+    runs,
+  });
+  console.log(`results: ${file}`);
+}

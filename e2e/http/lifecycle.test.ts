@@ -1,0 +1,47 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { adminToken, agentInput, api } from "../support/client";
+import { freePort, productionEnv, ROOT, startVigil } from "../support/vigil-process";
+
+describe("process lifecycle", () => {
+  it.each([
+    ["AUTH_SECRET", { AUTH_SECRET: "" }],
+    ["AUTH_URL", { AUTH_URL: "" }],
+    ["VIGIL_DEV_SIGNIN", { VIGIL_DEV_SIGNIN: "true" }],
+    ["DATABASE_URL", { VIGIL_ALLOW_EMBEDDED_DB: "" }],
+  ])("refuses to start in production without a safe %s, naming it", (variable, change) => {
+    const env: NodeJS.ProcessEnv = {
+      NODE_ENV: "production",
+      PATH: process.env.PATH ?? "",
+      ...productionEnv(1, { dataDir: mkdtempSync(path.join(tmpdir(), "vigil-refuse-")) }),
+      ...change,
+    };
+    const run = spawnSync(process.execPath, ["dist/server.mjs"], { cwd: ROOT, env, encoding: "utf8", timeout: 30_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${variable}:`);
+  });
+
+  it("closes the embedded database on SIGTERM and finds its data after a restart", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "vigil-restart-"));
+    const first = await startVigil("restart-1", productionEnv(await freePort(), { dataDir }));
+    const created = await api(first.baseUrl, await adminToken(first.baseUrl))("POST", "/api/v1/agents", agentInput());
+    expect(created.status).toBe(201);
+    expect(await first.stop("SIGTERM")).toBe(0);
+    expect(first.output()).toMatch(/"msg":"shutting down"/);
+
+    const second = await startVigil("restart-2", productionEnv(await freePort(), { dataDir }));
+    try {
+      const found = await api(second.baseUrl, await adminToken(second.baseUrl))("GET", `/api/v1/agents/${String(created.json.id)}`);
+      expect(found.status).toBe(200);
+      const lines = second.output().split("\n").filter((l) => l.startsWith("{"));
+      const requestLine = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "request");
+      expect(requestLine).toMatchObject({ request_id: expect.any(String), route: expect.any(String) });
+      expect(second.output()).not.toContain("e2e-bootstrap-admin-secret");
+    } finally {
+      await second.stop();
+    }
+  });
+});

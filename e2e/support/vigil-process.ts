@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+export const BOOTSTRAP_SECRET = "e2e-bootstrap-admin-secret-0123456789abcdef";
+export const AUTH_SECRET = "e2e-auth-secret-0123456789abcdef0123456789";
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+export type VigilProcess = {
+  name: string;
+  baseUrl: string;
+  child: ChildProcess;
+  output: () => string;
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+};
+
+/** Production-mode settings for a test instance; `database` picks PGlite or a PostgreSQL URL. */
+export function productionEnv(port: number, database: { url?: string; dataDir?: string }): Record<string, string> {
+  const env: Record<string, string> = {
+    NODE_ENV: "production",
+    PORT: String(port),
+    HOSTNAME: "127.0.0.1",
+    AUTH_URL: `http://127.0.0.1:${port}`,
+    AUTH_SECRET,
+    VIGIL_BOOTSTRAP_ADMIN_SECRET: BOOTSTRAP_SECRET,
+    VIGIL_DEV_SIGNIN: "false",
+    LOG_LEVEL: "info",
+    MAX_BODY_BYTES: "65536",
+  };
+  if (database.url) env.DATABASE_URL = database.url;
+  else {
+    env.VIGIL_ALLOW_EMBEDDED_DB = "true";
+    env.VIGIL_DATA_DIR = database.dataDir ?? mkdtempSync(path.join(tmpdir(), "vigil-e2e-"));
+  }
+  return env;
+}
+
+/** Starts the built fast lane (dist/server.mjs) and waits until /api/ready answers 200. */
+export async function startVigil(name: string, env: Record<string, string>): Promise<VigilProcess> {
+  // Only what the test sets: a DATABASE_URL in the runner's environment must not leak in.
+  const childEnv: NodeJS.ProcessEnv = { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env };
+  const child = spawn(process.execPath, ["dist/server.mjs"], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+  const exited = once(child, "exit");
+  const baseUrl = `http://127.0.0.1:${env.PORT}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${log}`);
+    const ok = await fetch(`${baseUrl}/api/ready`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${name} did not become ready:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    name,
+    baseUrl,
+    child,
+    output: () => log,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode === null) child.kill(signal);
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export const root: string;
+export function buildIsCurrent(): boolean;
+export function ensureBuild(): void;
