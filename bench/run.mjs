@@ -22,6 +22,7 @@ const SECTIONS = {
  * @property {number} rounds per side
  * @property {number} warmupSeconds
  * @property {number} connections
+ * @property {number} quietWaitSeconds how long a run may wait for other load on the machine to pass
  */
 
 /**
@@ -35,12 +36,18 @@ const SECTIONS = {
  * @property {(name: string, data: unknown) => Promise<string>} writeResult returns the file path
  */
 
-/** @param {string} name @param {number} fallback */
-function positiveNumber(name, fallback) {
+/**
+ * @param {string} name
+ * @param {number} fallback
+ * @param {{ allowZero?: boolean }} [opts]
+ */
+function numberFromEnv(name, fallback, { allowZero = false } = {}) {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) {
+    throw new Error(`${name} must be a ${allowZero ? "non-negative" : "positive"} number, got ${JSON.stringify(raw)}`);
+  }
   return n;
 }
 
@@ -82,10 +89,11 @@ async function main() {
 
   /** @type {Settings} */
   const settings = {
-    seconds: positiveNumber("BENCH_SECONDS", 10),
-    rounds: Math.round(positiveNumber("BENCH_ROUNDS", 2)),
-    warmupSeconds: positiveNumber("BENCH_WARMUP_SECONDS", 2),
-    connections: Math.round(positiveNumber("BENCH_CONNECTIONS", 50)),
+    seconds: numberFromEnv("BENCH_SECONDS", 10),
+    rounds: Math.round(numberFromEnv("BENCH_ROUNDS", 2)),
+    warmupSeconds: numberFromEnv("BENCH_WARMUP_SECONDS", 2),
+    connections: Math.round(numberFromEnv("BENCH_CONNECTIONS", 50)),
+    quietWaitSeconds: numberFromEnv("BENCH_QUIET_WAIT_SECONDS", 60, { allowZero: true }),
   };
 
   await ensureBuild(root);

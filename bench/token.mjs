@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
 import path from "node:path";
-import { cpuPercent, cpuSnapshot, mainThread, pidsByName, processTree } from "./lib/cpu.mjs";
+import { cpuPercent, cpuSnapshot, mainThread, pidsByName, processTree, waitForQuietMachine } from "./lib/cpu.mjs";
 import { fixed, heading, mean, table } from "./lib/format.mjs";
 import { runLoad } from "./lib/load.mjs";
 import { assertRs256Jwt, basicAuth, tokenRequest } from "./lib/oauth.mjs";
@@ -60,6 +60,7 @@ export async function tokenBench(ctx) {
   const cred = await createAgentWithCredential(vigil, admin, { scopes: [SCOPE] });
   ctx.log(`agent ${cred.agentId}, client_id ${cred.clientId}`);
 
+  /** @type {Record<string, { url: string, auth: string, jwks: string }>} */
   const sides = {
     [VIGIL]: { url: `${vigil.baseUrl}/api/v1/token`, auth: basicAuth(cred.clientId, cred.clientSecret), jwks: `${vigil.baseUrl}/.well-known/jwks.json` },
     [PEER]: { url: `${peerUrl}/token`, auth: basicAuth(peerClientId, peerSecret), jwks: `${peerUrl}/jwks` },
@@ -89,6 +90,10 @@ export async function tokenBench(ctx) {
   /** @param {string} name @param {string} phase @param {number} secs */
   const measure = async (name, phase, secs) => {
     const side = sides[name];
+    // On a shared box, other people's builds and tests come and go; start in a lull if one
+    // comes within a minute, and record how busy the machine was otherwise.
+    const quiet = await waitForQuietMachine({ thresholdPercent: 30, maxWaitMs: ctx.settings.quietWaitSeconds * 1000 });
+    if (quiet.busyPercent > 30) ctx.log(`machine still ${quiet.busyPercent} % busy after ${quiet.waitedMs / 1000} s, running anyway`);
     const metricsBefore = name === VIGIL ? await scrape(vigil.baseUrl) : null;
     const before = cpuSnapshot(groups);
     const result = await runLoad({
@@ -101,6 +106,9 @@ export async function tokenBench(ctx) {
     });
     vigilBackends = [...new Set([...vigilBackends, ...(await backendPids(db.sql, db.name).catch(() => []))])];
     const cpu = cpuPercent(before, cpuSnapshot(groups));
+    for (const svc of [vigil.service, peerService]) {
+      if (svc.exited()) throw new Error(`${svc.name} exited during ${name} ${phase} (${svc.exitInfo()}); log ${svc.logFile}:\n${svc.tail()}`);
+    }
     let internals = null;
     if (metricsBefore) {
       const after = await scrape(vigil.baseUrl);
@@ -113,7 +121,7 @@ export async function tokenBench(ctx) {
     if (name === VIGIL) vigilTokens[phase === "warm-up" ? "warmup" : "measured"] += result.ok2xx;
     const flag = result.clean ? "" : `  <-- FLAGGED: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`;
     ctx.log(`${result.label}: ${fixed(result.rps)} tokens/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms${flag}`);
-    return { ...result, side: name, phase, cpuPercentOfOneCore: cpu, vigilInternals: internals };
+    return { ...result, side: name, phase, machineBeforeRun: quiet, cpuPercentOfOneCore: cpu, vigilInternals: internals };
   };
 
   /** @type {Awaited<ReturnType<typeof measure>>[]} */
@@ -201,13 +209,13 @@ export async function tokenBench(ctx) {
     out.push(`!! other processes used > 25 % of a core during ${noisy.map((r) => r.label).join(", ")}: numbers are disturbed, re-run on a quiet machine`);
   }
 
-  const vigilRuns = runs.filter((r) => r.side === VIGIL && r.vigilInternals);
+  const vigilRuns = runs.flatMap((r) => (r.side === VIGIL && r.vigilInternals ? [{ ...r, vigilInternals: r.vigilInternals }] : []));
   if (vigilRuns.length) {
     const measuredTokens = vigilRuns.reduce((a, r) => a + r.ok2xx, 0);
     /** @type {Map<string, { count: number, totalMs: number }>} */
     const ops = new Map();
     for (const r of vigilRuns) {
-      for (const [kind, rows] of [["db", r.vigilInternals.db], ["http", r.vigilInternals.http]]) {
+      for (const [kind, rows] of /** @type {const} */ ([["db", r.vigilInternals.db], ["http", r.vigilInternals.http]])) {
         for (const row of rows) {
           const key = `${kind} ${row.labels}`;
           const e = ops.get(key) ?? { count: 0, totalMs: 0 };

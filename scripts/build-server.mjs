@@ -1,5 +1,8 @@
 // Bundles server.ts (the fast lane) and its lib/ imports into dist/server.mjs.
-// npm packages stay external: the process shares one copy of each with Next's server.
+// Packages with process-wide state (prom-client's registry, PGlite's instance, the pool,
+// the logger) and Next itself stay external, so the fast lane shares Next's copy; they
+// are exactly the ones Next's standalone output ships in its node_modules. The rest
+// (drizzle-orm, jose, zod) is bundled, so dist/server.mjs also runs from .next/standalone.
 import { build } from "esbuild";
 
 await build({
@@ -9,7 +12,7 @@ await build({
   platform: "node",
   target: "node20",
   format: "esm",
-  packages: "external",
+  external: ["next", "next/*", "@electric-sql/pglite", "@electric-sql/pglite/*", "postgres", "prom-client", "pino"],
   sourcemap: true,
   logLevel: "warning",
 });

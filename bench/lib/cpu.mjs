@@ -42,8 +42,7 @@ export function processTree(root) {
   }
   const out = [];
   const stack = [root];
-  while (stack.length) {
-    const pid = stack.pop();
+  for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
     out.push(pid);
     stack.push(...(children.get(pid) ?? []));
   }
@@ -126,3 +125,24 @@ export function cpuPercent(a, b) {
 }
 
 const round1 = (/** @type {number} */ n) => Math.round(n * 10) / 10;
+
+/**
+ * Waits (bounded) until the machine is close to idle, so a run does not start in the middle
+ * of someone else's build. Returns the busy percentage seen last and how long it waited.
+ * @param {{ thresholdPercent?: number, maxWaitMs?: number }} [opts]
+ */
+export async function waitForQuietMachine({ thresholdPercent = 30, maxWaitMs = 60_000 } = {}) {
+  const start = performance.now();
+  let busy = NaN;
+  for (;;) {
+    const a = machineBusyTicks();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = machineBusyTicks();
+    if (!a || !b) return { busyPercent: NaN, waitedMs: 0 };
+    const total = b.total - a.total;
+    const cores = total / TICKS_PER_SECOND;
+    busy = total > 0 ? round1(((b.busy - a.busy) / total) * cores * 100) : 0;
+    const waitedMs = Math.round(performance.now() - start);
+    if (busy <= thresholdPercent || waitedMs >= maxWaitMs) return { busyPercent: busy, waitedMs };
+  }
+}

@@ -54,7 +54,7 @@ export async function runLoad({ label, url, body, headers, seconds, connections 
     // A hard cap only; the graceful stop below ends the run.
     duration: seconds + 30,
     timeout: 10,
-    setupClient(client) {
+    setupClient(/** @type {any} */ client) {
       clients.push(client);
       client.on("response", (/** @type {number} */ statusCode) => {
         lastStatus = statusCode;

@@ -51,7 +51,7 @@ const provider = new Provider(issuer, {
 });
 
 // Server errors would otherwise only show up as anonymous 500s in the load generator.
-provider.on("server_error", (_ctx, error) => console.error("server_error", error));
+provider.on("server_error", (/** @type {unknown} */ _ctx, /** @type {unknown} */ error) => console.error("server_error", error));
 
 const server = provider.listen(port, "127.0.0.1", () => {
   console.log(`oidc-provider peer listening on ${issuer}`);

@@ -64,7 +64,7 @@ export async function openDatabase(
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
-  const dir = target.dataDir === "memory://" ? target.dataDir : path.resolve(target.dataDir, "pglite");
+  const dir = target.dataDir === "memory://" ? target.dataDir : path.resolve(/* turbopackIgnore: true */ target.dataDir, "pglite");
   if (dir !== "memory://") mkdirSync(dir, { recursive: true });
   const pglite = await PGlite.create(dir);
   const db = drizzle({ client: pglite, schema }) as unknown as Db;

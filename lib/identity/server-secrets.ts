@@ -26,7 +26,8 @@ export function serverKeys(): Keys {
 function rootSecret(): string {
   const config = getConfig();
   if (config.AUTH_SECRET) return config.AUTH_SECRET;
-  const file = path.resolve(config.VIGIL_DATA_DIR, "dev-auth-secret");
+  // turbopackIgnore: build-time tracing must not copy a local data directory into the output.
+  const file = path.resolve(/* turbopackIgnore: true */ config.VIGIL_DATA_DIR, "dev-auth-secret");
   try {
     return readFileSync(file, "utf8").trim();
   } catch {
