@@ -49,11 +49,11 @@ export function productionEnv(port: number, database: { url?: string; dataDir?: 
 }
 
 /** Starts the built fast lane (dist/server.mjs) and waits until /api/ready answers 200. */
-export async function startVigil(name: string, env: Record<string, string>): Promise<VigilProcess> {
+export async function startVigil(name: string, env: Record<string, string>, cwd = ROOT): Promise<VigilProcess> {
   // Only what the test sets: a DATABASE_URL in the runner's environment must not leak in.
   const childEnv: NodeJS.ProcessEnv = { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env };
   const child = spawn(process.execPath, ["dist/server.mjs"], {
-    cwd: ROOT,
+    cwd,
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
