@@ -1,6 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signingKeys } from "@/drizzle/schema";
+import { getConfig, setConfig } from "@/lib/config";
 import { ForbiddenError } from "@/lib/errors";
 import { actorWith, ctxFor } from "@/lib/testing/actors";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
@@ -60,5 +61,30 @@ describe.each(testTargets())("key rotation on $name", (target) => {
     // Once no token signed by it can be alive, it leaves the JWKS.
     expect(publishedKeys(activation + 3600_000 + 61_000).map((k) => k.kid)).toEqual([rotated.kid]);
     expect(decodeProtectedHeader(oldToken).kid).toBe(old.kid);
+  });
+});
+
+describe.each(testTargets())("a signing key from the environment on $name", (target) => {
+  it("is registered without storing its private half, and signs", async () => {
+    const t = await target.open();
+    const before = getConfig();
+    const pem = generatePrivateKey("ES256").export({ format: "pem", type: "pkcs8" }).toString();
+    try {
+      setConfig({ ...before, SIGNING_KEY_PEM: pem });
+      await ensureSigningKey(t.handle.db);
+      await ensureSigningKey(t.handle.db);
+      const rows = await t.handle.db.select().from(signingKeys);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ source: "environment", privateKeySealed: null, alg: "ES256" });
+      await loadKeyring(t.handle.db);
+      const key = currentSigningKey();
+      if (!key) throw new Error("no key");
+      const token = await signJwt(key, { typ: "at+jwt" }, { sub: "env" });
+      await expect(jwtVerify(token, createLocalJWKSet(jwks()))).resolves.toBeTruthy();
+      expect(decodeProtectedHeader(token)).toMatchObject({ alg: "ES256", kid: rows[0]?.kid });
+    } finally {
+      setConfig(before);
+      await t.drop();
+    }
   });
 });
