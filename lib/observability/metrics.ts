@@ -5,6 +5,11 @@ type Metrics = ReturnType<typeof createMetrics>;
 function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names these gauges *_total, which promtool rejects (the suffix is for
+  // counters); the per-type gauges without the suffix carry the same information.
+  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+    registry.removeSingleMetric(name);
+  }
   return {
     registry,
     httpRequests: new Counter({
