@@ -4,7 +4,10 @@ import { spawnSync } from "node:child_process";
 import { root } from "./build-if-stale.mjs";
 
 // Real peers the suite drives; missing ones fail loudly here instead of as odd test errors.
-const PEERS = [{ bin: "promtool", pkg: "prometheus", why: "checks /metrics with `promtool check metrics`" }];
+const PEERS = [
+  { bin: "promtool", pkg: "prometheus", why: "checks /metrics with `promtool check metrics`" },
+  { bin: process.env.NGINX_BIN ?? "/usr/sbin/nginx", pkg: "nginx", why: "the gateway in front of the validator" },
+];
 
 const missing = PEERS.filter(({ bin }) => spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0);
 if (missing.length > 0) {

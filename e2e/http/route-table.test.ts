@@ -6,18 +6,21 @@ const concrete = (path: string) =>
   path.replace(":id", "4f0c0000-0000-4000-8000-000000000000").replace(":credentialId", "5e0c0000-0000-4000-8000-000000000000");
 
 const guarded = routes.filter((r) => "scope" in r.auth);
+const bearerOnly = routes.filter((r) => "bearer" in r.auth);
 
 describe.each(inject("servers"))("route table on $name", ({ baseUrl }) => {
   it("declares who may call every route", () => {
     for (const route of routes) {
-      const declared = "public" in route.auth ? route.auth.public : "client" in route.auth ? route.auth.client : route.auth.scope;
+      const a = route.auth;
+      const declared = "public" in a ? a.public : "client" in a ? a.client : "bearer" in a ? a.bearer : a.scope;
       expect(declared.length, `${route.method} ${route.path}`).toBeGreaterThan(0);
     }
     expect(guarded.length).toBeGreaterThan(10);
   });
 
   it("refuses an anonymous caller on every non-public route", async () => {
-    for (const route of guarded) {
+    expect(bearerOnly.map((r) => r.path)).toEqual(["/api/auth/validate"]);
+    for (const route of [...guarded, ...bearerOnly]) {
       const res = await fetch(`${baseUrl}${concrete(route.path)}`, { method: route.method, headers: { "content-type": "application/json" }, body: route.method === "GET" ? undefined : "{}" });
       expect(res.status, `${route.method} ${route.path}`).toBe(401);
       expect(res.headers.get("www-authenticate"), route.path).toMatch(/^Bearer /);

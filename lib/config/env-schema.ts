@@ -8,6 +8,15 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 const url = z.url({ protocol: /^https?$/ });
 
+/** "rate:burst" — tokens per second and bucket size; "0" turns the limit off. */
+const rate = z
+  .string()
+  .regex(/^(0|\d+(\.\d+)?:\d+)$/, 'a "rate:burst" pair such as 100:200 (per second), or 0 for no limit')
+  .transform((v) => {
+    const [perSecond = "0", burst = "0"] = v.split(":");
+    return { perSecond: Number(perSecond), burst: Number(burst) };
+  });
+
 /** Every variable Vigil reads. The README's configuration table mirrors this object. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -29,6 +38,26 @@ export const envSchema = z.object({
   VIGIL_API_AUDIENCE: z.string().min(1).optional(),
   VIGIL_DEV_SIGNIN: bool.optional(),
   OIDC_ISSUER: url.optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_JWKS_URI: url.optional(),
+  OIDC_ALGS: z
+    .string()
+    .regex(/^(RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512|EdDSA)(,(RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512|EdDSA))*$/, "comma-separated asymmetric JWS algorithms (no none, no HS*)")
+    .default("RS256,PS256,ES256,EdDSA"),
+  OIDC_ROLES_CLAIM: z.string().regex(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, "a dotted claim path such as realm_access.roles").default("roles"),
+  OIDC_ROLE_MAP: z
+    .string()
+    .regex(/^[^=,]+=(viewer|operator|admin)(,[^=,]+=(viewer|operator|admin))*$/, "comma-separated claimValue=role pairs, role one of viewer, operator, admin")
+    .default("viewer=viewer,operator=operator,admin=admin"),
+  CLOCK_LEEWAY_SECONDS: int(0, 300).default(30),
+  RATE_LIMIT_TOKEN_PER_IP: rate.prefault("100:200"),
+  RATE_LIMIT_TOKEN_PER_CLIENT: rate.prefault("50:100"),
+  RATE_LIMIT_VALIDATE_PER_IP: rate.prefault("5000:10000"),
+  RATE_LIMIT_VALIDATE_PER_SUBJECT: rate.prefault("200:400"),
+  RATE_LIMIT_API_PER_IP: rate.prefault("50:100"),
+  RATE_LIMIT_API_PER_SUBJECT: rate.prefault("20:40"),
   TRUST_PROXY: bool.default(false),
   MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
 

@@ -5,12 +5,12 @@ export const API_SCOPES = ["agents:read", "agents:write", "audit:read", "admin"]
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export type Actor = {
-  kind: "agent" | "user" | "system";
-  /** Token `sub` (agent id), user id, or a system component name. */
+  kind: "agent" | "user" | "external" | "system";
+  /** Token `sub` (agent id or the external provider's subject), or a system component name. */
   id: string;
   clientId?: string;
   scopes: ReadonlySet<string>;
-  /** How the actor appears in audit events: "agent:<uuid>", "user:<sub>", "system:<name>". */
+  /** How the actor appears in audit events: "agent:<uuid>", "user:<sub>", "oidc:<sub>", "system:<name>". */
   label: string;
 };
 

@@ -5,6 +5,7 @@ import { jwksHandler, openidConfiguration } from "./handlers/discovery";
 import { health, ready } from "./handlers/health";
 import * as keys from "./handlers/keys";
 import { metrics } from "./handlers/metrics";
+import { validate } from "./handlers/validate";
 import * as oauth from "./handlers/oauth";
 import type { Route } from "./types";
 
@@ -20,23 +21,24 @@ export const routes: Route[] = [
   { method: "GET", path: "/api/ready", summary: "readiness", auth: { public: "probes must reach it without credentials" }, handler: ready, beforeReady: true },
   { method: "GET", path: "/.well-known/openid-configuration", summary: "discovery", auth: { public: "verifiers discover the issuer without credentials" }, handler: openidConfiguration },
   { method: "GET", path: "/.well-known/jwks.json", summary: "JWKS", auth: { public: "public keys are public" }, handler: jwksHandler },
-  { method: "POST", path: "/api/v1/token", summary: "issue a token", auth: { client: "OAuth client authentication" }, handler: oauth.token, oauth: true },
-  { method: "POST", path: "/api/v1/introspect", summary: "introspect a token", auth: { client: "OAuth client authentication" }, handler: oauth.introspect, oauth: true },
-  { method: "POST", path: "/api/v1/revoke", summary: "revoke a token", auth: { client: "OAuth client authentication" }, handler: oauth.revoke, oauth: true },
+  { method: "POST", path: "/api/v1/token", summary: "issue a token", auth: { client: "OAuth client authentication" }, handler: oauth.token, oauth: true, limit: "token" },
+  { method: "GET", path: "/api/auth/validate", summary: "gateway validator", auth: { bearer: "nginx auth_request forwards the caller's bearer token" }, handler: validate, limit: "validate" },
+  { method: "POST", path: "/api/v1/introspect", summary: "introspect a token", auth: { client: "OAuth client authentication" }, handler: oauth.introspect, oauth: true, limit: "token" },
+  { method: "POST", path: "/api/v1/revoke", summary: "revoke a token", auth: { client: "OAuth client authentication" }, handler: oauth.revoke, oauth: true, limit: "token" },
   { method: "GET", path: "/metrics", summary: "Prometheus metrics", auth: { public: "scraped by Prometheus; METRICS_TOKEN guards it when set" }, handler: metrics },
 
-  { method: "GET", path: "/api/v1/agents", summary: "list agents", auth: { scope: "agents:read" }, handler: agents.list },
-  { method: "POST", path: "/api/v1/agents", summary: "create an agent", auth: { scope: "agents:write" }, handler: agents.create },
-  { method: "GET", path: AGENT, summary: "get an agent", auth: { scope: "agents:read" }, handler: agents.get },
-  { method: "PATCH", path: AGENT, summary: "update an agent", auth: { scope: "agents:write" }, handler: agents.update },
-  { method: "POST", path: `${AGENT}/suspend`, summary: "suspend an agent", auth: { scope: "agents:write" }, handler: agents.suspend },
-  { method: "POST", path: `${AGENT}/reactivate`, summary: "reactivate an agent", auth: { scope: "agents:write" }, handler: agents.reactivate },
-  { method: "POST", path: `${AGENT}/decommission`, summary: "decommission an agent", auth: { scope: "agents:write" }, handler: agents.decommission },
-  { method: "GET", path: `${AGENT}/credentials`, summary: "list credentials", auth: { scope: "agents:read" }, handler: credentials.list },
-  { method: "POST", path: `${AGENT}/credentials`, summary: "generate a credential", auth: { scope: "agents:write" }, handler: credentials.generate },
-  { method: "POST", path: `${CREDENTIAL}/rotate`, summary: "rotate a credential", auth: { scope: "agents:write" }, handler: credentials.rotate },
-  { method: "POST", path: `${CREDENTIAL}/revoke`, summary: "revoke a credential", auth: { scope: "agents:write" }, handler: credentials.revoke },
-  { method: "GET", path: "/api/v1/audit", summary: "audit events", auth: { scope: "audit:read" }, handler: audit.list },
-  { method: "GET", path: "/api/v1/keys", summary: "signing keys", auth: { scope: "admin" }, handler: keys.list },
-  { method: "POST", path: "/api/v1/keys/rotate", summary: "rotate the signing key", auth: { scope: "admin" }, handler: keys.rotate },
+  { method: "GET", path: "/api/v1/agents", summary: "list agents", auth: { scope: "agents:read" }, handler: agents.list, limit: "api" },
+  { method: "POST", path: "/api/v1/agents", summary: "create an agent", auth: { scope: "agents:write" }, handler: agents.create, limit: "api" },
+  { method: "GET", path: AGENT, summary: "get an agent", auth: { scope: "agents:read" }, handler: agents.get, limit: "api" },
+  { method: "PATCH", path: AGENT, summary: "update an agent", auth: { scope: "agents:write" }, handler: agents.update, limit: "api" },
+  { method: "POST", path: `${AGENT}/suspend`, summary: "suspend an agent", auth: { scope: "agents:write" }, handler: agents.suspend, limit: "api" },
+  { method: "POST", path: `${AGENT}/reactivate`, summary: "reactivate an agent", auth: { scope: "agents:write" }, handler: agents.reactivate, limit: "api" },
+  { method: "POST", path: `${AGENT}/decommission`, summary: "decommission an agent", auth: { scope: "agents:write" }, handler: agents.decommission, limit: "api" },
+  { method: "GET", path: `${AGENT}/credentials`, summary: "list credentials", auth: { scope: "agents:read" }, handler: credentials.list, limit: "api" },
+  { method: "POST", path: `${AGENT}/credentials`, summary: "generate a credential", auth: { scope: "agents:write" }, handler: credentials.generate, limit: "api" },
+  { method: "POST", path: `${CREDENTIAL}/rotate`, summary: "rotate a credential", auth: { scope: "agents:write" }, handler: credentials.rotate, limit: "api" },
+  { method: "POST", path: `${CREDENTIAL}/revoke`, summary: "revoke a credential", auth: { scope: "agents:write" }, handler: credentials.revoke, limit: "api" },
+  { method: "GET", path: "/api/v1/audit", summary: "audit events", auth: { scope: "audit:read" }, handler: audit.list, limit: "api" },
+  { method: "GET", path: "/api/v1/keys", summary: "signing keys", auth: { scope: "admin" }, handler: keys.list, limit: "api" },
+  { method: "POST", path: "/api/v1/keys/rotate", summary: "rotate the signing key", auth: { scope: "admin" }, handler: keys.rotate, limit: "api" },
 ];

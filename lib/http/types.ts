@@ -6,9 +6,13 @@ import type { Actor, ApiScope } from "@/lib/gate/actor";
  * Who may call a route, declared once in the route table:
  * - public: anyone, with the reason it is public;
  * - client: OAuth client authentication inside the handler (token, introspect, revoke);
- * - scope: a bearer token (or, with the gate, a session) holding that scope.
+ * - bearer: a bearer token checked inside the handler (the gateway validator);
+ * - scope: a bearer token (or a console session) holding that scope.
  */
-export type RouteAuth = { public: string } | { client: string } | { scope: ApiScope };
+export type RouteAuth = { public: string } | { client: string } | { bearer: string } | { scope: ApiScope };
+
+/** Which per-IP rate limit applies (per-subject limits are taken once the caller is known). */
+export type RouteLimit = "token" | "validate" | "api";
 
 export type HandlerCtx = {
   requestId: string;
@@ -33,6 +37,7 @@ export type Route = {
   summary: string;
   auth: RouteAuth;
   handler: Handler;
+  limit?: RouteLimit;
   /** Errors in the RFC 6749 format instead of problem+json. */
   oauth?: boolean;
   /** Answer even before start-up finished (liveness and readiness). */

@@ -4,12 +4,14 @@ import { isConnectionError } from "@/lib/db/errors";
 import { AppError, ServiceUnavailableError } from "@/lib/errors";
 import { authenticateBearer } from "@/lib/gate/bearer";
 import { requireScope } from "@/lib/gate/actor";
+import { rateLimiter, type RatePolicy } from "@/lib/gate/rate-limit";
+import { OAuthError } from "@/lib/identity/oauth-error";
 import { getLogger } from "@/lib/observability/logger";
 import { getMetrics } from "@/lib/observability/metrics";
 import { ensureStarted } from "@/lib/runtime/start";
 import { errorResponse, problem } from "./problem";
 import { clientIpOf, requestIdOf } from "./request-facts";
-import type { HandlerCtx, Route } from "./types";
+import type { HandlerCtx, Route, RouteLimit } from "./types";
 
 /**
  * The handler wrapper: request id, start-up gate, authentication and scope from the route
@@ -19,15 +21,21 @@ export async function runRoute(route: Route, params: Record<string, string>, req
   const started = performance.now();
   const requestId = requestIdOf(request);
   const url = new URL(request.url);
+  const ip = clientIpOf(request);
   let response: Response;
+  let limitHeaders: Record<string, string> = {};
   try {
+    if (route.limit) limitHeaders = rateLimiter().take(`${route.limit}-ip`, ip ?? "unknown", ipPolicy(route.limit));
     if (!route.beforeReady) await ensureStarted();
     const db = await getDb();
     const actor = "scope" in route.auth ? await authenticateBearer(db, request.headers.get("authorization")) : null;
-    if (actor && "scope" in route.auth) requireScope(actor, route.auth.scope);
+    if (actor && "scope" in route.auth) {
+      rateLimiter().take("api-subject", actor.id, getConfig().RATE_LIMIT_API_PER_SUBJECT);
+      requireScope(actor, route.auth.scope);
+    }
     const ctx: HandlerCtx = {
       requestId,
-      ip: clientIpOf(request),
+      ip,
       userAgent: request.headers.get("user-agent"),
       params,
       url,
@@ -35,7 +43,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
       actor,
       verb: () => {
         if (!actor) throw new Error(`${route.path} has no actor: verbs need a scope route`);
-        return { actor, db, requestId, ip: clientIpOf(request), userAgent: request.headers.get("user-agent") };
+        return { actor, db, requestId, ip, userAgent: request.headers.get("user-agent") };
       },
     };
     response = await route.handler(request, ctx);
@@ -43,6 +51,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     response = toResponse(error, requestId, route);
   }
   response.headers.set("X-Request-Id", requestId);
+  for (const [name, value] of Object.entries(limitHeaders)) if (!response.headers.has(name)) response.headers.set(name, value);
   const status = String(response.status);
   const seconds = (performance.now() - started) / 1000;
   const metrics = getMetrics();
@@ -55,7 +64,20 @@ export async function runRoute(route: Route, params: Record<string, string>, req
   return response;
 }
 
+function ipPolicy(limit: RouteLimit): RatePolicy {
+  const config = getConfig();
+  if (limit === "token") return config.RATE_LIMIT_TOKEN_PER_IP;
+  if (limit === "validate") return config.RATE_LIMIT_VALIDATE_PER_IP;
+  return config.RATE_LIMIT_API_PER_IP;
+}
+
+const OAUTH_CODE: Record<number, ConstructorParameters<typeof OAuthError>[0]> = { 429: "rate_limited", 503: "temporarily_unavailable" };
+
 function toResponse(error: unknown, requestId: string, route: Route): Response {
+  // OAuth endpoints answer every error in the RFC 6749 shape their clients parse.
+  if (route.oauth && error instanceof AppError && !(error instanceof OAuthError)) {
+    return errorResponse(new OAuthError(OAUTH_CODE[error.status] ?? "invalid_request", error.message, error.status, error.headers), requestId);
+  }
   if (error instanceof AppError) return errorResponse(error, requestId);
   if (isConnectionError(error)) {
     getLogger().error({ request_id: requestId, err: error }, "database unavailable");

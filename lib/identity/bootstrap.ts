@@ -4,6 +4,7 @@ import { appendAudit } from "@/lib/audit/append";
 import { getConfig } from "@/lib/config";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { inTransaction } from "@/lib/db/transaction";
+import { publishGateChange } from "@/lib/gate/state-view";
 import type { Executor } from "@/lib/db/types";
 import { getLogger } from "@/lib/observability/logger";
 import { hashSecret, secretMatches } from "./secrets";
@@ -27,6 +28,7 @@ export async function ensureBootstrapAdmin(db: Executor): Promise<void> {
           .update(credentials)
           .set({ secretHash: hashSecret(secret), status: "active", revokedAt: null, previousSecretHash: null, previousExpiresAt: null, rotatedAt: sql`now()` })
           .where(eq(credentials.id, existing.id));
+        await publishGateChange(tx, { t: "client", id: clientId, status: "active", v: Date.now() });
         await appendAudit(tx, { kind: "credential.rotated", actor: ACTOR, outcome: "success", agentId: existing.agentId, clientId, metadata: { credential_id: existing.id, reason: "bootstrap secret changed" } });
         return;
       }

@@ -10,6 +10,7 @@ export type OAuthErrorCode =
   | "invalid_target"
   | "unsupported_token_type"
   | "quota_exceeded"
+  | "rate_limited"
   | "temporarily_unavailable";
 
 /** RFC 6749 §5.2 error, rendered as `{error, error_description}` by lib/http. */

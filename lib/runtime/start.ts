@@ -1,6 +1,8 @@
 import { getConfig } from "@/lib/config";
 import { getDbHandle } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
+import { startExternalIssuer } from "@/lib/gate/external-issuer";
+import { startGateView } from "@/lib/gate/state-view";
 import { ensureBootstrapAdmin } from "@/lib/identity/bootstrap";
 import { ensureSigningKey } from "@/lib/identity/keys/ensure";
 import { loadKeyring } from "@/lib/identity/keys/keyring";
@@ -35,6 +37,8 @@ async function start(): Promise<void> {
   await ensureSigningKey(handle.db);
   await loadKeyring(handle.db);
   await ensureBootstrapAdmin(handle.db);
+  await startGateView(handle);
+  await startExternalIssuer();
   const r = runtime();
   r.refresh ??= setInterval(() => {
     loadKeyring(handle.db).catch((error: unknown) => log.warn({ err: error }, "keyring refresh failed"));

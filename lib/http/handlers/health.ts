@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { getDbHandle } from "@/lib/db/client";
+import { externalKeySet } from "@/lib/gate/external-issuer";
 import { keyringLoaded } from "@/lib/identity/keys/keyring";
 import { isStarted } from "@/lib/runtime/start";
 import { json } from "../problem";
@@ -25,5 +26,9 @@ export const health: Handler = async () => {
 export const ready: Handler = async () => {
   const checks = { database: await databaseAnswers(), migrations: isStarted(), signing_key: keyringLoaded() };
   const ok = Object.values(checks).every(Boolean);
-  return json({ status: ok ? "ready" : "not_ready", checks }, ok ? 200 : 503);
+  // The organisation's provider being unreachable is reported, not fatal: cached keys keep
+  // working and Vigil's own tokens do not depend on it, so the instance stays in rotation.
+  const oidc = externalKeySet()?.status();
+  const status = !ok ? "not_ready" : oidc && !oidc.ok ? "degraded" : "ready";
+  return json({ status, checks, ...(oidc ? { oidc } : {}) }, ok ? 200 : 503);
 };

@@ -3,6 +3,7 @@ import { agents, credentials, type AgentStatus } from "@/drizzle/schema";
 import { appendAudit } from "@/lib/audit/append";
 import { auditOrigin, type VerbCtx } from "@/lib/context";
 import { inTransaction } from "@/lib/db/transaction";
+import { applyLocally, publishGateChange, type GateChange } from "@/lib/gate/state-view";
 import { ConflictError } from "@/lib/errors";
 import { requireScope } from "@/lib/gate/actor";
 import { findAgent } from "./find";
@@ -23,7 +24,8 @@ export type StatusAction = keyof typeof TRANSITIONS;
 export async function changeAgentStatus(ctx: VerbCtx, id: string, action: StatusAction) {
   requireScope(ctx.actor, "agents:write");
   const t: Transition = TRANSITIONS[action];
-  return inTransaction(ctx.db, async (tx) => {
+  const changes: GateChange[] = [];
+  const view = await inTransaction(ctx.db, async (tx) => {
     const before = await findAgent(tx, id, true);
     if (!t.from.includes(before.status)) {
       throw new ConflictError(`Cannot ${action} an agent that is ${before.status}.`);
@@ -40,9 +42,12 @@ export async function changeAgentStatus(ctx: VerbCtx, id: string, action: Status
         .update(credentials)
         .set({ status: "revoked", revokedAt: sql`now()` })
         .where(and(eq(credentials.agentId, agent.id), eq(credentials.status, "active")))
-        .returning({ id: credentials.id });
+        .returning({ id: credentials.id, clientId: credentials.clientId, revokedAt: credentials.revokedAt });
       revokedCredentials = revoked.length;
+      for (const c of revoked) changes.push({ t: "client", id: c.clientId, status: "revoked", v: c.revokedAt?.getTime() ?? Date.now() });
     }
+    changes.push({ t: "agent", id: agent.id, status: agent.status, v: agent.updatedAt.getTime() });
+    for (const change of changes) await publishGateChange(tx, change);
     await appendAudit(tx, {
       ...auditOrigin(ctx),
       kind: t.kind,
@@ -52,4 +57,6 @@ export async function changeAgentStatus(ctx: VerbCtx, id: string, action: Status
     });
     return agentView(agent);
   });
+  applyLocally(ctx.db, ...changes);
+  return view;
 }

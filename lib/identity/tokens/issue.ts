@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { auditBatcher } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
 import type { Db } from "@/lib/db/types";
+import { rateLimiter } from "@/lib/gate/rate-limit";
 import { getMetrics } from "@/lib/observability/metrics";
 import { authenticateClient, ClientAuthError, presentedClient } from "../credentials/authenticate-client";
 import { currentSigningKey } from "../keys/keyring";
@@ -53,6 +54,8 @@ async function issue(db: Db, facts: RequestFacts, authorization: string | null, 
   }
   const audience = requestedAudience(form);
   const client = await authenticateClient(db, presentedClient(authorization, form));
+  // Per client, after authentication: a stranger cannot spend someone else's budget.
+  rateLimiter().take("token-client", client.clientId, getConfig().RATE_LIMIT_TOKEN_PER_CLIENT);
 
   const requested = form.get("scope");
   const scopes = requested === null ? client.allowedScopes : [...new Set(requested.split(" ").filter(Boolean))];

@@ -2,6 +2,7 @@ import { revocations } from "@/drizzle/schema";
 import { appendAudit } from "@/lib/audit/append";
 import type { Executor } from "@/lib/db/types";
 import { inTransaction } from "@/lib/db/transaction";
+import { applyLocally, publishGateChange, type GateChange } from "@/lib/gate/state-view";
 import { authenticateClient, presentedClient } from "../credentials/authenticate-client";
 import { OAuthError } from "../oauth-error";
 import type { RequestFacts } from "./issue";
@@ -29,6 +30,7 @@ export async function revokeToken(db: Executor, facts: RequestFacts, authorizati
   if (claims.client_id !== caller.clientId && !caller.allowedScopes.includes("admin")) {
     throw new OAuthError("unauthorized_client", "A client can revoke only the tokens issued to it.");
   }
+  const change: GateChange = { t: "jti", jti: claims.jti, exp: claims.exp };
   await inTransaction(db, async (tx) => {
     const inserted = await tx
       .insert(revocations)
@@ -42,6 +44,7 @@ export async function revokeToken(db: Executor, facts: RequestFacts, authorizati
       .onConflictDoNothing()
       .returning({ jti: revocations.jti });
     if (inserted.length === 0) return;
+    await publishGateChange(tx, change);
     await appendAudit(tx, {
       kind: "token.revoked",
       actor: `agent:${caller.agentId}`,
@@ -52,4 +55,5 @@ export async function revokeToken(db: Executor, facts: RequestFacts, authorizati
       metadata: { jti: claims.jti, exp: claims.exp },
     });
   });
+  applyLocally(db, change);
 }

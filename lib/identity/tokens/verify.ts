@@ -22,16 +22,17 @@ export async function verifyVigilToken(token: string, audience?: string): Promis
       audience,
       algorithms: ALGORITHMS,
       typ: "at+jwt",
-      clockTolerance: 30,
+      clockTolerance: config.CLOCK_LEEWAY_SECONDS,
       requiredClaims: ["sub", "jti", "exp", "iat"],
     });
     return payload as VigilClaims;
   } catch (error) {
-    throw new TokenInvalid(describe(error));
+    throw new TokenInvalid(describeJoseError(error));
   }
 }
 
-function describe(error: unknown): string {
+/** The cause a person can act on, for WWW-Authenticate error_description. */
+export function describeJoseError(error: unknown): string {
   if (error instanceof errors.JWTExpired) return "token expired";
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === "aud") return "wrong audience";

@@ -1,0 +1,107 @@
+import { once } from "node:events";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { adminToken, agentWithCredential, basic, tokenFor } from "../support/client";
+import { startGateway } from "../support/nginx";
+import { freePort } from "../support/vigil-process";
+
+/** The protected service: answers with the headers it received. */
+async function echoService(): Promise<{ server: Server; port: number; seen: IncomingHttpHeaders[] }> {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers);
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ path: req.url, headers: req.headers }));
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("no address");
+  return { server, port: address.port, seen };
+}
+
+describe.each(inject("servers"))("nginx gateway in front of $name", ({ baseUrl }) => {
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let service: Awaited<ReturnType<typeof echoService>>;
+  beforeAll(async () => {
+    service = await echoService();
+    gateway = await startGateway({ vigilPort: Number(new URL(baseUrl).port), servicePort: service.port, listenPort: await freePort() });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    service?.server.close();
+  });
+
+  const through = (path: string, headers: Record<string, string> = {}) => fetch(`${gateway.base}${path}`, { headers });
+
+  it("lets a good token through with the identity headers, overwriting forged ones", async () => {
+    const agent = await agentWithCredential(baseUrl, { allowed_scopes: ["svc:read", "svc:write"] });
+    const token = await tokenFor(baseUrl, agent.clientId, agent.secret);
+    const res = await through("/api/orders?x=1", {
+      authorization: `Bearer ${token}`,
+      "x-user-id": "forged-admin",
+      "x-scopes": "admin",
+      "x-request-id": "gw-trace-1",
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-request-id")).toBe("gw-trace-1");
+    const body = (await res.json()) as { path: string; headers: Record<string, string> };
+    expect(body.path).toBe("/api/orders?x=1");
+    expect(body.headers["x-user-id"]).toBe(agent.id);
+    expect(body.headers["x-scopes"]).toBe("svc:read,svc:write");
+    expect(body.headers["x-client-id"]).toBe(agent.clientId);
+    expect(body.headers["x-request-id"]).toBe("gw-trace-1");
+    expect(service.seen.every((h) => h["x-user-id"] !== "forged-admin")).toBe(true);
+  });
+
+  it("returns the validator's 401 with its challenge, and never reaches the service", async () => {
+    const before = service.seen.length;
+    const anonymous = await through("/api/orders", { "x-user-id": "forged" });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toContain('error_description="missing bearer token"');
+    const garbage = await through("/api/orders", { authorization: "Bearer a.b.c" });
+    expect(garbage.status).toBe(401);
+    expect(service.seen.length).toBe(before);
+  });
+
+  it("returns 403 where the location requires a scope the token lacks", async () => {
+    const agent = await agentWithCredential(baseUrl);
+    const token = await tokenFor(baseUrl, agent.clientId, agent.secret);
+    expect((await through("/api/admin/users", { authorization: `Bearer ${token}` })).status).toBe(403);
+    const admin = await adminToken(baseUrl);
+    expect((await through("/api/admin/users", { authorization: `Bearer ${admin}` })).status).toBe(200);
+  });
+
+  it("refuses a token revoked in Vigil within one second", async () => {
+    const agent = await agentWithCredential(baseUrl);
+    const token = await tokenFor(baseUrl, agent.clientId, agent.secret);
+    expect((await through("/api/orders", { authorization: `Bearer ${token}` })).status).toBe(200);
+    const revoked = await fetch(`${baseUrl}/api/v1/revoke`, {
+      method: "POST",
+      headers: { authorization: basic(agent.clientId, agent.secret), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token }),
+    });
+    expect(revoked.status).toBe(200);
+    const revokedAt = Date.now();
+    // Poll the visible state (no fixed sleep): the first refused answer ends the wait.
+    let status = 200;
+    while (status === 200 && Date.now() - revokedAt < 1000) {
+      status = (await through("/api/orders", { authorization: `Bearer ${token}` })).status;
+    }
+    expect(status).toBe(401);
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+  });
+
+  it("audits a denial with the original method and URI", async () => {
+    await through("/api/secret-report?id=7", { authorization: "Bearer x.y.z" });
+    const admin = await adminToken(baseUrl);
+    // The denial is written by the batcher after the answer; wait for it to be visible.
+    const deadline = Date.now() + 5000;
+    let found: Record<string, unknown> | undefined;
+    while (!found && Date.now() < deadline) {
+      const res = await fetch(`${baseUrl}/api/v1/audit?kind=auth.failed&n=20`, { headers: { authorization: `Bearer ${admin}` } });
+      const events = ((await res.json()) as { events: { metadata: Record<string, unknown> }[] }).events;
+      found = events.find((e) => e.metadata.original_uri === "/api/secret-report?id=7")?.metadata;
+    }
+    expect(found).toMatchObject({ endpoint: "validate", original_method: "GET", reason: expect.stringContaining("malformed token") });
+  });
+});

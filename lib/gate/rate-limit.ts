@@ -1,0 +1,52 @@
+import { TooManyRequestsError } from "@/lib/errors";
+
+export type RatePolicy = { perSecond: number; burst: number };
+type Bucket = { tokens: number; at: number };
+
+// Bounded memory under a flood of distinct keys (IPs, forged subjects): oldest first out.
+const MAX_BUCKETS = 100_000;
+
+/**
+ * In-memory token buckets, one per (policy name, key). Limits are per instance: with N
+ * replicas behind a balancer a client can reach N times the configured rate (the README
+ * says how to size for that).
+ */
+export class RateLimiter {
+  private buckets = new Map<string, Bucket>();
+
+  /** Takes one token or throws 429 with Retry-After; returns the RateLimit header values. */
+  take(name: string, key: string, policy: RatePolicy, now = Date.now()): Record<string, string> {
+    if (policy.perSecond <= 0) return {};
+    const id = `${name}|${key}`;
+    let bucket = this.buckets.get(id);
+    if (bucket) {
+      this.buckets.delete(id);
+      bucket.tokens = Math.min(policy.burst, bucket.tokens + ((now - bucket.at) / 1000) * policy.perSecond);
+      bucket.at = now;
+    } else {
+      bucket = { tokens: policy.burst, at: now };
+      if (this.buckets.size >= MAX_BUCKETS) {
+        const oldest = this.buckets.keys().next().value;
+        if (oldest !== undefined) this.buckets.delete(oldest);
+      }
+    }
+    // Re-inserted so Map order is least recently used first.
+    this.buckets.set(id, bucket);
+    const reset = Math.ceil((policy.burst - Math.max(0, bucket.tokens - 1)) / policy.perSecond);
+    if (bucket.tokens < 1) {
+      const retry = Math.max(1, Math.ceil((1 - bucket.tokens) / policy.perSecond));
+      const error = new TooManyRequestsError(`Rate limit exceeded (${name}); retry in ${retry} s.`, retry);
+      Object.assign(error.headers, { "RateLimit-Limit": String(policy.burst), "RateLimit-Remaining": "0", "RateLimit-Reset": String(retry) });
+      throw error;
+    }
+    bucket.tokens -= 1;
+    return {
+      "RateLimit-Limit": String(policy.burst),
+      "RateLimit-Remaining": String(Math.floor(bucket.tokens)),
+      "RateLimit-Reset": String(reset),
+    };
+  }
+}
+
+const holder = globalThis as unknown as { __vigilRateLimiter?: RateLimiter };
+export const rateLimiter = () => (holder.__vigilRateLimiter ??= new RateLimiter());

@@ -1,0 +1,45 @@
+import { getConfig } from "@/lib/config";
+
+export const ROLES = ["viewer", "operator", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What each console role may do, as API scopes: the one place roles meet the route table. */
+export const ROLE_SCOPES: Record<Role, readonly string[]> = {
+  viewer: ["agents:read", "audit:read"],
+  operator: ["agents:read", "audit:read", "agents:write", "autoheal:ack"],
+  admin: ["admin"],
+};
+
+const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+/** Reads a dotted claim path (`roles`, `groups`, `realm_access.roles`) as a list of strings. */
+export function claimValues(claims: Record<string, unknown>, path: string): string[] {
+  let value: unknown = claims;
+  for (const part of path.split(".")) {
+    if (value === null || typeof value !== "object") return [];
+    value = (value as Record<string, unknown>)[part];
+  }
+  if (typeof value === "string") return value.split(/[\s,]+/).filter(Boolean);
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === "string");
+  return [];
+}
+
+/** The highest role the configured mapping gives these claims, or null (refused). */
+export function roleFromClaims(claims: Record<string, unknown>): Role | null {
+  const config = getConfig();
+  const mapping = new Map<string, Role>();
+  for (const pair of config.OIDC_ROLE_MAP.split(",")) {
+    const [claimValue = "", role = ""] = pair.split("=");
+    mapping.set(claimValue.trim(), role.trim() as Role);
+  }
+  let best: Role | null = null;
+  for (const value of claimValues(claims, config.OIDC_ROLES_CLAIM)) {
+    const role = mapping.get(value);
+    if (role && (!best || RANK[role] > RANK[best])) best = role;
+  }
+  return best;
+}
+
+export function scopesOfRole(role: Role | null): string[] {
+  return role ? [...ROLE_SCOPES[role]] : [];
+}
