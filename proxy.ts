@@ -1,14 +1,27 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { isPublicPath } from "@/lib/gate/public-paths";
+import { readSession } from "@/lib/gate/session/session-actor";
 
 /**
- * Next 16's request proxy (formerly middleware). For now it stamps every console response
- * with a request id and safe headers; the gate issue adds the OIDC sign-in redirect and the
- * explicit list of public paths here. API routes are not matched: the route table
- * authenticates them.
+ * Next 16's request proxy (formerly middleware): the console's OIDC gate. Public paths are
+ * listed with their reasons in lib/gate/public-paths.ts; /api/* authenticates in the route
+ * table; every other path needs a session with a role, or goes to sign-in.
  */
-export function proxy(request: NextRequest) {
+export async function proxy(request: NextRequest) {
   const given = request.headers.get("x-request-id");
   const requestId = given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : crypto.randomUUID();
+  const { pathname, search } = request.nextUrl;
+
+  if (!isPublicPath(pathname) && !pathname.startsWith("/api/")) {
+    const session = await readSession(request);
+    if (!session?.sub) {
+      const signIn = new URL("/signin", request.url);
+      signIn.searchParams.set("callbackUrl", `${pathname}${search}`);
+      return NextResponse.redirect(signIn);
+    }
+    if (!session.role) return NextResponse.redirect(new URL("/auth/refused", request.url));
+  }
+
   const response = NextResponse.next();
   response.headers.set("X-Request-Id", requestId);
   response.headers.set("X-Content-Type-Options", "nosniff");
@@ -18,5 +31,5 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  matcher: ["/((?!api/|\\.well-known/|metrics|_next/static|_next/image|favicon.ico).*)"],
+  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
 };

@@ -1,6 +1,7 @@
 import type { TestProject } from "vitest/node";
 import { ensureBuild } from "../../scripts/build-if-stale.mjs";
 import { createPostgresDatabase } from "../../lib/testing/test-db";
+import { idpEnv, startIdp, type IdpInfo } from "../support/idp";
 import { freePort, productionEnv, startVigil, type VigilProcess } from "../support/vigil-process";
 
 export type ServerInfo = { name: string; baseUrl: string };
@@ -8,27 +9,37 @@ export type ServerInfo = { name: string; baseUrl: string };
 declare module "vitest" {
   export interface ProvidedContext {
     servers: ServerInfo[];
+    idp: IdpInfo;
   }
 }
 
 /**
  * The HTTP suite runs against the production build: one instance on the embedded database
  * and, when TEST_DATABASE_URL is set (CI sets it), one on a fresh PostgreSQL database.
+ * Both trust a real OpenID Provider (oidc-provider) as the organisation's IdP.
  */
 export default async function setup(project: TestProject) {
   ensureBuild();
-  const started: VigilProcess[] = [];
-  const cleanups: Array<() => Promise<void>> = [];
-  const pglitePort = await freePort();
-  started.push(await startVigil("pglite", productionEnv(pglitePort, {})));
   const adminUrl = process.env.TEST_DATABASE_URL;
-  if (adminUrl) {
-    const db = await createPostgresDatabase(adminUrl);
-    cleanups.push(db.drop);
-    const port = await freePort();
-    started.push(await startVigil("postgres", productionEnv(port, { url: db.url })));
+  const ports = { pglite: await freePort(), postgres: await freePort(), idp: await freePort() };
+  const bases = [ports.pglite, ports.postgres].map((p) => `http://127.0.0.1:${p}`);
+  const idp = await startIdp(ports.idp, bases);
+  const started: VigilProcess[] = [];
+  const cleanups: Array<() => Promise<void>> = [idp.stop];
+  try {
+    started.push(await startVigil("pglite", { ...productionEnv(ports.pglite, {}), ...idpEnv(idp.info) }));
+    if (adminUrl) {
+      const db = await createPostgresDatabase(adminUrl);
+      cleanups.push(db.drop);
+      started.push(await startVigil("postgres", { ...productionEnv(ports.postgres, { url: db.url }), ...idpEnv(idp.info) }));
+    }
+  } catch (error) {
+    for (const s of started) await s.stop();
+    for (const c of cleanups) await c();
+    throw error;
   }
   project.provide("servers", started.map((s) => ({ name: s.name, baseUrl: s.baseUrl })));
+  project.provide("idp", idp.info);
   return async () => {
     for (const s of started) await s.stop();
     for (const c of cleanups) await c();

@@ -8,7 +8,11 @@ describe.each(inject("servers"))("operations on $name", ({ baseUrl }) => {
     expect(await health.json()).toEqual({ status: "ok", database: "up" });
     const ready = await fetch(`${baseUrl}/api/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", checks: { database: true, migrations: true, signing_key: true } });
+    expect(await ready.json()).toMatchObject({
+      status: "ready",
+      checks: { database: true, migrations: true, signing_key: true },
+      oidc: { ok: true, error: null, keys: 1 },
+    });
   });
 
   it("echoes a sane X-Request-Id and replaces a hostile one", async () => {

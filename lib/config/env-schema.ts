@@ -42,6 +42,7 @@ export const envSchema = z.object({
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_AUDIENCE: z.string().min(1).optional(),
   OIDC_JWKS_URI: url.optional(),
+  OIDC_SCOPES: z.string().regex(/^openid( [\x21\x23-\x5B\x5D-\x7E]+)*$/, "space-separated scopes starting with openid").default("openid email profile"),
   OIDC_ALGS: z
     .string()
     .regex(/^(RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512|EdDSA)(,(RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512|EdDSA))*$/, "comma-separated asymmetric JWS algorithms (no none, no HS*)")

@@ -1,8 +1,10 @@
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
+import type { Db } from "@/lib/db/types";
 import { isConnectionError } from "@/lib/db/errors";
 import { AppError, ServiceUnavailableError } from "@/lib/errors";
 import { authenticateBearer } from "@/lib/gate/bearer";
+import { sessionActor } from "@/lib/gate/session/session-actor";
 import { requireScope } from "@/lib/gate/actor";
 import { rateLimiter, type RatePolicy } from "@/lib/gate/rate-limit";
 import { OAuthError } from "@/lib/identity/oauth-error";
@@ -28,7 +30,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     if (route.limit) limitHeaders = rateLimiter().take(`${route.limit}-ip`, ip ?? "unknown", ipPolicy(route.limit));
     if (!route.beforeReady) await ensureStarted();
     const db = await getDb();
-    const actor = "scope" in route.auth ? await authenticateBearer(db, request.headers.get("authorization")) : null;
+    const actor = "scope" in route.auth ? await authenticate(db, request) : null;
     if (actor && "scope" in route.auth) {
       rateLimiter().take("api-subject", actor.id, getConfig().RATE_LIMIT_API_PER_SUBJECT);
       requireScope(actor, route.auth.scope);
@@ -62,6 +64,16 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     "request",
   );
   return response;
+}
+
+/** A bearer token when one is sent; otherwise the console's session cookie (CSRF-checked). */
+async function authenticate(db: Db, request: Request) {
+  const authorization = request.headers.get("authorization");
+  if (!authorization) {
+    const user = await sessionActor(request);
+    if (user) return user;
+  }
+  return authenticateBearer(db, authorization);
 }
 
 function ipPolicy(limit: RouteLimit): RatePolicy {

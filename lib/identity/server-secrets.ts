@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { getConfig } from "@/lib/config";
 
-type Keys = { credentialHashKey: Buffer; sealingKey: Buffer };
+type Keys = { credentialHashKey: Buffer; sealingKey: Buffer; csrfKey: Buffer; sessionSecret: string };
 const holder = globalThis as unknown as { __vigilServerKeys?: Keys };
 
 /**
@@ -18,6 +18,9 @@ export function serverKeys(): Keys {
     holder.__vigilServerKeys = {
       credentialHashKey: derive("credential-secret-hash"),
       sealingKey: derive("signing-key-seal"),
+      csrfKey: derive("console-csrf"),
+      // Auth.js derives its own cookie keys from this (with the cookie name as salt).
+      sessionSecret: root,
     };
   }
   return holder.__vigilServerKeys;

@@ -1,0 +1,81 @@
+import { randomUUID } from "node:crypto";
+import type { NextAuthConfig } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { getConfig } from "@/lib/config";
+import { serverKeys } from "@/lib/identity/server-secrets";
+import { roleFromClaims, type Role } from "../roles";
+import { secureCookies } from "./cookies";
+
+export const OIDC_PROVIDER_ID = "oidc";
+export const DEV_PROVIDER_ID = "dev";
+
+declare module "next-auth" {
+  interface Session {
+    user: { id: string; name?: string | null; email?: string | null; role: Role | null };
+  }
+}
+
+/**
+ * Auth.js for the console: the organisation's provider through generic OIDC (code flow
+ * with PKCE, state and nonce), or — only outside production — a clearly marked
+ * development sign-in. Built per request from the parsed configuration, never at import
+ * (the build has no runtime environment).
+ */
+export function authConfig(): NextAuthConfig {
+  const config = getConfig();
+  const providers: NextAuthConfig["providers"] = [];
+  if (config.OIDC_ISSUER && config.OIDC_CLIENT_ID) {
+    providers.push({
+      id: OIDC_PROVIDER_ID,
+      name: "Single sign-on",
+      type: "oidc",
+      issuer: config.OIDC_ISSUER,
+      clientId: config.OIDC_CLIENT_ID,
+      clientSecret: config.OIDC_CLIENT_SECRET,
+      authorization: { params: { scope: config.OIDC_SCOPES } },
+      checks: ["pkce", "state", "nonce"],
+    });
+  }
+  if (config.devSignIn) {
+    providers.push(
+      Credentials({
+        id: DEV_PROVIDER_ID,
+        name: "Development sign-in",
+        credentials: {},
+        authorize: async () => ({ id: "dev-admin", name: "Development admin", email: "dev-admin@localhost" }),
+      }),
+    );
+  }
+  return {
+    providers,
+    secret: serverKeys().sessionSecret,
+    trustHost: true,
+    useSecureCookies: secureCookies(),
+    session: { strategy: "jwt", maxAge: 8 * 3600 },
+    pages: { signIn: "/signin", error: "/auth/error" },
+    callbacks: {
+      // No mapped role, no session: the refusal page says why.
+      signIn({ account, profile }) {
+        if (account?.provider === OIDC_PROVIDER_ID && !roleFromClaims(profile ?? {})) return "/auth/refused";
+        return true;
+      },
+      jwt({ token, account, profile }) {
+        if (account) {
+          token.role = account.provider === DEV_PROVIDER_ID ? "admin" : roleFromClaims(profile ?? {});
+          token.provider = account.provider;
+          // Kept server-side only (the session callback does not copy it): needed for the
+          // provider's end-session endpoint at sign-out.
+          token.idToken = account.id_token;
+          // Stable per session, unlike jti: the CSRF token is derived from it.
+          token.sid = randomUUID();
+        }
+        return token;
+      },
+      session({ session, token }) {
+        session.user.id = token.sub ?? "";
+        session.user.role = (token.role as Role | null | undefined) ?? null;
+        return session;
+      },
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { getToken } from "next-auth/jwt";
+import { getConfig } from "@/lib/config";
+import { ForbiddenError } from "@/lib/errors";
+import { serverKeys } from "@/lib/identity/server-secrets";
+import type { Actor } from "../actor";
+import { scopesOfRole, type Role } from "../roles";
+import { sessionCookieName, secureCookies } from "./cookies";
+import { csrfTokenMatches } from "./csrf";
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export type SessionClaims = { sub?: string; name?: string; email?: string; role?: Role | null; sid?: string; idToken?: string };
+
+/** The console session in this request's cookies (works in the fast lane and in Next). */
+export async function readSession(request: Request): Promise<SessionClaims | null> {
+  if (!request.headers.get("cookie")?.includes("authjs.session-token")) return null;
+  const token = await getToken({
+    req: request,
+    secret: serverKeys().sessionSecret,
+    secureCookie: secureCookies(),
+    salt: sessionCookieName(),
+  });
+  return (token as SessionClaims | null) ?? null;
+}
+
+/**
+ * A console user calling the API with the session cookie instead of a bearer token. Writes
+ * need the CSRF token and, when the browser sends one, our own Origin.
+ */
+export async function sessionActor(request: Request): Promise<Actor | null> {
+  const session = await readSession(request);
+  if (!session?.sub || !session.sid) return null;
+  if (!SAFE.has(request.method)) {
+    const origin = request.headers.get("origin");
+    if (origin && origin !== new URL(getConfig().issuer).origin) {
+      throw new ForbiddenError("Cross-origin write refused.");
+    }
+    if (!csrfTokenMatches(session.sid, request.headers.get("x-csrf-token"))) {
+      throw new ForbiddenError("Missing or wrong X-CSRF-Token for a cookie-authenticated write.");
+    }
+  }
+  const role = session.role ?? null;
+  return {
+    kind: "user",
+    id: session.sub,
+    scopes: new Set(scopesOfRole(role)),
+    label: `user:${session.email ?? session.sub}`,
+  };
+}
