@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
 import path from "node:path";
-import { cpuPercent, cpuSnapshot, mainThread, pidsByName, processTree, waitForQuietMachine } from "./lib/cpu.mjs";
+import { cpuPercent, cpuSnapshot, mainThread, pidsByName, processTree, schedPercent, schedSnapshot, waitForQuietMachine } from "./lib/cpu.mjs";
 import { fixed, heading, mean, table } from "./lib/format.mjs";
 import { runLoad } from "./lib/load.mjs";
 import { assertRs256Jwt, basicAuth, tokenRequest } from "./lib/oauth.mjs";
@@ -16,6 +16,13 @@ import { adminToken, createAgentWithCredential, startVigil } from "./lib/vigil.m
 
 const SCOPE = "svc:read";
 const FORM = `grant_type=client_credentials&scope=${SCOPE}`;
+// Vigil's per-IP and per-client token buckets (defaults 100/s and 50/s) would otherwise
+// turn a capacity test from one IP and one client into a test of the limiter. Raised rather
+// than disabled ("0"), so the limiter's own cost stays in the measurement.
+const VIGIL_ENV = {
+  RATE_LIMIT_TOKEN_PER_IP: "1000000:1000000",
+  RATE_LIMIT_TOKEN_PER_CLIENT: "1000000:1000000",
+};
 const VIGIL = "Vigil";
 const PEER = "oidc-provider";
 
@@ -45,11 +52,12 @@ export async function tokenBench(ctx) {
   const peerUrl = `http://127.0.0.1:${peerPort}`;
 
   // Vigil starts after the peer is spawned so the two start-ups overlap.
-  const vigilPromise = startVigil({ root: ctx.root, databaseUrl: db.url, logDir: ctx.logDir });
+  const vigilPromise = startVigil({ root: ctx.root, databaseUrl: db.url, logDir: ctx.logDir, env: VIGIL_ENV });
   // Registered now, not after the await: if the peer fails first, Vigil must still be stopped.
   ctx.defer("stop Vigil", async () => (await vigilPromise.catch(() => null))?.service.stop());
   await waitForHttp(`${peerUrl}/.well-known/openid-configuration`, { service: peerService });
   const vigil = await vigilPromise;
+  ctx.log(`Vigil env overrides: ${Object.entries(VIGIL_ENV).map(([k, v]) => `${k}=${process.env[`BENCH_VIGIL_${k}`] ?? v}`).join(" ")}`);
   ctx.log(`Vigil ${vigil.baseUrl} (log ${vigil.service.logFile}), oidc-provider ${peerUrl} (log ${peerService.logFile})`);
 
   /** Every 2xx the token endpoint gave us, by phase: compared with the audit log at the end. */
@@ -95,6 +103,8 @@ export async function tokenBench(ctx) {
     const quiet = await waitForQuietMachine({ thresholdPercent: 30, maxWaitMs: ctx.settings.quietWaitSeconds * 1000 });
     if (quiet.busyPercent > 30) ctx.log(`machine still ${quiet.busyPercent} % busy after ${quiet.waitedMs / 1000} s, running anyway`);
     const metricsBefore = name === VIGIL ? await scrape(vigil.baseUrl) : null;
+    const serverPid = (name === VIGIL ? vigil.service : peerService).child.pid ?? -1;
+    const schedBefore = schedSnapshot(mainThread(serverPid)[0]);
     const before = cpuSnapshot(groups);
     const result = await runLoad({
       label: `${name} ${phase}`,
@@ -106,6 +116,7 @@ export async function tokenBench(ctx) {
     });
     vigilBackends = [...new Set([...vigilBackends, ...(await backendPids(db.sql, db.name).catch(() => []))])];
     const cpu = cpuPercent(before, cpuSnapshot(groups));
+    const mainThreadSched = schedPercent(schedBefore, schedSnapshot(mainThread(serverPid)[0]));
     for (const svc of [vigil.service, peerService]) {
       if (svc.exited()) throw new Error(`${svc.name} exited during ${name} ${phase} (${svc.exitInfo()}); log ${svc.logFile}:\n${svc.tail()}`);
     }
@@ -121,7 +132,7 @@ export async function tokenBench(ctx) {
     if (name === VIGIL) vigilTokens[phase === "warm-up" ? "warmup" : "measured"] += result.ok2xx;
     const flag = result.clean ? "" : `  <-- FLAGGED: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`;
     ctx.log(`${result.label}: ${fixed(result.rps)} tokens/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms${flag}`);
-    return { ...result, side: name, phase, machineBeforeRun: quiet, cpuPercentOfOneCore: cpu, vigilInternals: internals };
+    return { ...result, side: name, phase, machineBeforeRun: quiet, cpuPercentOfOneCore: cpu, mainThreadSched, vigilInternals: internals };
   };
 
   /** @type {Awaited<ReturnType<typeof measure>>[]} */
@@ -174,7 +185,7 @@ export async function tokenBench(ctx) {
   out.push(heading(`Token endpoint: client_credentials -> RS256 JWT, ${connections} connections, ${seconds} s x ${rounds} rounds`));
   out.push(
     table(
-      ["run", "tokens/s", "p50 ms", "p99 ms", "2xx", "non-2xx", "errors", "CPU% server", "main thr", "pg bench db", "pg all", "loadgen", "other", "machine"],
+      ["run", "tokens/s", "p50 ms", "p99 ms", "2xx", "non-2xx", "errors", "CPU% server", "main thr run/wait", "pg bench db", "pg all", "loadgen", "other", "machine"],
       [...warmups, ...runs].map((r) => {
         const c = r.cpuPercentOfOneCore;
         const server = c[r.side === VIGIL ? "vigil" : "oidc-provider"];
@@ -189,7 +200,9 @@ export async function tokenBench(ctx) {
           r.non2xx,
           r.errors + r.timeouts,
           fixed(server),
-          fixed(c[r.side === VIGIL ? "vigil main thread" : "oidc-provider main thread"]),
+          r.mainThreadSched
+            ? `${fixed(r.mainThreadSched.runPercent)}/${fixed(r.mainThreadSched.waitPercent)}`
+            : fixed(c[r.side === VIGIL ? "vigil main thread" : "oidc-provider main thread"]),
           fixed(c["postgres (bench db backends)"]),
           fixed(c["postgres (all)"]),
           fixed(c["load generator (bench)"]),
@@ -199,7 +212,11 @@ export async function tokenBench(ctx) {
       }),
     ),
   );
-  out.push(`(CPU columns: % of one core over the run; this machine has ${cpus().length} cores = ${cpus().length * 100} %. Warm-ups are not in the means below.)`);
+  out.push(
+    `(CPU columns: % of one core over the run; this machine has ${cpus().length} cores = ${cpus().length * 100} %. ` +
+      "main thr run/wait: the server's event-loop thread on a CPU / runnable but waiting for one; run + wait near 100 means the event loop is the bottleneck. " +
+      "Warm-ups are not in the means below.)",
+  );
   const noisy = runs.filter((r) => {
     const c = r.cpuPercentOfOneCore;
     const server = c[r.side === VIGIL ? "vigil" : "oidc-provider"];
@@ -271,7 +288,7 @@ export async function tokenBench(ctx) {
   const file = await ctx.writeResult("token", {
     settings: ctx.settings,
     node: process.version,
-    vigil: { baseUrl: vigil.baseUrl, database: db.name },
+    vigil: { baseUrl: vigil.baseUrl, database: db.name, envOverrides: VIGIL_ENV },
     summary,
     ratio,
     goal: { description: "Vigil >= 1.0x oidc-provider tokens/s with p99 no worse", met: goalMet },

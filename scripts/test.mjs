@@ -7,6 +7,7 @@ import { root } from "./build-if-stale.mjs";
 const PEERS = [
   { bin: "promtool", pkg: "prometheus", why: "checks /metrics with `promtool check metrics`" },
   { bin: process.env.NGINX_BIN ?? "/usr/sbin/nginx", pkg: "nginx", why: "the gateway in front of the validator" },
+  { bin: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", pkg: "chromium", why: "the browser tests (Playwright)" },
 ];
 
 const missing = PEERS.filter(({ bin }) => spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0);
@@ -22,5 +23,7 @@ console.log(
     : "vigil tests: PGlite only (set TEST_DATABASE_URL=postgres://... to include PostgreSQL)",
 );
 
-const vitest = spawnSync("npx", ["vitest", "run", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
-process.exit(vitest.status ?? 1);
+const vitest = spawnSync("npx", ["vitest", "run"], { cwd: root, stdio: "inherit" });
+const playwright = spawnSync("npx", ["playwright", "test"], { cwd: root, stdio: "inherit" });
+console.log(`vitest: ${vitest.status === 0 ? "passed" : "FAILED"}; playwright: ${playwright.status === 0 ? "passed" : "FAILED"}`);
+process.exit(vitest.status === 0 && playwright.status === 0 ? 0 : 1);

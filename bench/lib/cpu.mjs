@@ -146,3 +146,29 @@ export async function waitForQuietMachine({ thresholdPercent = 30, maxWaitMs = 6
     if (busy <= thresholdPercent || waitedMs >= maxWaitMs) return { busyPercent: busy, waitedMs };
   }
 }
+
+/**
+ * Scheduler statistics of one thread: time on a CPU and time runnable but waiting for one.
+ * A main thread that runs 50 % and waits 40 % is CPU-bound even though "CPU%" says 50.
+ * @param {number | string} pid a pid or "<pid>/task/<tid>"
+ * @returns {{ at: number, runNs: number, waitNs: number } | null}
+ */
+export function schedSnapshot(pid) {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, "utf8").trim().split(/\s+/).map(Number);
+    return { at: performance.now(), runNs: run, waitNs: wait };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * @param {ReturnType<typeof schedSnapshot>} a
+ * @param {ReturnType<typeof schedSnapshot>} b
+ * @returns {{ runPercent: number, waitPercent: number } | null}
+ */
+export function schedPercent(a, b) {
+  if (!a || !b) return null;
+  const ns = (b.at - a.at) * 1e6;
+  return { runPercent: round1(((b.runNs - a.runNs) / ns) * 100), waitPercent: round1(((b.waitNs - a.waitNs) / ns) * 100) };
+}

@@ -2,6 +2,7 @@
 // only through its environment and provisioned only through its public API. Shared by every
 // bench section that needs a running Vigil and an agent credential.
 import { randomBytes } from "node:crypto";
+import { ensureBuild } from "./build.mjs";
 import { freePort, startService, waitForHttp } from "./processes.mjs";
 import { basicAuth, tokenRequest } from "./oauth.mjs";
 
@@ -20,16 +21,20 @@ const INHERITED = ["PATH", "HOME", "LANG", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SSL
 /**
  * Starts `node dist/server.mjs` on a free port against `databaseUrl` and waits for readiness.
  * Extra server variables can be passed as BENCH_VIGIL_<NAME> (e.g. BENCH_VIGIL_DATABASE_POOL_MAX=20).
- * @param {{ root: string, databaseUrl: string, logDir: string }} opts
+ * @param {{ root: string, databaseUrl: string, logDir: string, env?: Record<string, string> }} opts
+ *   env: section defaults for server variables; BENCH_VIGIL_<NAME> still wins
  * @returns {Promise<Vigil>}
  */
-export async function startVigil({ root, databaseUrl, logDir }) {
+export async function startVigil({ root, databaseUrl, logDir, env: sectionEnv = {} }) {
+  // Again here, not only at the start of the run: someone may have started a build since.
+  await ensureBuild(root);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const adminSecret = randomBytes(32).toString("base64url");
   /** @type {NodeJS.ProcessEnv} */
   const env = {};
   for (const k of INHERITED) if (process.env[k] !== undefined) env[k] = process.env[k];
+  Object.assign(env, sectionEnv);
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith("BENCH_VIGIL_") && v !== undefined) env[k.slice("BENCH_VIGIL_".length)] = v;
   }

@@ -27,13 +27,17 @@ export type VigilProcess = {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 };
 
-/** Production-mode settings for a test instance; `database` picks PGlite or a PostgreSQL URL. */
-export function productionEnv(port: number, database: { url?: string; dataDir?: string }): Record<string, string> {
+/**
+ * Production-mode settings for a test instance; `database` picks PGlite or a PostgreSQL URL.
+ * Browser tests use host "localhost": Next rewrites 127.0.0.1 to localhost in request URLs,
+ * so that is the origin Auth.js builds its callback URLs from.
+ */
+export function productionEnv(port: number, database: { url?: string; dataDir?: string }, host = "127.0.0.1"): Record<string, string> {
   const env: Record<string, string> = {
     NODE_ENV: "production",
     PORT: String(port),
     HOSTNAME: "127.0.0.1",
-    AUTH_URL: `http://127.0.0.1:${port}`,
+    AUTH_URL: `http://${host}:${port}`,
     AUTH_SECRET,
     VIGIL_BOOTSTRAP_ADMIN_SECRET: BOOTSTRAP_SECRET,
     VIGIL_DEV_SIGNIN: "false",
@@ -61,7 +65,7 @@ export async function startVigil(name: string, env: Record<string, string>, cwd 
   child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
   const exited = once(child, "exit");
-  const baseUrl = `http://127.0.0.1:${env.PORT}`;
+  const baseUrl = env.AUTH_URL ?? `http://127.0.0.1:${env.PORT}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${log}`);

@@ -5,6 +5,7 @@ import { getConfig } from "@/lib/config";
 import { serverKeys } from "@/lib/identity/server-secrets";
 import { roleFromClaims, type Role } from "../roles";
 import { secureCookies } from "./cookies";
+import { csrfTokenFor } from "./csrf";
 
 export const OIDC_PROVIDER_ID = "oidc";
 export const DEV_PROVIDER_ID = "dev";
@@ -12,6 +13,8 @@ export const DEV_PROVIDER_ID = "dev";
 declare module "next-auth" {
   interface Session {
     user: { id: string; name?: string | null; email?: string | null; role: Role | null };
+    /** For X-CSRF-Token on the console's cookie-authenticated writes. */
+    csrfToken: string;
   }
 }
 
@@ -74,6 +77,7 @@ export function authConfig(): NextAuthConfig {
       session({ session, token }) {
         session.user.id = token.sub ?? "";
         session.user.role = (token.role as Role | null | undefined) ?? null;
+        session.csrfToken = typeof token.sid === "string" ? csrfTokenFor(token.sid) : "";
         return session;
       },
     },
