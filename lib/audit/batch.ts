@@ -1,7 +1,7 @@
-import { and, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import { agents, auditEvents, credentials, tokenMonthlyCounts } from "@/drizzle/schema";
+import { queryRows } from "@/lib/db/rows";
 import type { Db } from "@/lib/db/types";
 import { timed } from "@/lib/observability/metrics";
+import { batchStatement, type CountIncrement } from "./batch-sql";
 import { toRow, type AuditInput } from "./event";
 
 /** One event plus the small bookkeeping writes that travel with it. */
@@ -16,7 +16,6 @@ export type BatchItem = {
 type Pending = { item: BatchItem; resolve: (count: number | undefined) => void; reject: (e: unknown) => void };
 
 const MAX_BATCH = 500;
-const TOUCH_INTERVAL = sql`now() - interval '60 seconds'`;
 
 /**
  * Group commit for the hot endpoints. Each caller waits until its event is committed (so
@@ -60,7 +59,7 @@ class AuditBatcher {
 }
 
 async function writeBatch(db: Db, items: BatchItem[]): Promise<Map<string, number>> {
-  const increments = new Map<string, { agentId: string; month: string; n: number }>();
+  const increments = new Map<string, CountIncrement>();
   const agentIds = new Set<string>();
   const credentialIds = new Set<string>();
   for (const { countToken, touch } of items) {
@@ -75,38 +74,12 @@ async function writeBatch(db: Db, items: BatchItem[]): Promise<Map<string, numbe
       credentialIds.add(touch.credentialId);
     }
   }
-  return db.transaction(async (tx) => {
-    await tx.insert(auditEvents).values(items.map((i) => toRow(i.event)));
-    const counts = new Map<string, number>();
-    // Sorted so two instances flushing at once lock counter rows in the same order.
-    for (const [key, inc] of [...increments].sort(([a], [b]) => a.localeCompare(b))) {
-      const [row] = await tx
-        .insert(tokenMonthlyCounts)
-        .values({ agentId: inc.agentId, month: inc.month, count: inc.n })
-        .onConflictDoUpdate({
-          target: [tokenMonthlyCounts.agentId, tokenMonthlyCounts.month],
-          set: { count: sql`${tokenMonthlyCounts.count} + ${inc.n}` },
-        })
-        .returning({ count: tokenMonthlyCounts.count });
-      if (row) counts.set(key, row.count);
-    }
-    if (agentIds.size > 0) {
-      await tx
-        .update(agents)
-        .set({ lastSeenAt: sql`now()` })
-        .where(and(inArray(agents.id, [...agentIds]), or(isNull(agents.lastSeenAt), lt(agents.lastSeenAt, TOUCH_INTERVAL))));
-      await tx
-        .update(credentials)
-        .set({ lastUsedAt: sql`now()` })
-        .where(
-          and(
-            inArray(credentials.id, [...credentialIds]),
-            or(isNull(credentials.lastUsedAt), lt(credentials.lastUsedAt, TOUCH_INTERVAL)),
-          ),
-        );
-    }
-    return counts;
-  });
+  const sorted = [...increments].sort(([a], [b]) => a.localeCompare(b)).map(([, inc]) => inc);
+  const rows = await queryRows<{ agent_id: string; month: string; count: number }>(
+    db,
+    batchStatement(items.map((i) => toRow(i.event)), sorted, [...agentIds], [...credentialIds]),
+  );
+  return new Map(rows.map((r) => [`${r.agent_id}|${r.month}`, Number(r.count)]));
 }
 
 const holder = globalThis as unknown as { __vigilAuditBatchers?: WeakMap<Db, AuditBatcher> };

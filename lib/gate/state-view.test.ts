@@ -70,6 +70,25 @@ describe.each(postgresUrls)("gate state view across instances (PostgreSQL)", (ad
     await drop?.();
   });
 
+  it("drops instance A's cached credential when instance B suspends the agent", async () => {
+    const { issueToken } = await import("@/lib/identity/tokens/issue");
+    const { ensureSigningKey } = await import("@/lib/identity/keys/ensure");
+    const { loadKeyring } = await import("@/lib/identity/keys/keyring");
+    await ensureSigningKey(a.db);
+    await loadKeyring(a.db);
+    const agent = await createAgent(ctxFor(b.db, admin), { ...input(), allowed_scopes: ["svc:read"] });
+    const credential = await generateCredential(ctxFor(b.db, admin), agent.id, {});
+    const auth = `Basic ${Buffer.from(`${credential.client_id}:${credential.client_secret}`).toString("base64")}`;
+    const facts = { requestId: "r", ip: null, userAgent: null };
+    const issue = () => issueToken(a.db, facts, auth, new URLSearchParams({ grant_type: "client_credentials" }));
+    expect((await issue()).access_token).toBeTruthy();
+    expect((await issue()).access_token).toBeTruthy();
+    const changed = once(viewA.events, "change");
+    await changeAgentStatus(ctxFor(b.db, admin), agent.id, "suspend");
+    await changed;
+    await expect(issue()).rejects.toMatchObject({ error: "invalid_client" });
+  });
+
   it("learns of a suspension made by another instance through NOTIFY", async () => {
     const agent = await createAgent(ctxFor(b.db, admin), input());
     const changed = once(viewA.events, "change");

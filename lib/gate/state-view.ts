@@ -30,7 +30,7 @@ export class GateStateView {
   private listener: Listener | null = null;
   private timer: NodeJS.Timeout | null = null;
   loadedAt = 0;
-  /** Emits "change" after each applied change (tests and metrics wait on it). */
+  /** Emits "change" after each applied change and "reload" after a full reload. */
   readonly events = new EventEmitter();
 
   constructor(private readonly db: Db) {}
@@ -61,6 +61,8 @@ export class GateStateView {
     this.agentStatus = new Map(inactive.map((r) => [r.id, { status: r.status, v: r.v.getTime() }]));
     this.clientStatus = new Map(revoked.map((r) => [r.id, { status: "revoked", v: r.v?.getTime() ?? 0 }]));
     this.loadedAt = Date.now();
+    // Anything cached from before (e.g. credentials) may be older than what was just read.
+    this.events.emit("reload");
   }
 
   apply(change: GateChange): void {

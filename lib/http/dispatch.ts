@@ -9,7 +9,8 @@ const match = createRouter(routes);
 
 /** Serves a request from the route table; null when no route has this path. */
 export async function dispatch(request: Request): Promise<Response | null> {
-  const { pathname } = new URL(request.url);
+  const url = new URL(request.url);
+  const { pathname } = url;
   const found = match(request.method, pathname);
   if (found.kind === "none") return null;
   if (found.kind === "method_not_allowed") {
@@ -18,7 +19,7 @@ export async function dispatch(request: Request): Promise<Response | null> {
     response.headers.set("X-Request-Id", requestId);
     return response;
   }
-  const response = await runRoute(found.route, found.params, request);
+  const response = await runRoute(found.route, found.params, request, url);
   return request.method === "HEAD" ? new Response(null, { status: response.status, headers: response.headers }) : response;
 }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getConfig } from "@/lib/config";
+import { attachBody } from "./body";
 
 /**
  * node:http <-> Web Request/Response for the fast lane. The URL is built on a fixed origin:
@@ -35,7 +36,8 @@ export async function toWebRequest(req: IncomingMessage, limit: number): Promise
       break;
     }
   }
-  return { request: new Request(url, { method, headers, body: Buffer.concat(chunks) }), truncated };
+  // The body travels beside the Request (see attachBody) rather than as a stream in it.
+  return { request: attachBody(new Request(url, { method, headers }), Buffer.concat(chunks)), truncated };
 }
 
 export async function sendWebResponse(response: Response, res: ServerResponse, closeAfter: boolean): Promise<void> {

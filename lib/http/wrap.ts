@@ -19,10 +19,9 @@ import type { HandlerCtx, Route, RouteLimit } from "./types";
  * The handler wrapper: request id, start-up gate, authentication and scope from the route
  * table, error mapping, metrics and one log line. Handlers only parse and call verbs.
  */
-export async function runRoute(route: Route, params: Record<string, string>, request: Request): Promise<Response> {
+export async function runRoute(route: Route, params: Record<string, string>, request: Request, url: URL): Promise<Response> {
   const started = performance.now();
   const requestId = requestIdOf(request);
-  const url = new URL(request.url);
   const ip = clientIpOf(request);
   let response: Response;
   let limitHeaders: Record<string, string> = {};

@@ -4,6 +4,7 @@ import { appendAudit } from "@/lib/audit/append";
 import { auditOrigin, type VerbCtx } from "@/lib/context";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { inTransaction } from "@/lib/db/transaction";
+import { applyLocally, publishGateChange, type GateChange } from "@/lib/gate/state-view";
 import { ConflictError } from "@/lib/errors";
 import { requireScope } from "@/lib/gate/actor";
 import { parseInput } from "@/lib/validation";
@@ -15,8 +16,9 @@ export async function updateAgent(ctx: VerbCtx, id: string, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
   const input = parseInput(updateAgentInput, raw);
   if (input.allowed_scopes) assertCanGrant(ctx.actor, input.allowed_scopes);
+  const gateChanges: GateChange[] = [];
   try {
-    return await inTransaction(ctx.db, async (tx) => {
+    const view = await inTransaction(ctx.db, async (tx) => {
       const before = await findAgent(tx, id, true);
       if (before.status === "decommissioned") {
         throw new ConflictError("This agent is decommissioned; it can no longer be changed.");
@@ -44,8 +46,14 @@ export async function updateAgent(ctx: VerbCtx, id: string, raw: unknown) {
         }),
       );
       await appendAudit(tx, { ...auditOrigin(ctx), kind: "agent.updated", outcome: "success", agentId: agent.id, metadata: { changes } });
+      // Scopes and quota are cached with credentials: every instance drops them.
+      const change: GateChange = { t: "agent", id: agent.id, status: agent.status, v: agent.updatedAt.getTime() };
+      gateChanges.push(change);
+      await publishGateChange(tx, change);
       return afterView;
     });
+    applyLocally(ctx.db, ...gateChanges);
+    return view;
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError(`An agent with email ${input.email ?? ""} already exists.`);
     throw error;

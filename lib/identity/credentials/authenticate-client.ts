@@ -1,9 +1,11 @@
 import { eq } from "drizzle-orm";
 import { agents, credentials } from "@/drizzle/schema";
 import type { Executor } from "@/lib/db/types";
+import { gateView } from "@/lib/gate/state-view";
 import { timed } from "@/lib/observability/metrics";
 import { OAuthError } from "../oauth-error";
 import { secretMatches } from "../secrets";
+import { clientCacheFor, type ClientRecord } from "./client-cache";
 
 export type PresentedClient = { clientId: string; secret: string; method: "client_secret_basic" | "client_secret_post" };
 
@@ -65,24 +67,7 @@ export async function authenticateClient(db: Executor, presented: PresentedClien
   const fail = (reason: string, agentId: string | null = null) =>
     new ClientAuthError(reason, presented.clientId.slice(0, 200), agentId);
   if (presented.clientId.length > 200 || presented.secret.length > 200) throw fail("unknown_client");
-  const [row] = await timed("client_lookup", () =>
-    db
-      .select({
-        credentialId: credentials.id,
-        status: credentials.status,
-        secretHash: credentials.secretHash,
-        previousSecretHash: credentials.previousSecretHash,
-        previousExpiresAt: credentials.previousExpiresAt,
-        agentId: agents.id,
-        agentStatus: agents.status,
-        allowedScopes: agents.allowedScopes,
-        monthlyTokenQuota: agents.monthlyTokenQuota,
-      })
-      .from(credentials)
-      .innerJoin(agents, eq(agents.id, credentials.agentId))
-      .where(eq(credentials.clientId, presented.clientId))
-      .limit(1),
-  );
+  const row = await clientRecord(db, presented.clientId);
   if (!row) throw fail("unknown_client");
   const current = secretMatches(presented.secret, row.secretHash);
   const previous =
@@ -100,4 +85,32 @@ export async function authenticateClient(db: Executor, presented: PresentedClien
     allowedScopes: row.allowedScopes,
     monthlyTokenQuota: row.monthlyTokenQuota,
   };
+}
+
+/** The credential and its agent: from the cache when the gate view runs, else one indexed read. */
+async function clientRecord(db: Executor, clientId: string): Promise<ClientRecord | undefined> {
+  const cache = clientCacheFor(gateView(db));
+  const cached = cache?.get(clientId);
+  if (cached) return cached;
+  const snapshot = cache?.snapshot() ?? 0;
+  const [row] = await timed("client_lookup", () =>
+    db
+      .select({
+        credentialId: credentials.id,
+        status: credentials.status,
+        secretHash: credentials.secretHash,
+        previousSecretHash: credentials.previousSecretHash,
+        previousExpiresAt: credentials.previousExpiresAt,
+        agentId: agents.id,
+        agentStatus: agents.status,
+        allowedScopes: agents.allowedScopes,
+        monthlyTokenQuota: agents.monthlyTokenQuota,
+      })
+      .from(credentials)
+      .innerJoin(agents, eq(agents.id, credentials.agentId))
+      .where(eq(credentials.clientId, clientId))
+      .limit(1),
+  );
+  if (row) cache?.set(clientId, row, snapshot);
+  return row;
 }

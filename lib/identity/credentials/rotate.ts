@@ -5,6 +5,7 @@ import { appendAudit } from "@/lib/audit/append";
 import { getConfig } from "@/lib/config";
 import { auditOrigin, type VerbCtx } from "@/lib/context";
 import { inTransaction } from "@/lib/db/transaction";
+import { applyLocally, publishGateChange, type GateChange } from "@/lib/gate/state-view";
 import { ConflictError } from "@/lib/errors";
 import { requireScope } from "@/lib/gate/actor";
 import { parseInput } from "@/lib/validation";
@@ -25,7 +26,8 @@ export async function rotateCredential(ctx: VerbCtx, agentId: string, credential
   requireScope(ctx.actor, "agents:write");
   const input = parseInput(rotateInput, raw ?? {});
   const grace = input.grace_seconds ?? getConfig().CREDENTIAL_ROTATION_GRACE_SECONDS;
-  return inTransaction(ctx.db, async (tx) => {
+  const changes: GateChange[] = [];
+  const view = await inTransaction(ctx.db, async (tx) => {
     const agent = await findAgent(tx, agentId);
     const current = await findCredential(tx, agent.id, credentialId);
     if (current.status !== "active") throw new ConflictError("This credential is revoked; generate a new one.");
@@ -41,6 +43,10 @@ export async function rotateCredential(ctx: VerbCtx, agentId: string, credential
       .where(eq(credentials.id, current.id))
       .returning();
     if (!row) throw new Error("update returned no credential");
+    // Not a status change, but every instance must drop the cached secret hash.
+    const change: GateChange = { t: "client", id: row.clientId, status: row.status, v: row.rotatedAt?.getTime() ?? Date.now() };
+    changes.push(change);
+    await publishGateChange(tx, change);
     await appendAudit(tx, {
       ...auditOrigin(ctx),
       kind: "credential.rotated",
@@ -51,4 +57,6 @@ export async function rotateCredential(ctx: VerbCtx, agentId: string, credential
     });
     return { ...credentialView(row), client_secret: secret };
   });
+  applyLocally(ctx.db, ...changes);
+  return view;
 }

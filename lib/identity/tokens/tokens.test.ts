@@ -9,6 +9,7 @@ import { changeAgentStatus } from "../agents/status";
 import { generateCredential } from "../credentials/generate";
 import { revokeCredential } from "../credentials/revoke";
 import { rotateCredential } from "../credentials/rotate";
+import { startGateView, type GateStateView } from "@/lib/gate/state-view";
 import { ensureSigningKey } from "../keys/ensure";
 import { jwks, loadKeyring } from "../keys/keyring";
 import { OAuthError } from "../oauth-error";
@@ -28,12 +29,18 @@ let seq = 0;
 
 describe.each(testTargets())("token issuer on $name", (target) => {
   let t: TestDatabase;
+  let view: GateStateView;
+  // As in the server: the gate view (and the credential cache on it) runs for this database.
   beforeAll(async () => {
     t = await target.open();
     await ensureSigningKey(t.handle.db);
     await loadKeyring(t.handle.db);
+    view = await startGateView(t.handle);
   });
-  afterAll(async () => t?.drop());
+  afterAll(async () => {
+    await view?.stop();
+    await t?.drop();
+  });
 
   async function agentWithCredential(extra: Record<string, unknown> = {}) {
     const agent = await createAgent(ctxFor(t.handle.db, admin), {
@@ -122,7 +129,9 @@ describe.each(testTargets())("token issuer on $name", (target) => {
     expect(rotated.client_secret).not.toBe(credential.client_secret);
     expect((await issue(auth, {})).access_token).toBeTruthy();
     expect((await issue(basic(rotated.client_id, rotated.client_secret), {})).access_token).toBeTruthy();
+    // Expire the grace period behind Vigil's back; the periodic full reload picks it up.
     await t.handle.db.update(credentials).set({ previousExpiresAt: sql`now() - interval '1 second'` }).where(eq(credentials.id, credential.id));
+    await view.reload();
     expect(await oauthError(issue(auth, {}))).toMatchObject({ error: "invalid_client" });
   });
 
