@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getConfig } from "@/lib/config";
 import { attachBody } from "./body";
+import { serialisedBody } from "./problem";
 
 /**
  * node:http <-> Web Request/Response for the fast lane. The URL is built on a fixed origin:
@@ -63,6 +64,13 @@ export async function sendWebResponse(response: Response, res: ServerResponse, c
       res.write(value);
     }
     res.end();
+    return;
+  }
+  const text = serialisedBody(response);
+  if (text !== undefined) {
+    // A string body lets node:http send head and body in one write instead of a writev.
+    headers["content-length"] = String(Buffer.byteLength(text));
+    res.writeHead(response.status, headers).end(text);
     return;
   }
   const body = Buffer.from(await response.arrayBuffer());

@@ -3,8 +3,22 @@ import { OAuthError } from "@/lib/identity/oauth-error";
 
 const JSON_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
 
+// The serialised body of responses built here, so the fast lane can write it straight to
+// the socket instead of draining the Response's stream; Next reads the stream as usual.
+const serialised = new WeakMap<Response, string>();
+
+export function serialisedBody(response: Response): string | undefined {
+  return serialised.get(response);
+}
+
+function withBody(text: string, init: ResponseInit): Response {
+  const response = new Response(text, init);
+  serialised.set(response, text);
+  return response;
+}
+
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  return withBody(JSON.stringify(body), {
     status,
     headers: { "Content-Type": "application/json", ...JSON_HEADERS, ...headers },
   });
@@ -12,7 +26,7 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 
 /** RFC 9457 problem details. `detail` is written for the person reading it. */
 export function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  return new Response(JSON.stringify({ type: "about:blank", title, status, detail, ...extra }), {
+  return withBody(JSON.stringify({ type: "about:blank", title, status, detail, ...extra }), {
     status,
     headers: { "Content-Type": "application/problem+json", ...JSON_HEADERS, ...headers },
   });

@@ -9,7 +9,7 @@ import { requireScope } from "@/lib/gate/actor";
 import { rateLimiter, type RatePolicy } from "@/lib/gate/rate-limit";
 import { OAuthError } from "@/lib/identity/oauth-error";
 import { getLogger } from "@/lib/observability/logger";
-import { getMetrics } from "@/lib/observability/metrics";
+import { recordRequest } from "@/lib/observability/metrics";
 import { ensureStarted } from "@/lib/runtime/start";
 import { errorResponse, problem } from "./problem";
 import { clientIpOf, requestIdOf } from "./request-facts";
@@ -53,11 +53,8 @@ export async function runRoute(route: Route, params: Record<string, string>, req
   }
   response.headers.set("X-Request-Id", requestId);
   for (const [name, value] of Object.entries(limitHeaders)) if (!response.headers.has(name)) response.headers.set(name, value);
-  const status = String(response.status);
   const seconds = (performance.now() - started) / 1000;
-  const metrics = getMetrics();
-  metrics.httpRequests.inc({ method: request.method, route: route.path, status });
-  metrics.httpDuration.observe({ method: request.method, route: route.path }, seconds);
+  recordRequest(request.method, route.path, response.status, seconds);
   getLogger().info(
     { request_id: requestId, method: request.method, route: route.path, status: response.status, ms: Math.round(seconds * 1000) },
     "request",

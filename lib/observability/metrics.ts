@@ -61,6 +61,29 @@ export function getMetrics(): Metrics {
   return holder.__vigilMetrics;
 }
 
+type Child = { inc: (n?: number) => void };
+type HistogramChild = { observe: (v: number) => void };
+const requestChildren = new Map<string, { count: Child; duration: HistogramChild }>();
+
+/**
+ * One request into the HTTP metrics. Label children are cached: prom-client hashes the
+ * label object on every call otherwise, and this runs on every request of the hot paths.
+ */
+export function recordRequest(method: string, route: string, status: number, seconds: number): void {
+  const key = `${method} ${route} ${status}`;
+  let child = requestChildren.get(key);
+  if (!child) {
+    const m = getMetrics();
+    child = {
+      count: m.httpRequests.labels({ method, route, status: String(status) }),
+      duration: m.httpDuration.labels({ method, route }),
+    };
+    requestChildren.set(key, child);
+  }
+  child.count.inc();
+  child.duration.observe(seconds);
+}
+
 /** Times an async database operation into vigil_db_query_duration_seconds. */
 export async function timed<T>(operation: string, work: () => Promise<T>): Promise<T> {
   const end = getMetrics().dbQueryDuration.startTimer({ operation });
