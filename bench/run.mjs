@@ -8,12 +8,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureBuild } from "./lib/build.mjs";
 import { tokenBench } from "./token.mjs";
+import { validatorBench } from "./validator.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Later sections (validator, SSE, audit) are added here. */
 const SECTIONS = {
   token: tokenBench,
+  validator: validatorBench,
 };
 
 /**

@@ -27,13 +27,14 @@ import autocannon from "autocannon";
  * @param {object} opts
  * @param {string} opts.label
  * @param {string} opts.url
- * @param {string} opts.body
+ * @param {string} [opts.body]
+ * @param {string} [opts.method] default POST
  * @param {Record<string, string>} opts.headers
  * @param {number} opts.seconds
  * @param {number} [opts.connections]
  * @returns {Promise<LoadResult>}
  */
-export async function runLoad({ label, url, body, headers, seconds, connections = 50 }) {
+export async function runLoad({ label, url, body, headers, seconds, connections = 50, method = "POST" }) {
   /** @type {any[]} */
   const clients = [];
   /** @type {Record<string, number>} */
@@ -47,7 +48,7 @@ export async function runLoad({ label, url, body, headers, seconds, connections 
   let lastStatus = 0;
   const instance = autocannon({
     url,
-    method: "POST",
+    method,
     body,
     headers,
     connections,

@@ -30,7 +30,7 @@ export async function startVigil({ root, databaseUrl, logDir, env: sectionEnv = 
   await ensureBuild(root);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const adminSecret = randomBytes(32).toString("base64url");
+  const adminSecret = sectionEnv.VIGIL_BOOTSTRAP_ADMIN_SECRET ?? randomBytes(32).toString("base64url");
   /** @type {NodeJS.ProcessEnv} */
   const env = {};
   for (const k of INHERITED) if (process.env[k] !== undefined) env[k] = process.env[k];
@@ -44,8 +44,9 @@ export async function startVigil({ root, databaseUrl, logDir, env: sectionEnv = 
     HOSTNAME: "127.0.0.1",
     LOG_LEVEL: "warn",
     DATABASE_URL: databaseUrl,
-    AUTH_SECRET: randomBytes(32).toString("base64url"),
-    AUTH_URL: baseUrl,
+    // Instances sharing a database must share the secret that seals the signing keys.
+    AUTH_SECRET: sectionEnv.AUTH_SECRET ?? randomBytes(32).toString("base64url"),
+    AUTH_URL: sectionEnv.AUTH_URL ?? baseUrl,
     VIGIL_BOOTSTRAP_ADMIN_SECRET: adminSecret,
   });
   const service = startService({ name: "vigil", command: process.execPath, args: ["dist/server.mjs"], cwd: root, env, logDir });

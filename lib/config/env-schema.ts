@@ -53,6 +53,8 @@ export const envSchema = z.object({
     .regex(/^[^=,]+=(viewer|operator|admin)(,[^=,]+=(viewer|operator|admin))*$/, "comma-separated claimValue=role pairs, role one of viewer, operator, admin")
     .default("viewer=viewer,operator=operator,admin=admin"),
   CLOCK_LEEWAY_SECONDS: int(0, 300).default(30),
+  VALIDATOR_AUDIENCES: z.string().min(1).optional(),
+  VERIFIED_TOKEN_CACHE_SIZE: int(0, 1_000_000).default(10_000),
   RATE_LIMIT_TOKEN_PER_IP: rate.prefault("100:200"),
   RATE_LIMIT_TOKEN_PER_CLIENT: rate.prefault("50:100"),
   RATE_LIMIT_VALIDATE_PER_IP: rate.prefault("5000:10000"),

@@ -1,4 +1,4 @@
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from "jose";
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from "jose";
 import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
 import { UnauthorizedError } from "@/lib/errors";
@@ -8,6 +8,7 @@ import { getMetrics } from "@/lib/observability/metrics";
 import type { Actor } from "./actor";
 import { externalKeySet } from "./external-issuer";
 import { roleFromClaims, scopesOfRole } from "./roles";
+import { VerifiedTokenCache, type VerifiedToken } from "./verified-cache";
 
 const quote = (s: string) => s.replace(/["\\]/g, "");
 
@@ -29,63 +30,115 @@ export function bearerToken(authorization: string | null): string {
   return match[1];
 }
 
+const holder = globalThis as unknown as { __vigilVerifiedTokens?: { cache: VerifiedTokenCache; sweep: NodeJS.Timeout } };
+
+function verifiedTokens(): VerifiedTokenCache {
+  if (!holder.__vigilVerifiedTokens) {
+    const cache = new VerifiedTokenCache(getConfig().VERIFIED_TOKEN_CACHE_SIZE);
+    const sweep = setInterval(() => cache.sweep(Math.floor(Date.now() / 1000) - 60), 60_000);
+    sweep.unref();
+    holder.__vigilVerifiedTokens = { cache, sweep };
+  }
+  return holder.__vigilVerifiedTokens.cache;
+}
+
 /**
  * Authenticates a bearer JWT from Vigil's own issuer or the organisation's provider. The
  * issuer is chosen by the (unverified) `iss` and every check after that is the issuer's
  * own: its keys, its algorithm allow-list, its audience. `none`, HMAC and unknown kids
- * never verify. Only memory is read: keys are cached and revocations come from the view.
+ * never verify. Only memory is read: keys are cached, verified tokens are cached, and
+ * revocations come from the gate's view.
+ *
+ * `audiences`: what a Vigil-issued token must be for (default: Vigil's own API).
  */
-export async function authenticateBearer(db: Executor, authorization: string | null): Promise<Actor> {
+export async function authenticateBearer(db: Executor, authorization: string | null, audiences?: readonly string[]): Promise<Actor> {
   const token = bearerToken(authorization);
-  let iss: unknown;
-  let alg: unknown;
-  try {
-    iss = decodeJwt(token).iss;
-    alg = decodeProtectedHeader(token).alg;
-  } catch {
-    throw invalidToken("malformed token");
-  }
-  if (typeof alg !== "string" || alg === "none" || alg.startsWith("HS")) throw invalidToken("algorithm not allowed");
   const config = getConfig();
   try {
-    if (iss === config.issuer) return await ownActor(db, token);
-    const external = externalKeySet();
-    if (external && typeof iss === "string" && iss.replace(/\/+$/, "") === config.OIDC_ISSUER?.replace(/\/+$/, "")) {
-      return await externalActor(token);
+    const cache = verifiedTokens();
+    let verified = cache.get(token);
+    if (verified?.issuer === "external" && !externalKeySet()?.hasKid(verified.kid)) {
+      // The provider has dropped the key since: verify again (and fail if it is gone).
+      cache.delete(token);
+      verified = undefined;
     }
-    throw new TokenInvalid("wrong issuer");
+    if (!verified) {
+      verified = await verifyFresh(token);
+      cache.set(token, verified);
+    }
+    checkTimes(verified, config.CLOCK_LEEWAY_SECONDS);
+    if (verified.issuer === "own") {
+      if (!audienceMatches(verified.claims.aud, audiences ?? [config.apiAudience])) throw new TokenInvalid("wrong audience");
+      const inactive = await tokenInactiveReason(db, verified.claims as Parameters<typeof tokenInactiveReason>[1]);
+      if (inactive) throw new TokenInvalid(inactive);
+    } else if (!audienceMatches(verified.claims.aud, [config.OIDC_AUDIENCE ?? config.apiAudience])) {
+      throw new TokenInvalid("wrong audience");
+    }
+    return verified.actor;
   } catch (error) {
     if (error instanceof TokenInvalid) throw invalidToken(error.reason);
     throw error;
   }
 }
 
-async function ownActor(db: Executor, token: string): Promise<Actor> {
-  const claims = await verifyVigilToken(token, getConfig().apiAudience);
-  const inactive = await tokenInactiveReason(db, claims);
-  if (inactive) throw new TokenInvalid(inactive);
+function audienceMatches(aud: unknown, allowed: readonly string[]): boolean {
+  const given = Array.isArray(aud) ? aud : [aud];
+  return given.some((a) => typeof a === "string" && allowed.includes(a));
+}
+
+/** Cached tokens age: expiry and not-before are checked on every use. */
+function checkTimes(verified: VerifiedToken, leeway: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (verified.claims.exp + leeway < now) throw new TokenInvalid("token expired");
+  if (typeof verified.claims.nbf === "number" && verified.claims.nbf - leeway > now) throw new TokenInvalid("token not yet valid");
+}
+
+async function verifyFresh(token: string): Promise<VerifiedToken> {
+  let iss: unknown;
+  let alg: unknown;
+  let kid: string | undefined;
+  try {
+    iss = decodeJwt(token).iss;
+    ({ alg, kid } = decodeProtectedHeader(token));
+  } catch {
+    throw new TokenInvalid("malformed token");
+  }
+  if (typeof alg !== "string" || alg === "none" || alg.startsWith("HS")) throw new TokenInvalid("algorithm not allowed");
+  const config = getConfig();
+  if (iss === config.issuer) return ownToken(token, kid);
+  if (externalKeySet() && typeof iss === "string" && iss.replace(/\/+$/, "") === config.OIDC_ISSUER?.replace(/\/+$/, "")) {
+    return externalToken(token, kid);
+  }
+  throw new TokenInvalid("wrong issuer");
+}
+
+async function ownToken(token: string, kid: string | undefined): Promise<VerifiedToken> {
+  const claims = await verifyVigilToken(token);
   return {
-    kind: "agent",
-    id: claims.sub,
-    clientId: claims.client_id,
-    scopes: new Set((claims.scope ?? "").split(" ").filter(Boolean)),
-    label: `agent:${claims.sub}`,
+    issuer: "own",
+    claims,
+    kid,
+    actor: {
+      kind: "agent",
+      id: claims.sub,
+      clientId: claims.client_id,
+      scopes: new Set((claims.scope ?? "").split(" ").filter(Boolean)),
+      label: `agent:${claims.sub}`,
+    },
   };
 }
 
-async function externalActor(token: string): Promise<Actor> {
+async function externalToken(token: string, kid: string | undefined): Promise<VerifiedToken> {
   const config = getConfig();
   const keys = externalKeySet();
   if (!keys) throw new TokenInvalid("wrong issuer");
-  const { kid } = decodeProtectedHeader(token);
   if (!keys.hasKeys() || !keys.hasKid(kid)) await keys.refreshForUnknownKid();
   if (!keys.hasKeys()) throw new TokenInvalid(keys.status().error ?? "OIDC discovery failed");
   if (!keys.hasKid(kid)) throw new TokenInvalid("unknown key");
-  let payload: JWTPayload;
+  let payload;
   try {
     ({ payload } = await jwtVerify(token, keys.getKey, {
       issuer: config.OIDC_ISSUER,
-      audience: config.OIDC_AUDIENCE ?? config.apiAudience,
       algorithms: config.OIDC_ALGS.split(","),
       clockTolerance: config.CLOCK_LEEWAY_SECONDS,
       requiredClaims: ["sub", "exp"],
@@ -100,5 +153,10 @@ async function externalActor(token: string): Promise<Actor> {
   for (const s of scopesOfRole(roleFromClaims(payload))) scopes.add(s);
   const sub = String(payload.sub);
   const clientId = typeof payload.client_id === "string" ? payload.client_id : typeof payload.azp === "string" ? payload.azp : undefined;
-  return { kind: "external", id: sub, clientId, scopes, label: `oidc:${sub}` };
+  return {
+    issuer: "external",
+    claims: { ...payload, sub, exp: Number(payload.exp) },
+    kid,
+    actor: { kind: "external", id: sub, clientId, scopes, label: `oidc:${sub}` },
+  };
 }

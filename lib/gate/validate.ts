@@ -24,8 +24,11 @@ export type ValidateFacts = {
  */
 export async function validateRequest(db: Db, facts: ValidateFacts): Promise<Record<string, string>> {
   try {
-    const actor = await authenticateBearer(db, facts.authorization);
-    rateLimiter().take("validate-subject", actor.id, getConfig().RATE_LIMIT_VALIDATE_PER_SUBJECT);
+    const config = getConfig();
+    // Tokens for the services behind the gateway carry their audience, not Vigil's API's.
+    const audiences = config.VALIDATOR_AUDIENCES?.split(",").map((a) => a.trim()) ?? [config.apiAudience];
+    const actor = await authenticateBearer(db, facts.authorization, audiences);
+    rateLimiter().take("validate-subject", actor.id, config.RATE_LIMIT_VALIDATE_PER_SUBJECT);
     const required = (facts.requiredScope ?? "").split(/[\s,]+/).filter(Boolean);
     const missing = required.find((s) => !hasScope(actor, s));
     if (missing) throw new ForbiddenError(`This location requires the ${missing} scope.`, missing);

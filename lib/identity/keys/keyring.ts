@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import type { JWK } from "jose";
+import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from "jose";
 import { signingKeys, type SigningKeyRow } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
@@ -85,4 +85,19 @@ export function publishedKeys(now = Date.now()): LoadedKey[] {
 
 export function jwks(now = Date.now()): { keys: JWK[] } {
   return { keys: publishedKeys(now).map((k) => k.publicJwk) };
+}
+
+let verifier: { kids: string; getKey: JWTVerifyGetKey } | null = null;
+
+/**
+ * The published keys as a jose key resolver, rebuilt only when the set of published kids
+ * changes: building one imports every JWK into a KeyObject, far too slow per request.
+ */
+export function verificationKeys(now = Date.now()): JWTVerifyGetKey {
+  const published = publishedKeys(now);
+  const kids = published.map((k) => k.kid).join(",");
+  if (!verifier || verifier.kids !== kids) {
+    verifier = { kids, getKey: createLocalJWKSet({ keys: published.map((k) => k.publicJwk) }) };
+  }
+  return verifier.getKey;
 }

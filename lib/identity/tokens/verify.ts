@@ -1,6 +1,6 @@
-import { createLocalJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
+import { errors, jwtVerify, type JWTPayload } from "jose";
 import { getConfig } from "@/lib/config";
-import { jwks } from "../keys/keyring";
+import { verificationKeys } from "../keys/keyring";
 
 export type VigilClaims = JWTPayload & { sub: string; jti: string; exp: number; client_id?: string; scope?: string };
 
@@ -17,7 +17,7 @@ const ALGORITHMS = ["RS256", "ES256", "EdDSA"];
 export async function verifyVigilToken(token: string, audience?: string): Promise<VigilClaims> {
   const config = getConfig();
   try {
-    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks()), {
+    const { payload } = await jwtVerify(token, verificationKeys(), {
       issuer: config.issuer,
       audience,
       algorithms: ALGORITHMS,
