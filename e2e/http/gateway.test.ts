@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { adminToken, agentWithCredential, basic, tokenFor } from "../support/client";
 import { startGateway } from "../support/nginx";
-import { freePort } from "../support/vigil-process";
+import { freePort, ORDERS_AUDIENCE } from "../support/vigil-process";
 
 /** The protected service: answers with the headers it received. */
 async function echoService(): Promise<{ server: Server; port: number; seen: IncomingHttpHeaders[] }> {
@@ -51,6 +51,19 @@ describe.each(inject("servers"))("nginx gateway in front of $name", ({ baseUrl }
     expect(body.headers["x-client-id"]).toBe(agent.clientId);
     expect(body.headers["x-request-id"]).toBe("gw-trace-1");
     expect(service.seen.every((h) => h["x-user-id"] !== "forged-admin")).toBe(true);
+  });
+
+  it("accepts tokens minted for a service behind it, and only for the configured audiences", async () => {
+    const agent = await agentWithCredential(baseUrl);
+    const orders = await tokenFor(baseUrl, agent.clientId, agent.secret, { resource: ORDERS_AUDIENCE });
+    expect((await through("/api/orders", { authorization: `Bearer ${orders}` })).status).toBe(200);
+    const other = await tokenFor(baseUrl, agent.clientId, agent.secret, { resource: "https://billing.example.com/" });
+    const refused = await through("/api/orders", { authorization: `Bearer ${other}` });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toContain('error_description="wrong audience"');
+    // A token for the orders service is no key to Vigil's own API.
+    const api = await fetch(`${baseUrl}/api/v1/agents`, { headers: { authorization: `Bearer ${orders}` } });
+    expect(api.status).toBe(401);
   });
 
   it("returns the validator's 401 with its challenge, and never reaches the service", async () => {

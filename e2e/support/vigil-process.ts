@@ -8,6 +8,7 @@ import path from "node:path";
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const BOOTSTRAP_SECRET = "e2e-bootstrap-admin-secret-0123456789abcdef";
 export const AUTH_SECRET = "e2e-auth-secret-0123456789abcdef0123456789";
+export const ORDERS_AUDIENCE = "https://orders.example.com/";
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -43,6 +44,8 @@ export function productionEnv(port: number, database: { url?: string; dataDir?: 
     VIGIL_DEV_SIGNIN: "false",
     LOG_LEVEL: "info",
     MAX_BODY_BYTES: "65536",
+    // The gateway also accepts tokens minted for this service behind it.
+    VALIDATOR_AUDIENCES: `http://${host}:${port},${ORDERS_AUDIENCE}`,
   };
   if (database.url) env.DATABASE_URL = database.url;
   else {

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { z } from "zod";
 import { agents, credentials, revocations } from "@/drizzle/schema";
 import type { Executor } from "@/lib/db/types";
 import { gateView } from "@/lib/gate/state-view";
@@ -13,6 +14,8 @@ export async function tokenInactiveReason(db: Executor, claims: VigilClaims): Pr
   const view = gateView(db);
   if (view) return view.inactiveReason(claims);
   const [revoked] = await db.select({ jti: revocations.jti }).from(revocations).where(eq(revocations.jti, claims.jti));
+  // Only our own signature got a token here, but a non-uuid sub must not become a cast error.
+  if (!z.uuid().safeParse(claims.sub).success) return "unknown agent";
   if (revoked) return "token revoked";
   const [agent] = await db.select({ status: agents.status }).from(agents).where(eq(agents.id, claims.sub));
   if (!agent) return "unknown agent";
