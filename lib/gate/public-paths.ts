@@ -15,6 +15,7 @@ export const PUBLIC_PATHS: ReadonlyArray<{ path: string; prefix?: boolean; why: 
   { path: "/signin", why: "where unauthenticated people are sent" },
   { path: "/signed-out", why: "the landing page after sign-out" },
   { path: "/auth/", prefix: true, why: "sign-in refusal and error pages" },
+  { path: "/robots.txt", why: "tells crawlers to stay out" },
 ];
 
 export function isPublicPath(pathname: string): boolean {
