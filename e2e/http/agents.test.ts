@@ -26,6 +26,7 @@ describe.each(inject("servers"))("agents API on $name", ({ baseUrl }) => {
     ["an unknown field", JSON.stringify({ ...agentInput(), colour: "blue" }), 400, /unknown field: colour/],
     ["a wrong type", JSON.stringify({ ...agentInput(), allowed_scopes: "svc:read" }), 400, /allowed_scopes/],
     ["a JSON array", "[]", 400, /must be a JSON object/],
+    ["a NUL character in a field", JSON.stringify({ ...agentInput(), owner: "a\u0000b" }), 400, /NUL character/],
     ["an oversized body", JSON.stringify({ ...agentInput(), name: "x".repeat(70_000) }), 413, /limit/],
   ])("answers %s with problem+json saying what is wrong", async (_label, body, status, detail) => {
     const call = api(baseUrl, await adminToken(baseUrl));
@@ -45,6 +46,9 @@ describe.each(inject("servers"))("agents API on $name", ({ baseUrl }) => {
     expect(wrong.headers.get("allow")).toBe("GET, POST");
     const text = await call("POST", "/api/v1/agents", "name=x", { "content-type": "text/plain" });
     expect(text.status).toBe(415);
+    const nul = await call("GET", "/api/v1/agents?search=%00");
+    expect(nul.status).toBe(400);
+    expect(nul.json.detail).toMatch(/NUL character/);
   });
 
   it("refuses anonymous callers (401, naming the cause) and callers without the scope (403)", async () => {

@@ -2,14 +2,15 @@ import { generateKeyPairSync } from "node:crypto";
 import { exportJWK, importJWK, SignJWT, UnsecuredJWT, type JWTPayload } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { basic } from "../support/client";
+import { ORDERS_AUDIENCE } from "../support/vigil-process";
 
 const idp = inject("idp");
 
-async function idpMachineToken(scope = "agents:read"): Promise<string> {
+async function idpMachineToken(scope = "agents:read", resource?: string): Promise<string> {
   const res = await fetch(`${idp.issuer}/token`, {
     method: "POST",
     headers: { authorization: basic(idp.machineClient.client_id, idp.machineClient.client_secret), "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+    body: new URLSearchParams({ grant_type: "client_credentials", scope, ...(resource ? { resource } : {}) }),
   });
   if (!res.ok) throw new Error(`IdP token request failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
@@ -35,13 +36,20 @@ describe.each(inject("servers"))("external OpenID Provider on $name", ({ baseUrl
     return /error_description="([^"]*)"/.exec(res.headers.get("www-authenticate") ?? "")?.[1];
   };
 
-  it("accepts a client_credentials token from the provider on the API and at the validator", async () => {
+  it("accepts a client_credentials token from the provider on the API, and at the gateway only for a service audience", async () => {
     const token = await idpMachineToken();
     expect((await listAgents(token)).status).toBe(200);
-    const validated = await fetch(`${baseUrl}/api/auth/validate`, { headers: { authorization: `Bearer ${token}` } });
+    // A token for Vigil's API is no pass through the gateway...
+    const forApi = await fetch(`${baseUrl}/api/auth/validate`, { headers: { authorization: `Bearer ${token}` } });
+    expect(forApi.status).toBe(401);
+    expect(forApi.headers.get("www-authenticate")).toContain("wrong audience");
+    // ...one for the service behind it is, and it opens nothing in Vigil's API.
+    const forOrders = await idpMachineToken("agents:read", ORDERS_AUDIENCE);
+    const validated = await fetch(`${baseUrl}/api/auth/validate`, { headers: { authorization: `Bearer ${forOrders}` } });
     expect(validated.status).toBe(200);
     expect(validated.headers.get("x-user-id")).toBe(idp.machineClient.client_id);
     expect(validated.headers.get("x-scopes")).toContain("agents:read");
+    expect((await listAgents(forOrders)).status).toBe(401);
     const write = await fetch(`${baseUrl}/api/v1/agents`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
     expect(write.status).toBe(403);
     const ready = (await (await fetch(`${baseUrl}/api/ready`)).json()) as { oidc: { ok: boolean } };

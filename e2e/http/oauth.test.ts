@@ -57,6 +57,7 @@ describe.each(inject("servers"))("OAuth endpoints on $name", ({ baseUrl }) => {
     ["no client authentication", {}, "grant_type=client_credentials", 401, "invalid_client"],
     ["an unknown client", { authorization: basic("vgc_nobody", "vgs_nothing") }, "grant_type=client_credentials", 401, "invalid_client"],
     ["a body over the limit", {}, `grant_type=client_credentials&pad=${"a".repeat(70_000)}`, 413, "invalid_request"],
+    ["a NUL character", {}, "grant_type=client_credentials&client_id=%00", 400, "invalid_request"],
   ])("answers %s with an RFC 6749 error, never a 500", async (_label, headers, body, status, error) => {
     const res = await post("/api/v1/token", body, headers);
     expect(res.status).toBe(status);
@@ -66,6 +67,16 @@ describe.each(inject("servers"))("OAuth endpoints on $name", ({ baseUrl }) => {
     expect(json.error).toBe(error);
     expect(json.error_description.length).toBeGreaterThan(5);
     if (status === 401) expect(res.headers.get("www-authenticate")).toMatch(/^Basic realm="vigil"/);
+  });
+
+  it("keeps serving good clients while hostile requests arrive in the same instant", async () => {
+    const agent = await agentWithCredential(baseUrl);
+    const hostile = Array.from({ length: 30 }, (_, i) =>
+      post("/api/v1/token", form({ grant_type: "client_credentials", client_id: `x${i}\u0000`, client_secret: "y" })),
+    );
+    const good = Array.from({ length: 30 }, () => tokenFor(baseUrl, agent.clientId, agent.secret));
+    expect((await Promise.all(hostile)).map((r) => r.status)).toEqual(Array(30).fill(400));
+    expect((await Promise.all(good)).length).toBe(30);
   });
 
   it("introspects and revokes over HTTP, and the token is inactive at once", async () => {

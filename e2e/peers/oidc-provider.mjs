@@ -61,9 +61,10 @@ const provider = new Provider(issuer, {
       enabled: true,
       defaultResource: () => audience,
       useGrantedResource: () => true,
-      getResourceServerInfo: () => ({
+      // Vigil's API by default; any https resource a client names gets tokens for itself.
+      getResourceServerInfo: (_ctx, resourceIndicator) => ({
         scope: "agents:read audit:read",
-        audience,
+        audience: resourceIndicator,
         accessTokenTTL: 300,
         accessTokenFormat: "jwt",
         jwt: { sign: { alg: "RS256" } },

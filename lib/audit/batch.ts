@@ -37,19 +37,25 @@ class AuditBatcher {
     });
   }
 
+  private async write(batch: Pending[]): Promise<void> {
+    const counts = await timed("audit_batch", () => writeBatch(this.db, batch.map((p) => p.item)));
+    for (const p of batch) {
+      const c = p.item.countToken;
+      p.resolve(c ? counts.get(`${c.agentId}|${c.month}`) : undefined);
+    }
+  }
+
   private async drain(): Promise<void> {
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          const counts = await timed("audit_batch", () => writeBatch(this.db, batch.map((p) => p.item)));
-          for (const p of batch) {
-            const c = p.item.countToken;
-            p.resolve(c ? counts.get(`${c.agentId}|${c.month}`) : undefined);
-          }
-        } catch (error) {
-          for (const p of batch) p.reject(error);
+          await this.write(batch);
+        } catch {
+          // One bad item must not fail its neighbours: retry them one by one, so only the
+          // item that cannot be written fails (and a database outage fails each alike).
+          for (const one of batch) await this.write([one]).catch((error: unknown) => one.reject(error));
         }
       }
     } finally {

@@ -19,13 +19,18 @@ export type AuditInput = {
 // Keys that must never be stored, whatever a caller passes: the log is read by many.
 const SECRET_KEY = /secret|password|authorization|cookie|^token$|access_token|private/i;
 
+// Text PostgreSQL can store: NUL is not, and one bad row must not sink a batch.
+const clean = (s: string) => (s.includes("\u0000") ? s.replaceAll("\u0000", "\uFFFD") : s);
+const cleanOrNull = (s: string | null | undefined) => (s === null || s === undefined ? null : clean(s));
+
 function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return clean(value);
   if (depth > 6 || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
   return Object.fromEntries(
     Object.entries(value as Record<string, unknown>)
       .filter(([k]) => !SECRET_KEY.test(k))
-      .map(([k, v]) => [k, scrub(v, depth + 1)]),
+      .map(([k, v]) => [clean(k), scrub(v, depth + 1)]),
   );
 }
 
@@ -33,17 +38,17 @@ function scrub(value: unknown, depth = 0): unknown {
 export function toRow(input: AuditInput): NewAuditEvent {
   const ip = input.ip && isIP(input.ip) ? input.ip : null;
   return {
-    kind: input.kind,
-    actor: input.actor.slice(0, 200),
+    kind: clean(input.kind),
+    actor: clean(input.actor.slice(0, 200)),
     outcome: input.outcome,
     agentId: input.agentId ?? null,
-    clientId: input.clientId?.slice(0, 200) ?? null,
+    clientId: cleanOrNull(input.clientId?.slice(0, 200)),
     ip,
-    userAgent: input.userAgent?.slice(0, 512) ?? null,
-    requestId: input.requestId?.slice(0, 128) ?? null,
-    alertname: input.alertname ?? null,
-    rule: input.rule ?? null,
-    labels: input.labels ?? null,
+    userAgent: cleanOrNull(input.userAgent?.slice(0, 512)),
+    requestId: cleanOrNull(input.requestId?.slice(0, 128)),
+    alertname: cleanOrNull(input.alertname),
+    rule: cleanOrNull(input.rule),
+    labels: input.labels ? (scrub(input.labels) as Record<string, string>) : null,
     metadata: scrub(input.metadata ?? {}) as Record<string, unknown>,
   };
 }

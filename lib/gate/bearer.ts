@@ -22,11 +22,14 @@ export function invalidToken(description: string): UnauthorizedError {
 }
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
+// Vigil's tokens are well under 2 kB and providers' under 4 kB; the verified-token cache
+// holds token strings, so an unbounded size would be unbounded memory.
+const MAX_TOKEN_LENGTH = 8192;
 
 /** The raw token of an `Authorization: Bearer` header, or a 401 naming what is wrong. */
 export function bearerToken(authorization: string | null): string {
   const match = authorization ? BEARER.exec(authorization.trim()) : null;
-  if (!match?.[1]) throw invalidToken(authorization ? "malformed bearer token" : "missing bearer token");
+  if (!match?.[1] || match[1].length > MAX_TOKEN_LENGTH) throw invalidToken(authorization ? "malformed bearer token" : "missing bearer token");
   return match[1];
 }
 
@@ -71,7 +74,9 @@ export async function authenticateBearer(db: Executor, authorization: string | n
       if (!audienceMatches(verified.claims.aud, audiences ?? [config.apiAudience])) throw new TokenInvalid("wrong audience");
       const inactive = await tokenInactiveReason(db, verified.claims as Parameters<typeof tokenInactiveReason>[1]);
       if (inactive) throw new TokenInvalid(inactive);
-    } else if (!audienceMatches(verified.claims.aud, [config.OIDC_AUDIENCE ?? config.apiAudience])) {
+    } else if (!audienceMatches(verified.claims.aud, audiences ?? [config.OIDC_AUDIENCE ?? config.apiAudience])) {
+      // The gateway passes its own audiences for every issuer: a provider token meant for
+      // Vigil's API is not a pass to the services behind the gateway, nor the reverse.
       throw new TokenInvalid("wrong audience");
     }
     return verified.actor;
@@ -132,6 +137,8 @@ async function externalToken(token: string, kid: string | undefined): Promise<Ve
   const config = getConfig();
   const keys = externalKeySet();
   if (!keys) throw new TokenInvalid("wrong issuer");
+  // A kid is required: it binds a cached verification to a key the provider still publishes.
+  if (!kid) throw new TokenInvalid("unknown key");
   if (!keys.hasKeys() || !keys.hasKid(kid)) await keys.refreshForUnknownKid();
   if (!keys.hasKeys()) throw new TokenInvalid(keys.status().error ?? "OIDC discovery failed");
   if (!keys.hasKid(kid)) throw new TokenInvalid("unknown key");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TooManyRequestsError } from "@/lib/errors";
-import { RateLimiter } from "./rate-limit";
+import { addressKey, RateLimiter } from "./rate-limit";
 
 describe("RateLimiter", () => {
   it("allows a burst, then refuses with Retry-After, then refills at the rate", () => {
@@ -27,5 +27,15 @@ describe("RateLimiter", () => {
   it("does nothing when the policy is off", () => {
     const limiter = new RateLimiter();
     for (let i = 0; i < 1000; i++) limiter.take("p", "ip", { perSecond: 0, burst: 0 });
+  });
+});
+
+describe("addressKey", () => {
+  it("keys IPv4 by address and IPv6 by its /64", () => {
+    expect(addressKey("10.1.2.3")).toBe("10.1.2.3");
+    expect(addressKey("2001:db8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:0db8:0001:0002:ffff:1:2:3")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("::1")).toBe("0:0:0:0::/64");
+    expect(addressKey(null)).toBe("unknown");
   });
 });

@@ -48,5 +48,19 @@ export class RateLimiter {
   }
 }
 
+/**
+ * The bucket key for an address: IPv6 by its /64, since one host is usually given a
+ * whole /64 and could otherwise mint a fresh bucket per request.
+ */
+export function addressKey(ip: string | null): string {
+  if (!ip) return "unknown";
+  if (!ip.includes(":")) return ip;
+  const [head = "", tail = ""] = ip.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = ip.includes("::") ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}
+
 const holder = globalThis as unknown as { __vigilRateLimiter?: RateLimiter };
 export const rateLimiter = () => (holder.__vigilRateLimiter ??= new RateLimiter());

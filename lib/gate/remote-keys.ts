@@ -52,7 +52,7 @@ export class RemoteKeySet {
   }
 
   hasKid(kid: string | undefined): boolean {
-    return kid === undefined || this.keys.some((k) => k.kid === kid);
+    return kid !== undefined && this.keys.some((k) => k.kid === kid);
   }
 
   /** Refreshes for an unknown kid unless one was tried in the last 30 s. */

@@ -51,21 +51,38 @@ export class GateStateView {
     await this.listener?.stop().catch(() => {});
   }
 
+  /** Changes that arrive while a reload reads; re-applied after its swap. */
+  private arrivedDuringReload: GateChange[] | null = null;
+
   async reload(): Promise<void> {
-    const [jtis, inactive, revoked] = await Promise.all([
+    this.arrivedDuringReload = [];
+    const read = Promise.all([
       this.db.select({ jti: revocations.jti, exp: revocations.expiresAt }).from(revocations).where(gt(revocations.expiresAt, sql`now()`)),
       this.db.select({ id: agents.id, status: agents.status, v: agents.updatedAt }).from(agents).where(ne(agents.status, "active")),
       this.db.select({ id: credentials.clientId, v: credentials.revokedAt }).from(credentials).where(and(eq(credentials.status, "revoked"))),
     ]);
+    let jtis, inactive, revoked;
+    try {
+      [jtis, inactive, revoked] = await read;
+    } catch (error) {
+      this.arrivedDuringReload = null;
+      throw error;
+    }
     this.revokedJtis = new Map(jtis.map((r) => [r.jti, r.exp.getTime()]));
     this.agentStatus = new Map(inactive.map((r) => [r.id, { status: r.status, v: r.v.getTime() }]));
     this.clientStatus = new Map(revoked.map((r) => [r.id, { status: "revoked", v: r.v?.getTime() ?? 0 }]));
     this.loadedAt = Date.now();
+    // A revocation applied while the reload read the tables may be missing from what it
+    // read: replay it onto the fresh maps, or it would be undone until the next reload.
+    const arrived = this.arrivedDuringReload;
+    this.arrivedDuringReload = null;
+    for (const change of arrived) this.apply(change);
     // Anything cached from before (e.g. credentials) may be older than what was just read.
     this.events.emit("reload");
   }
 
   apply(change: GateChange): void {
+    this.arrivedDuringReload?.push(change);
     if (change.t === "jti") this.revokedJtis.set(change.jti, change.exp * 1000);
     else if (change.t === "agent") setIfNewer(this.agentStatus, change.id, change.status, change.v);
     else if (change.t === "client") setIfNewer(this.clientStatus, change.id, change.status, change.v);

@@ -36,6 +36,29 @@ export async function readText(request: Request, limit: number): Promise<string>
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/**
+ * PostgreSQL text cannot hold NUL, so a NUL that reached SQL would be a 500 (or, in a
+ * batched audit write, fail its neighbours): refuse it at the edge instead.
+ */
+function assertNoNul(value: unknown, where: string, depth = 0): void {
+  if (typeof value === "string") {
+    if (value.includes("\u0000")) throw new ValidationError(`${where} contains a NUL character, which Vigil does not accept.`);
+    return;
+  }
+  if (depth > 32 || value === null || typeof value !== "object") return;
+  for (const [k, v] of Object.entries(value)) {
+    assertNoNul(k, where, depth + 1);
+    assertNoNul(v, where, depth + 1);
+  }
+}
+
+export function assertNoNulIn(params: URLSearchParams, where: string): void {
+  for (const [k, v] of params) {
+    assertNoNul(k, where);
+    assertNoNul(v, where);
+  }
+}
+
 const mediaType = (request: Request) => (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 
 /** JSON object body. An empty body reads as `{}` so bodiless POST actions work. */
@@ -55,6 +78,7 @@ export async function readJson(request: Request, limit: number): Promise<unknown
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new ValidationError("The body must be a JSON object.");
   }
+  assertNoNul(value, "The body");
   return value;
 }
 
@@ -65,5 +89,7 @@ export async function readForm(request: Request, limit: number): Promise<URLSear
   if (type !== "application/x-www-form-urlencoded") {
     throw new UnsupportedMediaTypeError("Send the body as application/x-www-form-urlencoded.");
   }
-  return new URLSearchParams(text);
+  const form = new URLSearchParams(text);
+  assertNoNulIn(form, "The form");
+  return form;
 }

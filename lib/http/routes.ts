@@ -25,7 +25,7 @@ export const routes: Route[] = [
   { method: "GET", path: "/api/auth/validate", summary: "gateway validator", auth: { bearer: "nginx auth_request forwards the caller's bearer token" }, handler: validate, limit: "validate" },
   { method: "POST", path: "/api/v1/introspect", summary: "introspect a token", auth: { client: "OAuth client authentication" }, handler: oauth.introspect, oauth: true, limit: "token" },
   { method: "POST", path: "/api/v1/revoke", summary: "revoke a token", auth: { client: "OAuth client authentication" }, handler: oauth.revoke, oauth: true, limit: "token" },
-  { method: "GET", path: "/metrics", summary: "Prometheus metrics", auth: { public: "scraped by Prometheus; METRICS_TOKEN guards it when set" }, handler: metrics },
+  { method: "GET", path: "/metrics", summary: "Prometheus metrics", auth: { public: "scraped by Prometheus; METRICS_TOKEN guards it when set" }, handler: metrics, limit: "api" },
 
   { method: "GET", path: "/api/v1/agents", summary: "list agents", auth: { scope: "agents:read" }, handler: agents.list, limit: "api" },
   { method: "POST", path: "/api/v1/agents", summary: "create an agent", auth: { scope: "agents:write" }, handler: agents.create, limit: "api" },

@@ -6,7 +6,7 @@ import { AppError, ServiceUnavailableError } from "@/lib/errors";
 import { authenticateBearer } from "@/lib/gate/bearer";
 import { sessionActor } from "@/lib/gate/session/session-actor";
 import { requireScope } from "@/lib/gate/actor";
-import { rateLimiter, type RatePolicy } from "@/lib/gate/rate-limit";
+import { addressKey, rateLimiter, type RatePolicy } from "@/lib/gate/rate-limit";
 import { OAuthError } from "@/lib/identity/oauth-error";
 import { getLogger } from "@/lib/observability/logger";
 import { recordRequest } from "@/lib/observability/metrics";
@@ -26,7 +26,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
   let response: Response;
   let limitHeaders: Record<string, string> = {};
   try {
-    if (route.limit) limitHeaders = rateLimiter().take(`${route.limit}-ip`, ip ?? "unknown", ipPolicy(route.limit));
+    if (route.limit) limitHeaders = rateLimiter().take(`${route.limit}-ip`, addressKey(ip), ipPolicy(route.limit));
     if (!route.beforeReady) await ensureStarted();
     const db = await getDb();
     const actor = "scope" in route.auth ? await authenticate(db, request) : null;

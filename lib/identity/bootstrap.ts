@@ -23,10 +23,15 @@ export async function ensureBootstrapAdmin(db: Executor): Promise<void> {
     await inTransaction(db, async (tx) => {
       const [existing] = await tx.select().from(credentials).where(eq(credentials.clientId, clientId)).for("update");
       if (existing) {
-        if (secretMatches(secret, existing.secretHash) && existing.status === "active") return;
+        if (existing.status === "revoked") {
+          // Someone revoked it on purpose: a restart must not undo that.
+          getLogger().warn({ client_id: clientId }, "bootstrap admin credential is revoked; not reactivating it (unset VIGIL_BOOTSTRAP_ADMIN_SECRET)");
+          return;
+        }
+        if (secretMatches(secret, existing.secretHash)) return;
         await tx
           .update(credentials)
-          .set({ secretHash: hashSecret(secret), status: "active", revokedAt: null, previousSecretHash: null, previousExpiresAt: null, rotatedAt: sql`now()` })
+          .set({ secretHash: hashSecret(secret), previousSecretHash: null, previousExpiresAt: null, rotatedAt: sql`now()` })
           .where(eq(credentials.id, existing.id));
         await publishGateChange(tx, { t: "client", id: clientId, status: "active", v: Date.now() });
         await appendAudit(tx, { kind: "credential.rotated", actor: ACTOR, outcome: "success", agentId: existing.agentId, clientId, metadata: { credential_id: existing.id, reason: "bootstrap secret changed" } });

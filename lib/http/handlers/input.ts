@@ -1,9 +1,10 @@
 import { ValidationError } from "@/lib/errors";
-import { readJson } from "../body";
+import { assertNoNulIn, readJson } from "../body";
 import { bodyLimit } from "../wrap";
 
 /** Query string as a plain object; a repeated parameter is a 400, not a silent pick. */
 export function queryObject(url: URL): Record<string, string> {
+  assertNoNulIn(url.searchParams, "The query string");
   const out: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
     if (key in out) throw new ValidationError(`Query parameter ${key} must not repeat.`, [{ path: key, message: "repeated" }]);

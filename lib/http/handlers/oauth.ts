@@ -1,4 +1,4 @@
-import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError } from "@/lib/errors";
+import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "@/lib/errors";
 import { OAuthError } from "@/lib/identity/oauth-error";
 import { introspectToken } from "@/lib/identity/tokens/introspect";
 import { issueToken } from "@/lib/identity/tokens/issue";
@@ -15,7 +15,7 @@ async function oauthForm(request: Request): Promise<URLSearchParams> {
   try {
     return await readForm(request, bodyLimit());
   } catch (error) {
-    if (error instanceof UnsupportedMediaTypeError || error instanceof PayloadTooLargeError) {
+    if (error instanceof UnsupportedMediaTypeError || error instanceof PayloadTooLargeError || error instanceof ValidationError) {
       throw new OAuthError("invalid_request", error.message, (error as AppError).status);
     }
     throw error;

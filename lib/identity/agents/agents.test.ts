@@ -78,6 +78,21 @@ describe.each(testTargets())("agents on $name", (target) => {
     expect(agent.allowed_scopes).toEqual(["admin"]);
   });
 
+  it("does not let agents:write manage an agent holding scopes it lacks (no path to admin)", async () => {
+    const admin = actorWith("admin");
+    const powerful = await createAgent(ctx(admin), newAgent({ allowed_scopes: ["admin"] }));
+    const before = await t.handle.db.select({ n: count() }).from(credentials).where(eq(credentials.agentId, powerful.id));
+    await expect(generateCredential(ctx(), powerful.id, {})).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(changeAgentStatus(ctx(), powerful.id, "suspend")).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(updateAgent(ctx(), powerful.id, { owner: "me" })).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await t.handle.db.select({ n: count() }).from(credentials).where(eq(credentials.agentId, powerful.id))).toEqual(before);
+    expect((await getAgent(ctx(reader), powerful.id)).status).toBe("active");
+    // An admin may, and agents:write may manage ordinary agents.
+    expect((await generateCredential(ctx(admin), powerful.id, {})).client_secret).toMatch(/^vgs_/);
+    const ordinary = await createAgent(ctx(), newAgent());
+    expect((await generateCredential(ctx(), ordinary.id, {})).client_secret).toMatch(/^vgs_/);
+  });
+
   it("rolls the change back when its audit event cannot be written", async () => {
     const input = newAgent();
     await t.handle.db.execute(sql`alter table audit_events rename to audit_events_away`);

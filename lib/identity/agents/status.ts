@@ -7,6 +7,7 @@ import { applyLocally, publishGateChange, type GateChange } from "@/lib/gate/sta
 import { ConflictError } from "@/lib/errors";
 import { requireScope } from "@/lib/gate/actor";
 import { findAgent } from "./find";
+import { assertCanManage } from "./grant";
 import { agentView } from "./schemas";
 
 type Transition = { to: AgentStatus; from: AgentStatus[]; kind: string };
@@ -27,6 +28,7 @@ export async function changeAgentStatus(ctx: VerbCtx, id: string, action: Status
   const changes: GateChange[] = [];
   const view = await inTransaction(ctx.db, async (tx) => {
     const before = await findAgent(tx, id, true);
+    assertCanManage(ctx.actor, before);
     if (!t.from.includes(before.status)) {
       throw new ConflictError(`Cannot ${action} an agent that is ${before.status}.`);
     }

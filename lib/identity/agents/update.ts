@@ -9,7 +9,7 @@ import { ConflictError } from "@/lib/errors";
 import { requireScope } from "@/lib/gate/actor";
 import { parseInput } from "@/lib/validation";
 import { findAgent } from "./find";
-import { assertCanGrant } from "./grant";
+import { assertCanGrant, assertCanManage } from "./grant";
 import { agentView, updateAgentInput } from "./schemas";
 
 export async function updateAgent(ctx: VerbCtx, id: string, raw: unknown) {
@@ -20,6 +20,7 @@ export async function updateAgent(ctx: VerbCtx, id: string, raw: unknown) {
   try {
     const view = await inTransaction(ctx.db, async (tx) => {
       const before = await findAgent(tx, id, true);
+      assertCanManage(ctx.actor, before);
       if (before.status === "decommissioned") {
         throw new ConflictError("This agent is decommissioned; it can no longer be changed.");
       }

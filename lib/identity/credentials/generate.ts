@@ -7,6 +7,7 @@ import { ConflictError } from "@/lib/errors";
 import { requireScope } from "@/lib/gate/actor";
 import { parseInput } from "@/lib/validation";
 import { findAgent } from "../agents/find";
+import { assertCanManage } from "../agents/grant";
 import { hashSecret, newClientId, newClientSecret } from "../secrets";
 import { credentialView } from "./view";
 
@@ -18,6 +19,7 @@ export async function generateCredential(ctx: VerbCtx, agentId: string, raw: unk
   parseInput(generateInput, raw ?? {});
   return inTransaction(ctx.db, async (tx) => {
     const agent = await findAgent(tx, agentId, true);
+    assertCanManage(ctx.actor, agent);
     if (agent.status === "decommissioned") {
       throw new ConflictError("This agent is decommissioned; it cannot receive credentials.");
     }

@@ -7,6 +7,7 @@ import { applyLocally, publishGateChange, type GateChange } from "@/lib/gate/sta
 import { ConflictError } from "@/lib/errors";
 import { requireScope } from "@/lib/gate/actor";
 import { findAgent } from "../agents/find";
+import { assertCanManage } from "../agents/grant";
 import { findCredential } from "./find";
 import { credentialView } from "./view";
 
@@ -16,6 +17,7 @@ export async function revokeCredential(ctx: VerbCtx, agentId: string, credential
   const changes: GateChange[] = [];
   const view = await inTransaction(ctx.db, async (tx) => {
     const agent = await findAgent(tx, agentId);
+    assertCanManage(ctx.actor, agent);
     const current = await findCredential(tx, agent.id, credentialId);
     if (current.status === "revoked") throw new ConflictError("This credential is already revoked.");
     const [row] = await tx

@@ -10,6 +10,7 @@ import { ConflictError } from "@/lib/errors";
 import { requireScope } from "@/lib/gate/actor";
 import { parseInput } from "@/lib/validation";
 import { findAgent } from "../agents/find";
+import { assertCanManage } from "../agents/grant";
 import { hashSecret, newClientSecret } from "../secrets";
 import { findCredential } from "./find";
 import { credentialView } from "./view";
@@ -29,6 +30,7 @@ export async function rotateCredential(ctx: VerbCtx, agentId: string, credential
   const changes: GateChange[] = [];
   const view = await inTransaction(ctx.db, async (tx) => {
     const agent = await findAgent(tx, agentId);
+    assertCanManage(ctx.actor, agent);
     const current = await findCredential(tx, agent.id, credentialId);
     if (current.status !== "active") throw new ConflictError("This credential is revoked; generate a new one.");
     const secret = newClientSecret();

@@ -145,6 +145,17 @@ describe.each(testTargets())("token issuer on $name", (target) => {
     expect(row?.count).toBe(3);
   });
 
+  it("fails only the item that cannot be written, never its neighbours in the batch", async () => {
+    const { agent, auth } = await agentWithCredential();
+    const { auditBatcher } = await import("@/lib/audit/batch");
+    const poisoned = auditBatcher(t.handle.db).enqueue({ event: { kind: "test.poison", actor: "test", outcome: "failure", agentId: "not-a-uuid" } });
+    const good = Promise.all(Array.from({ length: 10 }, () => issue(auth, {})));
+    await expect(poisoned).rejects.toThrow();
+    expect((await good).length).toBe(10);
+    const [row] = await t.handle.db.select({ n: count() }).from(auditEvents).where(sql`${auditEvents.kind} = 'token.issued' and ${auditEvents.agentId} = ${agent.id}`);
+    expect(row?.n).toBe(10);
+  });
+
   it("audits each of many concurrent tokens exactly once (group commit)", async () => {
     const { agent, auth } = await agentWithCredential();
     const bodies = await Promise.all(Array.from({ length: 40 }, () => issue(auth, {})));
