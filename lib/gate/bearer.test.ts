@@ -1,29 +1,21 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { UnauthorizedError } from "@/lib/errors";
-import { ensureSigningKey } from "@/lib/identity/keys/ensure";
-import { currentSigningKey, loadKeyring } from "@/lib/identity/keys/keyring";
+import { currentSigningKey } from "@/lib/identity/keys/keyring";
 import { signJwt } from "@/lib/identity/tokens/sign";
-import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
+import { openLikeServer, testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { authenticateBearer } from "./bearer";
-import { startGateView, type GateStateView } from "./state-view";
 
 const target = testTargets()[0];
 const AGENT = "4f0c0000-0000-4000-8000-0000000000a1";
 
 describe("bearer authentication of Vigil tokens", () => {
   let t: TestDatabase;
-  let view: GateStateView;
+  // As in the server: signing key loaded, gate view (and its credential cache) running.
   beforeAll(async () => {
     if (!target) throw new Error("no test database");
-    t = await target.open();
-    await ensureSigningKey(t.handle.db);
-    await loadKeyring(t.handle.db);
-    view = await startGateView(t.handle);
+    t = await openLikeServer(target);
   });
-  afterAll(async () => {
-    await view?.stop();
-    await t?.drop();
-  });
+  afterAll(async () => t?.drop());
   afterEach(() => vi.useRealTimers());
 
   async function token(claims: Record<string, unknown>) {

@@ -51,3 +51,24 @@ async function openPostgres(adminUrl: string): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * A database prepared as the server prepares its own at start: migrated, with a signing key
+ * loaded and the gate's view (and the credential cache on it) running.
+ */
+export async function openLikeServer(target: Target): Promise<TestDatabase> {
+  const { ensureSigningKey } = await import("@/lib/identity/keys/ensure");
+  const { loadKeyring } = await import("@/lib/identity/keys/keyring");
+  const { startGateView } = await import("@/lib/gate/state-view");
+  const t = await target.open();
+  await ensureSigningKey(t.handle.db);
+  await loadKeyring(t.handle.db);
+  const view = await startGateView(t.handle);
+  return {
+    ...t,
+    drop: async () => {
+      await view.stop();
+      await t.drop();
+    },
+  };
+}

@@ -3,15 +3,14 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, credentials, tokenMonthlyCounts } from "@/drizzle/schema";
 import { actorWith, ctxFor } from "@/lib/testing/actors";
-import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
+import { openLikeServer, testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { createAgent } from "../agents/create";
 import { changeAgentStatus } from "../agents/status";
 import { generateCredential } from "../credentials/generate";
 import { revokeCredential } from "../credentials/revoke";
 import { rotateCredential } from "../credentials/rotate";
-import { startGateView, type GateStateView } from "@/lib/gate/state-view";
-import { ensureSigningKey } from "../keys/ensure";
-import { jwks, loadKeyring } from "../keys/keyring";
+import { gateView } from "@/lib/gate/state-view";
+import { jwks } from "../keys/keyring";
 import { OAuthError } from "../oauth-error";
 import { introspectToken } from "./introspect";
 import { issueToken } from "./issue";
@@ -29,18 +28,11 @@ let seq = 0;
 
 describe.each(testTargets())("token issuer on $name", (target) => {
   let t: TestDatabase;
-  let view: GateStateView;
-  // As in the server: the gate view (and the credential cache on it) runs for this database.
+  // As in the server: signing key loaded, gate view (and its credential cache) running.
   beforeAll(async () => {
-    t = await target.open();
-    await ensureSigningKey(t.handle.db);
-    await loadKeyring(t.handle.db);
-    view = await startGateView(t.handle);
+    t = await openLikeServer(target);
   });
-  afterAll(async () => {
-    await view?.stop();
-    await t?.drop();
-  });
+  afterAll(async () => t?.drop());
 
   async function agentWithCredential(extra: Record<string, unknown> = {}) {
     const agent = await createAgent(ctxFor(t.handle.db, admin), {
@@ -131,7 +123,7 @@ describe.each(testTargets())("token issuer on $name", (target) => {
     expect((await issue(basic(rotated.client_id, rotated.client_secret), {})).access_token).toBeTruthy();
     // Expire the grace period behind Vigil's back; the periodic full reload picks it up.
     await t.handle.db.update(credentials).set({ previousExpiresAt: sql`now() - interval '1 second'` }).where(eq(credentials.id, credential.id));
-    await view.reload();
+    await gateView(t.handle.db)?.reload();
     expect(await oauthError(issue(auth, {}))).toMatchObject({ error: "invalid_client" });
   });
 
