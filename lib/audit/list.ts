@@ -5,13 +5,21 @@ import type { Executor } from "@/lib/db/types";
 import { requireScope, type Actor } from "@/lib/gate/actor";
 import { decodeCursor, encodeCursor } from "@/lib/http/cursor";
 import { parseInput } from "@/lib/validation";
+import { compileQuery, parseQuery } from "./query";
+
+const timestamp = (name: string) =>
+  z.iso.datetime({ offset: true, message: `${name} must be an RFC 3339 timestamp` }).optional();
 
 export const listAuditInput = z
   .object({
+    // The query language (lib/audit/query); the fields below are its shorthands.
+    q: z.string().max(2000, "q is at most 2000 characters").optional(),
+    since: timestamp("since"),
+    until: timestamp("until"),
     agentId: z.uuid("agentId must be a UUID").optional(),
     kind: z.string().min(1).max(100).optional(),
-    startDate: z.iso.datetime({ offset: true, message: "startDate must be an RFC 3339 timestamp" }).optional(),
-    endDate: z.iso.datetime({ offset: true, message: "endDate must be an RFC 3339 timestamp" }).optional(),
+    startDate: timestamp("startDate"),
+    endDate: timestamp("endDate"),
     n: z.coerce
       .number({ message: "n must be a number" })
       .int("n must be a whole number")
@@ -42,15 +50,19 @@ export function toView(row: AuditEventRow) {
   };
 }
 
-/** Newest first, keyset pagination on id (ids only grow). */
+/** Newest first, keyset pagination on id (ids only grow); `q` in the audit query language. */
 export async function listAudit(db: Executor, actor: Actor, raw: unknown) {
   requireScope(actor, "audit:read");
   const input = parseInput(listAuditInput, raw);
   const filters: SQL[] = [];
+  // Parsed before any SQL: a syntax error is a 400 naming the position and what was expected.
+  if (input.q?.trim()) filters.push(compileQuery(parseQuery(input.q)));
+  const since = input.since ?? input.startDate;
+  const until = input.until ?? input.endDate;
   if (input.agentId) filters.push(eq(auditEvents.agentId, input.agentId));
   if (input.kind) filters.push(eq(auditEvents.kind, input.kind));
-  if (input.startDate) filters.push(gte(auditEvents.ts, new Date(input.startDate)));
-  if (input.endDate) filters.push(lte(auditEvents.ts, new Date(input.endDate)));
+  if (since) filters.push(gte(auditEvents.ts, new Date(since)));
+  if (until) filters.push(lte(auditEvents.ts, new Date(until)));
   if (input.cursor) filters.push(lt(auditEvents.id, Number(decodeCursor(input.cursor, "id"))));
   const rows = await db
     .select()
