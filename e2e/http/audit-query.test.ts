@@ -44,6 +44,25 @@ describe.each(inject("servers"))("audit query language over HTTP on $name", ({ b
     expect((res.json.errors as { path: string }[])[0]?.path).toBe("q");
   });
 
+  it("exports a range as NDJSON or CSV, streamed", async () => {
+    const token = await adminToken(baseUrl);
+    const agent = await agentWithCredential(baseUrl);
+    const get = (format: string) =>
+      fetch(`${baseUrl}/api/v1/audit?format=${format}&q=${encodeURIComponent(`agent=${agent.id}`)}`, { headers: { authorization: `Bearer ${token}` } });
+    const ndjson = await get("ndjson");
+    expect(ndjson.status).toBe(200);
+    expect(ndjson.headers.get("content-type")).toBe("application/x-ndjson");
+    expect(ndjson.headers.get("content-disposition")).toBe('attachment; filename="vigil-audit.ndjson"');
+    const kinds = (await ndjson.text()).trim().split("\n").map((l) => (JSON.parse(l) as { kind: string }).kind);
+    expect(kinds).toEqual(["credential.generated", "agent.created"]);
+    const csv = await get("csv");
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    const rows = (await csv.text()).trim().split("\r\n");
+    expect(rows[0]).toMatch(/^id,ts,kind,/);
+    expect(rows).toHaveLength(3);
+    expect((await get("xml")).status).toBe(400);
+  });
+
   it("treats SQL in a query as the text it is", async () => {
     const call = api(baseUrl, await adminToken(baseUrl));
     const hostile = await call("GET", `/api/v1/audit?q=${encodeURIComponent(`"'; drop table audit_events; --"`)}`);

@@ -26,6 +26,7 @@ export const listAuditInput = z
       .default(100)
       .transform((n) => Math.min(1000, Math.max(1, n))),
     cursor: z.string().max(200).optional(),
+    format: z.enum(["json", "ndjson", "csv"], { message: "format is json, ndjson or csv" }).optional(),
   })
   .strict();
 
@@ -50,10 +51,10 @@ export function toView(row: AuditEventRow) {
   };
 }
 
-/** Newest first, keyset pagination on id (ids only grow); `q` in the audit query language. */
-export async function listAudit(db: Executor, actor: Actor, raw: unknown) {
-  requireScope(actor, "audit:read");
-  const input = parseInput(listAuditInput, raw);
+export type ListAuditInput = z.output<typeof listAuditInput>;
+
+/** The WHERE clauses of a query (the query language and its shorthands), cursor aside. */
+export function auditFilters(input: ListAuditInput): SQL[] {
   const filters: SQL[] = [];
   // Parsed before any SQL: a syntax error is a 400 naming the position and what was expected.
   if (input.q?.trim()) filters.push(compileQuery(parseQuery(input.q)));
@@ -63,13 +64,32 @@ export async function listAudit(db: Executor, actor: Actor, raw: unknown) {
   if (input.kind) filters.push(eq(auditEvents.kind, input.kind));
   if (since) filters.push(gte(auditEvents.ts, new Date(since)));
   if (until) filters.push(lte(auditEvents.ts, new Date(until)));
-  if (input.cursor) filters.push(lt(auditEvents.id, Number(decodeCursor(input.cursor, "id"))));
-  const rows = await db
+  return filters;
+}
+
+/** One page, newest first, of rows older than `beforeId` (keyset on id: ids only grow). */
+export function auditPage(db: Executor, filters: SQL[], beforeId: number | null, limit: number) {
+  const where = beforeId === null ? filters : [...filters, lt(auditEvents.id, beforeId)];
+  return db
     .select()
     .from(auditEvents)
-    .where(and(...filters))
+    .where(and(...where))
     .orderBy(desc(auditEvents.id))
-    .limit(input.n + 1);
+    .limit(limit);
+}
+
+function cursorId(cursor: string | undefined): number | null {
+  if (!cursor) return null;
+  const [id = ""] = decodeCursor(cursor, "id");
+  if (!/^\d{1,18}$/.test(id)) decodeCursor("", "id");
+  return Number(id);
+}
+
+/** Newest first, keyset pagination on id; `q` in the audit query language. */
+export async function listAudit(db: Executor, actor: Actor, raw: unknown) {
+  requireScope(actor, "audit:read");
+  const input = parseInput(listAuditInput, raw);
+  const rows = await auditPage(db, auditFilters(input), cursorId(input.cursor), input.n + 1);
   const page = rows.slice(0, input.n);
   const last = page.at(-1);
   return {

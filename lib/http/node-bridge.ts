@@ -53,19 +53,6 @@ export async function sendWebResponse(response: Response, res: ServerResponse, c
     res.writeHead(response.status, headers).end();
     return;
   }
-  if ((response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
-    res.writeHead(response.status, headers);
-    res.flushHeaders();
-    const reader = response.body.getReader();
-    res.on("close", () => void reader.cancel().catch(() => {}));
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done || res.destroyed) break;
-      res.write(value);
-    }
-    res.end();
-    return;
-  }
   const text = serialisedBody(response);
   if (text !== undefined) {
     // A string body lets node:http send head and body in one write instead of a writev.
@@ -73,7 +60,29 @@ export async function sendWebResponse(response: Response, res: ServerResponse, c
     res.writeHead(response.status, headers).end(text);
     return;
   }
-  const body = Buffer.from(await response.arrayBuffer());
-  headers["content-length"] = String(body.length);
-  res.writeHead(response.status, headers).end(body);
+  // Anything else streams (exports, the live stream): never buffered whole, and a slow
+  // reader slows the producer (the stream is pulled only as the socket drains).
+  res.writeHead(response.status, headers);
+  if ((response.headers.get("content-type") ?? "").startsWith("text/event-stream")) res.flushHeaders();
+  const reader = response.body.getReader();
+  res.on("close", () => void reader.cancel().catch(() => {}));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || res.destroyed) break;
+      if (!res.write(value)) await drainedOrClosed(res);
+    }
+    res.end();
+  } catch {
+    // The producer failed mid-body (say, the database went away): the status is long sent,
+    // so the only honest signal left is an aborted response.
+    res.destroy();
+  }
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    res.once("drain", resolve);
+    res.once("close", resolve);
+  });
 }
