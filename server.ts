@@ -66,6 +66,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error("Vigil failed to start:", error);
+  // Known refusals are explained in one line; anything else with its stack.
+  const known = error instanceof Error && error.name === "EmbeddedDatabaseInUseError";
+  console.error("Vigil failed to start:", known ? error.message : error);
   process.exit(1);
 });

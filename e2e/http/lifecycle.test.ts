@@ -29,6 +29,15 @@ describe("process lifecycle", () => {
     const first = await startVigil("restart-1", productionEnv(await freePort(), { dataDir }));
     const created = await api(first.baseUrl, await adminToken(first.baseUrl))("POST", "/api/v1/agents", agentInput());
     expect(created.status).toBe(201);
+    // A second process on the same embedded database is refused, not allowed to corrupt it.
+    const intruder = spawnSync(process.execPath, ["dist/server.mjs"], {
+      cwd: ROOT,
+      env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", ...productionEnv(await freePort(), { dataDir }) },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(intruder.status).toBe(1);
+    expect(intruder.stderr).toContain("is in use by process");
     expect(await first.stop("SIGTERM")).toBe(0);
     expect(first.output()).toMatch(/"msg":"shutting down"/);
 

@@ -4,6 +4,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import type { Sql } from "postgres";
 import * as schema from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
+import { acquirePgliteLock } from "./pglite-lock";
 import type { Db } from "./types";
 
 export type DbHandle = {
@@ -65,8 +66,18 @@ export async function openDatabase(
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const dir = target.dataDir === "memory://" ? target.dataDir : path.resolve(/* turbopackIgnore: true */ target.dataDir, "pglite");
-  if (dir !== "memory://") mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create(dir);
+  let release = () => {};
+  if (dir !== "memory://") {
+    mkdirSync(dir, { recursive: true });
+    release = acquirePgliteLock(dir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dir);
+  } catch (error) {
+    release();
+    throw error;
+  }
   const db = drizzle({ client: pglite, schema }) as unknown as Db;
   return {
     db,
@@ -74,6 +85,7 @@ export async function openDatabase(
     pglite,
     close: async () => {
       if (!pglite.closed) await pglite.close();
+      release();
     },
   };
 }
