@@ -13,7 +13,7 @@ export function basicAuth(clientId, clientSecret) {
  * @param {string} url token endpoint
  * @param {string} authorization
  * @param {string} form
- * @returns {Promise<{ status: number, text: string, json: any }>}
+ * @returns {Promise<{ status: number, text: string, json: Record<string, unknown> | null }>}
  */
 export async function tokenRequest(url, authorization, form) {
   const res = await fetch(url, {
