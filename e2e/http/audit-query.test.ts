@@ -36,6 +36,7 @@ describe.each(inject("servers"))("audit query language over HTTP on $name", ({ b
     ["(kind=token.issued", /position \d+: /],
     ["kind=", /position 6: /],
     ["colour=blue", /colour/],
+    ["ip=::ffff:010.0.0.1", /position/],
   ])("answers the malformed query %s with a 400 that names the position", async (query, detail) => {
     const res = await api(baseUrl, await adminToken(baseUrl))("GET", `/api/v1/audit?q=${encodeURIComponent(query)}`);
     expect(res.status).toBe(400);
@@ -61,6 +62,15 @@ describe.each(inject("servers"))("audit query language over HTTP on $name", ({ b
     expect(rows[0]).toMatch(/^id,ts,kind,/);
     expect(rows).toHaveLength(3);
     expect((await get("xml")).status).toBe(400);
+  });
+
+  it("refuses timestamps PostgreSQL cannot hold with a 400, not a 500", async () => {
+    const call = api(baseUrl, await adminToken(baseUrl));
+    for (const since of ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59-23:59"]) {
+      const res = await call("GET", `/api/v1/audit?since=${encodeURIComponent(since)}`);
+      expect(res.status, since).toBe(400);
+      expect(res.json.detail).toMatch(/between the years 1 and 9999/);
+    }
   });
 
   it("treats SQL in a query as the text it is", async () => {

@@ -7,8 +7,15 @@ import { decodeCursor, encodeCursor } from "@/lib/http/cursor";
 import { parseInput } from "@/lib/validation";
 import { compileQuery, parseQuery } from "./query";
 
+// Years 1..9999 once the offset is applied: what PostgreSQL's timestamptz takes from us.
 const timestamp = (name: string) =>
-  z.iso.datetime({ offset: true, message: `${name} must be an RFC 3339 timestamp` }).optional();
+  z.iso
+    .datetime({ offset: true, message: `${name} must be an RFC 3339 timestamp` })
+    .refine((v) => {
+      const year = new Date(v).getUTCFullYear();
+      return year >= 1 && year <= 9999;
+    }, `${name} must be between the years 1 and 9999`)
+    .optional();
 
 export const listAuditInput = z
   .object({
@@ -81,7 +88,7 @@ export function auditPage(db: Executor, filters: SQL[], beforeId: number | null,
 function cursorId(cursor: string | undefined): number | null {
   if (!cursor) return null;
   const [id = ""] = decodeCursor(cursor, "id");
-  if (!/^\d{1,18}$/.test(id)) decodeCursor("", "id");
+  if (!/^\d{1,15}$/.test(id)) decodeCursor("", "id");
   return Number(id);
 }
 

@@ -29,6 +29,7 @@ export const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional(),
   DATABASE_POOL_MAX: int(1, 200).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(15_000),
   VIGIL_DATA_DIR: z.string().min(1).default("./data"),
   VIGIL_ALLOW_EMBEDDED_DB: bool.default(false),
 

@@ -58,7 +58,9 @@ export async function openDatabase(
       // Bounded waits: a dead database must surface as an error, not a hung request.
       connect_timeout: 10,
       idle_timeout: 60,
-      connection: { application_name: "vigil" },
+      // No request holds a connection longer than this: an expensive audit query is
+      // cancelled (503) instead of starving the pool the token endpoint needs.
+      connection: { application_name: "vigil", statement_timeout: getConfig().DATABASE_STATEMENT_TIMEOUT_MS },
     });
     const db = drizzle({ client: sql, schema }) as unknown as Db;
     return { db, kind: "postgres", url: target.url, sql, close: () => sql.end({ timeout: 5 }) };

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { getConfig } from "@/lib/config";
+import { getLogger } from "@/lib/observability/logger";
 import { attachBody } from "./body";
 import { serialisedBody } from "./problem";
 
@@ -62,27 +63,44 @@ export async function sendWebResponse(response: Response, res: ServerResponse, c
   }
   // Anything else streams (exports, the live stream): never buffered whole, and a slow
   // reader slows the producer (the stream is pulled only as the socket drains).
+  const reader = response.body.getReader();
+  if (res.destroyed) {
+    // The client left while the handler worked: release the producer at once.
+    await reader.cancel().catch(() => {});
+    return;
+  }
   res.writeHead(response.status, headers);
   if ((response.headers.get("content-type") ?? "").startsWith("text/event-stream")) res.flushHeaders();
-  const reader = response.body.getReader();
-  res.on("close", () => void reader.cancel().catch(() => {}));
+  // A reader that stops reading altogether is dropped after two idle minutes.
+  res.setTimeout(STREAM_IDLE_MS, () => res.destroy());
   try {
     for (;;) {
+      if (res.destroyed) break;
       const { done, value } = await reader.read();
       if (done || res.destroyed) break;
       if (!res.write(value)) await drainedOrClosed(res);
     }
-    res.end();
-  } catch {
+    if (!res.destroyed) res.end();
+  } catch (error) {
     // The producer failed mid-body (say, the database went away): the status is long sent,
     // so the only honest signal left is an aborted response.
+    getLogger().error({ err: error }, "response stream failed after its headers were sent");
     res.destroy();
+  } finally {
+    await reader.cancel().catch(() => {});
   }
 }
 
+const STREAM_IDLE_MS = 120_000;
+
 function drainedOrClosed(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
-    res.once("drain", resolve);
-    res.once("close", resolve);
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
   });
 }

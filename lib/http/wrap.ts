@@ -1,8 +1,8 @@
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
-import { isConnectionError } from "@/lib/db/errors";
-import { AppError, ServiceUnavailableError } from "@/lib/errors";
+import { isConnectionError, sqlState } from "@/lib/db/errors";
+import { AppError, ServiceUnavailableError, ValidationError } from "@/lib/errors";
 import { authenticateBearer } from "@/lib/gate/bearer";
 import { sessionActor } from "@/lib/gate/session/session-actor";
 import { requireScope } from "@/lib/gate/actor";
@@ -87,6 +87,17 @@ function toResponse(error: unknown, requestId: string, route: Route): Response {
     return errorResponse(new OAuthError(OAUTH_CODE[error.status] ?? "invalid_request", error.message, error.status, error.headers), requestId);
   }
   if (error instanceof AppError) return errorResponse(error, requestId);
+  const state = sqlState(error);
+  if (state?.startsWith("22")) {
+    // Data exception: a value from the request that validation let through but the
+    // database cannot take. The input's fault, so a 400 — never a 500.
+    getLogger().warn({ request_id: requestId, sqlstate: state }, "database rejected a request value");
+    return errorResponse(new ValidationError("A value in this request is out of range or malformed."), requestId);
+  }
+  if (state === "57014") {
+    const slow = new ServiceUnavailableError("The database did not finish this request in time; narrow the query (since/until, fields).");
+    return errorResponse(slow, requestId);
+  }
   if (isConnectionError(error)) {
     getLogger().error({ request_id: requestId, err: error }, "database unavailable");
     const unavailable = new ServiceUnavailableError("The database is unavailable; try again shortly.");

@@ -12,12 +12,16 @@ const IPV4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|\d{1,2}|0\d\d)$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 const PREFIX = /^(0|[1-9]\d{0,2})$/;
 
-function parseIpv4(text: string): number[] | null {
+// PostgreSQL's inet accepts leading zeros in a plain IPv4 address but not in one embedded
+// in IPv6 (::ffff:010.0.0.1 is a cast error there), so the embedded form is stricter.
+const EMBEDDED_IPV4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)$/;
+
+function parseIpv4(text: string, embedded = false): number[] | null {
   const parts = text.split(".");
   if (parts.length !== 4) return null;
   const bytes: number[] = [];
   for (const part of parts) {
-    if (!IPV4_PART.test(part)) return null;
+    if (!(embedded ? EMBEDDED_IPV4_PART : IPV4_PART).test(part)) return null;
     bytes.push(Number.parseInt(part, 10));
   }
   return bytes;
@@ -30,7 +34,7 @@ function parseGroups(text: string): number[] | null {
   for (const [i, group] of groups.entries()) {
     // An embedded IPv4 address may only stand in for the last two groups.
     if (i === groups.length - 1 && group.includes(".")) {
-      const v4 = parseIpv4(group);
+      const v4 = parseIpv4(group, true);
       if (!v4) return null;
       bytes.push(...v4);
       continue;

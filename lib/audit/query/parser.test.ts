@@ -216,8 +216,25 @@ describe("parseQuery: errors", () => {
     expect(message(`${"(".repeat(33)}a${")".repeat(33)}`)).toBe("position 33: nesting deeper than 32 levels");
     expect(message(`${"NOT ".repeat(40)}a`)).toBe("position 129: nesting deeper than 32 levels");
     expect(message("(".repeat(1999))).toBe("position 33: nesting deeper than 32 levels");
-    const terms = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`).join(" ");
+    const terms = (n: number) => Array.from({ length: n }, (_, i) => `kind=t${i}`).join(" ");
     expect(parseQuery(terms(64)).type).toBe("and");
     expect(message(terms(65))).toBe(`position ${terms(64).length + 2}: more than 64 terms; narrow the query`);
+  });
+});
+
+describe("review findings", () => {
+  it("refuses an IPv6 address whose embedded IPv4 part has leading zeros (PostgreSQL would)", async () => {
+    const { parseQuery } = await import("./parser");
+    expect(() => parseQuery("ip=::ffff:010.0.0.1")).toThrow(/position/);
+    expect(() => parseQuery("ip=::1.2.3.04")).toThrow(/position/);
+    expect(() => parseQuery("ip=::ffff:10.0.0.1")).not.toThrow();
+    expect(() => parseQuery("ip=010.0.0.1")).not.toThrow();
+  });
+
+  it("caps free-text words, the costly term", async () => {
+    const { parseQuery, MAX_FREE_TEXT } = await import("./parser");
+    const words = Array.from({ length: MAX_FREE_TEXT }, (_, i) => `w${i}`);
+    expect(() => parseQuery(words.join(" OR "))).not.toThrow();
+    expect(() => parseQuery([...words, "one-more"].join(" OR "))).toThrow(/free-text/);
   });
 });

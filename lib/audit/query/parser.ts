@@ -6,6 +6,8 @@ import { tokenize, type Token } from "./lexer";
 export const MAX_QUERY_LENGTH = 2000;
 export const MAX_DEPTH = 32;
 export const MAX_TERMS = 64;
+// Free text is the costly term (ILIKE over several columns and the JSON text of each row).
+export const MAX_FREE_TEXT = 8;
 
 type Keyword = "AND" | "OR" | "NOT";
 
@@ -77,6 +79,8 @@ class Parser {
     if (token.type === "eof") return new QuerySyntaxError(at, `expected a term after ${after}`);
     return new QuerySyntaxError(at, `expected a term after ${after}, found ${describeToken(token)}`);
   }
+
+  private freeText = 0;
 
   private countTerm(span: Span): void {
     this.terms += 1;
@@ -155,6 +159,10 @@ class Parser {
     this.advance();
     if (token.text === "") throw new QuerySyntaxError(token.span.start, "empty search text");
     this.countTerm(token.span);
+    this.freeText += 1;
+    if (this.freeText > MAX_FREE_TEXT) {
+      throw new QuerySyntaxError(token.span.start, `more than ${MAX_FREE_TEXT} free-text words; use field=value terms`);
+    }
     return { type: "text", text: token.text, span: token.span };
   }
 
