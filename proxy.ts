@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { isPublicPath } from "@/lib/gate/public-paths";
+import { requestIdOf } from "@/lib/http/request-facts";
 import { readSession } from "@/lib/gate/session/session-actor";
 
 /**
@@ -8,8 +9,7 @@ import { readSession } from "@/lib/gate/session/session-actor";
  * table; every other path needs a session with a role, or goes to sign-in.
  */
 export async function proxy(request: NextRequest) {
-  const given = request.headers.get("x-request-id");
-  const requestId = given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : crypto.randomUUID();
+  const requestId = requestIdOf(request);
   const { pathname, search } = request.nextUrl;
 
   if (!isPublicPath(pathname) && !pathname.startsWith("/api/")) {

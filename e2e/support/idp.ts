@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { JWK } from "jose";
+import { spawnUntilReady } from "./child";
 import { ROOT } from "./vigil-process";
 
 export type IdpInfo = {
@@ -17,28 +16,20 @@ export type IdpInfo = {
 /** Starts oidc-provider as a child process and waits for its discovery document. */
 export async function startIdp(port: number, redirectBases: string[]) {
   const stateDir = mkdtempSync(path.join(tmpdir(), "vigil-idp-"));
-  const child = spawn(process.execPath, ["e2e/peers/oidc-provider.mjs", String(port), stateDir, redirectBases.join(",")], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = once(child, "exit");
   const file = path.join(stateDir, "idp.json");
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`oidc-provider exited: ${output}`);
-    if (existsSync(file) && (await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`).then((r) => r.ok, () => false))) break;
-    if (Date.now() > deadline) throw new Error(`oidc-provider did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const child = await spawnUntilReady({
+    name: "oidc-provider",
+    command: process.execPath,
+    args: ["e2e/peers/oidc-provider.mjs", String(port), stateDir, redirectBases.join(",")],
+    options: { cwd: ROOT },
+    ready: async () => existsSync(file) && (await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).ok,
+    timeoutMs: 20_000,
+  });
   const info = JSON.parse(readFileSync(file, "utf8")) as IdpInfo;
   return {
     info,
     stop: async () => {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await exited;
+      await child.stop();
     },
   };
 }

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { spawnUntilReady } from "./child";
 import { ROOT } from "./vigil-process";
 
 export const NGINX = process.env.NGINX_BIN ?? "/usr/sbin/nginx";
@@ -39,25 +38,22 @@ http {
 }
 `,
   );
-  const child: ChildProcess = spawn(NGINX, ["-p", `${prefix}/`, "-c", "nginx.conf"], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = once(child, "exit");
   const base = `http://127.0.0.1:${opts.listenPort}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${output}${readLog(prefix)}`);
-    if (await fetch(`${base}/`).then(() => true, () => false)) break;
-    if (Date.now() > deadline) throw new Error(`nginx did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  const child = await spawnUntilReady({
+    name: "nginx",
+    command: NGINX,
+    args: ["-p", `${prefix}/`, "-c", "nginx.conf"],
+    ready: () => fetch(`${base}/`).then(() => true),
+    timeoutMs: 10_000,
+    pollMs: 25,
+    describeFailure: () => readLog(prefix),
+  });
   return {
     base,
     prefix,
     log: () => readLog(prefix),
     stop: async () => {
-      if (child.exitCode === null) child.kill("SIGQUIT");
-      await exited;
+      await child.stop("SIGQUIT");
     },
   };
 }

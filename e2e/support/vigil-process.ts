@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { spawnUntilReady } from "./child";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const BOOTSTRAP_SECRET = "e2e-bootstrap-admin-secret-0123456789abcdef";
@@ -23,7 +23,7 @@ export async function freePort(): Promise<number> {
 export type VigilProcess = {
   name: string;
   baseUrl: string;
-  child: ChildProcess;
+  pid: number | undefined;
   output: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 };
@@ -59,36 +59,15 @@ export function productionEnv(port: number, database: { url?: string; dataDir?: 
 export async function startVigil(name: string, env: Record<string, string>, cwd = ROOT): Promise<VigilProcess> {
   // Only what the test sets: a DATABASE_URL in the runner's environment must not leak in.
   const childEnv: NodeJS.ProcessEnv = { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env };
-  const child = spawn(process.execPath, ["dist/server.mjs"], {
-    cwd,
-    env: childEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
-  const exited = once(child, "exit");
   const baseUrl = env.AUTH_URL ?? `http://127.0.0.1:${env.PORT}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${log}`);
-    const ok = await fetch(`${baseUrl}/api/ready`).then((r) => r.ok, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`${name} did not become ready:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
+  const child = await spawnUntilReady({
     name,
-    baseUrl,
-    child,
-    output: () => log,
-    stop: async (signal = "SIGTERM") => {
-      if (child.exitCode === null) child.kill(signal);
-      const [code] = (await exited) as [number | null];
-      return code;
-    },
-  };
+    command: process.execPath,
+    args: ["dist/server.mjs"],
+    options: { cwd, env: childEnv },
+    ready: () => fetch(`${baseUrl}/api/ready`).then((r) => r.ok),
+    timeoutMs: 60_000,
+    pollMs: 100,
+  });
+  return { name, baseUrl, pid: child.pid, output: child.output, stop: child.stop };
 }

@@ -1,4 +1,5 @@
 import { queryRows } from "@/lib/db/rows";
+import { perObject } from "@/lib/runtime/per-object";
 import type { Db } from "@/lib/db/types";
 import { timed } from "@/lib/observability/metrics";
 import { batchStatement, type CountIncrement } from "./batch-sql";
@@ -88,15 +89,7 @@ async function writeBatch(db: Db, items: BatchItem[]): Promise<Map<string, numbe
   return new Map(rows.map((r) => [`${r.agent_id}|${r.month}`, Number(r.count)]));
 }
 
-const holder = globalThis as unknown as { __vigilAuditBatchers?: WeakMap<Db, AuditBatcher> };
-
 /** One batcher per database handle (the process has one; tests open several). */
 export function auditBatcher(db: Db): AuditBatcher {
-  const batchers = (holder.__vigilAuditBatchers ??= new WeakMap());
-  let batcher = batchers.get(db);
-  if (!batcher) {
-    batcher = new AuditBatcher(db);
-    batchers.set(db, batcher);
-  }
-  return batcher;
+  return perObject("audit-batcher", db, (owner) => new AuditBatcher(owner));
 }

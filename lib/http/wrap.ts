@@ -23,6 +23,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
   const started = performance.now();
   const requestId = requestIdOf(request);
   const ip = clientIpOf(request);
+  const userAgent = request.headers.get("user-agent");
   let response: Response;
   let limitHeaders: Record<string, string> = {};
   try {
@@ -37,14 +38,14 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     const ctx: HandlerCtx = {
       requestId,
       ip,
-      userAgent: request.headers.get("user-agent"),
+      userAgent,
       params,
       url,
       db,
       actor,
       verb: () => {
         if (!actor) throw new Error(`${route.path} has no actor: verbs need a scope route`);
-        return { actor, db, requestId, ip, userAgent: request.headers.get("user-agent") };
+        return { actor, db, requestId, ip, userAgent };
       },
     };
     response = await route.handler(request, ctx);

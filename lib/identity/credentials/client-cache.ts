@@ -1,4 +1,5 @@
 import type { GateChange, GateStateView } from "@/lib/gate/state-view";
+import { perObject } from "@/lib/runtime/per-object";
 
 /** What client authentication needs of a credential and its agent. */
 export type ClientRecord = {
@@ -71,16 +72,7 @@ export class ClientCache {
   }
 }
 
-const holder = globalThis as unknown as { __vigilClientCaches?: WeakMap<GateStateView, ClientCache> };
-
 /** The cache riding on a running gate view (none without one: then every lookup reads). */
 export function clientCacheFor(view: GateStateView | undefined): ClientCache | undefined {
-  if (!view) return undefined;
-  const caches = (holder.__vigilClientCaches ??= new WeakMap());
-  let cache = caches.get(view);
-  if (!cache) {
-    cache = new ClientCache(view);
-    caches.set(view, cache);
-  }
-  return cache;
+  return view ? perObject("client-cache", view, (owner) => new ClientCache(owner)) : undefined;
 }
