@@ -82,11 +82,11 @@ async function writeBatch(db: Db, items: BatchItem[]): Promise<Map<string, numbe
     }
   }
   const sorted = [...increments].sort(([a], [b]) => a.localeCompare(b)).map(([, inc]) => inc);
-  const rows = await queryRows<{ agent_id: string; month: string; count: number }>(
+  const rows = await queryRows<{ agent_id: string | null; month: string | null; count: number | null }>(
     db,
     batchStatement(items.map((i) => toRow(i.event)), sorted, [...agentIds], [...credentialIds]),
   );
-  return new Map(rows.map((r) => [`${r.agent_id}|${r.month}`, Number(r.count)]));
+  return new Map(rows.filter((r) => r.agent_id !== null).map((r) => [`${r.agent_id}|${r.month}`, Number(r.count)]));
 }
 
 /** One batcher per database handle (the process has one; tests open several). */
