@@ -1,10 +1,20 @@
-import { bigserial, index, inet, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigserial, index, inet, jsonb, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
+/**
+ * The one log. Partitioned by day on `ts` (the migration creates it PARTITION BY RANGE and
+ * lib/audit/retention/partitions.ts keeps partitions ahead of time), so retention drops whole
+ * partitions; hence the key includes `ts`. Ids are still unique (one sequence) and, thanks
+ * to the tail lock (lib/audit/tail.ts), follow commit order.
+ */
 export const auditEvents = pgTable(
   "audit_events",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
-    ts: timestamp("ts", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    id: bigserial("id", { mode: "number" }).notNull(),
+    // Milliseconds, the precision the API shows and checkpoints seal.
+    ts: timestamp("ts", { withTimezone: true, mode: "date" })
+      .notNull()
+      .default(sql`date_trunc('milliseconds', now())`),
     kind: text("kind").notNull(),
     actor: text("actor").notNull(),
     agentId: uuid("agent_id"),
@@ -19,9 +29,13 @@ export const auditEvents = pgTable(
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
   },
   (t) => [
+    primaryKey({ columns: [t.id, t.ts] }),
     index("audit_events_ts_idx").on(t.ts, t.id),
     index("audit_events_agent_idx").on(t.agentId, t.id),
     index("audit_events_kind_idx").on(t.kind, t.id),
+    index("audit_events_alertname_idx").on(t.alertname, t.id),
+    index("audit_events_labels_idx").using("gin", sql`${t.labels} jsonb_path_ops`),
+    index("audit_events_metadata_idx").using("gin", sql`${t.metadata} jsonb_path_ops`),
   ],
 );
 

@@ -6,16 +6,7 @@ import { requireScope, type Actor } from "@/lib/gate/actor";
 import { decodeCursor, encodeCursor } from "@/lib/http/cursor";
 import { parseInput } from "@/lib/validation";
 import { compileQuery, parseQuery } from "./query";
-
-// Years 1..9999 once the offset is applied: what PostgreSQL's timestamptz takes from us.
-const timestamp = (name: string) =>
-  z.iso
-    .datetime({ offset: true, message: `${name} must be an RFC 3339 timestamp` })
-    .refine((v) => {
-      const year = new Date(v).getUTCFullYear();
-      return year >= 1 && year <= 9999;
-    }, `${name} must be between the years 1 and 9999`)
-    .optional();
+import { rfc3339 as timestamp } from "./time-input";
 
 export const listAuditInput = z
   .object({

@@ -80,6 +80,12 @@ export const envSchema = z.object({
   VIGIL_BOOTSTRAP_ADMIN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
 
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+
+  // The audit log: how long events are kept, how often they are sealed into a signed
+  // checkpoint, and how often retention (and partition upkeep) runs.
+  AUDIT_RETENTION_DAYS: int(1, 36500).default(14),
+  AUDIT_CHECKPOINT_SECONDS: int(5, 86400).default(60),
+  AUDIT_MAINTENANCE_SECONDS: int(10, 86400).default(3600),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -83,6 +83,11 @@ export function publishedKeys(now = Date.now()): LoadedKey[] {
   });
 }
 
+/** Every public key Vigil has held, retired ones too: audit checkpoints outlive tokens. */
+export function allPublicKeys(): (JWK & { kid: string })[] {
+  return keys().map((k) => k.publicJwk);
+}
+
 export function jwks(now = Date.now()): { keys: JWK[] } {
   return { keys: publishedKeys(now).map((k) => k.publicJwk) };
 }

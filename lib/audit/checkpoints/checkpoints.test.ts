@@ -1,0 +1,107 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { auditCheckpoints } from "@/drizzle/schema";
+import { inTransaction } from "@/lib/db/transaction";
+import { actorWith } from "@/lib/testing/actors";
+import { openLikeServer, testTargets, type TestDatabase } from "@/lib/testing/test-db";
+import { appendAudit } from "../append";
+import { auditBatcher } from "../batch";
+import { sealCheckpoint } from "./seal";
+import { verifyAudit } from "./verify";
+
+const reader = actorWith("audit:read");
+const event = (i: number) => ({ kind: "test.sealed", actor: `agent:${i}`, outcome: "success" as const, labels: { n: String(i) }, metadata: { i, nested: { b: 2, a: [1, "x"] } } });
+
+describe.each(testTargets())("audit checkpoints on $name", (target) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openLikeServer(target);
+  });
+  afterAll(async () => t?.drop());
+  beforeEach(async () => {
+    // Each test starts from an empty, unsealed log.
+    await t.handle.db.execute(sql`truncate audit_events, audit_checkpoints, audit_retention_runs restart identity`);
+  });
+
+  async function seed(n: number) {
+    await Promise.all(Array.from({ length: n }, (_, i) => auditBatcher(t.handle.db).enqueue({ event: event(i) })));
+  }
+
+  it("seals what was committed, chains checkpoints, and verifies clean", async () => {
+    await seed(30);
+    const first = await sealCheckpoint(t.handle.db);
+    expect(first?.seq).toBe(1);
+    expect(first?.eventCount).toBe(30);
+    expect(await sealCheckpoint(t.handle.db)).toBeNull(); // nothing new
+    await seed(5);
+    // A rolled-back insert leaves a hole in the ids: sealed as a gap, not a missing event.
+    await inTransaction(t.handle.db, async (tx) => {
+      await appendAudit(tx, event(99));
+      throw new Error("roll back");
+    }).catch(() => {});
+    await seed(5);
+    const second = await sealCheckpoint(t.handle.db);
+    expect(second?.seq).toBe(2);
+    expect(second?.eventCount).toBe(10);
+    expect((second?.document as { prev: string }).prev).toBe(first?.hash);
+    expect((second?.document as { gaps: number[][] }).gaps).toHaveLength(1);
+    await seed(3);
+    const report = await verifyAudit(t.handle.db, reader, {});
+    expect(report).toMatchObject({ ok: true, checked_checkpoints: 2, checked_events: 40, unsealed_events: 3, finding: null });
+  });
+
+  it("names an event edited, deleted or inserted behind Vigil's back with plain SQL", async () => {
+    await seed(20);
+    const cp = await sealCheckpoint(t.handle.db);
+    const id = (cp?.firstId ?? 0) + 7;
+
+    await t.handle.db.execute(sql`update audit_events set outcome = 'failure' where id = ${id}`);
+    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "edited", event_id: String(id) });
+    await t.handle.db.execute(sql`update audit_events set outcome = 'success' where id = ${id}`);
+    expect((await verifyAudit(t.handle.db, reader, {})).ok).toBe(true);
+
+    await t.handle.db.execute(sql`delete from audit_events where id = ${id}`);
+    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ problem: "deleted", event_id: String(id) });
+  });
+
+  it("detects a row inserted into a sealed range and a rewritten checkpoint", async () => {
+    await seed(10);
+    await inTransaction(t.handle.db, async (tx) => {
+      await appendAudit(tx, event(50));
+      throw new Error("roll back");
+    }).catch(() => {});
+    await seed(10);
+    const cp = await sealCheckpoint(t.handle.db);
+    const [hole] = (cp?.document as { gaps: [number, number][] }).gaps;
+    expect(hole).toBeDefined();
+    await t.handle.db.execute(
+      sql`insert into audit_events (id, kind, actor, outcome) values (${hole?.[0]}, 'token.issued', 'agent:forged', 'success')`,
+    );
+    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ problem: "inserted", event_id: String(hole?.[0]) });
+    await t.handle.db.execute(sql`delete from audit_events where actor = 'agent:forged'`);
+
+    // Rewriting the stored document (to hide an edit) breaks its match with the signed one.
+    await t.handle.db.execute(sql`update audit_checkpoints set document = jsonb_set(document, '{count}', '19')`);
+    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "document" });
+    // And a re-signed document needs the private key: a forged JWS does not verify.
+    const [row] = await t.handle.db.select().from(auditCheckpoints);
+    const [header = "", , signature = ""] = row?.jws.split(".") ?? [];
+    const forged = Buffer.from(JSON.stringify({ ...(row?.document ?? {}) })).toString("base64url");
+    await t.handle.db.execute(sql`update audit_checkpoints set jws = ${`${header}.${forged}.${signature}`}`);
+    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "signature" });
+  });
+
+  it("detects a deleted checkpoint in the chain", async () => {
+    for (let i = 0; i < 3; i++) {
+      await seed(4);
+      await sealCheckpoint(t.handle.db);
+    }
+    await t.handle.db.execute(sql`delete from audit_checkpoints where seq = 2`);
+    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 3, problem: "chain" });
+  });
+
+  it("refuses a bad time range and a caller without audit:read", async () => {
+    await expect(verifyAudit(t.handle.db, reader, { since: "yesterday" })).rejects.toThrow(/since must be an RFC 3339 timestamp/);
+    await expect(verifyAudit(t.handle.db, actorWith("agents:read"), {})).rejects.toThrow();
+  });
+});
