@@ -39,6 +39,13 @@ export const routes: Route[] = [
   { method: "POST", path: `${CREDENTIAL}/rotate`, summary: "rotate a credential", auth: { scope: "agents:write" }, handler: credentials.rotate, limit: "api" },
   { method: "POST", path: `${CREDENTIAL}/revoke`, summary: "revoke a credential", auth: { scope: "agents:write" }, handler: credentials.revoke, limit: "api" },
   { method: "GET", path: "/api/v1/audit", summary: "audit events", auth: { scope: "audit:read" }, handler: audit.list, limit: "api" },
+  { method: "GET", path: "/api/v1/audit/checkpoints", summary: "signed audit checkpoints", auth: { scope: "audit:read" }, handler: audit.checkpoints, limit: "api" },
+  { method: "POST", path: "/api/v1/audit/checkpoints", summary: "seal a checkpoint now", auth: { scope: "admin" }, handler: audit.seal, limit: "api" },
+  { method: "GET", path: "/api/v1/audit/verify", summary: "verify the audit log", auth: { scope: "audit:read" }, handler: audit.verify, limit: "api" },
+  { method: "GET", path: "/api/v1/audit/jwks", summary: "checkpoint signing keys", auth: { public: "auditors verify checkpoints offline with these public keys" }, handler: audit.jwks },
+  { method: "GET", path: "/api/v1/audit/holds", summary: "legal holds", auth: { scope: "audit:read" }, handler: audit.holds, limit: "api" },
+  { method: "POST", path: "/api/v1/audit/holds", summary: "place a legal hold", auth: { scope: "admin" }, handler: audit.hold, limit: "api" },
+  { method: "POST", path: "/api/v1/audit/holds/:id/release", summary: "release a legal hold", auth: { scope: "admin" }, handler: audit.release, limit: "api" },
   { method: "GET", path: "/api/v1/keys", summary: "signing keys", auth: { scope: "admin" }, handler: keys.list, limit: "api" },
   { method: "POST", path: "/api/v1/keys/rotate", summary: "rotate the signing key", auth: { scope: "admin" }, handler: keys.rotate, limit: "api" },
 ];

@@ -1,3 +1,4 @@
+import { startAuditMaintenance, stopAuditMaintenance } from "@/lib/audit/maintenance";
 import { getConfig } from "@/lib/config";
 import { getDbHandle } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
@@ -39,6 +40,7 @@ async function start(): Promise<void> {
   await ensureBootstrapAdmin(handle.db);
   await startGateView(handle);
   await startExternalIssuer();
+  await startAuditMaintenance(handle);
   const r = runtime();
   r.refresh ??= setInterval(() => {
     loadKeyring(handle.db).catch((error: unknown) => log.warn({ err: error }, "keyring refresh failed"));
@@ -56,5 +58,6 @@ export function isStarted(): boolean {
 export function stopRuntime(): void {
   const r = runtime();
   if (r.refresh) clearInterval(r.refresh);
+  stopAuditMaintenance();
   holder.__vigilRuntime = undefined;
 }

@@ -34,7 +34,7 @@ export async function sealCheckpoint(db: Executor, now = new Date()): Promise<Au
   const first = (prev?.lastId ?? 0) + 1;
   const top = await highestId(db);
   if (top < first) return null;
-  const key = currentSigningKey(now.getTime());
+  const key = currentSigningKey();
   if (!key?.privateKey) throw new Error("no signing key with a private half is loaded");
 
   const last = Math.min(top, first + MAX_EVENTS_PER_CHECKPOINT - 1);

@@ -1,0 +1,83 @@
+import { and, asc, desc, gt, gte, lt, lte, min, not, sql } from "drizzle-orm";
+import { auditCheckpoints, auditEvents, auditRetentionRuns } from "@/drizzle/schema";
+import { getConfig } from "@/lib/config";
+import { queryRows } from "@/lib/db/rows";
+import type { Db } from "@/lib/db/types";
+import { appendAudit } from "../append";
+import { dailyPartitions } from "./partitions";
+import { heldCondition } from "./holds";
+
+const DAY_MS = 86_400_000;
+const RETENTION_LOCK = 0x56_49_47_52_45_54; // "VIGRET"
+
+export type RetentionResult = {
+  cutoff: string;
+  through_id: number;
+  through_seq: number;
+  dropped_partitions: string[];
+  removed: number;
+  held: boolean;
+} | null;
+
+/**
+ * Removes events older than AUDIT_RETENTION_DAYS, but only events a checkpoint has sealed
+ * (and whose whole checkpoint is past the cutoff), and never events under a legal hold.
+ * Whole daily partitions are dropped when everything in them may go; what remains past the
+ * cutoff (a partition with held events, the default partition) is deleted row by row. The
+ * run, its audit event and its record commit together; on several instances one runs.
+ */
+export async function runRetention(db: Db, now = new Date(), by = "system:retention"): Promise<RetentionResult> {
+  const cutoff = new Date(now.getTime() - getConfig().AUDIT_RETENTION_DAYS * DAY_MS);
+  return db.transaction(async (tx) => {
+    const [lock] = await queryRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${RETENTION_LOCK}) as locked`);
+    if (!lock?.locked) return null;
+
+    // The newest checkpoint such that it and every one before it ended before the cutoff.
+    const [young] = await tx.select({ seq: min(auditCheckpoints.seq) }).from(auditCheckpoints).where(gte(auditCheckpoints.maxTs, cutoff));
+    const [through] = await tx
+      .select({ seq: auditCheckpoints.seq, lastId: auditCheckpoints.lastId })
+      .from(auditCheckpoints)
+      .where(young?.seq ? lt(auditCheckpoints.seq, young.seq) : undefined)
+      .orderBy(desc(auditCheckpoints.seq))
+      .limit(1);
+    if (!through) return null;
+    const held = await heldCondition(tx);
+    const expired = and(lte(auditEvents.id, through.lastId), lt(auditEvents.ts, cutoff));
+    const removable = held ? and(expired, not(held)) : expired;
+
+    const dropped: string[] = [];
+    let removed = 0;
+    for (const p of await dailyPartitions(tx)) {
+      if (p.to > cutoff) break;
+      const inPartition = and(gte(auditEvents.ts, p.from), lt(auditEvents.ts, p.to));
+      const [keep] = await tx
+        .select({ id: auditEvents.id })
+        .from(auditEvents)
+        .where(and(inPartition, held ? sql`(${gt(auditEvents.id, through.lastId)} or ${held})` : gt(auditEvents.id, through.lastId)))
+        .limit(1);
+      if (keep) continue;
+      const [counted] = await queryRows<{ n: string | number }>(tx, sql`select count(*) as n from ${sql.raw(p.name)}`);
+      // The name comes from pg_class and matched audit_events_pYYYYMMDD: not user input.
+      await tx.execute(sql.raw(`drop table ${p.name}`));
+      dropped.push(p.name);
+      removed += Number(counted?.n ?? 0);
+    }
+    const [deleted] = await queryRows<{ n: string | number }>(
+      tx,
+      sql`with d as (delete from audit_events where ${removable} returning 1) select count(*) as n from d`,
+    );
+    removed += Number(deleted?.n ?? 0);
+    if (removed === 0) return null; // (empty partitions may have gone: nothing to record)
+
+    const result = { cutoff: cutoff.toISOString(), through_id: through.lastId, through_seq: through.seq, dropped_partitions: dropped, removed, held: held !== null };
+    await tx.insert(auditRetentionRuns).values({ cutoff, throughId: through.lastId, throughSeq: through.seq, removed, detail: result, by });
+    await appendAudit(tx, { kind: "audit.retention", actor: by, outcome: "success", metadata: { ...result, retention_days: getConfig().AUDIT_RETENTION_DAYS } });
+    return result;
+  });
+}
+
+/** Oldest event still in the log (for the status line and tests). */
+export async function oldestEvent(db: Db) {
+  const [row] = await db.select({ id: auditEvents.id, ts: auditEvents.ts }).from(auditEvents).orderBy(asc(auditEvents.id)).limit(1);
+  return row;
+}
