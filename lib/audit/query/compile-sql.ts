@@ -45,10 +45,32 @@ function timestampLeaf(op: "=" | RangeOp, ms: number): Leaf {
   return { sql: conditions[op], nullable: false };
 }
 
+/**
+ * `col @> {"a":{"b":v}}` for each JSON value v whose text is `text`: a superset test the GIN
+ * (jsonb_path_ops) index answers, ANDed with the exact test so the meaning does not change.
+ * Skipped when a step could index an array, where containment would say something else.
+ */
+function jsonEquality(column: SQLWrapper, path: string[], text: string): SQL {
+  const steps = sql`${sql.param(path)}::text[]`;
+  const exact = sql`(${column} #>> ${steps}) = ${text}`;
+  if (path.some((step) => /^\s*[+-]?\d+\s*$/.test(step))) return exact;
+  const candidates: unknown[] = [text];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed !== "string") candidates.push(parsed);
+  } catch {
+    // Not JSON: only the string form can match.
+  }
+  const nest = (v: unknown) => JSON.stringify(path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), v));
+  const prefilter = sql.join(candidates.map((v) => sql`${column} @> ${nest(v)}::jsonb`), sql` or `);
+  return sql`((${prefilter}) and ${exact})`;
+}
+
 function metaLeaf(path: string[], op: "=" | "~" | RangeOp, value: Value): Leaf {
   // One text[] parameter; sql.param keeps drizzle from expanding the array into a list.
   const steps = sql`${sql.param(path)}::text[]`;
-  if (op === "=" || op === "~") return textLeaf(sql`(${t.metadata} #>> ${steps})`, op, value.text, true);
+  if (op === "=") return { sql: jsonEquality(t.metadata, path, value.text), nullable: true };
+  if (op === "~") return textLeaf(sql`(${t.metadata} #>> ${steps})`, op, value.text, true);
   // Numeric only when the stored value is a JSON number; CASE keeps the cast from seeing text.
   const number = valueOfType(value, "number").text;
   return {
@@ -61,6 +83,7 @@ function comparisonLeaf(node: Comparison, op: Exclude<Comparison["op"], "!=">): 
   const { field, value } = node;
   if (field.type === "label") {
     if (op !== "=" && op !== "~") throw new TypeError(`query AST: "${op}" on a label`);
+    if (op === "=") return { sql: jsonEquality(t.labels, [field.name], value.text), nullable: true };
     return textLeaf(sql`(${t.labels} ->> ${field.name}::text)`, op, value.text, true);
   }
   if (field.type === "meta") return metaLeaf(field.path, op, value);
