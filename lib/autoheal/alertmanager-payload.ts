@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AlertPayloadError } from "./errors";
-import { issuesToProblems } from "./issue-path";
+import { issuesToProblems, mustBe } from "./issue-path";
 
 /**
  * Alertmanager's webhook body, version "4" (the only version Alertmanager has sent since
@@ -21,14 +21,11 @@ export const PAYLOAD_LIMITS = {
 const GO_ZERO_TIME = Date.parse("0001-01-01T00:00:00Z");
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
-const required = (kind: string) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? "required" : `must be ${kind}`;
-
 const text = (max: number) =>
-  z.string({ error: required("a string") }).max(max, `longer than ${max} characters`);
+  z.string({ error: mustBe("a string") }).max(max, `longer than ${max} characters`);
 
 const timestamp = z
-  .string({ error: required("an RFC 3339 timestamp") })
+  .string({ error: mustBe("an RFC 3339 timestamp") })
   .regex(RFC3339, "must be an RFC 3339 timestamp such as 2026-11-24T02:59:20.757Z")
   .transform((value, ctx) => {
     const ms = Date.parse(value);
@@ -39,14 +36,22 @@ const timestamp = z
     return new Date(ms);
   });
 
-const status = z.enum(["firing", "resolved"], { error: required('"firing" or "resolved"') });
+const status = z.enum(["firing", "resolved"], { error: mustBe('"firing" or "resolved"') });
 
 function stringMap(what: string, valueMax: number) {
   return z
-    .record(z.string().min(1, `${what} name is empty`).max(PAYLOAD_LIMITS.labelName, `${what} name too long`), text(valueMax), {
-      error: required(`an object of ${what} names to strings`),
-    })
-    .refine((map) => Object.keys(map).length <= PAYLOAD_LIMITS.labelsPerAlert, `more than ${PAYLOAD_LIMITS.labelsPerAlert} ${what}s`);
+    .record(z.string(), text(valueMax), { error: mustBe(`an object of ${what} names to strings`) })
+    .superRefine((map, ctx) => {
+      const names = Object.keys(map);
+      if (names.length > PAYLOAD_LIMITS.labelsPerAlert) {
+        ctx.addIssue({ code: "custom", message: `more than ${PAYLOAD_LIMITS.labelsPerAlert} ${what}s` });
+      }
+      for (const name of names) {
+        if (name === "" || name.length > PAYLOAD_LIMITS.labelName) {
+          ctx.addIssue({ code: "custom", message: `${what} name must be 1-${PAYLOAD_LIMITS.labelName} characters`, path: [name] });
+        }
+      }
+    });
 }
 
 const labels = stringMap("label", PAYLOAD_LIMITS.labelValue);
@@ -61,7 +66,7 @@ const alertSchema = z
     endsAt: timestamp.optional(),
     generatorURL: text(PAYLOAD_LIMITS.url).default(""),
     fingerprint: z
-      .string({ error: required("a string") })
+      .string({ error: mustBe("a string") })
       .regex(/^[0-9a-f]{1,64}$/i, "must be Alertmanager's hexadecimal fingerprint"),
   })
   .transform(({ endsAt, ...alert }) => ({
@@ -71,9 +76,9 @@ const alertSchema = z
   }));
 
 export const alertmanagerPayloadSchema = z.object({
-  version: z.literal("4", { error: (i) => (i.input === undefined ? "required" : 'must be "4" (Alertmanager webhook payload version 4)') }),
+  version: z.literal("4", { error: mustBe('"4" (Alertmanager webhook payload version 4)') }),
   groupKey: text(PAYLOAD_LIMITS.labelValue * 4),
-  truncatedAlerts: z.number({ error: required("a number") }).int().min(0).default(0),
+  truncatedAlerts: z.number({ error: mustBe("a number") }).int().min(0).default(0),
   status,
   receiver: text(PAYLOAD_LIMITS.labelName),
   groupLabels: labels.default({}),
@@ -81,7 +86,7 @@ export const alertmanagerPayloadSchema = z.object({
   commonAnnotations: annotations.default({}),
   externalURL: text(PAYLOAD_LIMITS.url).default(""),
   alerts: z
-    .array(alertSchema, { error: required("an array of alerts") })
+    .array(alertSchema, { error: mustBe("an array of alerts") })
     .min(1, "must hold at least one alert")
     .max(PAYLOAD_LIMITS.alerts, `more than ${PAYLOAD_LIMITS.alerts} alerts in one payload`),
 });

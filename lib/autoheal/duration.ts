@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DurationError } from "./errors";
+import { mustBe } from "./issue-path";
 
 // Prometheus/Alertmanager durations (model.ParseDuration): units largest first, each at most
 // once, integers only — "1h30m" yes, "30m1h" and "1.5h" no. Operators copy these from their
@@ -38,7 +39,7 @@ export function formatDuration(ms: number): string {
 
 /** A zod field holding a duration string, parsed to milliseconds within [min, max]. */
 export function durationField(bounds: { min: number; max: number }) {
-  return z.string({ error: "must be a duration such as 30s, 5m or 1h30m" }).transform((text, ctx) => {
+  return z.string({ error: mustBe("a duration such as 30s, 5m or 1h30m") }).transform((text, ctx) => {
     let ms: number;
     try {
       ms = parseDuration(text);

@@ -23,3 +23,15 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: re
     return [{ path: formatPath([...prefix, ...issue.path]) || "(body)", message: issue.message }];
   });
 }
+
+/**
+ * A zod `error` option for a field's type: "required" when absent, "must be <what>" when of
+ * the wrong type or value, and zod's (or the check's own) message for anything else — zod 4
+ * would otherwise put this one message on every failed check of the field.
+ */
+export function mustBe(what: string) {
+  return (issue: { code?: string; input?: unknown }): string | undefined => {
+    if (issue.code !== "invalid_type" && issue.code !== "invalid_value") return undefined;
+    return issue.input === undefined ? "required" : `must be ${what}`;
+  };
+}
