@@ -1,21 +1,15 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseAlertmanagerPayload, type Alert } from "./alertmanager-payload";
 import { RulesError } from "./errors";
+import { firingAlert } from "./testing";
 import { isDryRun, loadRulesFile, matchingRules, parseRules, type RuleLoadOptions } from "./rules";
 
 const ENV = { env: { alertmanagerUrl: "http://127.0.0.1:9093" } };
 const EXAMPLE = path.resolve(import.meta.dirname, "../../deploy/autoheal/rules.example.yml");
 
-const firing = (): Alert => {
-  const raw = JSON.parse(readFileSync(path.join(import.meta.dirname, "fixtures/webhook-firing.json"), "utf8")) as unknown;
-  const alert = parseAlertmanagerPayload(raw).alerts[0];
-  if (!alert) throw new Error("fixture has no alert");
-  return alert;
-};
+const firing = () => firingAlert();
 
 const GOOD = {
   name: "restart-web",
