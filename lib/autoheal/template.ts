@@ -61,11 +61,6 @@ export function renderTemplate(template: Template, vars: TemplateVars, encode: (
   return out;
 }
 
-/** Whether any placeholder appears (a template of plain text renders as itself). */
-export function isConstant(template: Template): boolean {
-  return template.parts.every((p) => "text" in p);
-}
-
 export function templateVars(alert: Alert, rule: string): TemplateVars {
   return {
     alertname: alert.alertname,
