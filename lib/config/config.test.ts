@@ -7,6 +7,7 @@ const SAFE_PRODUCTION = {
   AUTH_URL: "https://vigil.example.com",
   DATABASE_URL: "postgres://vigil@db/vigil",
   VIGIL_DEV_SIGNIN: "false",
+  AUTOHEAL_ALERT_TOKEN: "alertmanager-bearer-0123456789",
 };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
@@ -56,6 +57,46 @@ describe("loadConfig", () => {
     expect(problems.join("\n")).toMatch(/TOKEN_TTL_SECONDS/);
     expect(problems.join("\n")).toMatch(/DATABASE_URL: must be a postgres/);
     expect(problems.join("\n")).toMatch(/AUTH_SECRET: must be at least 32/);
+  });
+
+  it("starts autoheal as a canary: enabled, dry run, 30 s heartbeat in a 60 s lease", () => {
+    const { autoheal } = loadConfig({});
+    expect(autoheal).toEqual({
+      enabled: true,
+      dryRun: true,
+      rulesPath: null,
+      alertAuth: { bearer: null, basic: null },
+      alertmanagerUrl: null,
+      heartbeatMs: 30_000,
+      leaseMs: 60_000,
+    });
+  });
+
+  it("starts without an alert secret (the intake then refuses every webhook) and reads either kind", () => {
+    const open = { ...SAFE_PRODUCTION, AUTOHEAL_ALERT_TOKEN: undefined };
+    expect(loadConfig(open).autoheal.alertAuth).toEqual({ bearer: null, basic: null });
+    expect(loadConfig({ ...open, AUTOHEAL_ENABLED: "false" }).autoheal.enabled).toBe(false);
+    const basic = loadConfig({ ...open, AUTOHEAL_ALERT_BASIC: "alertmanager:pa:ss-0123456789abcdef" });
+    expect(basic.autoheal.alertAuth).toEqual({
+      bearer: null,
+      basic: { username: "alertmanager", password: "pa:ss-0123456789abcdef" },
+    });
+  });
+
+  it("reads the autoheal settings and names bad ones without echoing secrets", () => {
+    const config = loadConfig({
+      AUTOHEAL_DRY_RUN: "false",
+      AUTOHEAL_RULES: "/etc/vigil/rules.yml",
+      ALERTMANAGER_URL: "http://am.internal:9093/",
+    });
+    expect(config.autoheal).toMatchObject({ dryRun: false, rulesPath: "/etc/vigil/rules.yml", alertmanagerUrl: "http://am.internal:9093" });
+    const problems = problemsOf({ AUTOHEAL_ALERT_BASIC: "nopassword", AUTOHEAL_ALERT_TOKEN: "short-secret" }).join("\n");
+    expect(problems).toMatch(/AUTOHEAL_ALERT_BASIC: a "user:password" pair/);
+    expect(problems).toMatch(/AUTOHEAL_ALERT_TOKEN: must be at least 16/);
+    expect(problems).not.toContain("short-secret");
+    expect(problemsOf({ AUTOHEAL_HEARTBEAT_SECONDS: "60", AUTOHEAL_LEASE_SECONDS: "60" })).toEqual([
+      "AUTOHEAL_LEASE_SECONDS: must be longer than AUTOHEAL_HEARTBEAT_SECONDS (60)",
+    ]);
   });
 
   it("treats empty strings as unset", () => {

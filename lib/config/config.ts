@@ -6,6 +6,18 @@ export type VigilConfig = Env & {
   apiAudience: string;
   devSignIn: boolean;
   database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string };
+  autoheal: AutohealConfig;
+};
+
+export type AutohealConfig = {
+  enabled: boolean;
+  dryRun: boolean;
+  rulesPath: string | null;
+  /** Credentials Alertmanager must present on POST /api/alert; either one is accepted. */
+  alertAuth: { bearer: string | null; basic: { username: string; password: string } | null };
+  alertmanagerUrl: string | null;
+  heartbeatMs: number;
+  leaseMs: number;
 };
 
 export class ConfigError extends Error {
@@ -28,6 +40,12 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
   const devSignIn = env.VIGIL_DEV_SIGNIN ?? (!production && !env.OIDC_ISSUER);
 
   const problems: string[] = [];
+  // A runner that heartbeats less often than its lease runs out loses jobs it is still working on.
+  if (env.AUTOHEAL_LEASE_SECONDS <= env.AUTOHEAL_HEARTBEAT_SECONDS) {
+    problems.push(
+      `AUTOHEAL_LEASE_SECONDS: must be longer than AUTOHEAL_HEARTBEAT_SECONDS (${env.AUTOHEAL_HEARTBEAT_SECONDS})`,
+    );
+  }
   if (production) {
     if (!env.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
     if (!env.AUTH_URL) problems.push("AUTH_URL: required in production (the public URL of this Vigil)");
@@ -51,5 +69,14 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
     database: env.DATABASE_URL
       ? { kind: "postgres", url: env.DATABASE_URL }
       : { kind: "pglite", dataDir: env.VIGIL_DATA_DIR },
+    autoheal: {
+      enabled: env.AUTOHEAL_ENABLED,
+      dryRun: env.AUTOHEAL_DRY_RUN,
+      rulesPath: env.AUTOHEAL_RULES ?? null,
+      alertAuth: { bearer: env.AUTOHEAL_ALERT_TOKEN ?? null, basic: env.AUTOHEAL_ALERT_BASIC ?? null },
+      alertmanagerUrl: env.ALERTMANAGER_URL?.replace(/\/+$/, "") ?? null,
+      heartbeatMs: env.AUTOHEAL_HEARTBEAT_SECONDS * 1000,
+      leaseMs: env.AUTOHEAL_LEASE_SECONDS * 1000,
+    },
   };
 }

@@ -86,6 +86,24 @@ export const envSchema = z.object({
   AUDIT_RETENTION_DAYS: int(1, 36500).default(14),
   AUDIT_CHECKPOINT_SECONDS: int(5, 86400).default(60),
   AUDIT_MAINTENANCE_SECONDS: int(10, 86400).default(3600),
+
+  AUTOHEAL_ENABLED: bool.default(true),
+  AUTOHEAL_RULES: z.string().min(1).optional(),
+  // Canary first: a fresh deployment records what it would have done and acts on nothing
+  // until an operator has read those records and turned live actions on.
+  AUTOHEAL_DRY_RUN: bool.default(true),
+  AUTOHEAL_ALERT_TOKEN: z.string().min(16, "must be at least 16 characters (openssl rand -base64 24)").optional(),
+  AUTOHEAL_ALERT_BASIC: z
+    .string()
+    .regex(/^[^:]+:.{16,}$/s, 'a "user:password" pair, the password at least 16 characters')
+    .transform((v) => {
+      const colon = v.indexOf(":");
+      return { username: v.slice(0, colon), password: v.slice(colon + 1) };
+    })
+    .optional(),
+  ALERTMANAGER_URL: url.optional(),
+  AUTOHEAL_HEARTBEAT_SECONDS: int(1, 3600).default(30),
+  AUTOHEAL_LEASE_SECONDS: int(2, 86400).default(60),
 });
 
 export type Env = z.infer<typeof envSchema>;
