@@ -4,7 +4,7 @@ import { z } from "zod";
 import { auditCheckpoints, auditEvents, auditRetentionRuns, type AuditCheckpointRow } from "@/drizzle/schema";
 import type { Executor } from "@/lib/db/types";
 import { requireScope, type Actor } from "@/lib/gate/actor";
-import { allPublicKeys } from "@/lib/identity/keys/keyring";
+import { allPublicKeys, loadKeyring } from "@/lib/identity/keys/keyring";
 import { parseInput } from "@/lib/validation";
 import { checkEvents, checkLink, checkSignature, checkStoredDocument, type Finding } from "./check";
 import type { CheckpointDocument } from "./digest";
@@ -48,6 +48,8 @@ export async function verifyAudit(db: Executor, actor: Actor, raw: unknown): Pro
   if (input.until) where.push(lte(auditCheckpoints.minTs, new Date(input.until)));
   const [expiry] = await db.select({ seq: max(auditRetentionRuns.throughSeq) }).from(auditRetentionRuns);
   const expiredThrough = expiry?.seq ?? 0;
+  // Fresh keys: another instance may have added one since this one's last refresh.
+  await loadKeyring(db);
   const getKey = createLocalJWKSet({ keys: allPublicKeys() });
 
   const report: VerifyReport = {

@@ -4,7 +4,7 @@ import { getConfig } from "@/lib/config";
 import { queryRows } from "@/lib/db/rows";
 import type { Db } from "@/lib/db/types";
 import { appendAudit } from "../append";
-import { dailyPartitions } from "./partitions";
+import { dailyPartitions, type DailyPartition } from "./partitions";
 import { heldCondition } from "./holds";
 
 const DAY_MS = 86_400_000;
@@ -45,8 +45,8 @@ export async function runRetention(db: Db, now = new Date(), by = "system:retent
     const expired = and(lte(auditEvents.id, through.lastId), lt(auditEvents.ts, cutoff));
     const removable = held ? and(expired, not(held)) : expired;
 
-    const dropped: string[] = [];
-    let removed = 0;
+    // Which whole partitions may go (read-only checks first)...
+    const droppable: DailyPartition[] = [];
     for (const p of await dailyPartitions(tx)) {
       if (p.to > cutoff) break;
       const inPartition = and(gte(auditEvents.ts, p.from), lt(auditEvents.ts, p.to));
@@ -55,18 +55,25 @@ export async function runRetention(db: Db, now = new Date(), by = "system:retent
         .from(auditEvents)
         .where(and(inPartition, held ? sql`(${gt(auditEvents.id, through.lastId)} or ${held})` : gt(auditEvents.id, through.lastId)))
         .limit(1);
-      if (keep) continue;
-      const [counted] = await queryRows<{ n: string | number }>(tx, sql`select count(*) as n from ${sql.raw(p.name)}`);
+      if (!keep) droppable.push(p);
+    }
+    // ...then row deletes elsewhere (row locks only; inserts carry on)...
+    const elsewhere = droppable.map((p) => sql`not (${and(gte(auditEvents.ts, p.from), lt(auditEvents.ts, p.to))})`);
+    const [deleted] = await queryRows<{ n: string | number }>(
+      tx,
+      sql`with d as (delete from audit_events where ${and(removable, ...elsewhere)} returning 1) select count(*) as n from d`,
+    );
+    let removed = Number(deleted?.n ?? 0);
+    // ...and the drops last: dropping a partition locks the whole log exclusively until
+    // commit, so that window is kept to the drops, the record and the commit.
+    const dropped: string[] = [];
+    for (const p of droppable) {
       // The name comes from pg_class and matched audit_events_pYYYYMMDD: not user input.
+      const [counted] = await queryRows<{ n: string | number }>(tx, sql`select count(*) as n from ${sql.raw(p.name)}`);
       await tx.execute(sql.raw(`drop table ${p.name}`));
       dropped.push(p.name);
       removed += Number(counted?.n ?? 0);
     }
-    const [deleted] = await queryRows<{ n: string | number }>(
-      tx,
-      sql`with d as (delete from audit_events where ${removable} returning 1) select count(*) as n from d`,
-    );
-    removed += Number(deleted?.n ?? 0);
     if (removed === 0) return null; // (empty partitions may have gone: nothing to record)
 
     const result = { cutoff: cutoff.toISOString(), through_id: through.lastId, through_seq: through.seq, dropped_partitions: dropped, removed, held: held !== null };
