@@ -69,8 +69,13 @@ export async function sendWebResponse(response: Response, res: ServerResponse, c
     await reader.cancel().catch(() => {});
     return;
   }
+  const eventStream = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+  // An event stream ends only when the server ends it (shutdown, a slow reader): the client
+  // reconnects on a new connection anyway, and a kept-alive socket would hold the server's
+  // close for its keep-alive timeout.
+  if (eventStream) headers.connection = "close";
   res.writeHead(response.status, headers);
-  if ((response.headers.get("content-type") ?? "").startsWith("text/event-stream")) res.flushHeaders();
+  if (eventStream) res.flushHeaders();
   // A reader that stops reading altogether is dropped after two idle minutes.
   res.setTimeout(STREAM_IDLE_MS, () => res.destroy());
   try {

@@ -1,6 +1,7 @@
 import * as agents from "./handlers/agents";
 import * as audit from "./handlers/audit";
 import * as credentials from "./handlers/credentials";
+import * as events from "./handlers/events";
 import { jwksHandler, openidConfiguration } from "./handlers/discovery";
 import { health, ready } from "./handlers/health";
 import * as keys from "./handlers/keys";
@@ -39,6 +40,7 @@ export const routes: Route[] = [
   { method: "POST", path: `${CREDENTIAL}/rotate`, summary: "rotate a credential", auth: { scope: "agents:write" }, handler: credentials.rotate, limit: "api" },
   { method: "POST", path: `${CREDENTIAL}/revoke`, summary: "revoke a credential", auth: { scope: "agents:write" }, handler: credentials.revoke, limit: "api" },
   { method: "GET", path: "/api/v1/audit", summary: "audit events", auth: { scope: "audit:read" }, handler: audit.list, limit: "api" },
+  { method: "GET", path: "/api/v1/events", summary: "live audit events (SSE)", auth: { scope: "audit:read" }, handler: events.stream, limit: "api" },
   { method: "GET", path: "/api/v1/keys", summary: "signing keys", auth: { scope: "admin" }, handler: keys.list, limit: "api" },
   { method: "POST", path: "/api/v1/keys/rotate", summary: "rotate the signing key", auth: { scope: "admin" }, handler: keys.rotate, limit: "api" },
 ];
