@@ -78,6 +78,10 @@ export async function sendWebResponse(response: Response, res: ServerResponse, c
   if (eventStream) res.flushHeaders();
   // A reader that stops reading altogether is dropped after two idle minutes.
   res.setTimeout(STREAM_IDLE_MS, () => res.destroy());
+  // A client that leaves while the producer has nothing to say (a quiet live stream) must
+  // release it now, not at the producer's next write.
+  const release = () => void reader.cancel().catch(() => {});
+  res.once("close", release);
   try {
     for (;;) {
       if (res.destroyed) break;
@@ -92,6 +96,7 @@ export async function sendWebResponse(response: Response, res: ServerResponse, c
     getLogger().error({ err: error }, "response stream failed after its headers were sent");
     res.destroy();
   } finally {
+    res.off("close", release);
     await reader.cancel().catch(() => {});
   }
 }
