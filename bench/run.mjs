@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureBuild } from "./lib/build.mjs";
+import { sseBench } from "./sse.mjs";
 import { tokenBench } from "./token.mjs";
 import { validatorBench } from "./validator.mjs";
 
@@ -16,6 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SECTIONS = {
   token: tokenBench,
   validator: validatorBench,
+  sse: sseBench,
 };
 
 /**
