@@ -73,6 +73,15 @@ describe("GET /api/v1/events through Next's route module", () => {
     expect(await stream.nextEvent()).toBeNull();
   });
 
+  it("answers HEAD with the stream's headers and holds no subscription for it", async () => {
+    const { GET } = await import("@/app/api/v1/events/route");
+    const res = await GET(new Request("http://vigil.test/api/v1/events", { method: "HEAD", headers: { authorization: `Bearer ${await token()}` } }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const { getDbHandle } = await import("@/lib/db/client");
+    expect(liveHub(await getDbHandle()).size).toBe(0);
+  });
+
   it("answers a malformed query with problem+json before any stream", async () => {
     const { GET } = await import("@/app/api/v1/events/route");
     const res = await GET(new Request("http://vigil.test/api/v1/events?q=(kind", { headers: { authorization: `Bearer ${await token()}` } }));
