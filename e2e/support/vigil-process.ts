@@ -59,7 +59,9 @@ export function productionEnv(port: number, database: { url?: string; dataDir?: 
 export async function startVigil(name: string, env: Record<string, string>, cwd = ROOT): Promise<VigilProcess> {
   // Only what the test sets: a DATABASE_URL in the runner's environment must not leak in.
   const childEnv: NodeJS.ProcessEnv = { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env };
-  const baseUrl = env.AUTH_URL ?? `http://127.0.0.1:${env.PORT}`;
+  // AUTH_URL is the public URL; replicas behind one URL name another instance's there.
+  const own = `http://127.0.0.1:${env.PORT}`;
+  const baseUrl = env.AUTH_URL && new URL(env.AUTH_URL).port === env.PORT ? env.AUTH_URL : own;
   const child = await spawnUntilReady({
     name,
     command: process.execPath,

@@ -104,6 +104,12 @@ export const envSchema = z.object({
   ALERTMANAGER_URL: url.optional(),
   AUTOHEAL_HEARTBEAT_SECONDS: int(1, 3600).default(30),
   AUTOHEAL_LEASE_SECONDS: int(2, 86400).default(60),
+
+  // Live stream (GET /api/v1/events). The heartbeat stays well under proxies' idle timeouts
+  // (nginx: 60 s) and the fast lane's 120 s idle limit for a reader that stopped reading.
+  SSE_HEARTBEAT_SECONDS: int(1, 60).default(15),
+  SSE_QUEUE_MAX_BYTES: int(4096, 64 * 1024 * 1024).default(1024 * 1024),
+  SSE_MAX_SUBSCRIBERS: int(1, 1_000_000).default(20_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -20,7 +20,10 @@ export async function dispatch(request: Request): Promise<Response | null> {
     return response;
   }
   const response = await runRoute(found.route, found.params, request, url);
-  return request.method === "HEAD" ? new Response(null, { status: response.status, headers: response.headers }) : response;
+  if (request.method !== "HEAD") return response;
+  // Nobody will read the body: release its producer (a live stream would stay subscribed).
+  void response.body?.cancel().catch(() => {});
+  return new Response(null, { status: response.status, headers: response.headers });
 }
 
 /** Whether the fast lane should take this path (otherwise Next's handler does). */

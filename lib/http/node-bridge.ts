@@ -69,10 +69,19 @@ export async function sendWebResponse(response: Response, res: ServerResponse, c
     await reader.cancel().catch(() => {});
     return;
   }
+  const eventStream = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
+  // An event stream ends only when the server ends it (shutdown, a slow reader): the client
+  // reconnects on a new connection anyway, and a kept-alive socket would hold the server's
+  // close for its keep-alive timeout.
+  if (eventStream) headers.connection = "close";
   res.writeHead(response.status, headers);
-  if ((response.headers.get("content-type") ?? "").startsWith("text/event-stream")) res.flushHeaders();
+  if (eventStream) res.flushHeaders();
   // A reader that stops reading altogether is dropped after two idle minutes.
   res.setTimeout(STREAM_IDLE_MS, () => res.destroy());
+  // A client that leaves while the producer has nothing to say (a quiet live stream) must
+  // release it now, not at the producer's next write.
+  const release = () => void reader.cancel().catch(() => {});
+  res.once("close", release);
   try {
     for (;;) {
       if (res.destroyed) break;
@@ -87,6 +96,7 @@ export async function sendWebResponse(response: Response, res: ServerResponse, c
     getLogger().error({ err: error }, "response stream failed after its headers were sent");
     res.destroy();
   } finally {
+    res.off("close", release);
     await reader.cancel().catch(() => {});
   }
 }

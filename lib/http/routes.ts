@@ -1,6 +1,7 @@
 import * as agents from "./handlers/agents";
 import * as audit from "./handlers/audit";
 import * as credentials from "./handlers/credentials";
+import * as events from "./handlers/events";
 import { jwksHandler, openidConfiguration } from "./handlers/discovery";
 import { health, ready } from "./handlers/health";
 import * as keys from "./handlers/keys";
@@ -46,6 +47,7 @@ export const routes: Route[] = [
   { method: "GET", path: "/api/v1/audit/holds", summary: "legal holds", auth: { scope: "audit:read" }, handler: audit.holds, limit: "api" },
   { method: "POST", path: "/api/v1/audit/holds", summary: "place a legal hold", auth: { scope: "admin" }, handler: audit.hold, limit: "api" },
   { method: "POST", path: "/api/v1/audit/holds/:id/release", summary: "release a legal hold", auth: { scope: "admin" }, handler: audit.release, limit: "api" },
+  { method: "GET", path: "/api/v1/events", summary: "live audit events (SSE)", auth: { scope: "audit:read" }, handler: events.stream, limit: "api" },
   { method: "GET", path: "/api/v1/keys", summary: "signing keys", auth: { scope: "admin" }, handler: keys.list, limit: "api" },
   { method: "POST", path: "/api/v1/keys/rotate", summary: "rotate the signing key", auth: { scope: "admin" }, handler: keys.rotate, limit: "api" },
 ];

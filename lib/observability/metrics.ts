@@ -44,6 +44,16 @@ function createMetrics() {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    sseSubscribers: new Gauge({
+      name: "vigil_sse_subscribers",
+      help: "Open live-stream (GET /api/v1/events) subscribers on this instance.",
+      registers: [registry],
+    }),
+    sseOverflows: new Counter({
+      name: "vigil_sse_overflows_total",
+      help: "Live streams closed with a resume event because the client read too slowly.",
+      registers: [registry],
+    }),
     agentsRegistered: new Gauge({
       name: "vigil_agents_registered",
       help: "Registered agents by status (read from the database at scrape time).",

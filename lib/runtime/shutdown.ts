@@ -1,3 +1,4 @@
+import { stopLiveHubs } from "@/lib/audit/live/hub";
 import { closeDb } from "@/lib/db/client";
 import { getLogger } from "@/lib/observability/logger";
 import { stopRuntime } from "./start";
@@ -21,7 +22,10 @@ export function installShutdown(beforeExit?: () => Promise<void>): void {
     force.unref();
     void (async () => {
       try {
-        await beforeExit?.();
+        const closing = beforeExit?.();
+        // Open live streams never end by themselves and would hold the server's close.
+        await stopLiveHubs();
+        await closing;
         stopRuntime();
         await closeDb();
       } finally {

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditEvents } from "@/drizzle/schema";
+import { ForbiddenError, ServiceUnavailableError } from "@/lib/errors";
+import { getMetrics } from "@/lib/observability/metrics";
+import { actorWith } from "@/lib/testing/actors";
+import { SseReader } from "@/lib/testing/sse-reader";
+import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
+import { appendAudit } from "../append";
+import { QuerySyntaxError } from "../query";
+import { liveHub } from "./hub";
+import { openLiveStream, REPLAY_PAGE, RETRY_MS, type LiveStreamOptions } from "./stream";
+
+const reader = actorWith("audit:read");
+const defaults: LiveStreamOptions = { heartbeatMs: 60_000, maxQueueBytes: 1024 * 1024, maxSubscribers: 100 };
+const event = (kind: string, metadata: Record<string, unknown> = {}) => ({ kind, actor: "test", outcome: "success" as const, metadata });
+const ids = (blocks: { id?: string }[]) => blocks.map((b) => Number(b.id));
+
+describe.each(testTargets())("live stream on $name", (target) => {
+  let t: TestDatabase;
+  const open = (raw: Record<string, string>, options: Partial<LiveStreamOptions> = {}) =>
+    openLiveStream(t.handle, reader, raw, { ...defaults, ...options }).then((s) => new SseReader(s));
+  const append = (kind: string, metadata?: Record<string, unknown>) => appendAudit(t.handle.db, event(kind, metadata));
+  const subscribers = async () => (await getMetrics().sseSubscribers.get()).values[0]?.value;
+
+  beforeAll(async () => {
+    t = await target.open();
+  });
+  afterAll(async () => {
+    if (t) await liveHub(t.handle).stop();
+    await t?.drop();
+  });
+
+  it("refuses a caller without audit:read, a malformed query and a malformed id before any stream exists", async () => {
+    await expect(openLiveStream(t.handle, actorWith("agents:read"), {}, defaults)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(open({ q: "(kind=x" })).rejects.toBeInstanceOf(QuerySyntaxError);
+    await expect(open({ last_event_id: "12abc" })).rejects.toThrow(/Last-Event-ID/);
+    await expect(open({ colour: "blue" })).rejects.toThrow(/unknown field/);
+    expect(liveHub(t.handle).size).toBe(0);
+  });
+
+  it("starts at the log's end: a retry hint and the starting id first, then each new matching event", async () => {
+    await append("live.start");
+    const stream = await open({ q: "kind=live.start" });
+    const preamble = await stream.next();
+    expect(preamble?.retry).toBe(String(RETRY_MS));
+    expect(Number(preamble?.id)).toBe(liveHub(t.handle).position);
+    await append("live.other");
+    const id = await append("live.start", { n: 1 });
+    const got = await stream.nextEvent();
+    expect(got?.id).toBe(String(id));
+    expect(got?.event).toBeUndefined();
+    expect(JSON.parse(got?.data ?? "")).toMatchObject({ id: String(id), kind: "live.start", metadata: { n: 1 } });
+    expect(await subscribers()).toBe(1);
+    await stream.cancel();
+    expect(liveHub(t.handle).size).toBe(0);
+    expect(await subscribers()).toBe(0);
+  });
+
+  it("replays what was missed from the table, page after page, then goes live with no gap and no duplicate", async () => {
+    // More than two replay pages, written as rows (no notification), half of them matching.
+    const rows = Array.from({ length: REPLAY_PAGE * 2 + 100 }, (_, i) => ({ kind: i % 2 ? "replay.match" : "replay.other", actor: "test", outcome: "success" as const }));
+    const inserted = await t.handle.db.insert(auditEvents).values(rows).returning({ id: auditEvents.id, kind: auditEvents.kind });
+    const resumeAt = inserted[10]?.id ?? 0;
+    const stream = await open({ q: "kind=replay.match", last_event_id: String(resumeAt) });
+    // Written while the replay reads: each arrives once, after everything before it.
+    const live = await Promise.all(Array.from({ length: 20 }, (_, i) => append(i % 2 ? "replay.match" : "replay.other")));
+    const liveMatching = live.filter((_, i) => i % 2).sort((a, b) => a - b);
+    const last = liveMatching.at(-1) ?? 0;
+    const got = await stream.until((b) => Number(b.id) === last);
+    const expected = [...inserted.filter((r) => r.kind === "replay.match" && r.id > resumeAt).map((r) => r.id), ...liveMatching];
+    expect(ids(got)).toEqual(expected);
+    const more = await append("replay.match");
+    expect(ids([(await stream.nextEvent()) ?? {}])).toEqual([more]);
+    await stream.cancel();
+  });
+
+  it("replays from since_id when there is no Last-Event-ID", async () => {
+    const first = await append("since.kind");
+    const second = await append("since.kind");
+    const stream = await open({ q: "kind=since.kind", since_id: String(first - 1) });
+    expect(ids(await stream.until((b) => Number(b.id) === second))).toEqual([first, second]);
+    await stream.cancel();
+  });
+
+  it("closes a client that falls behind by more than its queue with a resume event naming the last id it was sent", async () => {
+    const overflowsBefore = (await getMetrics().sseOverflows.get()).values[0]?.value ?? 0;
+    const stream = await open({ q: "kind=slow" }, { maxQueueBytes: 4096 });
+    const written: number[] = [];
+    // Nobody reads: the queue fills, then the stream gives up on this client.
+    while (liveHub(t.handle).size > 0) written.push(await append("slow", { pad: "x".repeat(200) }));
+    const blocks = [];
+    for (let b = await stream.next(); b; b = await stream.next()) blocks.push(b);
+    const resume = blocks.at(-1);
+    const events = blocks.filter((b) => b.data !== undefined && b.event === undefined);
+    expect(resume?.event).toBe("resume");
+    expect(events.length).toBeGreaterThan(0);
+    // A gapless prefix of what was written, bounded by the queue (4 KiB, ~450-byte frames).
+    expect(ids(events)).toEqual(written.slice(0, events.length));
+    expect(events.length).toBeLessThan(written.length);
+    expect(events.length).toBeLessThanOrEqual(11);
+    const lastSent = events.at(-1)?.id;
+    expect(resume?.id).toBe(lastSent);
+    expect(JSON.parse(resume?.data ?? "")).toEqual({ last_event_id: lastSent });
+    expect((await getMetrics().sseOverflows.get()).values[0]?.value).toBe(overflowsBefore + 1);
+  });
+
+  it("sends a comment heartbeat, and ends and unsubscribes when the request is aborted", async () => {
+    const abort = new AbortController();
+    const stream = await open({ q: "kind=heartbeat.only" }, { heartbeatMs: 20, signal: abort.signal });
+    await stream.next();
+    expect((await stream.next())?.comments).toEqual(["ping"]);
+    abort.abort();
+    expect(liveHub(t.handle).size).toBe(0);
+    for (let b = await stream.next(); b; b = await stream.next()) expect(b.data).toBeUndefined();
+  });
+
+  it("refuses a subscriber past the instance's limit with a 503", async () => {
+    const first = await open({}, { maxSubscribers: 1 });
+    await expect(open({}, { maxSubscribers: 1 })).rejects.toBeInstanceOf(ServiceUnavailableError);
+    await first.cancel();
+  });
+
+  it("ends every stream when the hub stops (shutdown)", async () => {
+    const stream = await open({});
+    await stream.next();
+    await liveHub(t.handle).stop();
+    expect(await stream.next()).toBeNull();
+  });
+});

@@ -1,0 +1,208 @@
+import { and, asc, gt, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { auditEvents } from "@/drizzle/schema";
+import type { DbHandle } from "@/lib/db/client";
+import { ServiceUnavailableError } from "@/lib/errors";
+import { SSE_PING, sseFrame, ssePreamble } from "@/lib/events/sse";
+import { requireScope, type Actor } from "@/lib/gate/actor";
+import { getMetrics } from "@/lib/observability/metrics";
+import { parseInput } from "@/lib/validation";
+import { auditFilters } from "../list";
+import { matchesEvent, parseQuery } from "../query";
+import { liveHub, LiveEvent, type AuditHub, type HubSubscriber } from "./hub";
+
+/** EventSource's reconnection delay, sent as `retry:`. */
+export const RETRY_MS = 3000;
+/** Rows per replay read. */
+export const REPLAY_PAGE = 500;
+
+const eventId = (name: string) => z.string().regex(/^\d{1,15}$/, `${name} must be an event id (digits)`).transform(Number);
+
+export const liveStreamInput = z
+  .object({
+    q: z.string().max(2000, "q is at most 2000 characters").optional(),
+    // The Last-Event-ID header arrives here too (the handler puts it first).
+    last_event_id: eventId("last_event_id (or the Last-Event-ID header)").optional(),
+    since_id: eventId("since_id").optional(),
+  })
+  .strict();
+
+export type LiveStreamOptions = { heartbeatMs: number; maxQueueBytes: number; maxSubscribers: number; signal?: AbortSignal };
+
+/**
+ * The live stream of audit events matching `q`, as SSE bytes. With `last_event_id` (or
+ * `since_id`) it first replays the matching events after that id from the table, then goes
+ * live without a gap or a duplicate; without one it starts at the log's current end.
+ *
+ * Gap-free hand-over: the subscription to the hub starts before the first replay read, and
+ * what the hub hands over meanwhile is buffered. Anything the hub delivered before a replay
+ * read began was committed before it, so that read sees it: the buffer is emptied at the
+ * start of each read and only what arrives during the last read is kept (and de-duplicated
+ * by id). Should that buffer overflow, it is dropped and the replay reads once more.
+ *
+ * Memory per stream is bounded: the queue holds about `maxQueueBytes` (frames are shared
+ * between streams, so the bound is rarely reached in bytes of its own). A client that falls
+ * further behind gets an `event: resume` carrying the
+ * last id it was sent, and the stream ends; EventSource reconnects with that id and the
+ * replay serves it from the table.
+ */
+export async function openLiveStream(handle: DbHandle, actor: Actor, raw: Record<string, string>, options: LiveStreamOptions): Promise<ReadableStream<Uint8Array>> {
+  requireScope(actor, "audit:read");
+  const input = parseInput(liveStreamInput, raw);
+  // Parsed before the stream starts: a bad query is a 400, not a broken stream.
+  const node = input.q?.trim() ? parseQuery(input.q) : null;
+  const filters = auditFilters({ q: input.q, n: 1 });
+  const resumeFrom = input.last_event_id ?? input.since_id;
+  const hub = liveHub(handle);
+  if (hub.size >= options.maxSubscribers) {
+    const busy = new ServiceUnavailableError("This instance holds as many live streams as it may; try again shortly.");
+    busy.headers["Retry-After"] = "5";
+    throw busy;
+  }
+  return new LiveStream(handle, hub, filters, resumeFrom, options).open(node ? (e) => matchesEvent(node, e) : () => true, input.q?.trim() ?? "");
+}
+
+type State = "replay" | "live" | "closed";
+
+class LiveStream {
+  private state: State;
+  /** Last id sent (or the starting point): the resume point, and the de-duplication mark. */
+  private after = 0;
+  private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  private buffered: LiveEvent[] = [];
+  private bufferedBytes = 0;
+  private bufferLost = false;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private unsubscribe: () => void = () => {};
+
+  constructor(
+    private readonly handle: DbHandle,
+    private readonly hub: AuditHub,
+    private readonly filters: SQL[],
+    resumeFrom: number | undefined,
+    private readonly options: LiveStreamOptions,
+  ) {
+    this.state = resumeFrom === undefined ? "live" : "replay";
+    if (resumeFrom !== undefined) this.after = resumeFrom;
+  }
+
+  async open(matches: HubSubscriber["matches"], filterKey: string): Promise<ReadableStream<Uint8Array>> {
+    const joined = await this.hub.subscribe({ filterKey, matches, deliver: (e) => this.deliver(e), end: () => this.close() });
+    this.unsubscribe = joined.unsubscribe;
+    if (this.state === "live") this.after = joined.from;
+    const { signal } = this.options;
+    if (signal?.aborted) {
+      this.close();
+    } else {
+      signal?.addEventListener("abort", () => this.close(), { once: true });
+    }
+    return new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+          if (this.state === "closed") return controller.close();
+          controller.enqueue(ssePreamble(RETRY_MS, String(this.after)));
+          this.heartbeat = setInterval(() => this.ping(), this.options.heartbeatMs);
+          this.heartbeat.unref();
+        },
+        pull: () => this.replay(),
+        cancel: () => this.close(),
+      },
+      new ByteLengthQueuingStrategy({ highWaterMark: this.options.maxQueueBytes }),
+    );
+  }
+
+  /** From the hub, synchronously, in id order. */
+  private deliver(event: LiveEvent): void {
+    if (this.state === "closed" || event.id <= this.after) return;
+    if (this.state === "live") return this.sendLive(event);
+    this.buffered.push(event);
+    this.bufferedBytes += event.frame.byteLength;
+    if (this.bufferedBytes > this.options.maxQueueBytes) {
+      // The table has all of these; the replay reads again instead of holding them.
+      this.buffered = [];
+      this.bufferedBytes = 0;
+      this.bufferLost = true;
+    }
+  }
+
+  /** Called by the stream whenever its queue has room; reads the table while replaying. */
+  private async replay(): Promise<void> {
+    // Loops until something was queued: a pull that queues nothing is not called again.
+    while (this.state === "replay") {
+      this.buffered = [];
+      this.bufferedBytes = 0;
+      this.bufferLost = false;
+      let rows;
+      try {
+        rows = await this.handle.db
+          .select()
+          .from(auditEvents)
+          .where(and(...this.filters, gt(auditEvents.id, this.after)))
+          .orderBy(asc(auditEvents.id))
+          .limit(REPLAY_PAGE);
+      } catch (error) {
+        this.close();
+        throw error;
+      }
+      if (this.state !== "replay") return;
+      for (const row of rows) this.send(row.id, new LiveEvent(row).frame);
+      if (rows.length === REPLAY_PAGE || this.bufferLost) {
+        if (rows.length > 0) return;
+        continue;
+      }
+      // Caught up with the table: what the hub delivered during this read follows it.
+      this.state = "live";
+      const arrived = this.buffered;
+      this.buffered = [];
+      this.bufferedBytes = 0;
+      for (const event of arrived) if (event.id > this.after) this.send(event.id, event.frame);
+      return;
+    }
+  }
+
+  /**
+   * Queues a live event, unless the client is already more than the bound behind. Replay
+   * pages and the hand-over are queued without this check: they are read only when the
+   * queue has room (pull), so they overshoot the bound by at most one page and one buffer.
+   */
+  private sendLive(event: LiveEvent): void {
+    const controller = this.controller;
+    if (!controller) return;
+    const queued = this.options.maxQueueBytes - (controller.desiredSize ?? 0);
+    if (queued > this.options.maxQueueBytes) return this.overflow();
+    this.send(event.id, event.frame);
+  }
+
+  private send(id: number, frame: Uint8Array): void {
+    if (!this.controller || this.state === "closed") return;
+    this.controller.enqueue(frame);
+    this.after = id;
+  }
+
+  private ping(): void {
+    // A client with a backlog is not idle; pings would only lengthen its queue.
+    if (this.controller && (this.controller.desiredSize ?? 0) >= this.options.maxQueueBytes) this.controller.enqueue(SSE_PING);
+  }
+
+  private overflow(): void {
+    const id = String(this.after);
+    this.controller?.enqueue(sseFrame({ event: "resume", id, data: JSON.stringify({ last_event_id: id }) }));
+    getMetrics().sseOverflows.inc();
+    this.close();
+  }
+
+  /** Idempotent: client gone, overflow, abort, or the hub stopping. Queued bytes still drain. */
+  private close(): void {
+    if (this.state === "closed") return;
+    this.state = "closed";
+    this.unsubscribe();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.buffered = [];
+    try {
+      this.controller?.close();
+    } catch {
+      // Already closed or cancelled by the reader.
+    }
+  }
+}
