@@ -24,14 +24,17 @@ export default async function setup(project: TestProject) {
   const ports = { pglite: await freePort(), postgres: await freePort(), idp: await freePort() };
   const bases = [ports.pglite, ports.postgres].map((p) => `http://127.0.0.1:${p}`);
   const idp = await startIdp(ports.idp, bases);
+  // Every file calls the API as the one bootstrap admin in quick succession; the default
+  // per-subject budget (20/s) is tested on an instance of its own (rate-limit.test.ts).
+  const shared = { RATE_LIMIT_API_PER_SUBJECT: "500:1000", RATE_LIMIT_API_PER_IP: "1000:2000" };
   const started: VigilProcess[] = [];
   const cleanups: Array<() => Promise<void>> = [idp.stop];
   try {
-    started.push(await startVigil("pglite", { ...productionEnv(ports.pglite, {}), ...idpEnv(idp.info) }));
+    started.push(await startVigil("pglite", { ...productionEnv(ports.pglite, {}), ...idpEnv(idp.info), ...shared }));
     if (adminUrl) {
       const db = await createPostgresDatabase(adminUrl);
       cleanups.push(db.drop);
-      started.push(await startVigil("postgres", { ...productionEnv(ports.postgres, { url: db.url }), ...idpEnv(idp.info) }));
+      started.push(await startVigil("postgres", { ...productionEnv(ports.postgres, { url: db.url }), ...idpEnv(idp.info), ...shared }));
     }
   } catch (error) {
     for (const s of started) await s.stop();
