@@ -1,18 +1,22 @@
-// Verifies Vigil's audit log outside Vigil: signed checkpoints, their chain, and the events
-// they seal, with nothing but the public keys. Online it fetches the three inputs (and can
-// save them); offline it reads saved files. Exit 0: intact; 1: a mismatch; 2: bad usage.
+// Verifies Vigil's audit log outside Vigil: signed checkpoints, their chain from the first
+// one, and the events they seal, with nothing but the public keys. Online it fetches the
+// three inputs (and can save them); offline it reads saved files. Exit 0: intact; 1: a
+// mismatch; 2: bad usage or nothing to verify.
 //
-//   npm run audit:verify -- --url https://vigil.example --token "$TOKEN" [--since ...] [--until ...] [--save DIR]
+//   npm run audit:verify -- --url https://vigil.example --token "$TOKEN" [--since T] [--until T] [--save DIR]
 //   npm run audit:verify -- --dir DIR            (checkpoints.json, events.ndjson, jwks.json)
+//   --jwks FILE     trust these keys instead of the ones fetched or saved (pin them once)
+//   --anchor N:HASH checkpoint N must have this hash (from an earlier run's last_hash): a
+//                   chain rebuilt after deleting checkpoints does not pass
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createLocalJWKSet, type JSONWebKeySet } from "jose";
-import { checkEvents, checkLink, checkSignature, type EventView, type Finding } from "../lib/audit/checkpoints/check";
-import type { CheckpointDocument } from "../lib/audit/checkpoints/digest";
+import { checkEvents, checkLink, checkSignature, inTimeRange, isExpired, retentionMarks, type EventView, type Finding } from "../lib/audit/checkpoints/check";
+import { documentHash, type CheckpointDocument } from "../lib/audit/checkpoints/digest";
 
-type Checkpoint = { seq: number; jws: string; min_ts: string; max_ts: string };
-type Inputs = { checkpoints: Checkpoint[]; expiredThrough: number; events: EventView[]; jwks: JSONWebKeySet };
+type Checkpoint = { seq: number; jws: string };
+type Inputs = { checkpoints: Checkpoint[]; events: EventView[]; jwks: JSONWebKeySet };
 
 const { values } = parseArgs({
   options: {
@@ -22,11 +26,13 @@ const { values } = parseArgs({
     until: { type: "string" },
     save: { type: "string" },
     dir: { type: "string" },
+    jwks: { type: "string" },
+    anchor: { type: "string" },
   },
 });
 
 function usage(message: string): never {
-  console.error(`audit-verify: ${message}\nusage: --url URL --token TOKEN [--since T] [--until T] [--save DIR] | --dir DIR`);
+  console.error(`audit-verify: ${message}\nusage: --url URL --token TOKEN [--since T] [--until T] [--save DIR] | --dir DIR; [--jwks FILE] [--anchor N:HASH]`);
   process.exit(2);
 }
 
@@ -36,41 +42,42 @@ async function get(url: URL, token: string): Promise<Response> {
   return res;
 }
 
-async function fetchInputs(base: string, token: string): Promise<{ inputs: Inputs; raw: { checkpoints: string; events: string; jwks: string } }> {
+/** The signed document, read without verifying (only to choose what to fetch). */
+const unverifiedDoc = (jws: string) => JSON.parse(Buffer.from(jws.split(".")[1] ?? "", "base64url").toString("utf8")) as CheckpointDocument;
+
+async function fetchInputs(base: string, token: string) {
   const checkpoints: Checkpoint[] = [];
-  let expiredThrough = 0;
   let cursor: string | null = null;
   do {
     const url = new URL("/api/v1/audit/checkpoints", base);
     url.searchParams.set("n", "1000");
     if (cursor) url.searchParams.set("cursor", cursor);
-    const page = (await (await get(url, token)).json()) as { checkpoints: Checkpoint[]; next_cursor: string | null; expired_through_seq: number };
-    checkpoints.push(...page.checkpoints);
-    expiredThrough = Math.max(expiredThrough, page.expired_through_seq);
+    const page = (await (await get(url, token)).json()) as { checkpoints: Checkpoint[]; next_cursor: string | null };
+    checkpoints.push(...page.checkpoints.map(({ seq, jws }) => ({ seq, jws })));
     cursor = page.next_cursor;
   } while (cursor);
-  const chosen = checkpoints.filter((c) => (!values.since || c.max_ts >= values.since) && (!values.until || c.min_ts <= values.until)).sort((a, b) => a.seq - b.seq);
+  // Events of the checkpoints in range, and every later one (retention's own records).
+  const chosen = checkpoints.map((c) => unverifiedDoc(c.jws)).filter((d) => inTimeRange(d, values.since, values.until));
   let events = "";
   if (chosen.length > 0) {
     const url = new URL("/api/v1/audit", base);
     url.searchParams.set("format", "ndjson");
-    url.searchParams.set("since", chosen.map((c) => c.min_ts).sort()[0] ?? "");
-    url.searchParams.set("until", chosen.map((c) => c.max_ts).sort().at(-1) ?? "");
+    url.searchParams.set("since", chosen.map((d) => d.min_ts).sort()[0] ?? "");
     events = await (await get(url, token)).text();
   }
   const jwks = await (await get(new URL("/api/v1/audit/jwks", base), token)).text();
-  const checkpointsText = JSON.stringify({ expired_through_seq: expiredThrough, checkpoints: chosen });
-  return { inputs: parse(checkpointsText, events, jwks), raw: { checkpoints: checkpointsText, events, jwks } };
+  const checkpointsText = JSON.stringify({ checkpoints });
+  return { checkpoints: checkpointsText, events, jwks };
 }
 
 function parse(checkpointsText: string, eventsText: string, jwksText: string): Inputs {
-  const { checkpoints, expired_through_seq } = JSON.parse(checkpointsText) as { checkpoints: Checkpoint[]; expired_through_seq: number };
+  const { checkpoints } = JSON.parse(checkpointsText) as { checkpoints: Checkpoint[] };
   const events = eventsText
     .split("\n")
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as EventView)
     .sort((a, b) => Number(a.id) - Number(b.id));
-  return { checkpoints: [...checkpoints].sort((a, b) => a.seq - b.seq), expiredThrough: expired_through_seq ?? 0, events, jwks: JSON.parse(jwksText) as JSONWebKeySet };
+  return { checkpoints: [...checkpoints].sort((a, b) => a.seq - b.seq), events, jwks: JSON.parse(jwksText) as JSONWebKeySet };
 }
 
 async function* inRange(events: EventView[], first: number, last: number): AsyncGenerator<EventView> {
@@ -80,44 +87,61 @@ async function* inRange(events: EventView[], first: number, last: number): Async
   }
 }
 
-async function verify(inputs: Inputs): Promise<{ finding: Finding | null; checked: number; events: number; expired: number }> {
+async function verify(inputs: Inputs) {
   const getKey = createLocalJWKSet(inputs.jwks);
+  const marks = retentionMarks(inputs.events);
+  const anchor = values.anchor?.match(/^(\d+):([0-9a-f]{64})$/);
+  if (values.anchor && !anchor) usage("--anchor is N:HASH (64 hex digits)");
   let prev: CheckpointDocument | null = null;
   let events = 0;
   let expired = 0;
+  let checked = 0;
+  let anchored = false;
+  const done = (finding: Finding | null) => ({ finding, checked, events, expired, last_hash: prev ? documentHash(prev) : null, anchored });
   for (const cp of inputs.checkpoints) {
     const signed = await checkSignature(cp.seq, cp.jws, getKey);
-    if ("finding" in signed) return { finding: signed.finding, checked: cp.seq, events, expired };
+    if ("finding" in signed) return done(signed.finding);
     const doc = signed.doc;
-    const problem = checkLink(prev, doc) ?? (cp.seq <= inputs.expiredThrough ? null : await checkEvents(doc, inRange(inputs.events, doc.first_id, doc.last_id)));
-    if (problem) return { finding: problem, checked: cp.seq, events, expired };
-    if (cp.seq <= inputs.expiredThrough) expired += 1;
-    else events += doc.count;
+    const link = checkLink(prev, doc);
+    if (link) return done(link);
+    if (anchor && doc.seq === Number(anchor[1])) {
+      if (documentHash(doc) !== anchor[2]) return done({ seq: doc.seq, problem: "anchor", detail: `checkpoint ${doc.seq} is not the one anchored: the chain was rebuilt` });
+      anchored = true;
+    }
     prev = doc;
+    if (!inTimeRange(doc, values.since, values.until)) continue;
+    const gone = isExpired(doc, marks);
+    const problem = await checkEvents(doc, inRange(inputs.events, doc.first_id, doc.last_id), undefined, gone);
+    if (problem) return done(problem);
+    checked += 1;
+    if (gone) expired += 1;
+    else events += doc.count;
   }
-  return { finding: null, checked: inputs.checkpoints.length, events, expired };
+  if (anchor && !anchored) return done({ seq: Number(anchor[1]), problem: "anchor", detail: `checkpoint ${anchor[1]} (anchored) is missing` });
+  return done(null);
 }
 
 async function main() {
-  let inputs: Inputs;
+  let raw: { checkpoints: string; events: string; jwks: string };
   if (values.dir) {
     const read = (f: string) => readFileSync(path.join(values.dir as string, f), "utf8");
-    inputs = parse(read("checkpoints.json"), read("events.ndjson"), read("jwks.json"));
+    raw = { checkpoints: read("checkpoints.json"), events: read("events.ndjson"), jwks: read("jwks.json") };
   } else {
     const token = values.token ?? process.env.VIGIL_TOKEN;
     if (!values.url || !token) usage("give --url and --token (or VIGIL_TOKEN), or --dir");
-    const fetched = await fetchInputs(values.url, token);
-    inputs = fetched.inputs;
+    raw = await fetchInputs(values.url, token);
     if (values.save) {
       mkdirSync(values.save, { recursive: true });
-      writeFileSync(path.join(values.save, "checkpoints.json"), fetched.raw.checkpoints);
-      writeFileSync(path.join(values.save, "events.ndjson"), fetched.raw.events);
-      writeFileSync(path.join(values.save, "jwks.json"), fetched.raw.jwks);
+      writeFileSync(path.join(values.save, "checkpoints.json"), raw.checkpoints);
+      writeFileSync(path.join(values.save, "events.ndjson"), raw.events);
+      writeFileSync(path.join(values.save, "jwks.json"), raw.jwks);
     }
   }
-  if (inputs.checkpoints.length === 0) usage("no checkpoints to verify (none sealed in the range yet)");
+  if (values.jwks) raw.jwks = readFileSync(values.jwks, "utf8");
+  const inputs = parse(raw.checkpoints, raw.events, raw.jwks);
+  if (inputs.checkpoints.length === 0) usage("no checkpoints to verify (none sealed yet)");
   const result = await verify(inputs);
-  const summary = { ok: result.finding === null, checkpoints: inputs.checkpoints.length, first: inputs.checkpoints[0]?.seq, last: inputs.checkpoints.at(-1)?.seq, events_checked: result.events, expired_checkpoints: result.expired, finding: result.finding };
+  const summary = { ok: result.finding === null, checkpoints: inputs.checkpoints.length, checked_checkpoints: result.checked, events_checked: result.events, expired_checkpoints: result.expired, anchored: result.anchored, last_hash: result.last_hash, finding: result.finding };
   console.log(JSON.stringify(summary, null, 2));
   process.exit(result.finding ? 1 : 0);
 }

@@ -50,6 +50,12 @@ describe.each(inject("servers"))("audit integrity over HTTP on $name", ({ baseUr
     expect(online.status).toBe(0);
     expect(online.report).toMatchObject({ ok: true, finding: null });
     expect(auditVerify(["--dir", dir]).status).toBe(0);
+    // An anchor from an earlier run pins the chain: the right one passes, another does not.
+    const last = `${String(online.report?.checkpoints)}:${String(online.report?.last_hash)}`;
+    expect(auditVerify(["--dir", dir, "--anchor", last]).report).toMatchObject({ ok: true, anchored: true });
+    const wrong = auditVerify(["--dir", dir, "--anchor", `1:${"0".repeat(64)}`]);
+    expect(wrong.status).toBe(1);
+    expect(wrong.report?.finding).toMatchObject({ seq: 1, problem: "anchor" });
 
     // Offline, an export with one sealed event dropped or one changed does not verify.
     const lines = readFileSync(path.join(dir, "events.ndjson"), "utf8").trim().split("\n");

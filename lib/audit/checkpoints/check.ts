@@ -15,7 +15,7 @@ import {
  */
 export type Finding = {
   seq: number;
-  problem: "signature" | "document" | "chain" | "edited" | "deleted" | "inserted" | "digest";
+  problem: "signature" | "document" | "chain" | "edited" | "deleted" | "inserted" | "digest" | "unsealed" | "anchor";
   event_id?: string;
   detail: string;
 };
@@ -49,9 +49,12 @@ export function checkStoredDocument(doc: CheckpointDocument, stored: unknown, st
   return null;
 }
 
-/** `doc` follows `prev` (or is the first): hash link and contiguous id ranges. */
+/** `doc` follows `prev`, or is the first of the chain: hash link and contiguous id ranges. */
 export function checkLink(prev: CheckpointDocument | null, doc: CheckpointDocument): Finding | null {
-  if (prev === null) return null;
+  if (prev === null) {
+    if (doc.seq !== 1 || doc.prev !== null || doc.first_id !== 1) return { seq: 1, problem: "chain", detail: "checkpoint 1 is missing: the chain must start at the first event" };
+    return null;
+  }
   if (doc.seq !== prev.seq + 1) return { seq: doc.seq, problem: "chain", detail: `checkpoint ${prev.seq + 1} is missing` };
   if (doc.prev !== documentHash(prev)) return { seq: doc.seq, problem: "chain", detail: `checkpoint ${doc.seq} does not chain to checkpoint ${prev.seq}` };
   if (doc.first_id !== prev.last_id + 1) return { seq: doc.seq, problem: "chain", detail: `checkpoint ${doc.seq} does not start where checkpoint ${prev.seq} ended` };
@@ -74,32 +77,71 @@ function* expectedIds(doc: CheckpointDocument): Generator<number> {
 /**
  * Recomputes one checkpoint from its events (every event with first_id <= id <= last_id, in
  * id order). `leaves` (the stored hash prefixes) names an edited event; without them an
- * edit is reported for the checkpoint as a whole.
+ * edit is reported for the checkpoint as a whole. `expired` (retention has run over it):
+ * absent events are expected, but every event still there must be one it sealed, unchanged.
  */
-export async function checkEvents(doc: CheckpointDocument, events: AsyncIterable<EventView>, leaves?: Buffer): Promise<Finding | null> {
+export async function checkEvents(doc: CheckpointDocument, events: AsyncIterable<EventView>, leaves?: Buffer, expired = false): Promise<Finding | null> {
   const expected = expectedIds(doc);
   let next = expected.next();
   const digest = new EventsDigest();
   let firstEdit: Finding | null = null;
   const seq = doc.seq;
+  let position = 0; // of `next` among the sealed ids: where its leaf is
   for await (const event of events) {
     const id = Number(event.id);
+    while (expired && !next.done && next.value < id) {
+      next = expected.next();
+      position += 1;
+    }
     if (!next.done && next.value < id) return firstEdit ?? { seq, problem: "deleted", event_id: String(next.value), detail: `event ${next.value} sealed by checkpoint ${seq} is missing` };
     if (next.done || id < next.value) return firstEdit ?? { seq, problem: "inserted", event_id: event.id, detail: `event ${event.id} was not in the log when checkpoint ${seq} sealed it` };
     const leaf = eventHash(event);
     if (leaves && !firstEdit) {
-      const at = digest.count * LEAF_PREFIX_BYTES;
+      const at = position * LEAF_PREFIX_BYTES;
       if (!leaf.subarray(0, LEAF_PREFIX_BYTES).equals(leaves.subarray(at, at + LEAF_PREFIX_BYTES))) {
         firstEdit = { seq, problem: "edited", event_id: event.id, detail: `event ${event.id} differs from what checkpoint ${seq} sealed` };
       }
     }
     digest.add(leaf);
     next = expected.next();
+    position += 1;
   }
+  if (expired) return firstEdit;
   if (!next.done) return firstEdit ?? { seq, problem: "deleted", event_id: String(next.value), detail: `event ${next.value} sealed by checkpoint ${seq} is missing` };
   if (firstEdit) return firstEdit;
   if (digest.count !== doc.count || digest.hex() !== doc.events_sha256) {
     return { seq, problem: "digest", detail: `the events of checkpoint ${seq} do not match its digest` };
   }
   return null;
+}
+
+/** What an `audit.retention` event says it removed. */
+export type RetentionMark = { through_seq: number; cutoff: string; ts: string };
+
+/** The marks in a list of events (the retention job's own, as it records them). */
+export function retentionMarks(events: Iterable<Record<string, unknown>>): RetentionMark[] {
+  const marks: RetentionMark[] = [];
+  for (const e of events) {
+    if (e.kind !== "audit.retention" || e.actor !== "system:retention" || typeof e.ts !== "string") continue;
+    const m = e.metadata as { through_seq?: unknown; cutoff?: unknown } | null;
+    if (typeof m?.through_seq === "number" && typeof m.cutoff === "string") marks.push({ through_seq: m.through_seq, cutoff: m.cutoff, ts: e.ts });
+  }
+  return marks;
+}
+
+const NEARLY_A_DAY_MS = 23 * 3600_000;
+
+/**
+ * Retention has removed (some of) this checkpoint's events: a mark covers its sequence
+ * number, the checkpoint ended before the mark's cutoff, and the cutoff is at least (about)
+ * a day before the mark was written, as AUDIT_RETENTION_DAYS >= 1 makes it. A forged mark
+ * can thus only excuse missing events older than a day; events still present are checked.
+ */
+export function isExpired(doc: CheckpointDocument, marks: RetentionMark[]): boolean {
+  return marks.some((m) => doc.seq <= m.through_seq && doc.max_ts < m.cutoff && Date.parse(m.cutoff) <= Date.parse(m.ts) - NEARLY_A_DAY_MS);
+}
+
+/** The signed time range meets [since, until] (either may be absent). */
+export function inTimeRange(doc: CheckpointDocument, since?: string, until?: string): boolean {
+  return (!since || Date.parse(doc.max_ts) >= Date.parse(since)) && (!until || Date.parse(doc.min_ts) <= Date.parse(until));
 }

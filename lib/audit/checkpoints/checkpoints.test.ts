@@ -1,11 +1,14 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditCheckpoints } from "@/drizzle/schema";
+import { CompactSign } from "jose";
+import { auditCheckpoints, auditEvents, signingKeys } from "@/drizzle/schema";
+import { generatePrivateKey, publicJwkFor } from "@/lib/identity/keys/crypto";
 import { inTransaction } from "@/lib/db/transaction";
 import { actorWith } from "@/lib/testing/actors";
 import { openLikeServer, testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { appendAudit } from "../append";
 import { auditBatcher } from "../batch";
+import { CHECKPOINT_JWS_TYPE, canonicalJson } from "./digest";
 import { sealCheckpoint } from "./seal";
 import { verifyAudit } from "./verify";
 
@@ -98,6 +101,50 @@ describe.each(testTargets())("audit checkpoints on $name", (target) => {
     }
     await t.handle.db.execute(sql`delete from audit_checkpoints where seq = 2`);
     expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 3, problem: "chain" });
+  });
+
+  it("trusts no key it cannot sign with: a public key inserted with SQL does not vouch for a checkpoint", async () => {
+    await seed(5);
+    const cp = await sealCheckpoint(t.handle.db);
+    const rogue = generatePrivateKey("ES256");
+    const jwk = await publicJwkFor(rogue, "ES256");
+    await t.handle.db.insert(signingKeys).values({ kid: jwk.kid, alg: "ES256", publicJwk: jwk, source: "environment", activatesAt: new Date(Date.now() + 1e12) });
+    const forged = await new CompactSign(new TextEncoder().encode(canonicalJson(cp?.document)))
+      .setProtectedHeader({ alg: "ES256", kid: jwk.kid, typ: CHECKPOINT_JWS_TYPE })
+      .sign(rogue);
+    await t.handle.db.execute(sql`update audit_checkpoints set jws = ${forged} where seq = 1`);
+    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "signature" });
+    await t.handle.db.execute(sql`delete from signing_keys where kid = ${jwk.kid}`);
+  });
+
+  it("finds a second row forged under an existing id", async () => {
+    await seed(2500); // more than one read window
+    await sealCheckpoint(t.handle.db);
+    await t.handle.db.execute(
+      sql`insert into audit_events (id, ts, kind, actor, outcome) select id, ts + interval '1 millisecond', 'forged', 'x', 'success' from audit_events where id = 2000`,
+    );
+    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ problem: "inserted", event_id: "2000" });
+  });
+
+  it("calls old unsealed events a finding: checkpoints removed to hide a change", async () => {
+    const old = new Date(Date.now() - 86_400_000);
+    await t.handle.db.insert(auditEvents).values(Array.from({ length: 5 }, () => ({ ts: old, kind: "token.issued", actor: "agent:x", outcome: "success" as const })));
+    await sealCheckpoint(t.handle.db);
+    expect((await verifyAudit(t.handle.db, reader, {})).ok).toBe(true);
+    await t.handle.db.execute(sql`delete from audit_checkpoints`);
+    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "unsealed", event_id: "1" });
+  });
+
+  it("lets a retention record excuse only missing old events, never a changed one", async () => {
+    const old = new Date(Date.now() - 3 * 86_400_000);
+    await t.handle.db.insert(auditEvents).values(Array.from({ length: 6 }, () => ({ ts: old, kind: "token.issued", actor: "agent:x", outcome: "success" as const })));
+    await sealCheckpoint(t.handle.db);
+    // A forged retention record (appended at the tail, as anyone with SQL could).
+    await appendAudit(t.handle.db, { kind: "audit.retention", actor: "system:retention", outcome: "success", metadata: { through_seq: 999, cutoff: new Date(Date.now() - 2 * 86_400_000).toISOString() } });
+    await t.handle.db.execute(sql`update audit_events set outcome = 'failure' where id = 3`);
+    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "edited", event_id: "3" });
+    await t.handle.db.execute(sql`delete from audit_events where id = 3`);
+    expect(await verifyAudit(t.handle.db, reader, {})).toMatchObject({ ok: true, expired_checkpoints: 1 });
   });
 
   it("refuses a bad time range and a caller without audit:read", async () => {

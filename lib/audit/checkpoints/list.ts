@@ -1,10 +1,10 @@
-import { desc, lt, max } from "drizzle-orm";
+import { desc, lt } from "drizzle-orm";
 import { z } from "zod";
-import { auditCheckpoints, auditRetentionRuns, type AuditCheckpointRow } from "@/drizzle/schema";
+import { auditCheckpoints, type AuditCheckpointRow } from "@/drizzle/schema";
 import type { VerbCtx } from "@/lib/context";
 import { requireScope } from "@/lib/gate/actor";
 import { decodeCursor, encodeCursor } from "@/lib/http/cursor";
-import { allPublicKeys } from "@/lib/identity/keys/keyring";
+import { trustedPublicKeys } from "@/lib/identity/keys/keyring";
 import { parseInput } from "@/lib/validation";
 import { sealCheckpoint } from "./seal";
 
@@ -52,10 +52,7 @@ export async function listCheckpoints(ctx: VerbCtx, raw: unknown) {
     .limit(input.n + 1);
   const page = rows.slice(0, input.n);
   const last = page.at(-1);
-  const [expiry] = await ctx.db.select({ seq: max(auditRetentionRuns.throughSeq) }).from(auditRetentionRuns);
   return {
-    // Checkpoints up to this one have had their events removed by retention.
-    expired_through_seq: expiry?.seq ?? 0,
     checkpoints: page.map(checkpointView),
     next_cursor: rows.length > input.n && last ? encodeCursor({ seq: String(last.seq) }) : null,
   };
@@ -77,4 +74,4 @@ export async function sealNow(ctx: VerbCtx) {
 }
 
 /** Every public key a checkpoint may be signed with (retired keys too). */
-export const checkpointKeys = () => ({ keys: allPublicKeys() });
+export const checkpointKeys = () => ({ keys: trustedPublicKeys() });

@@ -14,7 +14,7 @@ import {
   type CheckpointDocument,
   type Gap,
 } from "./digest";
-import { eventsInRange, highestId } from "./events";
+import { eventsInRange, highestId, nthIdFrom } from "./events";
 
 /** At most this many events per checkpoint, so a backlog is sealed in bounded steps. */
 export const MAX_EVENTS_PER_CHECKPOINT = 100_000;
@@ -37,7 +37,8 @@ export async function sealCheckpoint(db: Executor, now = new Date()): Promise<Au
   const key = currentSigningKey();
   if (!key?.privateKey) throw new Error("no signing key with a private half is loaded");
 
-  const last = Math.min(top, first + MAX_EVENTS_PER_CHECKPOINT - 1);
+  // Sized by events, not ids: a jump in the sequence must not make millions of empty ones.
+  const last = Math.min(top, (await nthIdFrom(db, first, MAX_EVENTS_PER_CHECKPOINT)) ?? top);
   const digest = new EventsDigest();
   const leaves: Buffer[] = [];
   const gaps: Gap[] = [];

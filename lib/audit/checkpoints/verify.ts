@@ -1,15 +1,17 @@
-import { and, asc, count, eq, gt, gte, lte, max, type SQL } from "drizzle-orm";
+import { asc, count, eq, gt } from "drizzle-orm";
 import { createLocalJWKSet } from "jose";
 import { z } from "zod";
-import { auditCheckpoints, auditEvents, auditRetentionRuns, type AuditCheckpointRow } from "@/drizzle/schema";
+import { auditCheckpoints, auditEvents } from "@/drizzle/schema";
+import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
 import { requireScope, type Actor } from "@/lib/gate/actor";
-import { allPublicKeys, loadKeyring } from "@/lib/identity/keys/keyring";
+import { loadKeyring, trustedPublicKeys } from "@/lib/identity/keys/keyring";
 import { parseInput } from "@/lib/validation";
-import { checkEvents, checkLink, checkSignature, checkStoredDocument, type Finding } from "./check";
+import { toView } from "../list";
+import { rfc3339 } from "../time-input";
+import { checkEvents, checkLink, checkSignature, checkStoredDocument, inTimeRange, isExpired, retentionMarks, type Finding, type RetentionMark } from "./check";
 import type { CheckpointDocument } from "./digest";
 import { eventsInRange } from "./events";
-import { rfc3339 } from "../time-input";
 
 export const verifyInput = z
   .object({
@@ -22,35 +24,37 @@ export type VerifyReport = {
   ok: boolean;
   checked_checkpoints: number;
   checked_events: number;
-  /** Checkpoints whose events retention has removed: their signatures and chain still count. */
+  /** Checkpoints whose events retention has (partly) removed: what is left is still checked. */
   expired_checkpoints: number;
   /** Committed after the newest checkpoint: the next checkpoint will seal them. */
   unsealed_events: number;
   first_checkpoint: number | null;
   last_checkpoint: number | null;
+  /** The newest checkpoint's hash: keep it, and pass it back later as an anchor. */
+  last_hash: string | null;
   finding: Finding | null;
 };
 
-async function checkpointNumbered(db: Executor, seq: number): Promise<AuditCheckpointRow | undefined> {
-  const [row] = await db.select().from(auditCheckpoints).where(eq(auditCheckpoints.seq, seq));
-  return row;
+const PAGE = 500;
+
+async function marksFrom(db: Executor): Promise<RetentionMark[]> {
+  const rows = await db.select().from(auditEvents).where(eq(auditEvents.kind, "audit.retention"));
+  return retentionMarks(rows.map(toView));
 }
 
 /**
- * Recomputes the checkpoints sealed in [since, until] (all of them by default) from the
- * events in the database and reports the first checkpoint or event that does not match.
+ * Walks the whole chain from checkpoint 1 (signatures, stored documents, links: cheap) and
+ * recomputes from the events the checkpoints whose signed time range meets [since, until]
+ * (all of them by default). Reports the first checkpoint or event that does not match.
+ * Only keys this instance holds the private half of are trusted (keyring `trusted`).
  */
 export async function verifyAudit(db: Executor, actor: Actor, raw: unknown): Promise<VerifyReport> {
   requireScope(actor, "audit:read");
   const input = parseInput(verifyInput, raw ?? {});
-  const where: SQL[] = [];
-  if (input.since) where.push(gte(auditCheckpoints.maxTs, new Date(input.since)));
-  if (input.until) where.push(lte(auditCheckpoints.minTs, new Date(input.until)));
-  const [expiry] = await db.select({ seq: max(auditRetentionRuns.throughSeq) }).from(auditRetentionRuns);
-  const expiredThrough = expiry?.seq ?? 0;
   // Fresh keys: another instance may have added one since this one's last refresh.
   await loadKeyring(db);
-  const getKey = createLocalJWKSet({ keys: allPublicKeys() });
+  const getKey = createLocalJWKSet({ keys: trustedPublicKeys() });
+  let marks = await marksFrom(db);
 
   const report: VerifyReport = {
     ok: true,
@@ -60,6 +64,7 @@ export async function verifyAudit(db: Executor, actor: Actor, raw: unknown): Pro
     unsealed_events: 0,
     first_checkpoint: null,
     last_checkpoint: null,
+    last_hash: null,
     finding: null,
   };
   const fail = (finding: Finding) => {
@@ -68,51 +73,53 @@ export async function verifyAudit(db: Executor, actor: Actor, raw: unknown): Pro
     return report;
   };
 
-  let prevDoc: CheckpointDocument | null = null;
-  let prevLoaded = false;
-  let lastId = 0;
-  let seqCursor = 0;
-  for (;;) {
-    const page = await db
-      .select()
-      .from(auditCheckpoints)
-      .where(and(gte(auditCheckpoints.seq, seqCursor + 1), ...where))
-      .orderBy(asc(auditCheckpoints.seq))
-      .limit(100);
+  let prev: CheckpointDocument | null = null;
+  for (let after = 0; ; ) {
+    const page = await db.select().from(auditCheckpoints).where(gt(auditCheckpoints.seq, after)).orderBy(asc(auditCheckpoints.seq)).limit(PAGE);
     for (const row of page) {
-      if (!prevLoaded) {
-        prevLoaded = true;
-        const before = row.seq > 1 ? await checkpointNumbered(db, row.seq - 1) : undefined;
-        if (before) {
-          const signed = await checkSignature(before.seq, before.jws, getKey);
-          if ("finding" in signed) return fail(signed.finding);
-          prevDoc = signed.doc;
-        } else if (row.seq > 1) {
-          return fail({ seq: row.seq - 1, problem: "chain", detail: `checkpoint ${row.seq - 1} is missing` });
-        }
-      }
-      report.first_checkpoint ??= row.seq;
-      report.last_checkpoint = row.seq;
       const signed = await checkSignature(row.seq, row.jws, getKey);
       if ("finding" in signed) return fail(signed.finding);
       const doc = signed.doc;
-      const problem =
-        checkStoredDocument(doc, row.document, row.hash) ??
-        checkLink(prevDoc, doc) ??
-        (row.seq <= expiredThrough ? null : await checkEvents(doc, eventsInRange(db, doc.first_id, doc.last_id), Buffer.from(row.leaves)));
+      const problem = checkStoredDocument(doc, row.document, row.hash) ?? checkLink(prev, doc);
       if (problem) return fail(problem);
-      if (row.seq <= expiredThrough) report.expired_checkpoints += 1;
-      else report.checked_events += doc.count;
+      prev = doc;
+      after = row.seq;
+      report.last_hash = row.hash;
+      if (!inTimeRange(doc, input.since, input.until)) continue;
+      report.first_checkpoint ??= row.seq;
+      report.last_checkpoint = row.seq;
+      const leaves = Buffer.from(row.leaves);
+      let expired = isExpired(doc, marks);
+      let found = await checkEvents(doc, eventsInRange(db, doc.first_id, doc.last_id), leaves, expired);
+      if (found && !expired && (found.problem === "deleted" || found.problem === "digest")) {
+        // Retention may have committed while we read: look again before calling it tampering.
+        marks = await marksFrom(db);
+        expired = isExpired(doc, marks);
+        if (expired) found = await checkEvents(doc, eventsInRange(db, doc.first_id, doc.last_id), leaves, true);
+      }
+      if (found) return fail(found);
       report.checked_checkpoints += 1;
-      prevDoc = doc;
-      lastId = doc.last_id;
-      seqCursor = row.seq;
+      if (expired) report.expired_checkpoints += 1;
+      else report.checked_events += doc.count;
     }
-    if (page.length < 100) break;
+    if (page.length < PAGE) break;
   }
-  if (!input.until) {
-    const [pending] = await db.select({ n: count() }).from(auditEvents).where(gt(auditEvents.id, lastId));
-    report.unsealed_events = Number(pending?.n ?? 0);
+  if (input.until) return report;
+
+  // Past the newest checkpoint: events wait at most a few intervals to be sealed. Older
+  // unsealed events mean sealing stopped, or checkpoints were deleted to hide a change.
+  const lastId = prev?.last_id ?? 0;
+  const [pending] = await db.select({ n: count() }).from(auditEvents).where(gt(auditEvents.id, lastId));
+  report.unsealed_events = Number(pending?.n ?? 0);
+  const [oldest] = await db.select({ id: auditEvents.id, ts: auditEvents.ts }).from(auditEvents).where(gt(auditEvents.id, lastId)).orderBy(asc(auditEvents.ts)).limit(1);
+  const allowedMs = (5 * getConfig().AUDIT_CHECKPOINT_SECONDS + 300) * 1000;
+  if (oldest && oldest.ts.getTime() < Date.now() - allowedMs) {
+    return fail({
+      seq: (prev?.seq ?? 0) + 1,
+      problem: "unsealed",
+      event_id: String(oldest.id),
+      detail: `events from ${oldest.ts.toISOString()} on are not sealed by any checkpoint: sealing has stopped, or checkpoints were removed`,
+    });
   }
   return report;
 }

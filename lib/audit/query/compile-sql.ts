@@ -54,15 +54,20 @@ function jsonEquality(column: SQLWrapper, path: string[], text: string): SQL {
   const steps = sql`${sql.param(path)}::text[]`;
   const exact = sql`(${column} #>> ${steps}) = ${text}`;
   if (path.some((step) => /^\s*[+-]?\d+\s*$/.test(step))) return exact;
-  const candidates: unknown[] = [text];
+  // The text as a JSON string, and (when it is JSON) as that value, parsed by PostgreSQL so
+  // numbers keep every digit (JavaScript would round 12345678901234567891).
+  const candidates: SQL[] = [sql`to_jsonb(${text}::text)`];
+  let parsed: unknown = undefined;
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed !== "string") candidates.push(parsed);
+    parsed = JSON.parse(text);
   } catch {
     // Not JSON: only the string form can match.
   }
-  const nest = (v: unknown) => JSON.stringify(path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), v));
-  const prefilter = sql.join(candidates.map((v) => sql`${column} @> ${nest(v)}::jsonb`), sql` or `);
+  if (typeof parsed === "number" || typeof parsed === "boolean") candidates.push(sql`${text}::jsonb`);
+  // An object or array matches by its text form only, which containment cannot express.
+  else if (parsed !== null && typeof parsed === "object") return exact;
+  const nest = (value: SQL) => path.reduceRight((inner, key) => sql`jsonb_build_object(${key}::text, ${inner})`, value);
+  const prefilter = sql.join(candidates.map((v) => sql`${column} @> ${nest(v)}`), sql` or `);
   return sql`((${prefilter}) and ${exact})`;
 }
 

@@ -10,6 +10,7 @@ import { parseInput } from "@/lib/validation";
 import { appendAudit } from "../append";
 import { compileQuery, parseQuery } from "../query";
 import { rfc3339 } from "../time-input";
+import { RETENTION_LOCK } from "./lock";
 
 export const createHoldInput = z
   .object({
@@ -19,7 +20,7 @@ export const createHoldInput = z
     until: rfc3339("until"),
   })
   .strict()
-  .refine((h) => !h.since || !h.until || h.since <= h.until, { message: "since must not be after until", path: ["since"] });
+  .refine((h) => !h.since || !h.until || Date.parse(h.since) <= Date.parse(h.until), { message: "since must not be after until", path: ["since"] });
 
 export function holdView(row: AuditLegalHoldRow) {
   return {
@@ -57,6 +58,9 @@ export async function createHold(ctx: VerbCtx, raw: unknown) {
   const input = parseInput(createHoldInput, raw);
   if (input.q?.trim()) parseQuery(input.q); // a syntax error is a 400 before anything is stored
   return inTransaction(ctx.db, async (tx) => {
+    // A retention run reads the holds once; wait for one in progress to finish, so a hold
+    // that has been answered 201 is one every later run sees.
+    await tx.execute(sql`select pg_advisory_xact_lock_shared(${RETENTION_LOCK})`);
     const [row] = await tx
       .insert(auditLegalHolds)
       .values({

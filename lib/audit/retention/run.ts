@@ -6,9 +6,9 @@ import type { Db } from "@/lib/db/types";
 import { appendAudit } from "../append";
 import { dailyPartitions, type DailyPartition } from "./partitions";
 import { heldCondition } from "./holds";
+import { RETENTION_LOCK } from "./lock";
 
 const DAY_MS = 86_400_000;
-const RETENTION_LOCK = 0x56_49_47_52_45_54; // "VIGRET"
 
 export type RetentionResult = {
   cutoff: string;

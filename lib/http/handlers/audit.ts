@@ -46,7 +46,7 @@ export const verify: Handler = async (_req, ctx) => {
 };
 
 // GET /api/v1/audit/jwks – every public key checkpoints may be signed with
-export const jwks: Handler = async () => json(checkpointKeys(), 200, { "Cache-Control": "public, max-age=300" });
+export const jwks: Handler = async () => json(checkpointKeys(), 200, { "Cache-Control": "public, max-age=60" });
 
 // GET /api/v1/audit/holds – legal holds
 export const holds: Handler = async (_req, ctx) => json(await listHolds(ctx.verb()));

@@ -12,6 +12,12 @@ export type LoadedKey = {
   publicJwk: JWK & { kid: string };
   privateKey: KeyObject | null;
   activatesAt: Date;
+  /**
+   * This instance holds the private half and it matches the published one. Only such keys
+   * vouch for audit checkpoints: a row anyone with database access inserted (a public key
+   * without a private half sealed under our AUTH_SECRET) must not.
+   */
+  trusted: boolean;
 };
 
 type Keyring = { keys: LoadedKey[]; loadedAt: number };
@@ -32,13 +38,10 @@ export async function loadKeyring(db: Executor): Promise<LoadedKey[]> {
   const envKey = config.SIGNING_KEY_PEM ? importPrivatePem(config.SIGNING_KEY_PEM) : null;
   const keys: LoadedKey[] = [];
   for (const row of rows) {
-    keys.push({
-      kid: row.kid,
-      alg: row.alg as SigningAlg,
-      publicJwk: row.publicJwk as JWK & { kid: string },
-      privateKey: await privateKeyFor(row, envKey),
-      activatesAt: row.activatesAt,
-    });
+    const privateKey = await privateKeyFor(row, envKey);
+    const publicJwk = row.publicJwk as JWK & { kid: string };
+    const trusted = privateKey !== null && (await publicJwkFor(privateKey, row.alg as SigningAlg)).kid === row.kid && publicJwk.kid === row.kid;
+    keys.push({ kid: row.kid, alg: row.alg as SigningAlg, publicJwk, privateKey, activatesAt: row.activatesAt, trusted });
   }
   keys.sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime());
   holder.__vigilKeyring = { keys, loadedAt: Date.now() };
@@ -83,9 +86,14 @@ export function publishedKeys(now = Date.now()): LoadedKey[] {
   });
 }
 
-/** Every public key Vigil has held, retired ones too: audit checkpoints outlive tokens. */
-export function allPublicKeys(): (JWK & { kid: string })[] {
-  return keys().map((k) => k.publicJwk);
+/**
+ * Every public key Vigil holds the private half of, retired ones too (audit checkpoints
+ * outlive tokens). The JWK is derived from the private key, not read from the row.
+ */
+export function trustedPublicKeys(): (JWK & { kid: string })[] {
+  return keys()
+    .filter((k) => k.trusted)
+    .map((k) => k.publicJwk);
 }
 
 export function jwks(now = Date.now()): { keys: JWK[] } {

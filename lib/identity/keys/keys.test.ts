@@ -15,7 +15,7 @@ describe.each(["RS256", "ES256", "EdDSA"] as SigningAlg[])("%s signing", (alg) =
   it("produces JWS that jose verifies, and seals the private key at rest", async () => {
     const privateKey = generatePrivateKey(alg);
     const publicJwk = await publicJwkFor(privateKey, alg);
-    const key = { kid: publicJwk.kid, alg, publicJwk, privateKey, activatesAt: new Date() };
+    const key = { kid: publicJwk.kid, alg, publicJwk, privateKey, activatesAt: new Date(), trusted: true };
     const token = await signJwt(key, { typ: "at+jwt" }, { sub: "x", iss: "i" });
     const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [publicJwk] }), { algorithms: [alg] });
     expect(payload.sub).toBe("x");
