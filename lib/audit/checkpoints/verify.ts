@@ -51,6 +51,15 @@ async function marksFrom(db: Executor): Promise<RetentionMark[]> {
 export async function verifyAudit(db: Executor, actor: Actor, raw: unknown): Promise<VerifyReport> {
   requireScope(actor, "audit:read");
   const input = parseInput(verifyInput, raw ?? {});
+  // One at a time per instance: a verify reads the whole log, and readers may ask at once.
+  const turn = queue.then(() => verifyNow(db, input));
+  queue = turn.catch(() => undefined);
+  return turn;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+async function verifyNow(db: Executor, input: z.output<typeof verifyInput>): Promise<VerifyReport> {
   // Fresh keys: another instance may have added one since this one's last refresh.
   await loadKeyring(db);
   const getKey = createLocalJWKSet({ keys: trustedPublicKeys() });
