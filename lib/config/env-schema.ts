@@ -104,6 +104,9 @@ export const envSchema = z.object({
   ALERTMANAGER_URL: url.optional(),
   AUTOHEAL_HEARTBEAT_SECONDS: int(1, 3600).default(30),
   AUTOHEAL_LEASE_SECONDS: int(2, 86400).default(60),
+  // Alertmanager sends up to 1000 alerts in one webhook (lib/autoheal/alertmanager-payload.ts),
+  // far more than MAX_BODY_BYTES admits for the API; only POST /api/alert gets this limit.
+  AUTOHEAL_MAX_BODY_BYTES: int(64 * 1024, 64 * 1024 * 1024).default(5 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof envSchema>;
