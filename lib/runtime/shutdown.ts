@@ -22,7 +22,7 @@ export function installShutdown(beforeExit?: () => Promise<void>): void {
     void (async () => {
       try {
         await beforeExit?.();
-        stopRuntime();
+        await stopRuntime();
         await closeDb();
       } finally {
         process.exit(0);
