@@ -98,9 +98,11 @@ function dedupe(alerts: Alert[]): Alert[] {
 }
 
 /**
- * One statement for the whole payload. `old` reads (and locks) the rows as they were before
- * this statement, which is how a repeat and an already-resolved alert are told apart;
- * `xmax = 0` marks the rows this statement inserted rather than updated.
+ * One statement for the whole payload. `old` reads the rows as the statement's snapshot saw
+ * them (no FOR UPDATE: the upsert in the same statement changes those rows, and a locking
+ * read would then skip them), which is how an already-resolved alert is told apart; `xmax
+ * = 0` marks rows this statement inserted. Two transactions resolving the same alert at the
+ * same moment may both record a first resolve; job creation does not depend on `old`.
  */
 async function upsertAlerts(tx: Executor, alerts: Alert[]): Promise<Stored[]> {
   const input = JSON.stringify(
@@ -124,7 +126,6 @@ async function upsertAlerts(tx: Executor, alerts: Alert[]): Promise<Stored[]> {
     ), old as (
       select a.fingerprint, a.starts_at, a.status from autoheal_alerts a
       join input i on a.fingerprint = i.fingerprint and a.starts_at = i.starts_at
-      for update of a
     ), up as (
       insert into autoheal_alerts (fingerprint, starts_at, alertname, status, labels, annotations, generator_url, ends_at, resolved_at)
       select fingerprint, starts_at, alertname, status, labels, annotations, generator_url, ends_at,
