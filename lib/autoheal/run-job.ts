@@ -47,7 +47,7 @@ export async function runJob(db: Executor, job: Job, ctx: RunContext): Promise<J
   }
   let plan: ActionPlan;
   if (job.actedAt === null) {
-    const decided = await decideAndReserve(db, job, alertRow, rule, ctx);
+    const decided = await decideAndReserve(db, job, alertRow, rule);
     if (decided.kind === "finished") return decided.result;
     plan = decided.plan;
   } else {
@@ -65,7 +65,7 @@ export async function runJob(db: Executor, job: Job, ctx: RunContext): Promise<J
 
 type Decided = { kind: "finished"; result: JobResult } | { kind: "act"; plan: ActionPlan };
 
-async function decideAndReserve(db: Executor, job: Job, alertRow: AutohealAlertRow, rule: Rule, ctx: RunContext): Promise<Decided> {
+async function decideAndReserve(db: Executor, job: Job, alertRow: AutohealAlertRow, rule: Rule): Promise<Decided> {
   const decided = await commitWithEvents<Decided>(db, async (tx) => {
     // One decision per rule at a time across instances: the cooldown row and the blast-radius
     // count are read and reserved under this lock, so two runners cannot both pass them.
@@ -171,8 +171,7 @@ async function record(
 
 // The job row keeps the outcome, not the request: even redacted, a plan belongs in the log.
 function withoutPlan(metadata: Record<string, unknown>): Record<string, unknown> {
-  const { plan: _plan, ...rest } = metadata;
-  return rest;
+  return Object.fromEntries(Object.entries(metadata).filter(([key]) => key !== "plan"));
 }
 
 function jobEvent(job: Job, alertRow: AutohealAlertRow | null, kind: AutohealEventKind, result: JobResult, metadata: Record<string, unknown>): AutohealEvent {
