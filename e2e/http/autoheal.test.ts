@@ -29,6 +29,7 @@ const cleanups: Array<() => Promise<unknown>> = [];
 let env: Record<string, string>;
 
 const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString();
+let web1StartsAt = "";
 
 async function events(q: string): Promise<AuditView[]> {
   const res = await admin("GET", `/api/v1/audit?n=100&q=${encodeURIComponent(q)}`);
@@ -109,7 +110,8 @@ describe("autoheal with a real Alertmanager", () => {
 
   it("runs a firing alert's webhook action at the target and records alert_received and action_ok", async () => {
     const arrived = target.nextRequest();
-    await postAlerts(am.url, [{ labels: { alertname: "E2eWebDown", instance: "web-1", severity: "critical" }, startsAt: ago(10) }]);
+    web1StartsAt = ago(10);
+    await postAlerts(am.url, [{ labels: { alertname: "E2eWebDown", instance: "web-1", severity: "critical" }, startsAt: web1StartsAt }]);
     const request = await arrived;
     expect(request.url).toBe("/heal/web-1");
     const [received] = await eventually("kind=alert_received alertname=E2eWebDown");
@@ -152,9 +154,11 @@ describe("autoheal with a real Alertmanager", () => {
 
   it("skips a new episode of the same alert inside the cooldown, after recording the resolve", async () => {
     const labels = { alertname: "E2eWebDown", instance: "web-1", severity: "critical" };
-    await postAlerts(am.url, [{ labels, startsAt: ago(60), endsAt: ago(1) }]);
-    await eventually("kind=alert_resolved alertname=E2eWebDown");
-    await postAlerts(am.url, [{ labels, startsAt: ago(5) }]);
+    await postAlerts(am.url, [{ labels, startsAt: web1StartsAt, endsAt: ago(2) }]);
+    const [resolved] = await eventually("kind=alert_resolved alertname=E2eWebDown");
+    expect(resolved?.metadata).toMatchObject({ repeat: false, starts_at: new Date(web1StartsAt).toISOString() });
+    // A new episode starts after the last one ended (Alertmanager would merge overlapping ones).
+    await postAlerts(am.url, [{ labels, startsAt: new Date().toISOString() }]);
     const [skipped] = await eventually("kind=action_skipped_cooldown alertname=E2eWebDown");
     expect(skipped).toMatchObject({ rule: "heal-web", labels });
     expect(skipped?.metadata).toMatchObject({ reason: "cooldown", result: "skipped_cooldown" });
