@@ -50,9 +50,15 @@ function payload(alertname, n) {
 const send = (baseUrl, body) =>
   fetch(`${baseUrl}/api/alert`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` }, body });
 
-/** histogram_quantile over one scrape's cumulative buckets (linear within a bucket). */
-function quantile(metrics, name, q) {
-  const buckets = [...metrics].filter(([k]) => k.startsWith(`${name}_bucket{`)).map(([k, v]) => ({ le: Number(/le="([^"]+)"/.exec(k)?.[1]?.replace("+Inf", "Infinity")), n: v })).sort((a, b) => a.le - b.le);
+/**
+ * histogram_quantile over the cumulative buckets observed between two scrapes (linear within
+ * a bucket, as Prometheus does).
+ */
+function quantile(before, after, name, q) {
+  const buckets = [...after]
+    .filter(([k]) => k.startsWith(`${name}_bucket{`))
+    .map(([k, v]) => ({ le: Number(/le="([^"]+)"/.exec(k)?.[1]?.replace("+Inf", "Infinity")), n: v - (before.get(k) ?? 0) }))
+    .sort((a, b) => a.le - b.le);
   const total = buckets.at(-1)?.n ?? 0;
   if (!total) return { value: NaN, count: 0 };
   const rank = q * total;
@@ -96,7 +102,7 @@ export async function autohealBench(ctx) {
     match: { alertname: BenchLatency }
     action: { kind: webhook, url: "${targetUrl}/heal/{{ labels.instance }}", retries: 0, timeout_ms: 5000 }
     cooldown: 1m
-    blast_radius: { max_actions: 100000, window: 1h }
+    blast_radius: { max_actions: 10000, window: 1h }
 `,
   );
 
@@ -113,6 +119,8 @@ export async function autohealBench(ctx) {
   // 1. Intake throughput.
   for (let i = 0; i < 20; i++) if (!(await send(vigil.baseUrl, payload("BenchIntake", ALERTS_PER_PAYLOAD))).ok) throw new Error("warm-up webhook refused");
   const [{ n: before }] = await db.sql`select count(*)::int as n from autoheal_alerts`;
+  const scrape = async () => parse(await (await fetch(`${vigil.baseUrl}/metrics`)).text());
+  const m0 = await scrape();
   ctx.log(`intake: ${CLIENTS} clients x ${ALERTS_PER_PAYLOAD} alerts per payload, ${ctx.settings.seconds} s...`);
   const latencies = [];
   let accepted = 0;
@@ -136,6 +144,8 @@ export async function autohealBench(ctx) {
   const [{ n: after }] = await db.sql`select count(*)::int as n from autoheal_alerts`;
   const [{ n: events }] = await db.sql`select count(*)::int as n from audit_events where kind = 'alert_received' and alertname = 'BenchIntake'`;
 
+  const m1 = await scrape();
+
   // 2. Arrival -> action latency, one alert at a time (each a new alert, so each acts).
   ctx.log(`arrival -> action: ${LATENCY_ALERTS} alerts...`);
   const toAction = [];
@@ -153,9 +163,11 @@ export async function autohealBench(ctx) {
   }
   const [{ n: oks }] = await db.sql`select count(*)::int as n from audit_events where kind = 'action_ok' and alertname = 'BenchLatency'`;
 
-  // 3. Audit writes, as Vigil's own histogram saw them over the whole run.
-  const metrics = parse(await (await fetch(`${vigil.baseUrl}/metrics`)).text());
-  const audit = quantile(metrics, "autoheal_audit_write_seconds", 0.95);
+  // 3. Audit writes, as Vigil's own histogram saw them: under the intake's concurrent load
+  // (queued on the log's tail lock, which serialises audit commits) and one at a time.
+  const m2 = await scrape();
+  const loaded = quantile(m0, m1, "autoheal_audit_write_seconds", 0.95);
+  const audit = quantile(m1, m2, "autoheal_audit_write_seconds", 0.95);
 
   const rate = accepted / elapsed;
   const p50 = pct(toAction, 50);
@@ -170,13 +182,14 @@ export async function autohealBench(ctx) {
   console.log(heading("webhook arrival -> action request at the target (goal p99 < 100 ms)"));
   console.log(table(["alerts", "p50 ms", "p90 ms", "p99 ms", "max ms", "p99 / 100 ms", "action_ok events"], [[toAction.length, fixed(p50), fixed(pct(toAction, 90)), fixed(p99), fixed(Math.max(...toAction)), fixed(p99 / 100, 2), oks]]));
   console.log(heading("autoheal audit write (autoheal_audit_write_seconds, goal p95 < 5 ms; SLO 200 ms)"));
-  console.log(table(["writes", "p95 ms", "p95 / 5 ms", "p95 / 200 ms"], [[audit.count, fixed(audit.value * 1000, 2), fixed((audit.value * 1000) / 5, 2), fixed((audit.value * 1000) / 200, 3)]]));
+  const row = (label, a) => [label, a.count, fixed(a.value * 1000, 2), fixed((a.value * 1000) / 5, 2), fixed((a.value * 1000) / 200, 3)];
+  console.log(table(["phase", "writes", "p95 ms", "p95 / 5 ms", "p95 / 200 ms"], [row("alerts and actions one at a time", audit), row(`intake, ${CLIENTS} concurrent webhooks`, loaded)]));
   console.log(`goal: arrival -> action p99 < 100 ms -> ${p99 < 100 ? "MET" : "NOT MET"}; audit write p95 < 5 ms -> ${audit.value * 1000 < 5 ? "MET" : "NOT MET"}`);
 
   const file = await ctx.writeResult("autoheal", {
     intake: { clients: CLIENTS, alertsPerPayload: ALERTS_PER_PAYLOAD, seconds: elapsed, accepted, refused, alertsPerSecond: rate, rows: after - before, events: events - 200, p50Ms: pct(latencies, 50), p99Ms: pct(latencies, 99) },
     arrivalToAction: { alerts: toAction.length, p50Ms: p50, p90Ms: pct(toAction, 90), p99Ms: p99, maxMs: Math.max(...toAction), actionOk: oks },
-    auditWrite: { writes: audit.count, p95Ms: audit.value * 1000 },
+    auditWrite: { writes: audit.count, p95Ms: audit.value * 1000, underIntakeLoad: { writes: loaded.count, p95Ms: loaded.value * 1000 } },
   });
   ctx.log(`results: ${file}`);
 }
