@@ -108,6 +108,25 @@ describe("autoheal with a real Alertmanager", () => {
     expect(((await wrongShape.json()) as { detail: string }).detail).toMatch(/version: must be "4"/);
   });
 
+  it("takes a 1000-alert webhook, far over MAX_BODY_BYTES, in one transaction", async () => {
+    const alerts = Array.from({ length: 1000 }, (_, i) => ({
+      status: "firing",
+      labels: { alertname: "E2eBulk", instance: `bulk-${i}`, region: "eu-west-1", team: "platform" },
+      annotations: { summary: `bulk alert ${i} for the body-limit test` },
+      startsAt: ago(10),
+      endsAt: "0001-01-01T00:00:00Z",
+      generatorURL: "http://prometheus.test/graph?g0.expr=up%3D%3D0",
+      fingerprint: (0xb000 + i).toString(16),
+    }));
+    const body = JSON.stringify({ version: "4", groupKey: "bulk", status: "firing", receiver: "vigil", alerts, truncatedAlerts: 0 });
+    expect(body.length).toBeGreaterThan(Number(env.MAX_BODY_BYTES) * 3);
+    const res = await fetch(`${vigil.baseUrl}/api/alert`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ALERT_TOKEN}` }, body });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ alerts: 1000, new: 1000, repeats: 0, resolved: 0, jobs: 0 });
+    const received = await admin("GET", `/api/v1/audit?n=1000&q=${encodeURIComponent("kind=alert_received alertname=E2eBulk")}`);
+    expect((received.json.events as unknown[]).length).toBe(1000);
+  });
+
   it("runs a firing alert's webhook action at the target and records alert_received and action_ok", async () => {
     const arrived = target.nextRequest();
     web1StartsAt = ago(10);
