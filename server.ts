@@ -27,7 +27,7 @@ async function main() {
   const { ensureStarted } = await import("@/lib/runtime/start");
   const { installShutdown } = await import("@/lib/runtime/shutdown");
   const { getLogger } = await import("@/lib/observability/logger");
-  const { dispatch, servesPath } = await import("@/lib/http/dispatch");
+  const { bodyLimitFor, dispatch, servesPath } = await import("@/lib/http/dispatch");
   const { sendWebResponse, toWebRequest } = await import("@/lib/http/node-bridge");
   const { default: next } = await import("next");
 
@@ -49,7 +49,7 @@ async function main() {
     }
     void (async () => {
       try {
-        const { request, truncated } = await toWebRequest(req, config.MAX_BODY_BYTES);
+        const { request, truncated } = await toWebRequest(req, bodyLimitFor(req.method ?? "GET", pathname));
         const response = (await dispatch(request)) ?? new Response(null, { status: 404 });
         await sendWebResponse(response, res, truncated);
       } catch (error) {

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { ensureBuild } from "./lib/build.mjs";
 import { auditBench } from "./audit.mjs";
 import { sseBench } from "./sse.mjs";
+import { autohealBench } from "./autoheal.mjs";
 import { tokenBench } from "./token.mjs";
 import { validatorBench } from "./validator.mjs";
 
@@ -20,6 +21,7 @@ const SECTIONS = {
   validator: validatorBench,
   audit: auditBench,
   sse: sseBench,
+  autoheal: autohealBench,
 };
 
 /**

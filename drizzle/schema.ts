@@ -6,3 +6,6 @@ export * from "./token-monthly-counts";
 export * from "./revocations";
 export * from "./audit-checkpoints";
 export * from "./audit-retention";
+export * from "./autoheal-alerts";
+export * from "./autoheal-jobs";
+export * from "./autoheal-state";

@@ -84,6 +84,12 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
+/** A peer Vigil depends on (Alertmanager) failed; the message carries the peer's own error. */
+export class BadGatewayError extends AppError {
+  override readonly status = 502;
+  override readonly title = "Bad Gateway";
+}
+
 export class ServiceUnavailableError extends AppError {
   override readonly status = 503;
   override readonly title = "Service Unavailable";

@@ -13,6 +13,9 @@ await build({
   target: "node20",
   format: "esm",
   external: ["next", "next/*", "@electric-sql/pglite", "@electric-sql/pglite/*", "postgres", "prom-client", "pino"],
+  // CommonJS packages bundled into this ESM file (yaml) require() Node built-ins; esbuild's
+  // shim forwards those to a real require when one is in scope.
+  banner: { js: 'import { createRequire as __vigilCreateRequire } from "node:module"; const require = __vigilCreateRequire(import.meta.url);' },
   sourcemap: true,
   logLevel: "warning",
 });

@@ -5,9 +5,10 @@ import { root } from "./build-if-stale.mjs";
 
 // Real peers the suite drives; missing ones fail loudly here instead of as odd test errors.
 const PEERS = [
-  { bin: "promtool", pkg: "prometheus", why: "checks /metrics with `promtool check metrics`" },
+  { bin: "promtool", pkg: "prometheus", why: "checks /metrics and deploy/prometheus/vigil-alerts.yml with promtool" },
   { bin: process.env.NGINX_BIN ?? "/usr/sbin/nginx", pkg: "nginx", why: "the gateway in front of the validator" },
   { bin: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", pkg: "chromium", why: "the browser tests (Playwright)" },
+  { bin: process.env.ALERTMANAGER_BIN ?? "/usr/bin/prometheus-alertmanager", pkg: "prometheus-alertmanager", why: "sends real webhooks to the autoheal intake" },
 ];
 
 const missing = PEERS.filter(({ bin }) => spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0);

@@ -19,7 +19,7 @@ describe.each(inject("servers"))("route table on $name", ({ baseUrl }) => {
   });
 
   it("refuses an anonymous caller on every non-public route", async () => {
-    expect(bearerOnly.map((r) => r.path)).toEqual(["/api/auth/validate"]);
+    expect(bearerOnly.map((r) => r.path)).toEqual(["/api/auth/validate", "/api/alert"]);
     for (const route of [...guarded, ...bearerOnly]) {
       const res = await fetch(`${baseUrl}${concrete(route.path)}`, { method: route.method, headers: { "content-type": "application/json" }, body: route.method === "GET" ? undefined : "{}" });
       expect(res.status, `${route.method} ${route.path}`).toBe(401);

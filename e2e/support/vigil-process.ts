@@ -55,13 +55,17 @@ export function productionEnv(port: number, database: { url?: string; dataDir?: 
   return env;
 }
 
-/** Starts the built fast lane (dist/server.mjs) and waits until /api/ready answers 200. */
-export async function startVigil(name: string, env: Record<string, string>, cwd = ROOT): Promise<VigilProcess> {
+/**
+ * Starts the built fast lane (dist/server.mjs) and waits until /api/ready answers 200.
+ * `baseUrl` defaults to AUTH_URL; instances sharing one AUTH_URL (one issuer behind a load
+ * balancer) pass their own address.
+ */
+export async function startVigil(name: string, env: Record<string, string>, cwd = ROOT, base?: string): Promise<VigilProcess> {
   // Only what the test sets: a DATABASE_URL in the runner's environment must not leak in.
   const childEnv: NodeJS.ProcessEnv = { NODE_ENV: "production", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env };
   // AUTH_URL is the public URL; replicas behind one URL name another instance's there.
   const own = `http://127.0.0.1:${env.PORT}`;
-  const baseUrl = env.AUTH_URL && new URL(env.AUTH_URL).port === env.PORT ? env.AUTH_URL : own;
+  const baseUrl = base ?? (env.AUTH_URL && new URL(env.AUTH_URL).port === env.PORT ? env.AUTH_URL : own);
   const child = await spawnUntilReady({
     name,
     command: process.execPath,

@@ -16,3 +16,9 @@ export async function appendAudit(db: Executor, input: AuditInput): Promise<numb
   if (!row || row.first_id === null) throw new Error("audit insert returned no id");
   return Number(row.first_id);
 }
+
+/** Several events in one statement (one tail-lock acquisition); same rules as appendAudit. */
+export async function appendAuditMany(db: Executor, inputs: AuditInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  await timed("audit_append", () => queryRows(db, batchStatement(inputs.map(toRow), [], [], [])));
+}

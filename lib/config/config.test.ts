@@ -59,7 +59,7 @@ describe("loadConfig", () => {
     expect(problems.join("\n")).toMatch(/AUTH_SECRET: must be at least 32/);
   });
 
-  it("starts autoheal as a canary: enabled, dry run, 30 s heartbeat in a 60 s lease", () => {
+  it("starts autoheal as a canary: enabled, dry run, 30 s heartbeat in a 60 s lease, 5 MiB webhooks", () => {
     const { autoheal } = loadConfig({});
     expect(autoheal).toEqual({
       enabled: true,
@@ -69,7 +69,9 @@ describe("loadConfig", () => {
       alertmanagerUrl: null,
       heartbeatMs: 30_000,
       leaseMs: 60_000,
+      maxBodyBytes: 5 * 1024 * 1024,
     });
+    expect(() => loadConfig({ AUTOHEAL_MAX_BODY_BYTES: "1000" })).toThrow("AUTOHEAL_MAX_BODY_BYTES");
   });
 
   it("starts without an alert secret (the intake then refuses every webhook) and reads either kind", () => {

@@ -18,6 +18,8 @@ export type AutohealConfig = {
   alertmanagerUrl: string | null;
   heartbeatMs: number;
   leaseMs: number;
+  /** Body limit of POST /api/alert (larger than MAX_BODY_BYTES: 1000-alert payloads). */
+  maxBodyBytes: number;
 };
 
 export class ConfigError extends Error {
@@ -77,6 +79,7 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
       alertmanagerUrl: env.ALERTMANAGER_URL?.replace(/\/+$/, "") ?? null,
       heartbeatMs: env.AUTOHEAL_HEARTBEAT_SECONDS * 1000,
       leaseMs: env.AUTOHEAL_LEASE_SECONDS * 1000,
+      maxBodyBytes: env.AUTOHEAL_MAX_BODY_BYTES,
     },
   };
 }

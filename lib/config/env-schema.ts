@@ -110,6 +110,10 @@ export const envSchema = z.object({
   SSE_HEARTBEAT_SECONDS: int(1, 60).default(15),
   SSE_QUEUE_MAX_BYTES: int(4096, 64 * 1024 * 1024).default(1024 * 1024),
   SSE_MAX_SUBSCRIBERS: int(1, 1_000_000).default(20_000),
+
+  // Alertmanager sends up to 1000 alerts in one webhook (lib/autoheal/alertmanager-payload.ts),
+  // far more than MAX_BODY_BYTES admits for the API; only POST /api/alert gets this limit.
+  AUTOHEAL_MAX_BODY_BYTES: int(64 * 1024, 64 * 1024 * 1024).default(5 * 1024 * 1024),
 });
 
 export type Env = z.infer<typeof envSchema>;

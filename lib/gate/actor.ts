@@ -1,7 +1,7 @@
 import { ForbiddenError } from "@/lib/errors";
 
 /** Vigil's own API scopes. `admin` implies every other one. */
-export const API_SCOPES = ["agents:read", "agents:write", "audit:read", "admin"] as const;
+export const API_SCOPES = ["agents:read", "agents:write", "audit:read", "autoheal:ack", "admin"] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export type Actor = {

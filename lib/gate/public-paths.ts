@@ -12,6 +12,7 @@ export const PUBLIC_PATHS: ReadonlyArray<{ path: string; prefix?: boolean; why: 
   { path: "/api/auth/", prefix: true, why: "the sign-in flow itself; /api/auth/validate checks bearer tokens" },
   { path: "/metrics", why: "Prometheus scrapes it; METRICS_TOKEN guards it when set" },
   { path: "/api/alert", why: "Alertmanager's webhook carries its own secret" },
+  { path: "/api/autoheal/status", why: "autoheal switches, heartbeat and cooldowns are public by design (no labels)" },
   { path: "/signin", why: "where unauthenticated people are sent" },
   { path: "/signed-out", why: "the landing page after sign-out" },
   { path: "/auth/", prefix: true, why: "sign-in refusal and error pages" },

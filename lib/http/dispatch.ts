@@ -1,3 +1,4 @@
+import { getConfig } from "@/lib/config";
 import { MethodNotAllowedError } from "@/lib/errors";
 import { errorResponse } from "./problem";
 import { requestIdOf } from "./request-facts";
@@ -29,4 +30,10 @@ export async function dispatch(request: Request): Promise<Response | null> {
 /** Whether the fast lane should take this path (otherwise Next's handler does). */
 export function servesPath(pathname: string): boolean {
   return match("GET", pathname).kind !== "none";
+}
+
+/** How many body bytes the fast lane reads for this request before the handler sees it. */
+export function bodyLimitFor(method: string, pathname: string): number {
+  const found = match(method, pathname);
+  return (found.kind === "route" ? found.route.bodyLimit?.() : undefined) ?? getConfig().MAX_BODY_BYTES;
 }

@@ -1,5 +1,6 @@
 import * as agents from "./handlers/agents";
 import * as audit from "./handlers/audit";
+import * as autoheal from "./handlers/autoheal";
 import * as credentials from "./handlers/credentials";
 import * as events from "./handlers/events";
 import { jwksHandler, openidConfiguration } from "./handlers/discovery";
@@ -48,6 +49,13 @@ export const routes: Route[] = [
   { method: "POST", path: "/api/v1/audit/holds", summary: "place a legal hold", auth: { scope: "admin" }, handler: audit.hold, limit: "api" },
   { method: "POST", path: "/api/v1/audit/holds/:id/release", summary: "release a legal hold", auth: { scope: "admin" }, handler: audit.release, limit: "api" },
   { method: "GET", path: "/api/v1/events", summary: "live audit events (SSE)", auth: { scope: "audit:read" }, handler: events.stream, limit: "api" },
+  { method: "POST", path: "/api/alert", summary: "Alertmanager webhook", auth: { bearer: "Alertmanager's webhook credentials (bearer or basic), checked by the intake" }, handler: autoheal.alert, bodyLimit: autoheal.alertBodyLimit },
+  { method: "GET", path: "/api/autoheal/status", summary: "autoheal status", auth: { public: "the issue makes it public: switches, heartbeat and cooldowns, no labels" }, handler: autoheal.status, limit: "api" },
+  { method: "PATCH", path: "/api/v1/autoheal", summary: "switch autoheal or its dry run", auth: { scope: "admin" }, handler: autoheal.toggle, limit: "api" },
+  { method: "GET", path: "/api/v1/autoheal/rules", summary: "autoheal rules", auth: { scope: "audit:read" }, handler: autoheal.rules, limit: "api" },
+  { method: "GET", path: "/api/v1/autoheal/actions", summary: "autoheal jobs and results", auth: { scope: "audit:read" }, handler: autoheal.actions, limit: "api" },
+  { method: "GET", path: "/api/ack", summary: "acknowledge: silence in Alertmanager", auth: { scope: "autoheal:ack" }, handler: autoheal.ackGet, limit: "api" },
+  { method: "POST", path: "/api/ack", summary: "acknowledge (form)", auth: { scope: "autoheal:ack" }, handler: autoheal.ackPost, limit: "api" },
   { method: "GET", path: "/api/v1/keys", summary: "signing keys", auth: { scope: "admin" }, handler: keys.list, limit: "api" },
   { method: "POST", path: "/api/v1/keys/rotate", summary: "rotate the signing key", auth: { scope: "admin" }, handler: keys.rotate, limit: "api" },
 ];

@@ -40,6 +40,8 @@ export type Route = {
   limit?: RouteLimit;
   /** Errors in the RFC 6749 format instead of problem+json. */
   oauth?: boolean;
+  /** Body limit when not MAX_BODY_BYTES (the alert intake takes 1000-alert payloads). */
+  bodyLimit?: () => number;
   /** Answer even before start-up finished (liveness and readiness). */
   beforeReady?: boolean;
 };

@@ -60,6 +60,52 @@ function createMetrics() {
       labelNames: ["status"] as const,
       registers: [registry],
     }),
+    ...autohealMetrics(registry),
+  };
+}
+
+/** Autoheal's series (issue 4); the alert rules in deploy/prometheus/vigil-alerts.yml read them. */
+function autohealMetrics(registry: Registry) {
+  return {
+    autohealEnabled: new Gauge({
+      name: "autoheal_enabled",
+      help: "1 when autoheal acts on alerts (shared switch, read from the database at scrape time).",
+      registers: [registry],
+    }),
+    autohealDryRun: new Gauge({
+      name: "autoheal_dry_run",
+      help: "1 when autoheal only records what it would do (canary).",
+      registers: [registry],
+    }),
+    autohealActions: new Counter({
+      name: "autoheal_actions_total",
+      help: "Remediation jobs finished by this instance, by alertname and result (ok, fail, dry_run, skipped_*).",
+      labelNames: ["alertname", "result"] as const,
+      registers: [registry],
+    }),
+    autohealCooldownRemaining: new Gauge({
+      name: "autoheal_cooldown_remaining_seconds",
+      help: "Longest cooldown still running for an alertname (read from the database at scrape time).",
+      labelNames: ["alertname"] as const,
+      registers: [registry],
+    }),
+    autohealEvents: new Counter({
+      name: "autoheal_event_total",
+      help: "Autoheal audit events committed by this instance, by kind.",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
+    autohealAuditWrite: new Histogram({
+      name: "autoheal_audit_write_seconds",
+      help: "Time to append autoheal audit events, from the insert (tail lock included) to its return.",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1],
+      registers: [registry],
+    }),
+    autohealHeartbeat: new Gauge({
+      name: "autoheal_heartbeat_timestamp_seconds",
+      help: "Unix time of this instance's last runner heartbeat.",
+      registers: [registry],
+    }),
   };
 }
 

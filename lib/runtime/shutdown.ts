@@ -26,7 +26,7 @@ export function installShutdown(beforeExit?: () => Promise<void>): void {
         // Open live streams never end by themselves and would hold the server's close.
         await stopLiveHubs();
         await closing;
-        stopRuntime();
+        await stopRuntime();
         await closeDb();
       } finally {
         process.exit(0);

@@ -1,4 +1,7 @@
 import { startAuditMaintenance, stopAuditMaintenance } from "@/lib/audit/maintenance";
+import { loadConfiguredRules } from "@/lib/autoheal/rules-store";
+import { startProcessRunner, stopProcessRunner } from "@/lib/autoheal/runner";
+import { ensureState } from "@/lib/autoheal/state";
 import { getConfig } from "@/lib/config";
 import { getDbHandle } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
@@ -33,6 +36,8 @@ export function ensureStarted(): Promise<void> {
 async function start(): Promise<void> {
   const config = getConfig();
   const log = getLogger();
+  // First: a rules file with mistakes stops the start, naming each rule and field.
+  const rules = await loadConfiguredRules();
   const handle = await getDbHandle();
   await applyMigrations(handle);
   await ensureSigningKey(handle.db);
@@ -41,6 +46,8 @@ async function start(): Promise<void> {
   await startGateView(handle);
   await startExternalIssuer();
   await startAuditMaintenance(handle);
+  await ensureState(handle.db);
+  await startProcessRunner(handle);
   const r = runtime();
   r.refresh ??= setInterval(() => {
     loadKeyring(handle.db).catch((error: unknown) => log.warn({ err: error }, "keyring refresh failed"));
@@ -48,16 +55,18 @@ async function start(): Promise<void> {
   r.refresh.unref();
   r.ready = true;
   log.info({ database: handle.kind, issuer: config.issuer, production: config.production }, "vigil started");
+  log.info({ rules: rules.rules.length, source: rules.source }, "autoheal rules loaded");
 }
 
 export function isStarted(): boolean {
   return runtime().ready;
 }
 
-/** Stops timers (shutdown and tests). */
-export function stopRuntime(): void {
+/** Stops timers and the autoheal runner (shutdown and tests). */
+export async function stopRuntime(): Promise<void> {
   const r = runtime();
   if (r.refresh) clearInterval(r.refresh);
   stopAuditMaintenance();
   holder.__vigilRuntime = undefined;
+  await stopProcessRunner();
 }

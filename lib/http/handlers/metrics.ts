@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { count } from "drizzle-orm";
 import { agents, agentStatuses } from "@/drizzle/schema";
+import { observeAutoheal } from "@/lib/autoheal/scrape";
 import { getConfig } from "@/lib/config";
 import { UnauthorizedError } from "@/lib/errors";
 import { getMetrics } from "@/lib/observability/metrics";
@@ -26,6 +27,7 @@ export const metrics: Handler = async (request, ctx) => {
   for (const status of agentStatuses) {
     m.agentsRegistered.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
   }
+  await observeAutoheal(ctx.db);
   return new Response(await m.registry.metrics(), {
     headers: { "Content-Type": m.registry.contentType, "Cache-Control": "no-store" },
   });

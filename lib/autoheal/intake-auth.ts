@@ -1,0 +1,41 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { getConfig } from "@/lib/config";
+import { UnauthorizedError } from "@/lib/errors";
+import { getMetrics } from "@/lib/observability/metrics";
+
+const CHALLENGE = 'Bearer realm="vigil-alert", Basic realm="vigil-alert"';
+
+// Hashing both sides first gives equal lengths, so the comparison time says nothing about
+// the secret's length either.
+function same(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Alertmanager's webhook credentials (`http_config.authorization` or `basic_auth` on the
+ * receiver): either configured secret is accepted, compared in constant time. With neither
+ * configured the intake refuses everything and says so, rather than accepting anonymous
+ * remediation requests.
+ */
+export function authenticateAlertmanager(authorization: string | null): void {
+  const { bearer, basic } = getConfig().autoheal.alertAuth;
+  const refuse = (reason: string, message: string): never => {
+    getMetrics().authFailures.inc({ kind: "alert", reason });
+    throw new UnauthorizedError(message, CHALLENGE);
+  };
+  if (!bearer && !basic) {
+    refuse("not_configured", "The alert intake is not configured: set AUTOHEAL_ALERT_TOKEN or AUTOHEAL_ALERT_BASIC and the same credentials in Alertmanager's webhook http_config.");
+  }
+  const match = /^(Bearer|Basic)\s+(\S+)$/i.exec(authorization ?? "");
+  if (!match) return refuse("missing", "Send Alertmanager's webhook credentials: Authorization: Bearer <token> or Basic.");
+  const scheme = (match[1] ?? "").toLowerCase();
+  const value = match[2] ?? "";
+  if (scheme === "bearer" && bearer && same(value, bearer)) return;
+  if (scheme === "basic" && basic) {
+    const decoded = Buffer.from(value, "base64").toString("utf8");
+    if (same(decoded, `${basic.username}:${basic.password}`)) return;
+  }
+  refuse("invalid", "Wrong alert intake credentials.");
+}

@@ -1,0 +1,28 @@
+import { getConfig } from "@/lib/config";
+import { loadRulesFile, type RuleSet } from "./rules";
+
+const holder = globalThis as unknown as { __vigilAutohealRules?: RuleSet };
+
+const EMPTY: RuleSet = { source: "(no AUTOHEAL_RULES)", rules: [] };
+
+/**
+ * Loads AUTOHEAL_RULES once at start. A bad file stops the start with every problem named
+ * by rule and field (RulesError): a remediation engine running half its rules is worse than
+ * one that refuses to run.
+ */
+export async function loadConfiguredRules(): Promise<RuleSet> {
+  const { rulesPath, alertmanagerUrl } = getConfig().autoheal;
+  const set = rulesPath ? await loadRulesFile(rulesPath, { env: { alertmanagerUrl } }) : EMPTY;
+  holder.__vigilAutohealRules = set;
+  return set;
+}
+
+/** The rules in force (empty until loaded, and when AUTOHEAL_RULES is unset). */
+export function currentRules(): RuleSet {
+  return holder.__vigilAutohealRules ?? EMPTY;
+}
+
+/** Tests install a rule set directly. */
+export function setRules(set: RuleSet): void {
+  holder.__vigilAutohealRules = set;
+}

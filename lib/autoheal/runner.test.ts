@@ -1,0 +1,169 @@
+import { sql } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { actorWith, ctxFor } from "@/lib/testing/actors";
+import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
+import { ForbiddenError } from "@/lib/errors";
+import { toggleAutoheal } from "./admin";
+import { intakeAlerts } from "./intake";
+import { claimJobs } from "./jobs";
+import { startRunner, type Runner } from "./runner";
+import type { RuleSet } from "./rules";
+import { ensureState } from "./state";
+import { count, eventsOf, fingerprint, rulesFrom, webhook, webhookRule } from "./test-support";
+import { startTarget } from "./testing";
+
+const origin = (requestId: string) => ({ requestId, ip: "127.0.0.1", userAgent: "Alertmanager/0.25.0" });
+const admin = actorWith("admin");
+
+describe.each(testTargets())("autoheal runner on $name", (target) => {
+  let t: TestDatabase;
+  let target200: Awaited<ReturnType<typeof startTarget>>;
+  let target500: Awaited<ReturnType<typeof startTarget>>;
+  let rules: RuleSet;
+  const runners: Runner[] = [];
+  const runner = async (instance: string) => {
+    const r = await startRunner(t.handle, { instance, timers: false, rules: () => rules, leaseMs: 60_000 });
+    runners.push(r);
+    return r;
+  };
+  const setSwitches = (input: { enabled?: boolean; dry_run?: boolean }) => toggleAutoheal(ctxFor(t.handle.db, admin), input);
+  const post = (alertname: string, instance: string, requestId: string, startsAt?: string) =>
+    intakeAlerts(t.handle.db, webhook([{ labels: { alertname, instance }, fingerprint: fingerprint(), ...(startsAt ? { startsAt } : {}) }]), origin(requestId), rules);
+
+  beforeAll(async () => {
+    t = await target.open();
+    await ensureState(t.handle.db);
+    target200 = await startTarget((_, __, res) => res.writeHead(200).end("ok"));
+    target500 = await startTarget((_, __, res) => res.writeHead(500).end("broken"));
+    rules = rulesFrom(`rules:
+${webhookRule("heal-ok", "HealOk", target200.url)}
+${webhookRule("heal-fail", "HealFail", target500.url)}
+${webhookRule("heal-cool", "HealCool", target200.url, { cooldown: "1h", max: 100, window: "1h" })}
+${webhookRule("heal-radius", "HealRadius", target200.url, { cooldown: "0s", max: 2, window: "1h" })}
+${webhookRule("heal-twice", "HealTwice", target200.url)}
+${webhookRule("heal-lease", "HealLease", target200.url)}
+${webhookRule("heal-off", "HealOff", target200.url)}`);
+  });
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((r) => r.stop()));
+    await setSwitches({ enabled: true, dry_run: false });
+  });
+  afterAll(async () => {
+    await target200?.close();
+    await target500?.close();
+    await t?.drop();
+  });
+
+  it("sends the action and records action_ok with status, attempts and the intake's request id", async () => {
+    await setSwitches({ dry_run: false });
+    await post("HealOk", "web-1", "req-ok");
+    const seen = target200.nextRequest();
+    await (await runner("a")).drain();
+    const request = await seen;
+    expect(request.url).toBe("/hook/web-1");
+    expect(request.headers["x-request-id"]).toBe("req-ok");
+    expect(request.headers.authorization).toBe("Bearer target-secret");
+    const [event] = await eventsOf(t.handle.db, "action_ok", "HealOk");
+    expect(event).toMatchObject({ rule: "heal-ok", request_id: "req-ok", outcome: "success" });
+    expect(event?.metadata).toMatchObject({ result: "ok", status: 200, attempts: 1, summary: expect.stringContaining("/hook/web-1") });
+    expect(typeof event?.metadata.duration_ms).toBe("number");
+    // The recorded request never holds the target's secret.
+    expect(JSON.stringify(event)).not.toContain("target-secret");
+  });
+
+  it("records action_fail with the target's answer", async () => {
+    await setSwitches({ dry_run: false });
+    await post("HealFail", "web-2", "req-fail");
+    await (await runner("a")).drain();
+    const [event] = await eventsOf(t.handle.db, "action_fail", "HealFail");
+    expect(event).toMatchObject({ outcome: "failure", rule: "heal-fail" });
+    expect(event?.metadata).toMatchObject({ result: "fail", status: 500, error: "HTTP 500: broken" });
+    expect(await count(t.handle.db, sql`select count(*) as n from autoheal_jobs where rule = 'heal-fail' and status = 'failed'`)).toBe(1);
+  });
+
+  it("in dry run records the exact request, redacted, and sends nothing", async () => {
+    await setSwitches({ dry_run: true });
+    const before = target200.received.length;
+    await post("HealOk", "web-dry", "req-dry");
+    await (await runner("a")).drain();
+    const [event] = await eventsOf(t.handle.db, "action_dry_run", "HealOk");
+    const plan = event?.metadata.plan as { request: { method: string; url: string; headers: Record<string, string> } };
+    expect(plan.request.method).toBe("POST");
+    expect(plan.request.url).toBe(`${target200.url}/hook/web-dry`);
+    expect(plan.request.headers["X-Request-Id"]).toBe("req-dry");
+    expect(plan.request.headers["X-Alert"]).toBe("HealOk");
+    expect(JSON.stringify(event)).not.toContain("target-secret");
+    expect(target200.received.length).toBe(before);
+  });
+
+  it("skips a repeat inside the cooldown, per rule and label set", async () => {
+    await setSwitches({ dry_run: false });
+    const r = await runner("a");
+    await post("HealCool", "db-1", "cool-1", "2026-11-24T01:00:00Z");
+    await r.drain();
+    await post("HealCool", "db-1", "cool-2", "2026-11-24T02:00:00Z"); // a new episode of the same alert
+    await post("HealCool", "db-2", "cool-3", "2026-11-24T02:00:00Z"); // another label set
+    await r.drain();
+    expect((await eventsOf(t.handle.db, "action_ok", "HealCool")).map((e) => e.request_id)).toEqual(["cool-1", "cool-3"]);
+    const [skipped] = await eventsOf(t.handle.db, "action_skipped_cooldown", "HealCool");
+    expect(skipped).toMatchObject({ request_id: "cool-2", rule: "heal-cool" });
+    expect(skipped?.metadata).toMatchObject({ reason: "cooldown", result: "skipped_cooldown" });
+    expect(Number(skipped?.metadata.remaining_ms)).toBeGreaterThan(3_500_000);
+  });
+
+  it("stops a rule at its blast radius", async () => {
+    await setSwitches({ dry_run: false });
+    for (const host of ["h1", "h2", "h3"]) await post("HealRadius", host, `radius-${host}`);
+    await (await runner("a")).drain();
+    expect(await eventsOf(t.handle.db, "action_ok", "HealRadius")).toHaveLength(2);
+    const [held] = await eventsOf(t.handle.db, "action_skipped_cooldown", "HealRadius");
+    expect(held?.metadata).toMatchObject({ reason: "blast_radius", in_window: 2, max_actions: 2 });
+  });
+
+  it("runs each job once with two runners draining the same queue", async () => {
+    await setSwitches({ dry_run: false });
+    const before = target200.received.filter((r) => r.url.startsWith("/hook/twice-")).length;
+    for (let i = 0; i < 12; i++) await post("HealTwice", `twice-${i}`, `twice-${i}`);
+    const [a, b] = [await runner("a"), await runner("b")];
+    await Promise.all([a.drain(), b.drain(), a.drain(), b.drain()]);
+    const hits = target200.received.filter((r) => r.url.startsWith("/hook/twice-")).map((r) => r.url);
+    expect(hits.length - before).toBe(12);
+    expect(new Set(hits).size).toBe(hits.length);
+    expect(await eventsOf(t.handle.db, "action_ok", "HealTwice")).toHaveLength(12);
+  });
+
+  it("retries a job whose runner died once its lease has expired", async () => {
+    await setSwitches({ dry_run: false });
+    await post("HealLease", "orphan", "req-lease");
+    const [claimed] = await claimJobs(t.handle.db, "dead-instance", 10, 60_000);
+    expect(claimed?.rule).toBe("heal-lease");
+    const b = await runner("b");
+    await b.drain();
+    expect(await eventsOf(t.handle.db, "action_ok", "HealLease")).toHaveLength(0); // leased by the dead one
+    await t.handle.db.execute(sql`update autoheal_jobs set lease_until = now() - interval '1 second' where leased_by = 'dead-instance'`);
+    await b.drain();
+    const [event] = await eventsOf(t.handle.db, "action_ok", "HealLease");
+    expect(event?.metadata).toMatchObject({ attempt: 2 });
+  });
+
+  it("toggles are admin-only and audited; a job met while off is recorded as skipped", async () => {
+    await expect(toggleAutoheal(ctxFor(t.handle.db, actorWith("audit:read")), { enabled: false })).rejects.toThrow(ForbiddenError);
+    await expect(setSwitches({})).rejects.toThrow("send enabled and/or dry_run");
+    await post("HealOff", "q", "req-off"); // queued while on
+    const status = await setSwitches({ enabled: false });
+    expect(status).toMatchObject({ enabled: false, updated_by: admin.label });
+    await (await runner("a")).drain();
+    const [skipped] = await eventsOf(t.handle.db, "action_skipped_disabled", "HealOff");
+    expect(skipped?.metadata.result).toBe("skipped_disabled");
+    const toggled = sql`select count(*) as n from audit_events where kind = 'autoheal_toggled' and actor = ${admin.label}
+      and metadata->'before'->>'enabled' = 'true' and metadata->'after'->>'enabled' = 'false'`;
+    expect(await count(t.handle.db, toggled)).toBe(1);
+  });
+
+  it("heartbeats: an event and the shared timestamp", async () => {
+    const r = await runner("beating");
+    await r.heartbeat();
+    expect(await count(t.handle.db, sql`select count(*) as n from audit_events where kind = 'heartbeat' and metadata->>'instance' = 'beating'`)).toBe(1);
+    expect(await count(t.handle.db, sql`select count(*) as n from autoheal_state where heartbeat_by = 'beating' and heartbeat_at is not null`)).toBe(1);
+  });
+});

@@ -1,0 +1,148 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { getConfig } from "@/lib/config";
+import type { DbHandle } from "@/lib/db/client";
+import { listen, type Listener } from "@/lib/events/notify";
+import { getLogger } from "@/lib/observability/logger";
+import { getMetrics } from "@/lib/observability/metrics";
+import { AUTOHEAL_JOBS_CHANNEL } from "./intake";
+import { claimJobs, renewLeases } from "./jobs";
+import { commitWithEvents } from "./record";
+import { RUNNER_ACTOR, runJob } from "./run-job";
+import { currentRules } from "./rules-store";
+import type { RuleSet } from "./rules";
+import { stampHeartbeat } from "./state";
+
+export type RunnerOptions = {
+  instance?: string;
+  /** Fallback poll (due run_after, expired leases, a missed NOTIFY). */
+  pollMs?: number;
+  heartbeatMs?: number;
+  leaseMs?: number;
+  /** Jobs in flight at once on this instance. */
+  concurrency?: number;
+  rules?: () => RuleSet;
+  fetch?: typeof fetch;
+  /** Tests drive the loop themselves. */
+  timers?: boolean;
+};
+
+export type Runner = {
+  instance: string;
+  /** Claims and runs what is due now; resolves when this round's jobs are finished. */
+  drain: () => Promise<void>;
+  heartbeat: () => Promise<void>;
+  stop: () => Promise<void>;
+};
+
+/**
+ * The job runner, on every instance. It wakes on the intake's NOTIFY (the < 100 ms path from
+ * webhook to action), polls every second as a fallback, claims with SKIP LOCKED, and runs up
+ * to `concurrency` jobs at once. A heartbeat every AUTOHEAL_HEARTBEAT_SECONDS records a
+ * `heartbeat` event (proof of life for the SLO alert) and renews the leases of the jobs this
+ * instance is still working on, so only a dead instance's jobs are taken over.
+ */
+export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): Promise<Runner> {
+  const config = getConfig().autoheal;
+  const log = getLogger();
+  const instance = opts.instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const leaseMs = opts.leaseMs ?? config.leaseMs;
+  const concurrency = opts.concurrency ?? 16;
+  const rules = opts.rules ?? currentRules;
+  const abort = new AbortController();
+  const inFlight = new Set<Promise<unknown>>();
+  let looping: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+
+  const runOne = (job: Awaited<ReturnType<typeof claimJobs>>[number]) => {
+    const p = runJob(handle.db, job, { instance, rules: rules(), signal: abort.signal, ...(opts.fetch ? { fetch: opts.fetch } : {}) })
+      .catch((error: unknown) => log.error({ err: error, job: job.id }, "autoheal job failed to run; its lease will expire and it will be retried"))
+      .finally(() => {
+        inFlight.delete(p);
+        wake(); // a slot is free
+      });
+    inFlight.add(p);
+  };
+
+  const loop = async () => {
+    do {
+      again = false;
+      while (!stopped && inFlight.size < concurrency) {
+        const jobs = await claimJobs(handle.db, instance, concurrency - inFlight.size, leaseMs);
+        for (const job of jobs) runOne(job);
+        if (jobs.length === 0) break;
+      }
+    } while (again && !stopped);
+  };
+
+  function wake(): void {
+    if (stopped) return;
+    if (looping) {
+      again = true;
+      return;
+    }
+    looping = loop()
+      .catch((error: unknown) => log.warn({ err: error }, "autoheal claim failed"))
+      .finally(() => {
+        looping = null;
+        if (again) wake();
+      });
+  }
+
+  const heartbeat = async () => {
+    await commitWithEvents(handle.db, async (tx) => {
+      await stampHeartbeat(tx, instance);
+      const renewed = await renewLeases(tx, instance, leaseMs);
+      return {
+        value: null,
+        events: [{ kind: "heartbeat" as const, actor: RUNNER_ACTOR, outcome: "success" as const, metadata: { instance, jobs_in_flight: renewed } }],
+      };
+    });
+    getMetrics().autohealHeartbeat.set(Date.now() / 1000);
+  };
+
+  const listener: Listener = await listen(handle, AUTOHEAL_JOBS_CHANNEL, wake, wake);
+  const timers: NodeJS.Timeout[] = [];
+  if (opts.timers !== false) {
+    await heartbeat().catch((error: unknown) => log.warn({ err: error }, "autoheal heartbeat failed"));
+    timers.push(setInterval(wake, opts.pollMs ?? 1000));
+    timers.push(
+      setInterval(() => {
+        heartbeat().catch((error: unknown) => log.warn({ err: error }, "autoheal heartbeat failed"));
+      }, opts.heartbeatMs ?? config.heartbeatMs),
+    );
+    for (const t of timers) t.unref();
+    wake();
+  }
+
+  return {
+    instance,
+    heartbeat,
+    drain: async () => {
+      wake();
+      while (looping || inFlight.size > 0) await Promise.all([looping, ...inFlight]);
+    },
+    stop: async () => {
+      stopped = true;
+      for (const t of timers) clearInterval(t);
+      abort.abort();
+      await listener.stop().catch(() => {});
+      await Promise.all([looping, ...inFlight]);
+    },
+  };
+}
+
+const holder = globalThis as unknown as { __vigilAutohealRunner?: Promise<Runner> };
+
+/** The process's runner (started by lib/runtime/start.ts). */
+export function startProcessRunner(handle: DbHandle): Promise<Runner> {
+  holder.__vigilAutohealRunner ??= startRunner(handle);
+  return holder.__vigilAutohealRunner;
+}
+
+export async function stopProcessRunner(): Promise<void> {
+  const pending = holder.__vigilAutohealRunner;
+  holder.__vigilAutohealRunner = undefined;
+  if (pending) await (await pending).stop();
+}
