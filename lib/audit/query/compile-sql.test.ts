@@ -132,7 +132,7 @@ describe.each(testTargets())("compileQuery on $name", (target) => {
       .where(compileQuery(parseQuery(`meta.a.b="'; drop table x; --" label.x~y' 'o'' ip=10.0.0.0/8 ts>2026-01-01`)))
       .toSQL();
     expect(query.sql).not.toMatch(/drop|'o'|10\.0|2026|"a"/);
-    expect(query.params).toEqual(expect.arrayContaining(["'; drop table x; --", ["a", "b"], "%y'%", "10.0.0.0/8"]));
+    expect(query.params).toEqual(expect.arrayContaining(["'; drop table x; --", "a", "b", "%y'%", "10.0.0.0/8"]));
   });
 
   it("prints jsonb the way the database does", async () => {

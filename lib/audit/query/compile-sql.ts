@@ -46,9 +46,10 @@ function timestampLeaf(op: "=" | RangeOp, ms: number): Leaf {
 }
 
 /**
- * `col @> {"a":{"b":v}}` for each JSON value v whose text is `text`: a superset test the GIN
- * (jsonb_path_ops) index answers, ANDed with the exact test so the meaning does not change.
- * Skipped when a step could index an array, where containment would say something else.
+ * `col #>> path = text` as containment, `col @> {"a":{"b":v}}` for each JSON value v whose
+ * text is `text`, which the GIN (jsonb_path_ops) index answers. Exact on its own for strings
+ * and booleans; numbers keep the text test as well; objects, arrays and paths that could
+ * index an array keep only the text test, where containment would mean something else.
  */
 function jsonEquality(column: SQLWrapper, path: string[], text: string): SQL {
   const steps = sql`${sql.param(path)}::text[]`;
@@ -68,6 +69,10 @@ function jsonEquality(column: SQLWrapper, path: string[], text: string): SQL {
   else if (parsed !== null && typeof parsed === "object") return exact;
   const nest = (value: SQL) => path.reduceRight((inner, key) => sql`jsonb_build_object(${key}::text, ${inner})`, value);
   const prefilter = sql.join(candidates.map((v) => sql`${column} @> ${nest(v)}`), sql` or `);
+  // For a string or a boolean, containment is the exact test: alone it also lets the planner
+  // use the column's statistics (with a second condition it guesses "rare" and sorts every
+  // match instead of walking an index). A number needs the text test too: 5.0 contains 5.
+  if (typeof parsed !== "number") return sql`(${prefilter})`;
   return sql`((${prefilter}) and ${exact})`;
 }
 
