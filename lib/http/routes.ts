@@ -1,5 +1,6 @@
 import * as agents from "./handlers/agents";
 import * as audit from "./handlers/audit";
+import * as consoleViews from "./handlers/console";
 import * as credentials from "./handlers/credentials";
 import { jwksHandler, openidConfiguration } from "./handlers/discovery";
 import { health, ready } from "./handlers/health";
@@ -34,6 +35,7 @@ export const routes: Route[] = [
   { method: "POST", path: `${AGENT}/suspend`, summary: "suspend an agent", auth: { scope: "agents:write" }, handler: agents.suspend, limit: "api" },
   { method: "POST", path: `${AGENT}/reactivate`, summary: "reactivate an agent", auth: { scope: "agents:write" }, handler: agents.reactivate, limit: "api" },
   { method: "POST", path: `${AGENT}/decommission`, summary: "decommission an agent", auth: { scope: "agents:write" }, handler: agents.decommission, limit: "api" },
+  { method: "GET", path: `${AGENT}/usage`, summary: "an agent's token usage and quota", auth: { scope: "agents:read" }, handler: consoleViews.usage, limit: "api" },
   { method: "GET", path: `${AGENT}/credentials`, summary: "list credentials", auth: { scope: "agents:read" }, handler: credentials.list, limit: "api" },
   { method: "POST", path: `${AGENT}/credentials`, summary: "generate a credential", auth: { scope: "agents:write" }, handler: credentials.generate, limit: "api" },
   { method: "POST", path: `${CREDENTIAL}/rotate`, summary: "rotate a credential", auth: { scope: "agents:write" }, handler: credentials.rotate, limit: "api" },
@@ -46,6 +48,7 @@ export const routes: Route[] = [
   { method: "GET", path: "/api/v1/audit/holds", summary: "legal holds", auth: { scope: "audit:read" }, handler: audit.holds, limit: "api" },
   { method: "POST", path: "/api/v1/audit/holds", summary: "place a legal hold", auth: { scope: "admin" }, handler: audit.hold, limit: "api" },
   { method: "POST", path: "/api/v1/audit/holds/:id/release", summary: "release a legal hold", auth: { scope: "admin" }, handler: audit.release, limit: "api" },
+  { method: "GET", path: "/api/v1/overview", summary: "console overview (24 h counts and series)", auth: { scope: "audit:read" }, handler: consoleViews.overview, limit: "api" },
   { method: "GET", path: "/api/v1/keys", summary: "signing keys", auth: { scope: "admin" }, handler: keys.list, limit: "api" },
   { method: "POST", path: "/api/v1/keys/rotate", summary: "rotate the signing key", auth: { scope: "admin" }, handler: keys.rotate, limit: "api" },
 ];
