@@ -29,7 +29,7 @@ export default async function OverviewPage() {
           </>
         }
       />
-      <OverviewLive initial={overview} />
+      <OverviewLive initial={overview} renderedAt={ctx.renderedAt} />
       <section aria-labelledby="links" className="mt-8">
         <h2 id="links" className="mb-3 text-sm font-semibold uppercase tracking-wide text-muted">
           Quick links

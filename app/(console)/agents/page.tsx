@@ -57,7 +57,7 @@ export default async function AgentsPage({ searchParams }: { searchParams: Promi
           {problem}
         </p>
       ) : null}
-      {initial ? <AgentsTable params={params} initial={initial} /> : null}
+      {initial ? <AgentsTable params={params} initial={initial} renderedAt={ctx.renderedAt} /> : null}
     </>
   );
 }

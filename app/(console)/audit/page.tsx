@@ -26,7 +26,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   return (
     <>
       <PageHeader title="Audit" lead="Every event Vigil recorded, newest first. The query and range are in the URL: share the link to share the view." />
-      <AuditExplorer params={params} initial={initial} problem={problem} pageSize={PAGE_SIZE} />
+      <AuditExplorer params={params} initial={initial} problem={problem} pageSize={PAGE_SIZE} renderedAt={ctx.renderedAt} />
     </>
   );
 }

@@ -24,22 +24,24 @@ export type AgentDetailData = {
 const when = (iso: string | null) => (iso ? `${iso.slice(0, 19).replace("T", " ")} UTC` : "never");
 
 /** One agent: fields, status actions, credentials, usage and recent events, kept fresh from the API. */
-export function AgentDetail({ initial, canWrite }: { initial: AgentDetailData; canWrite: boolean }) {
+export function AgentDetail({ initial, canWrite, renderedAt }: { initial: AgentDetailData; canWrite: boolean; renderedAt: number }) {
   const id = initial.agent.id;
   const base = `/api/v1/agents/${id}`;
   const client = useQueryClient();
   const [editing, setEditing] = useState(false);
-  const agent = useQuery({ queryKey: ["agent", id, "view"], queryFn: () => apiGet<AgentView>(base), initialData: initial.agent }).data;
+  const agent = useQuery({ queryKey: ["agent", id, "view", renderedAt], queryFn: () => apiGet<AgentView>(base), initialData: initial.agent, initialDataUpdatedAt: renderedAt }).data;
   const credentials = useQuery({
-    queryKey: ["agent", id, "credentials"],
+    queryKey: ["agent", id, "credentials", renderedAt],
     queryFn: async () => (await apiGet<{ credentials: CredentialView[] }>(`${base}/credentials`)).credentials,
     initialData: initial.credentials,
+    initialDataUpdatedAt: renderedAt,
   }).data;
-  const usage = useQuery({ queryKey: ["agent", id, "usage"], queryFn: () => apiGet<AgentUsage>(`${base}/usage`), initialData: initial.usage }).data;
+  const usage = useQuery({ queryKey: ["agent", id, "usage", renderedAt], queryFn: () => apiGet<AgentUsage>(`${base}/usage`), initialData: initial.usage, initialDataUpdatedAt: renderedAt }).data;
   const events = useQuery({
-    queryKey: ["agent", id, "events"],
+    queryKey: ["agent", id, "events", renderedAt],
     queryFn: async () => (await apiGet<{ events: AuditEventView[] }>(`/api/v1/audit?agentId=${id}&n=20`)).events,
     initialData: initial.events,
+    initialDataUpdatedAt: renderedAt,
     refetchInterval: 30_000,
   }).data;
   const refresh = () => client.invalidateQueries({ queryKey: ["agent", id] });

@@ -16,12 +16,13 @@ const qs = (p: Params) => {
   return sp.toString();
 };
 
-export function AgentsTable({ params, initial }: { params: Params; initial: Page }) {
+export function AgentsTable({ params, initial, renderedAt }: { params: Params; initial: Page; renderedAt: number }) {
   const key = qs(params);
   const { data } = useQuery({
-    queryKey: ["agents", key],
+    queryKey: ["agents", key, renderedAt],
     queryFn: () => apiGet<Page>(`/api/v1/agents?${key}`),
     initialData: initial,
+    initialDataUpdatedAt: renderedAt,
     refetchInterval: 60_000,
   });
   if (data.agents.length === 0) {

@@ -34,7 +34,19 @@ function search(params: AuditParams): string {
   return sp.toString();
 }
 
-export function AuditExplorer({ params, initial, problem, pageSize }: { params: AuditParams; initial: Page | null; problem: string | null; pageSize: number }) {
+export function AuditExplorer({
+  params,
+  initial,
+  problem,
+  pageSize,
+  renderedAt,
+}: {
+  params: AuditParams;
+  initial: Page | null;
+  problem: string | null;
+  pageSize: number;
+  renderedAt: number;
+}) {
   const router = useRouter();
   const id = useId();
   const [q, setQ] = useState(params.q ?? "");
@@ -42,9 +54,10 @@ export function AuditExplorer({ params, initial, problem, pageSize }: { params: 
   const [until, setUntil] = useState(toInput(params.until));
   const key = search(params);
   const { data, error, isFetching } = useQuery({
-    queryKey: ["audit", key],
+    queryKey: ["audit", key, renderedAt],
     queryFn: () => apiGet<Page>(`/api/v1/audit?${search({ ...params })}&n=${pageSize}`),
     initialData: initial ?? undefined,
+    initialDataUpdatedAt: renderedAt,
     enabled: initial !== null,
   });
   const syntaxOk = checkQuery(q).ok;

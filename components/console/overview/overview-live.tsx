@@ -23,11 +23,12 @@ function Stat({ label, value, note, href, tone }: { label: string; value: string
 }
 
 /** Counts and charts, refreshed every 30 s (and on focus) from GET /api/v1/overview. */
-export function OverviewLive({ initial }: { initial: Overview }) {
+export function OverviewLive({ initial, renderedAt }: { initial: Overview; renderedAt: number }) {
   const { data, isError, dataUpdatedAt } = useQuery({
-    queryKey: ["overview"],
+    queryKey: ["overview", renderedAt],
     queryFn: () => apiGet<Overview>("/api/v1/overview"),
     initialData: initial,
+    initialDataUpdatedAt: renderedAt,
     refetchInterval: 30_000,
   });
   const o = data;

@@ -30,7 +30,7 @@ export async function pageActor(): Promise<{ actor: Actor; user: PageUser }> {
 }
 
 /** A verb context for server-rendered reads, with the request's id for the logs. */
-export async function pageCtx(): Promise<VerbCtx & { user: PageUser; canWrite: boolean }> {
+export async function pageCtx(): Promise<VerbCtx & { user: PageUser; canWrite: boolean; renderedAt: number }> {
   await ensureStarted();
   const { actor, user } = await pageActor();
   const h = await headers();
@@ -38,6 +38,9 @@ export async function pageCtx(): Promise<VerbCtx & { user: PageUser; canWrite: b
     actor,
     user,
     canWrite: hasScope(actor, "agents:write"),
+    // Client caches key their data by it: a fresh server render always wins over what a
+    // tab fetched before (e.g. the overview after creating an agent elsewhere).
+    renderedAt: Date.now(),
     db: await getDb(),
     requestId: h.get("x-request-id") ?? "console-page",
     ip: null,

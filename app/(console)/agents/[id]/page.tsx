@@ -34,7 +34,7 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
           ← Agents
         </Link>
       </nav>
-      <AgentDetail initial={{ agent, credentials: credentials.credentials, usage, events: events.events }} canWrite={ctx.canWrite} />
+      <AgentDetail initial={{ agent, credentials: credentials.credentials, usage, events: events.events }} canWrite={ctx.canWrite} renderedAt={ctx.renderedAt} />
     </>
   );
 }
