@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureBuild } from "./lib/build.mjs";
 import { auditBench } from "./audit.mjs";
+import { consoleBench } from "./console.mjs";
 import { tokenBench } from "./token.mjs";
 import { validatorBench } from "./validator.mjs";
 
@@ -18,6 +19,7 @@ const SECTIONS = {
   token: tokenBench,
   validator: validatorBench,
   audit: auditBench,
+  console: consoleBench,
 };
 
 /**

@@ -9,8 +9,8 @@ import { Badge } from "@/components/ui/page-header";
 import { btnSecondary, card, link } from "@/components/ui/styles";
 import { apiGet, apiWrite } from "../api";
 import { EventsTable } from "../audit/events-table";
-import { ChartFigure, StackedBars } from "../charts";
 import { ConfirmButton } from "../confirm-dialog";
+import { LazyUsageChart } from "../lazy-charts";
 import { AgentForm } from "./agent-form";
 import { CredentialsPanel, type CredentialView } from "./credentials-panel";
 
@@ -51,7 +51,6 @@ export function AgentDetail({ initial, canWrite, renderedAt }: { initial: AgentD
   };
   const active = credentials.filter((c) => c.status === "active").length;
   const quotaShare = usage.quota ? Math.min(1, usage.month_tokens / usage.quota) : null;
-  const tokens14 = usage.days.reduce((n, d) => n + d.tokens, 0);
 
   return (
     <div className="space-y-6">
@@ -159,9 +158,7 @@ export function AgentDetail({ initial, canWrite, renderedAt }: { initial: AgentD
           )}
         </section>
         <div className="lg:row-span-1">
-          <ChartFigure title="Tokens per day (14 days, UTC)" summary={`${tokens14} tokens issued in the last 14 days.`}>
-            <StackedBars data={usage.days.map((d) => ({ day: d.day.slice(5), tokens: d.tokens }))} keys={["tokens"]} x="day" />
-          </ChartFigure>
+          <LazyUsageChart days={usage.days} />
         </div>
       </div>
 

@@ -10,6 +10,7 @@ import { apiGet } from "../api";
 import { EventsTable } from "./events-table";
 import { checkQuery } from "./query-feedback";
 import { QueryBox } from "./query-box";
+import { useHydratedMark } from "../use-hydrated-mark";
 import { VerifyPanel } from "./verify-panel";
 
 export type AuditParams = { q?: string; since?: string; until?: string; cursor?: string };
@@ -47,6 +48,7 @@ export function AuditExplorer({
   pageSize: number;
   renderedAt: number;
 }) {
+  useHydratedMark("audit");
   const router = useRouter();
   const id = useId();
   const [q, setQ] = useState(params.q ?? "");

@@ -4,7 +4,8 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { Overview } from "@/lib/console/overview";
 import { apiGet } from "../api";
-import { OverviewCharts } from "./overview-charts";
+import { useHydratedMark } from "../use-hydrated-mark";
+import { LazyOverviewCharts } from "../lazy-charts";
 
 const auditLink = (q: string, since: string) => `/audit?${new URLSearchParams({ q, since }).toString()}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -24,6 +25,7 @@ function Stat({ label, value, note, href, tone }: { label: string; value: string
 
 /** Counts and charts, refreshed every 30 s (and on focus) from GET /api/v1/overview. */
 export function OverviewLive({ initial, renderedAt }: { initial: Overview; renderedAt: number }) {
+  useHydratedMark("overview");
   const { data, isError, dataUpdatedAt } = useQuery({
     queryKey: ["overview", renderedAt],
     queryFn: () => apiGet<Overview>("/api/v1/overview"),
@@ -67,7 +69,7 @@ export function OverviewLive({ initial, renderedAt }: { initial: Overview; rende
           href="/autoheal"
         />
       </div>
-      <OverviewCharts overview={o} />
+      <LazyOverviewCharts overview={o} />
     </>
   );
 }
