@@ -1,6 +1,6 @@
 "use client";
 
-import type { ReactNode } from "react";
+import type { ReactElement } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 /** Mid-tone colours that read on both themes. */
@@ -9,14 +9,14 @@ const AXIS = { fill: "currentColor", fontSize: 12 };
 const TOOLTIP = { contentStyle: { background: "var(--surface)", border: "1px solid var(--line)", color: "var(--fg)" } };
 
 /** A chart with a caption and a text summary for screen readers (the SVG itself is hidden from them). */
-export function ChartFigure({ title, summary, children }: { title: string; summary: string; children: ReactNode }) {
+export function ChartFigure({ title, summary, children }: { title: string; summary: string; children: ReactElement }) {
   return (
     <figure className="rounded-lg border border-line bg-surface p-4">
       <figcaption className="mb-2 text-sm font-semibold">{title}</figcaption>
       <p className="sr-only">{summary}</p>
       <div aria-hidden="true" className="h-56 text-muted">
         <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 600, height: 224 }}>
-          {children as React.ReactElement}
+          {children}
         </ResponsiveContainer>
       </div>
     </figure>

@@ -37,7 +37,7 @@ export function OverviewCharts({ overview: o }: { overview: Overview }) {
         </ChartFigure>
       </div>
       <ChartFigure
-        title="Autoheal action success rate per hour"
+        title={`Autoheal action success rate per hour${o.actions.success_rate === null ? " — no actions yet" : ""}`}
         summary={o.actions.success_rate === null ? "No autoheal actions in 24 hours." : `${o.actions.ok} succeeded, ${o.actions.failed} failed.`}
       >
         <RateLine data={rate} x="hour" y="success %" target={o.actions.target * 100} />
