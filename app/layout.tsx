@@ -4,15 +4,22 @@ import { auth } from "@/lib/gate/session/auth";
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: "Vigil",
+  title: { default: "Vigil", template: "%s · Vigil" },
   description: "Command center for AI agents: identity, gate, autoheal and one tamper-evident log.",
 };
+
+// Before first paint, so a light-theme user never sees a dark flash: the stored choice,
+// else the system's preference; dark when neither says light.
+const THEME_SCRIPT = `try{var t=localStorage.getItem("vigil-theme");if(t==="light"||(!t&&matchMedia("(prefers-color-scheme: light)").matches))document.documentElement.classList.remove("dark")}catch(e){}`;
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const session = await auth();
   return (
-    <html lang="en" className="dark">
-      <head>{session?.csrfToken ? <meta name="csrf-token" content={session.csrfToken} /> : null}</head>
+    <html lang="en" className="dark" suppressHydrationWarning>
+      <head>
+        {session?.csrfToken ? <meta name="csrf-token" content={session.csrfToken} /> : null}
+        <script dangerouslySetInnerHTML={{ __html: THEME_SCRIPT }} />
+      </head>
       <body className="min-h-screen font-sans">{children}</body>
     </html>
   );

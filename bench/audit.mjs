@@ -15,7 +15,7 @@ const QUERY_RUNS = 40;
 const ALERTNAMES = ["HighCPU", "TcpEndpointDownFast", "DiskFull", "MemoryPressure", "PodCrashLooping", "HighLatency", "ErrorRate", "CertExpiring", "QueueBacklog", "NodeDown"];
 
 /** Daily partitions for the seeded days, as Vigil names them (older days than it makes itself). */
-const PARTITIONS = `do $$
+export const PARTITIONS = `do $$
 declare day date;
 begin
   for day in select generate_series((now() at time zone 'UTC')::date - 14, (now() at time zone 'UTC')::date, interval '1 day')::date loop
@@ -49,6 +49,19 @@ cross join lateral (select case when r < 700 then 'token.issued' when r < 800 th
   when r < 900 then 'alert_received' when r < 940 then 'action_ok' when r < 960 then 'action_fail' when r < 980 then 'action_dry_run'
   else 'agent.updated' end as kind) k
 cross join lateral (select k.kind in ('alert_received', 'action_ok', 'action_fail', 'action_dry_run') as alerty) a`;
+
+/**
+ * The seeded log other sections share (the console bench reads the same million events).
+ * @param {import("postgres").Sql} sql
+ */
+export async function seedAuditEvents(sql) {
+  await sql.unsafe(PARTITIONS);
+  for (let from = 1; from <= EVENTS; from += 100_000) await sql.unsafe(SEED(from, Math.min(EVENTS, from + 99_999)));
+  // As autovacuum would have by now: GIN pending lists merged, statistics current.
+  await sql.unsafe("vacuum analyze audit_events");
+}
+
+export { EVENTS as AUDIT_EVENTS };
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -84,10 +97,7 @@ export async function auditBench(ctx) {
 
   ctx.log(`seeding ${EVENTS.toLocaleString("en")} events over 13 days...`);
   const t0 = performance.now();
-  await db.sql.unsafe(PARTITIONS);
-  for (let from = 1; from <= EVENTS; from += 100_000) await db.sql.unsafe(SEED(from, Math.min(EVENTS, from + 99_999)));
-  // As autovacuum would have by now: GIN pending lists merged, statistics current.
-  await db.sql.unsafe("vacuum analyze audit_events");
+  await seedAuditEvents(db.sql);
   ctx.log(`seeded in ${fixed((performance.now() - t0) / 1000)} s`);
 
   const [agent] = await db.sql`select agent_id from audit_events where agent_id is not null limit 1`;

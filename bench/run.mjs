@@ -10,6 +10,7 @@ import { ensureBuild } from "./lib/build.mjs";
 import { auditBench } from "./audit.mjs";
 import { sseBench } from "./sse.mjs";
 import { autohealBench } from "./autoheal.mjs";
+import { consoleBench } from "./console.mjs";
 import { tokenBench } from "./token.mjs";
 import { validatorBench } from "./validator.mjs";
 
@@ -22,6 +23,7 @@ const SECTIONS = {
   audit: auditBench,
   sse: sseBench,
   autoheal: autohealBench,
+  console: consoleBench,
 };
 
 /**

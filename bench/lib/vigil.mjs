@@ -21,15 +21,17 @@ const INHERITED = ["PATH", "HOME", "LANG", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SSL
 /**
  * Starts `node dist/server.mjs` on a free port against `databaseUrl` and waits for readiness.
  * Extra server variables can be passed as BENCH_VIGIL_<NAME> (e.g. BENCH_VIGIL_DATABASE_POOL_MAX=20).
- * @param {{ root: string, databaseUrl: string, logDir: string, env?: Record<string, string> }} opts
- *   env: section defaults for server variables; BENCH_VIGIL_<NAME> still wins
+ * @param {{ root: string, databaseUrl: string, logDir: string, env?: Record<string, string>, port?: number, host?: string }} opts
+ *   env: section defaults for server variables; BENCH_VIGIL_<NAME> still wins. port and
+ *   host: when a peer must know the address first (an IdP's redirect URIs); a browser
+ *   signing in needs host "localhost", the origin Next builds its URLs with.
  * @returns {Promise<Vigil>}
  */
-export async function startVigil({ root, databaseUrl, logDir, env: sectionEnv = {} }) {
+export async function startVigil({ root, databaseUrl, logDir, env: sectionEnv = {}, port: fixedPort, host = "127.0.0.1" }) {
   // Again here, not only at the start of the run: someone may have started a build since.
   await ensureBuild(root);
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const port = fixedPort ?? (await freePort());
+  const baseUrl = `http://${host}:${port}`;
   const adminSecret = sectionEnv.VIGIL_BOOTSTRAP_ADMIN_SECRET ?? randomBytes(32).toString("base64url");
   /** @type {NodeJS.ProcessEnv} */
   const env = {};

@@ -80,6 +80,8 @@ export const envSchema = z.object({
   VIGIL_BOOTSTRAP_ADMIN_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
 
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  // Linked from the console's overview; Vigil never calls it.
+  GRAFANA_URL: url.optional(),
 
   // The audit log: how long events are kept, how often they are sealed into a signed
   // checkpoint, and how often retention (and partition upkeep) runs.

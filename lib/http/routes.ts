@@ -1,6 +1,7 @@
 import * as agents from "./handlers/agents";
 import * as audit from "./handlers/audit";
 import * as autoheal from "./handlers/autoheal";
+import * as consoleViews from "./handlers/console";
 import * as credentials from "./handlers/credentials";
 import * as events from "./handlers/events";
 import { jwksHandler, openidConfiguration } from "./handlers/discovery";
@@ -36,6 +37,7 @@ export const routes: Route[] = [
   { method: "POST", path: `${AGENT}/suspend`, summary: "suspend an agent", auth: { scope: "agents:write" }, handler: agents.suspend, limit: "api" },
   { method: "POST", path: `${AGENT}/reactivate`, summary: "reactivate an agent", auth: { scope: "agents:write" }, handler: agents.reactivate, limit: "api" },
   { method: "POST", path: `${AGENT}/decommission`, summary: "decommission an agent", auth: { scope: "agents:write" }, handler: agents.decommission, limit: "api" },
+  { method: "GET", path: `${AGENT}/usage`, summary: "an agent's token usage and quota", auth: { scope: "agents:read" }, handler: consoleViews.usage, limit: "api" },
   { method: "GET", path: `${AGENT}/credentials`, summary: "list credentials", auth: { scope: "agents:read" }, handler: credentials.list, limit: "api" },
   { method: "POST", path: `${AGENT}/credentials`, summary: "generate a credential", auth: { scope: "agents:write" }, handler: credentials.generate, limit: "api" },
   { method: "POST", path: `${CREDENTIAL}/rotate`, summary: "rotate a credential", auth: { scope: "agents:write" }, handler: credentials.rotate, limit: "api" },
@@ -56,6 +58,7 @@ export const routes: Route[] = [
   { method: "GET", path: "/api/v1/autoheal/actions", summary: "autoheal jobs and results", auth: { scope: "audit:read" }, handler: autoheal.actions, limit: "api" },
   { method: "GET", path: "/api/ack", summary: "acknowledge: silence in Alertmanager", auth: { scope: "autoheal:ack" }, handler: autoheal.ackGet, limit: "api" },
   { method: "POST", path: "/api/ack", summary: "acknowledge (form)", auth: { scope: "autoheal:ack" }, handler: autoheal.ackPost, limit: "api" },
+  { method: "GET", path: "/api/v1/overview", summary: "console overview (24 h counts and series)", auth: { scope: "audit:read" }, handler: consoleViews.overview, limit: "api" },
   { method: "GET", path: "/api/v1/keys", summary: "signing keys", auth: { scope: "admin" }, handler: keys.list, limit: "api" },
   { method: "POST", path: "/api/v1/keys/rotate", summary: "rotate the signing key", auth: { scope: "admin" }, handler: keys.rotate, limit: "api" },
 ];

@@ -1,0 +1,40 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { AgentDetail } from "@/components/console/agents/agent-detail";
+import { link } from "@/components/ui/styles";
+import { listAudit } from "@/lib/audit/list";
+import { agentUsage } from "@/lib/console/agent-usage";
+import { NotFoundError } from "@/lib/errors";
+import { getAgent } from "@/lib/identity/agents/get";
+import { listCredentials } from "@/lib/identity/credentials/list";
+import { pageCtx } from "@/lib/gate/session/page-actor";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Agent" };
+
+export default async function AgentPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const ctx = await pageCtx();
+  let agent;
+  try {
+    agent = await getAgent(ctx, id);
+  } catch (error) {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  }
+  const [credentials, usage, events] = await Promise.all([
+    listCredentials(ctx, agent.id),
+    agentUsage(ctx, agent.id),
+    listAudit(ctx.db, ctx.actor, { agentId: agent.id, n: 20 }),
+  ]);
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-3 text-sm">
+        <Link className={link} href="/agents">
+          ← Agents
+        </Link>
+      </nav>
+      <AgentDetail initial={{ agent, credentials: credentials.credentials, usage, events: events.events }} canWrite={ctx.canWrite} renderedAt={ctx.renderedAt} />
+    </>
+  );
+}
