@@ -49,7 +49,7 @@ async function main() {
     }
     void (async () => {
       try {
-        const { request, truncated } = await toWebRequest(req, bodyLimitFor(req.method ?? "GET", pathname));
+        const { request, truncated } = await toWebRequest(req, bodyLimitFor(req.method ?? "GET", pathname, req.headers.authorization ?? null));
         const response = (await dispatch(request)) ?? new Response(null, { status: 404 });
         await sendWebResponse(response, res, truncated);
       } catch (error) {

@@ -25,7 +25,7 @@ export async function autohealStatus(db: Executor) {
   return {
     enabled: state.enabled,
     dry_run: state.dryRun,
-    updated_by: state.updatedBy,
+    // Who flipped the switches is in the audit log (autoheal_toggled), not on a public page.
     updated_at: state.updatedAt.toISOString(),
     last_heartbeat: state.heartbeatAt?.toISOString() ?? null,
     rules: currentRules().rules.length,
@@ -70,7 +70,8 @@ export async function toggleAutoheal(ctx: VerbCtx, raw: unknown) {
   });
   const state = await readState(ctx.db);
   observeSwitches(state);
-  return autohealStatus(ctx.db);
+  // The admin who asked may see who changed them last; the public status does not say.
+  return { ...(await autohealStatus(ctx.db)), updated_by: state.updatedBy };
 }
 
 /** GET /api/v1/autoheal/rules: the rules in force, as loaded and validated at start. */

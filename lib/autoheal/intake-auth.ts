@@ -28,14 +28,18 @@ export function authenticateAlertmanager(authorization: string | null): void {
   if (!bearer && !basic) {
     refuse("not_configured", "The alert intake is not configured: set AUTOHEAL_ALERT_TOKEN or AUTOHEAL_ALERT_BASIC and the same credentials in Alertmanager's webhook http_config.");
   }
+  if (!/^(Bearer|Basic)\s+(\S+)$/i.test(authorization ?? "")) return refuse("missing", "Send Alertmanager's webhook credentials: Authorization: Bearer <token> or Basic.");
+  if (!isAlertmanager(authorization)) refuse("invalid", "Wrong alert intake credentials.");
+}
+
+/** The same check without an answer: whether these are Alertmanager's credentials. */
+export function isAlertmanager(authorization: string | null): boolean {
+  const { bearer, basic } = getConfig().autoheal.alertAuth;
   const match = /^(Bearer|Basic)\s+(\S+)$/i.exec(authorization ?? "");
-  if (!match) return refuse("missing", "Send Alertmanager's webhook credentials: Authorization: Bearer <token> or Basic.");
+  if (!match) return false;
   const scheme = (match[1] ?? "").toLowerCase();
   const value = match[2] ?? "";
-  if (scheme === "bearer" && bearer && same(value, bearer)) return;
-  if (scheme === "basic" && basic) {
-    const decoded = Buffer.from(value, "base64").toString("utf8");
-    if (same(decoded, `${basic.username}:${basic.password}`)) return;
-  }
-  refuse("invalid", "Wrong alert intake credentials.");
+  if (scheme === "bearer" && bearer) return same(value, bearer);
+  if (scheme === "basic" && basic) return same(Buffer.from(value, "base64").toString("utf8"), `${basic.username}:${basic.password}`);
+  return false;
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { autohealAlerts, autohealJobs, type AutohealAlertRow, type AutohealJobRow } from "@/drizzle/schema";
 import type { Executor } from "@/lib/db/types";
 import type { Alert } from "./alertmanager-payload";
@@ -34,21 +34,52 @@ export async function claimJobs(db: Executor, instance: string, limit: number, l
     .returning();
 }
 
-/** Extends this instance's leases; the heartbeat calls it so long actions keep their jobs. */
-export async function renewLeases(db: Executor, instance: string, leaseMs: number): Promise<number> {
+/**
+ * Extends the leases of the jobs this instance is still working on (`ids`: its in-flight
+ * set), not of every job it ever claimed: a job whose run failed must lapse, to be retried.
+ */
+export async function renewLeases(db: Executor, instance: string, leaseMs: number, ids: number[]): Promise<number> {
+  if (ids.length === 0) return 0;
   const rows = await db
     .update(autohealJobs)
     .set({ leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'` })
-    .where(and(eq(autohealJobs.status, "running"), eq(autohealJobs.leasedBy, instance)))
+    .where(and(eq(autohealJobs.status, "running"), eq(autohealJobs.leasedBy, instance), inArray(autohealJobs.id, ids)))
     .returning({ id: autohealJobs.id });
   return rows.length;
 }
 
-export async function finishJob(db: Executor, id: number, result: JobResult, detail: Record<string, unknown>): Promise<void> {
-  await db
+/** This claim of the job is no longer the live one: another runner took it over. */
+export class LeaseLostError extends Error {
+  constructor(id: number) {
+    super(`autoheal job ${id}: the lease passed to another runner; this runner's result is dropped`);
+  }
+}
+
+/** The claim a runner holds: the job row while it is still leased to it, locked. */
+export async function holdClaim(db: Executor, job: AutohealJobRow): Promise<AutohealJobRow> {
+  const [row] = await db
+    .select()
+    .from(autohealJobs)
+    .where(and(eq(autohealJobs.id, job.id), eq(autohealJobs.status, "running"), eq(autohealJobs.attempts, job.attempts), fenced(job)))
+    .for("update");
+  if (!row) throw new LeaseLostError(job.id);
+  return row;
+}
+
+const fenced = (job: AutohealJobRow) => (job.leasedBy === null ? sql`${autohealJobs.leasedBy} is null` : eq(autohealJobs.leasedBy, job.leasedBy));
+
+/**
+ * Ends the job, fenced by its claim (runner and attempt): a runner whose lease lapsed and
+ * was taken over cannot overwrite the new claim's result. Throws LeaseLostError (and the
+ * caller's transaction, events included, rolls back) when the claim is gone.
+ */
+export async function finishJob(db: Executor, job: AutohealJobRow, result: JobResult, detail: Record<string, unknown>): Promise<void> {
+  const rows = await db
     .update(autohealJobs)
     .set({ status: result === "fail" ? "failed" : "done", result, detail, finishedAt: sql`now()`, leaseUntil: null })
-    .where(eq(autohealJobs.id, id));
+    .where(and(eq(autohealJobs.id, job.id), eq(autohealJobs.status, "running"), eq(autohealJobs.attempts, job.attempts), fenced(job)))
+    .returning({ id: autohealJobs.id });
+  if (rows.length === 0) throw new LeaseLostError(job.id);
 }
 
 export async function loadAlert(db: Executor, id: number): Promise<AutohealAlertRow | null> {

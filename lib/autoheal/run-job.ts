@@ -7,9 +7,9 @@ import { executePlan } from "./actions/registry";
 import { redactPlan } from "./actions/redact";
 import type { ActionPlan, ActionResult } from "./actions/types";
 import { cooldownKey, decide } from "./cooldown";
-import { finishJob, loadAlert, toAlert, type JobResult } from "./jobs";
+import { finishJob, holdClaim, LeaseLostError, loadAlert, toAlert, type JobResult } from "./jobs";
 import { commitWithEvents, type AutohealEvent, type AutohealEventKind } from "./record";
-import type { Rule, RuleSet } from "./rules";
+import { isDryRun, type Rule, type RuleSet } from "./rules";
 import { readState } from "./state";
 
 export const RUNNER_ACTOR = "system:autoheal";
@@ -51,14 +51,23 @@ export async function runJob(db: Executor, job: Job, ctx: RunContext): Promise<J
     if (decided.kind === "finished") return decided.result;
     plan = decided.plan;
   } else {
+    // Re-claimed after its runner died having decided to act. The switches may have been
+    // turned since (the emergency stop, dry run back on): they win over the old decision.
+    const state = await readState(db);
+    if (!state.enabled) return record(db, job, alertRow, "skipped_disabled", "action_skipped_disabled", { reason: "re-claimed while autoheal is off" });
     plan = makePlan(rule, alertRow, job, new Date());
+    if (isDryRun(rule, state.dryRun)) {
+      const shown = redactPlan(plan);
+      return record(db, job, alertRow, "dry_run", "action_dry_run", { plan: shown, summary: shown.summary, reason: "re-claimed while in dry run" });
+    }
   }
   if (ctx.signal.aborted) return "fail"; // stopping: the lease runs out and another runner takes it
   const result = await executePlan(plan, { signal: ctx.signal, ...(ctx.fetch ? { fetch: ctx.fetch } : {}) });
   if (!result.ok && result.error === "aborted" && ctx.signal.aborted) return "fail";
+  const shown = redactPlan(plan);
   return record(db, job, alertRow, result.ok ? "ok" : "fail", result.ok ? "action_ok" : "action_fail", {
-    plan: redactPlan(plan),
-    summary: plan.summary,
+    plan: shown,
+    summary: shown.summary,
     ...resultFacts(result),
   });
 }
@@ -70,6 +79,9 @@ async function decideAndReserve(db: Executor, job: Job, alertRow: AutohealAlertR
     // One decision per rule at a time across instances: the cooldown row and the blast-radius
     // count are read and reserved under this lock, so two runners cannot both pass them.
     await tx.execute(sql`select pg_advisory_xact_lock(${RULE_LOCK}, hashtext(${rule.name}))`);
+    // Still ours, and still undecided? (A lapsed lease may have been taken over meanwhile.)
+    const claim = await holdClaim(tx, job);
+    if (claim.actedAt !== null) throw new LeaseLostError(job.id);
     const [{ now } = { now: new Date() }] = await queryRows<{ now: Date | string }>(tx, sql`select now() as now`);
     const at = new Date(now);
     const state = await readState(tx);
@@ -78,7 +90,7 @@ async function decideAndReserve(db: Executor, job: Job, alertRow: AutohealAlertR
       events: [jobEvent(job, alertRow, kind, result, metadata)],
     });
     if (!state.enabled) {
-      await finishJob(tx, job.id, "skipped_disabled", {});
+      await finishJob(tx, job, "skipped_disabled", {});
       return event("action_skipped_disabled", "skipped_disabled", {});
     }
     const key = cooldownKey(rule.name, alertRow.labels);
@@ -96,13 +108,13 @@ async function decideAndReserve(db: Executor, job: Job, alertRow: AutohealAlertR
     });
     if (decision.verdict === "cooldown") {
       const detail = { reason: "cooldown", remaining_ms: decision.remainingMs, cooldown_key: key };
-      await finishJob(tx, job.id, "skipped_cooldown", detail);
+      await finishJob(tx, job, "skipped_cooldown", detail);
       return event("action_skipped_cooldown", "skipped_cooldown", detail);
     }
     if (decision.verdict === "blast_radius") {
       // Recorded under the same kind: a blast radius is the rule's cooldown over all alerts.
       const detail = { reason: "blast_radius", in_window: decision.inWindow, retry_after_ms: decision.retryAfterMs, max_actions: rule.blastRadius.maxActions };
-      await finishJob(tx, job.id, "skipped_blast_radius", detail);
+      await finishJob(tx, job, "skipped_blast_radius", detail);
       return event("action_skipped_cooldown", "skipped_blast_radius", detail);
     }
     let planned: ActionPlan;
@@ -111,7 +123,7 @@ async function decideAndReserve(db: Executor, job: Job, alertRow: AutohealAlertR
     } catch (error) {
       // A plan that cannot be made (a silence with no Alertmanager URL) fails the job.
       const detail = { error: (error as Error).message };
-      await finishJob(tx, job.id, "fail", detail);
+      await finishJob(tx, job, "fail", detail);
       return event("action_fail", "fail", detail);
     }
     const until = new Date(at.getTime() + rule.cooldownMs);
@@ -119,11 +131,12 @@ async function decideAndReserve(db: Executor, job: Job, alertRow: AutohealAlertR
       .insert(autohealCooldowns)
       .values({ key, rule: rule.name, alertname: alertRow.alertname, labels: alertRow.labels, lastActionAt: at, until })
       .onConflictDoUpdate({ target: autohealCooldowns.key, set: { lastActionAt: at, until } });
-    await tx.update(autohealJobs).set({ actedAt: at }).where(eq(autohealJobs.id, job.id));
+    await tx.update(autohealJobs).set({ actedAt: at }).where(eq(autohealJobs.id, claim.id));
     if (decision.dryRun) {
       // The canary: the exact request, secrets redacted, and nothing sent.
-      const detail = { plan: redactPlan(planned), summary: planned.summary, latency_ms: latency(job, at) };
-      await finishJob(tx, job.id, "dry_run", { summary: planned.summary });
+      const shown = redactPlan(planned);
+      const detail = { plan: shown, summary: shown.summary, latency_ms: latency(job, at) };
+      await finishJob(tx, job, "dry_run", { summary: shown.summary });
       return event("action_dry_run", "dry_run", detail);
     }
     return { value: { kind: "act" as const, plan: planned }, events: [] };
@@ -162,7 +175,7 @@ async function record(
   metadata: Record<string, unknown>,
 ): Promise<JobResult> {
   await commitWithEvents(db, async (tx: Tx) => {
-    await finishJob(tx, job.id, result, withoutPlan(metadata));
+    await finishJob(tx, job, result, withoutPlan(metadata));
     return { value: null, events: [jobEvent(job, alertRow, kind, result, metadata)] };
   });
   countAction(alertRow?.alertname ?? job.alertname, result);

@@ -146,18 +146,80 @@ ${webhookRule("heal-off", "HealOff", target200.url)}`);
     expect(event?.metadata).toMatchObject({ attempt: 2 });
   });
 
+  it("a job re-claimed after its runner died having decided obeys the switches as they are now", async () => {
+    await setSwitches({ dry_run: false });
+    const expire = sql`update autoheal_jobs set lease_until = now() - interval '1 second' where leased_by = 'died-deciding'`;
+    // A runner that decided to act (acted_at set) and died before its request went out.
+    const dieAfterDeciding = async (instance: string) => {
+      await post("HealLease", instance, `req-${instance}`);
+      const claimed = await claimJobs(t.handle.db, "died-deciding", 10, 60_000);
+      const job = claimed.find((j) => j.requestId === `req-${instance}`);
+      expect(job).toBeDefined();
+      await t.handle.db.execute(sql`update autoheal_jobs set acted_at = now() where id = ${job?.id ?? -1}`);
+      await t.handle.db.execute(expire);
+    };
+    await dieAfterDeciding("kill-dry");
+    await setSwitches({ dry_run: true }); // the canary back on
+    const b = await runner("b");
+    await b.drain();
+    await b.stop(); // or it would take the next job as soon as it is queued
+    const [dry] = (await eventsOf(t.handle.db, "action_dry_run", "HealLease")).filter((e) => e.request_id === "req-kill-dry");
+    expect(dry?.metadata).toMatchObject({ reason: "re-claimed while in dry run", attempt: 2 });
+    await dieAfterDeciding("kill-off");
+    await setSwitches({ enabled: false }); // the emergency stop
+    await (await runner("c")).drain();
+    const [off] = (await eventsOf(t.handle.db, "action_skipped_disabled", "HealLease")).filter((e) => e.request_id === "req-kill-off");
+    expect(off?.metadata).toMatchObject({ reason: "re-claimed while autoheal is off" });
+    expect(target200.received.filter((r) => r.url.startsWith("/hook/kill-"))).toEqual([]);
+  });
+
+  it("stops renewing a job whose run failed, so its lease lapses and another runner finishes it", async () => {
+    await setSwitches({ dry_run: false });
+    // The result cannot be recorded once (a statement timeout, say): the run throws.
+    // A sequence, not a table: nextval survives the rollback of the transaction it fails.
+    await t.handle.db.execute(sql.raw(`create sequence boom_once`));
+    await t.handle.db.execute(
+      sql.raw(`create function boom() returns trigger language plpgsql as $$ begin
+        if new.kind = 'action_ok' and new.rule = 'heal-lease' and nextval('boom_once') = 1 then
+          raise exception 'transient failure'; end if;
+        return new; end $$`),
+    );
+    await t.handle.db.execute(sql.raw(`create trigger boom before insert on audit_events for each row execute function boom()`));
+    try {
+      await post("HealLease", "stuck-1", "req-stuck");
+      const a = await runner("a-stuck");
+      await a.drain();
+      const lease = sql`select count(*) as n from autoheal_jobs where leased_by = 'a-stuck' and status = 'running' and request_id = 'req-stuck'`;
+      expect(await count(t.handle.db, lease)).toBe(1);
+      const before = await count(t.handle.db, sql`select extract(epoch from lease_until)::bigint as n from autoheal_jobs where request_id = 'req-stuck'`);
+      await a.heartbeat();
+      const beat = sql`select count(*) as n from audit_events where kind = 'heartbeat' and metadata->>'instance' = 'a-stuck' and (metadata->>'jobs_in_flight')::int = 0`;
+      expect(await count(t.handle.db, beat)).toBe(1);
+      expect(await count(t.handle.db, sql`select extract(epoch from lease_until)::bigint as n from autoheal_jobs where request_id = 'req-stuck'`)).toBe(before);
+      await t.handle.db.execute(sql`update autoheal_jobs set lease_until = now() - interval '1 second' where request_id = 'req-stuck'`);
+      await (await runner("b-rescue")).drain();
+      const [ok] = (await eventsOf(t.handle.db, "action_ok", "HealLease")).filter((e) => e.request_id === "req-stuck");
+      expect(ok?.metadata).toMatchObject({ attempt: 2 });
+    } finally {
+      await t.handle.db.execute(sql.raw(`drop trigger boom on audit_events`));
+      await t.handle.db.execute(sql.raw(`drop function boom()`));
+      await t.handle.db.execute(sql.raw(`drop sequence boom_once`));
+    }
+  });
+
   it("toggles are admin-only and audited; a job met while off is recorded as skipped", async () => {
     await expect(toggleAutoheal(ctxFor(t.handle.db, actorWith("audit:read")), { enabled: false })).rejects.toThrow(ForbiddenError);
     await expect(setSwitches({})).rejects.toThrow("send enabled and/or dry_run");
     await post("HealOff", "q", "req-off"); // queued while on
+    const toggled = sql`select count(*) as n from audit_events where kind = 'autoheal_toggled' and actor = ${admin.label}
+      and metadata->'before'->>'enabled' = 'true' and metadata->'after'->>'enabled' = 'false'`;
+    const toggledBefore = await count(t.handle.db, toggled);
     const status = await setSwitches({ enabled: false });
     expect(status).toMatchObject({ enabled: false, updated_by: admin.label });
     await (await runner("a")).drain();
     const [skipped] = await eventsOf(t.handle.db, "action_skipped_disabled", "HealOff");
     expect(skipped?.metadata.result).toBe("skipped_disabled");
-    const toggled = sql`select count(*) as n from audit_events where kind = 'autoheal_toggled' and actor = ${admin.label}
-      and metadata->'before'->>'enabled' = 'true' and metadata->'after'->>'enabled' = 'false'`;
-    expect(await count(t.handle.db, toggled)).toBe(1);
+    expect(await count(t.handle.db, toggled)).toBe(toggledBefore + 1);
   });
 
   it("heartbeats: an event and the shared timestamp", async () => {

@@ -6,7 +6,7 @@ import { listen, type Listener } from "@/lib/events/notify";
 import { getLogger } from "@/lib/observability/logger";
 import { getMetrics } from "@/lib/observability/metrics";
 import { AUTOHEAL_JOBS_CHANNEL } from "./intake";
-import { claimJobs, renewLeases } from "./jobs";
+import { claimJobs, LeaseLostError, renewLeases } from "./jobs";
 import { commitWithEvents } from "./record";
 import { RUNNER_ACTOR, runJob } from "./run-job";
 import { currentRules } from "./rules-store";
@@ -50,19 +50,24 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
   const concurrency = opts.concurrency ?? 16;
   const rules = opts.rules ?? currentRules;
   const abort = new AbortController();
-  const inFlight = new Set<Promise<unknown>>();
+  const inFlight = new Map<number, Promise<unknown>>();
   let looping: Promise<void> | null = null;
   let again = false;
   let stopped = false;
 
   const runOne = (job: Awaited<ReturnType<typeof claimJobs>>[number]) => {
     const p = runJob(handle.db, job, { instance, rules: rules(), signal: abort.signal, ...(opts.fetch ? { fetch: opts.fetch } : {}) })
-      .catch((error: unknown) => log.error({ err: error, job: job.id }, "autoheal job failed to run; its lease will expire and it will be retried"))
+      .catch((error: unknown) => {
+        if (error instanceof LeaseLostError) log.warn({ job: job.id }, error.message);
+        // No longer in flight, so no longer renewed: the lease lapses and a runner retries it
+        // (up to MAX_ATTEMPTS claims), re-checking the switches before it sends anything.
+        else log.error({ err: error, job: job.id }, "autoheal job failed to run; its lease will expire and it will be retried");
+      })
       .finally(() => {
-        inFlight.delete(p);
+        inFlight.delete(job.id);
         wake(); // a slot is free
       });
-    inFlight.add(p);
+    inFlight.set(job.id, p);
   };
 
   const loop = async () => {
@@ -91,9 +96,11 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
   }
 
   const heartbeat = async () => {
+    // Leases first and on their own: the heartbeat's event waits for the log's tail lock,
+    // and a renewal must not wait behind it.
+    const renewed = await renewLeases(handle.db, instance, leaseMs, [...inFlight.keys()]);
     await commitWithEvents(handle.db, async (tx) => {
       await stampHeartbeat(tx, instance);
-      const renewed = await renewLeases(tx, instance, leaseMs);
       return {
         value: null,
         events: [{ kind: "heartbeat" as const, actor: RUNNER_ACTOR, outcome: "success" as const, metadata: { instance, jobs_in_flight: renewed } }],
@@ -121,14 +128,14 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
     heartbeat,
     drain: async () => {
       wake();
-      while (looping || inFlight.size > 0) await Promise.all([looping, ...inFlight]);
+      while (looping || inFlight.size > 0) await Promise.all([looping, ...inFlight.values()]);
     },
     stop: async () => {
       stopped = true;
       for (const t of timers) clearInterval(t);
       abort.abort();
       await listener.stop().catch(() => {});
-      await Promise.all([looping, ...inFlight]);
+      await Promise.all([looping, ...inFlight.values()]);
     },
   };
 }

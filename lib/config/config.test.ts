@@ -96,8 +96,8 @@ describe("loadConfig", () => {
     expect(problems).toMatch(/AUTOHEAL_ALERT_BASIC: a "user:password" pair/);
     expect(problems).toMatch(/AUTOHEAL_ALERT_TOKEN: must be at least 16/);
     expect(problems).not.toContain("short-secret");
-    expect(problemsOf({ AUTOHEAL_HEARTBEAT_SECONDS: "60", AUTOHEAL_LEASE_SECONDS: "60" })).toEqual([
-      "AUTOHEAL_LEASE_SECONDS: must be longer than AUTOHEAL_HEARTBEAT_SECONDS (60)",
+    expect(problemsOf({ AUTOHEAL_HEARTBEAT_SECONDS: "60", AUTOHEAL_LEASE_SECONDS: "119" })).toEqual([
+      "AUTOHEAL_LEASE_SECONDS: must be at least twice AUTOHEAL_HEARTBEAT_SECONDS (60)",
     ]);
   });
 

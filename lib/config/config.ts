@@ -42,10 +42,11 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
   const devSignIn = env.VIGIL_DEV_SIGNIN ?? (!production && !env.OIDC_ISSUER);
 
   const problems: string[] = [];
-  // A runner that heartbeats less often than its lease runs out loses jobs it is still working on.
-  if (env.AUTOHEAL_LEASE_SECONDS <= env.AUTOHEAL_HEARTBEAT_SECONDS) {
+  // The heartbeat renews leases: a lease shorter than two heartbeats lapses on one late or
+  // failed renewal, and another instance would send a running action a second time.
+  if (env.AUTOHEAL_LEASE_SECONDS < 2 * env.AUTOHEAL_HEARTBEAT_SECONDS) {
     problems.push(
-      `AUTOHEAL_LEASE_SECONDS: must be longer than AUTOHEAL_HEARTBEAT_SECONDS (${env.AUTOHEAL_HEARTBEAT_SECONDS})`,
+      `AUTOHEAL_LEASE_SECONDS: must be at least twice AUTOHEAL_HEARTBEAT_SECONDS (${env.AUTOHEAL_HEARTBEAT_SECONDS})`,
     );
   }
   if (production) {

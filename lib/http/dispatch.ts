@@ -33,7 +33,7 @@ export function servesPath(pathname: string): boolean {
 }
 
 /** How many body bytes the fast lane reads for this request before the handler sees it. */
-export function bodyLimitFor(method: string, pathname: string): number {
+export function bodyLimitFor(method: string, pathname: string, authorization: string | null = null): number {
   const found = match(method, pathname);
-  return (found.kind === "route" ? found.route.bodyLimit?.() : undefined) ?? getConfig().MAX_BODY_BYTES;
+  return (found.kind === "route" ? found.route.bodyLimit?.(authorization) : undefined) ?? getConfig().MAX_BODY_BYTES;
 }

@@ -41,7 +41,8 @@ export type Route = {
   /** Errors in the RFC 6749 format instead of problem+json. */
   oauth?: boolean;
   /** Body limit when not MAX_BODY_BYTES (the alert intake takes 1000-alert payloads). */
-  bodyLimit?: () => number;
+  /** Body bytes the fast lane reads before the handler (given the Authorization header). */
+  bodyLimit?: (authorization: string | null) => number;
   /** Answer even before start-up finished (liveness and readiness). */
   beforeReady?: boolean;
 };

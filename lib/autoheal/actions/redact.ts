@@ -9,13 +9,17 @@ const SECRET_NAME = /authorization|token|secret|key|cookie|password|passwd|signa
 /**
  * The plan as it may be recorded: header values (and URL query values) under secret-looking
  * names replaced, everything else — method, URL, other headers, body — exactly as sent. A
- * secret placed in a body or under an innocent name is recorded; keep secrets in headers.
+ * secret placed in a body, in the URL's path (a Slack-style hook URL) or under an innocent
+ * name is recorded: keep secrets in headers.
  */
 export function redactPlan(plan: ActionPlan): ActionPlan {
   const headers = Object.fromEntries(
     Object.entries(plan.request.headers).map(([name, value]) => [name, SECRET_NAME.test(name) ? REDACTED : value]),
   );
-  return { ...plan, request: { ...plan.request, url: redactUrl(plan.request.url), headers } };
+  const url = redactUrl(plan.request.url);
+  // The summary repeats the URL (the webhook's is "METHOD URL"): redact it there too.
+  const summary = url === plan.request.url ? plan.summary : plan.summary.split(plan.request.url).join(url);
+  return { ...plan, summary, request: { ...plan.request, url, headers } };
 }
 
 function redactUrl(raw: string): string {

@@ -68,6 +68,18 @@ describe("webhook action against a real HTTP server", () => {
     expect(got?.headers["x-service"]).toBe('x", "admin": true, "y": "/../..X-Injected: 1');
   });
 
+  it("refuses a label of '..' in the URL, and sends a non-Latin-1 label in a header", async () => {
+    const t = await target((_, __, res) => res.writeHead(204).end());
+    const config = { url: `${t.url}/api/services/{{ labels.service }}/restart`, headers: { "X-Service": "{{ labels.team }}" } };
+    expect(() => plan(config, { service: "..", team: "x" })).toThrow(/value of "\.\." cannot be placed in the URL/);
+    const p = plan(config, { service: "checkout", team: "日本-ops" });
+    const result = await run(p, live());
+    expect(result.ok).toBe(true);
+    const [got] = t.received;
+    expect(got?.url).toBe("/api/services/checkout/restart");
+    expect(got?.headers["x-service"]).toBe(`${encodeURIComponent("日本")}-ops`);
+  });
+
   it("sends the alert as JSON when the rule gives no body, and text bodies as text", async () => {
     const t = await target((_, __, res) => res.writeHead(200).end());
     await run(plan({ url: t.url }), live());

@@ -114,9 +114,9 @@ export const webhookAction: ActionKind<WebhookConfig> = {
   config,
   plan(c, { alert, rule }) {
     const vars = templateVars(alert, rule);
-    const url = renderTemplate(c.url, vars, encodeURIComponent);
+    const url = renderTemplate(c.url, vars, urlValue);
     const headers: Record<string, string> = { "User-Agent": "vigil-autoheal" };
-    for (const [name, value] of Object.entries(c.headers)) headers[name] = renderTemplate(value, vars, stripControl);
+    for (const [name, value] of Object.entries(c.headers)) headers[name] = renderTemplate(value, vars, headerValue);
 
     let body: string | null = null;
     let contentType = "application/json";
@@ -168,4 +168,22 @@ function renderJson(value: JsonTemplate, vars: ReturnType<typeof templateVars>):
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 function stripControl(value: string): string {
   return value.replace(CONTROL, "");
+}
+
+/**
+ * A value in the URL's path or query, percent-encoded. "." and ".." are refused: URL parsing
+ * resolves them even encoded (%2E%2E), so a label value of ".." would walk the request up to
+ * another path on the target. The job fails, saying why, rather than send it elsewhere.
+ */
+function urlValue(value: string): string {
+  if (value === "." || value === "..") throw new Error(`a label or annotation value of "${value}" cannot be placed in the URL`);
+  return encodeURIComponent(value);
+}
+
+/**
+ * A value in a header: control characters dropped, and characters outside Latin-1 (which
+ * fetch cannot send in a header) percent-encoded, so the request recorded is the one sent.
+ */
+function headerValue(value: string): string {
+  return stripControl(value).replace(/[^\u0000-\u00ff]+/gu, (run) => encodeURIComponent(run));
 }
