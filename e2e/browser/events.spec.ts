@@ -91,6 +91,48 @@ test.describe("live events", () => {
     await expect(connection).toHaveAttribute("data-state", "live");
   });
 
+  test("after a refused connection and a server's `resume`, the page reconnects from the last id and misses nothing", async ({ page }) => {
+    const vigil = env("E2E_VIGIL");
+    const agent = await agentWithCredential(vigil);
+    await signIn(page, "viewer-rex", "viewer");
+    // The stream as the page asks for it: first refused (503: EventSource gives up, the page
+    // retries), then cut short by `event: resume` (what a slow reader gets), then the real one.
+    // An event is committed while the page holds no stream at all.
+    const asked: URL[] = [];
+    const lastEventIdHeaders: (string | null)[] = [];
+    await page.route(/\/api\/v1\/events\?/, async (route) => {
+      asked.push(new URL(route.request().url()));
+      lastEventIdHeaders.push((await route.request().headerValue("last-event-id")) ?? null);
+      if (asked.length === 1) return route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Service Unavailable","status":503}' });
+      if (asked.length === 2) {
+        expect(await tokenStatus(agent.clientId, agent.secret)).toBe(200);
+        const from = asked[0]?.searchParams.get("since_id") ?? "";
+        return route.fulfill({
+          status: 200,
+          contentType: "text/event-stream",
+          body: `retry: 3000\nid: ${from}\n\nevent: resume\nid: ${from}\ndata: {"last_event_id":"${from}"}\n\n`,
+        });
+      }
+      return route.continue();
+    });
+    await page.goto(`${vigil}/events?q=${encodeURIComponent(`agent=${agent.id}`)}`);
+    await expect(rowsOf(page, "agent.created", agent.id)).toHaveCount(1);
+    await expect(rowsOf(page, "token.issued", agent.id)).toHaveCount(1);
+    await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
+    await snap(page, "events-resumed");
+    const from = asked[0]?.searchParams.get("since_id");
+    expect(from).toMatch(/^\d+$/);
+    expect(asked.map((u) => [u.searchParams.get("q"), u.searchParams.get("since_id"), u.searchParams.get("last_event_id")])).toEqual([
+      [`agent=${agent.id}`, from, null],
+      [`agent=${agent.id}`, null, from],
+      [`agent=${agent.id}`, null, from],
+    ]);
+    // The third is the page's own new connection on `resume`, not EventSource's retry (which would send the header).
+    expect(lastEventIdHeaders).toEqual([null, null, null]);
+    expect(await tokenStatus(agent.clientId, agent.secret)).toBe(200);
+    await expect(rowsOf(page, "token.issued", agent.id)).toHaveCount(2);
+  });
+
   test("a bad filter in the URL is named, and no stream is opened", async ({ page }) => {
     await signIn(page, "viewer-ivy", "viewer");
     const streams: string[] = [];
