@@ -40,7 +40,7 @@ export function Switches({ status, isAdmin, now }: { status: AutohealStatus; isA
               title={status.enabled ? "Disable autoheal?" : "Enable autoheal?"}
               consequence={
                 status.enabled
-                  ? "Disabling autoheal stops all remediation: alerts are still recorded, but no jobs are queued and jobs already queued are skipped. Every instance follows within a second."
+                  ? "Disabling autoheal stops all remediation: alerts are still recorded, but no jobs are queued and jobs already queued are skipped. Every instance applies it from its next decision on."
                   : `Enabling autoheal makes matching alerts queue remediation jobs again, ${status.dry_run ? "in dry run (recorded, nothing sent)" : "acting live: Vigil will send real remediation requests"}.`
               }
               confirmLabel={status.enabled ? "Disable" : "Enable"}
@@ -63,7 +63,7 @@ export function Switches({ status, isAdmin, now }: { status: AutohealStatus; isA
               title={status.dry_run ? "Turn dry run off?" : "Turn dry run on?"}
               consequence={
                 status.dry_run
-                  ? "Turning dry run off makes Vigil send real remediation requests to the rules' targets for every matching alert (rules marked dry_run stay dry). Every instance follows within a second."
+                  ? "Turning dry run off makes Vigil send real remediation requests to the rules' targets for every matching alert (rules marked dry_run stay dry). Every instance applies it from its next decision on."
                   : "Turning dry run on stops all remediation requests: Vigil records what it would have sent and sends nothing."
               }
               confirmLabel={status.dry_run ? "Send real requests" : "Turn dry run on"}
