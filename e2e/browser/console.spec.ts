@@ -1,16 +1,6 @@
 import type { Page } from "@playwright/test";
 import { agentWithCredential, basic } from "../support/client";
-import { env, expect, signInAtIdp, snap, test } from "./fixtures";
-
-async function signIn(page: Page, login: string, role: string) {
-  await page.goto(`${env("E2E_VIGIL")}/`);
-  await page.getByRole("button", { name: "Sign in with your organisation" }).click();
-  await signInAtIdp(page, login);
-  await expect(page.getByTestId("signed-in-user")).toHaveText(`${login} · ${role}`);
-}
-
-/** A link in the console's navigation (other links on a page may share its words). */
-const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Console" }).getByRole("link", { name, exact: true });
+import { env, expect, nav, signIn, snap, test } from "./fixtures";
 
 const stat = (page: Page, label: string) => page.getByTestId(`stat-${label}`).getByTestId("stat-value");
 
@@ -167,14 +157,6 @@ test.describe("the command center console", () => {
     }, (await page.getByRole("link", { name: "CSV" }).getAttribute("href")) ?? "");
     expect(csv).toMatchObject({ status: 200, type: "text/csv; charset=utf-8" });
     expect(csv.head).toMatch(/^id,ts,kind,/);
-
-    // Placeholders say what they are instead of inventing data.
-    await nav(page, "Live events").click();
-    await expect(page.getByText("Not built yet")).toBeVisible();
-    await snap(page, "console-events-placeholder");
-    await nav(page, "Autoheal").click();
-    await expect(page.getByText("Not built yet")).toBeVisible();
-    await snap(page, "console-autoheal-placeholder");
   });
 
   test("a viewer sees no write controls, and the server refuses a write from the page anyway", async ({ page }) => {

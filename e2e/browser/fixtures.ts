@@ -11,7 +11,10 @@ export const test = base.extend({
 
 export { expect };
 
-export function env(name: "E2E_VIGIL" | "E2E_TRIAL" | "E2E_IDP"): string {
+/** The alert the browser Vigil's one autoheal rule answers (e2e/browser/global-setup.ts). */
+export const BROWSER_ALERTNAME = "ConsoleE2eDown";
+
+export function env(name: "E2E_VIGIL" | "E2E_TRIAL" | "E2E_IDP" | "E2E_ALERTMANAGER"): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run through playwright.config.ts`);
   return value;
@@ -32,3 +35,14 @@ export async function signInAtIdp(page: Page, login: string) {
   const consent = page.getByRole("button", { name: "Continue" });
   await consent.click();
 }
+
+/** Signs in at the console through the IdP; the login's prefix (admin-, operator-, viewer-) sets the role. */
+export async function signIn(page: Page, login: string, role: string) {
+  await page.goto(`${env("E2E_VIGIL")}/`);
+  await page.getByRole("button", { name: "Sign in with your organisation" }).click();
+  await signInAtIdp(page, login);
+  await expect(page.getByTestId("signed-in-user")).toHaveText(`${login} · ${role}`);
+}
+
+/** A link in the console's navigation (other links on a page may share its words). */
+export const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Console" }).getByRole("link", { name, exact: true });

@@ -1,18 +1,52 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startTarget } from "@/lib/autoheal/testing";
 import { ensureBuild } from "../../scripts/build-if-stale.mjs";
+import { startAlertmanager } from "../support/alertmanager";
+import { BROWSER_ALERTNAME } from "./fixtures";
 import { idpEnv, startIdp } from "../support/idp";
 import { freePort, productionEnv, startVigil } from "../support/vigil-process";
 
+/** Alertmanager sends it with every webhook (http_config), as a production one would. */
+const ALERT_TOKEN = "e2e-browser-alertmanager-token-0123456789";
+
 /**
- * Peers for the browser tests: oidc-provider as the organisation's IdP, Vigil in production
- * mode trusting it, and a trial Vigil (no IdP, development sign-in). Tests find them
- * through environment variables, which Playwright passes on to its workers.
+ * Peers for the browser tests: oidc-provider as the organisation's IdP, Debian's
+ * Alertmanager sending webhooks to Vigil, a node:http remediation target, Vigil in
+ * production mode trusting the IdP with one autoheal rule (dry run, the default), and a
+ * trial Vigil (no IdP, development sign-in). Tests find them through environment variables,
+ * which Playwright passes on to its workers.
  */
 export default async function globalSetup() {
   ensureBuild();
   const vigilPort = await freePort();
   const vigilBase = `http://localhost:${vigilPort}`;
   const idp = await startIdp(await freePort(), [vigilBase]);
-  const vigil = await startVigil("browser", { ...productionEnv(vigilPort, {}, "localhost"), ...idpEnv(idp.info) });
+  const target = await startTarget((_req, _n, res) => res.writeHead(200).end("healed"));
+  const am = await startAlertmanager({ receiverUrl: `http://127.0.0.1:${vigilPort}/api/alert`, bearerToken: ALERT_TOKEN });
+  const rules = path.join(mkdtempSync(path.join(tmpdir(), "vigil-browser-rules-")), "rules.yml");
+  writeFileSync(
+    rules,
+    `rules:
+  - name: restart-console-e2e
+    match: { alertname: ${BROWSER_ALERTNAME}, labels: ['severity="critical"'] }
+    action:
+      kind: webhook
+      url: ${target.url}/restart/{{ labels.instance }}
+      retries: 0
+    cooldown: 10m
+    blast_radius: { max_actions: 5, window: 1h }
+`,
+  );
+  const vigil = await startVigil("browser", {
+    ...productionEnv(vigilPort, {}, "localhost"),
+    ...idpEnv(idp.info),
+    AUTOHEAL_RULES: rules,
+    AUTOHEAL_ALERT_TOKEN: ALERT_TOKEN,
+    ALERTMANAGER_URL: am.url,
+    AUTOHEAL_HEARTBEAT_SECONDS: "5",
+  });
   const trialPort = await freePort();
   const production = productionEnv(trialPort, {}, "localhost");
   // What `npm start` gets on a fresh clone: no NODE_ENV, no identity provider.
@@ -27,9 +61,12 @@ export default async function globalSetup() {
   process.env.E2E_VIGIL = vigilBase;
   process.env.E2E_TRIAL = trial.baseUrl;
   process.env.E2E_IDP = idp.info.issuer;
+  process.env.E2E_ALERTMANAGER = am.url;
   return async () => {
     await vigil.stop();
     await trial.stop();
+    await am.stop();
+    await target.close();
     await idp.stop();
   };
 }

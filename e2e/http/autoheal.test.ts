@@ -260,6 +260,7 @@ describe("autoheal with a real Alertmanager", () => {
   it("lists the rules, and answers 502 with Alertmanager's error when it is down, recording no ack", async () => {
     const rules = await admin("GET", "/api/v1/autoheal/rules");
     expect((rules.json.rules as { name: string }[]).map((r) => r.name)).toEqual(["heal-web", "heal-broken", "heal-pair"]);
+    expect((rules.json.rules as { target: string }[])[0]?.target).toBe(`POST ${target.url}/heal/{{ labels.instance }}`);
     await am.stop();
     const res = await admin("GET", `/api/ack?labels=${encodeURIComponent('{"alertname":"E2eDown"}')}&duration=1h`);
     expect(res.status).toBe(502);

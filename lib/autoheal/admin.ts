@@ -85,6 +85,7 @@ export function listRules(ctx: VerbCtx) {
       alertname: r.alertname,
       matchers: r.matchers.map(formatMatcher),
       action: r.action.kind,
+      target: r.action.target ?? null,
       cooldown: formatDuration(r.cooldownMs),
       blast_radius: { max_actions: r.blastRadius.maxActions, window: formatDuration(r.blastRadius.windowMs) },
       dry_run: r.dryRun,

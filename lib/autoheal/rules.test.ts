@@ -36,6 +36,9 @@ describe("rules files", () => {
     const [restart, silence] = set.rules;
     expect(restart).toMatchObject({ cooldownMs: 600_000, blastRadius: { maxActions: 3, windowMs: 3_600_000 }, dryRun: false });
     expect(silence?.dryRun).toBe(true);
+    // What the console's rules table shows: templates as written, no alert rendered in.
+    expect(restart?.action.target).toBe("POST https://deploy.internal.example/api/restart/{{ labels.service }}");
+    expect(silence?.action.target).toBe("silence 15m in http://127.0.0.1:9093");
     const plan = restart?.action.plan({ alert: firing(), rule: "restart-checkout", now: new Date() });
     expect(plan?.request.url).toBe("https://deploy.internal.example/api/restart/checkout");
     expect(JSON.parse(plan?.request.body ?? "")).toEqual({

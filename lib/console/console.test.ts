@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agents, auditEvents, tokenMonthlyCounts } from "@/drizzle/schema";
+import { agents, auditEvents, autohealState, tokenMonthlyCounts } from "@/drizzle/schema";
 import { ForbiddenError, NotFoundError } from "@/lib/errors";
 import { monthOf } from "@/lib/identity/tokens/quota";
 import { actorWith, ctxFor } from "@/lib/testing/actors";
@@ -69,6 +69,16 @@ describe.each(testTargets())("console views on $name", (target) => {
     const o = await consoleOverview(ctxFor(t.handle.db, reader), new Date(NOW.getTime() + 40 * 24 * HOUR));
     expect(o.actions.success_rate).toBeNull();
     expect(o.tokens_issued).toBe(0);
+  });
+
+  it("shows the shared autoheal switches (an admin's toggle), not the environment's defaults", async () => {
+    await t.handle.db
+      .insert(autohealState)
+      .values({ id: 1, enabled: true, dryRun: false, updatedBy: "user:test" })
+      .onConflictDoUpdate({ target: autohealState.id, set: { enabled: true, dryRun: false } });
+    expect((await consoleOverview(ctxFor(t.handle.db, reader), NOW)).autoheal).toEqual({ enabled: true, dry_run: false });
+    await t.handle.db.update(autohealState).set({ enabled: false });
+    expect((await consoleOverview(ctxFor(t.handle.db, reader), NOW)).autoheal).toEqual({ enabled: false, dry_run: false });
   });
 
   it("refuses an actor without audit:read or agents:read", async () => {

@@ -1,6 +1,6 @@
 import { count, eq, gte, sql } from "drizzle-orm";
 import { agents, auditEvents } from "@/drizzle/schema";
-import { getConfig } from "@/lib/config";
+import { readState } from "@/lib/autoheal/state";
 import type { VerbCtx } from "@/lib/context";
 import { requireScope } from "@/lib/gate/actor";
 
@@ -38,13 +38,15 @@ export async function consoleOverview(ctx: VerbCtx, now = new Date()): Promise<O
   const since = new Date(now.getTime() - WINDOW_HOURS * HOUR);
   // In UTC whatever the session's TimeZone: buckets must line up with the keys below.
   const bucket = sql<string>`to_char(${auditEvents.ts} at time zone 'UTC', 'YYYY-MM-DD"T"HH24":00:00Z"')`;
-  const [rows, [active]] = await Promise.all([
+  const [rows, [active], autoheal] = await Promise.all([
     ctx.db
       .select({ hour: bucket, kind: auditEvents.kind, n: count() })
       .from(auditEvents)
       .where(gte(auditEvents.ts, since))
       .groupBy(sql`1`, auditEvents.kind),
     ctx.db.select({ n: count() }).from(agents).where(eq(agents.status, "active")),
+    // The shared switches (an admin's PATCH wins over the environment), not this process's config.
+    readState(ctx.db),
   ]);
 
   const hours: string[] = [];
@@ -62,7 +64,6 @@ export async function consoleOverview(ctx: VerbCtx, now = new Date()): Promise<O
   const total = (kind: string) => byKind.get(kind)?.total ?? 0;
   const ok = total("action_ok");
   const failed = total("action_fail");
-  const { autoheal } = getConfig();
   return {
     since: since.toISOString(),
     until: now.toISOString(),

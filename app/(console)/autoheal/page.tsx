@@ -1,27 +1,26 @@
-import Link from "next/link";
-import { Placeholder } from "@/components/console/placeholder";
-import { link } from "@/components/ui/styles";
-import { getConfig } from "@/lib/config";
+import { AutohealConsole } from "@/components/console/autoheal/autoheal-console";
+import { PageHeader } from "@/components/ui/page-header";
+import { autohealStatus, listActions, listRules } from "@/lib/autoheal/admin";
+import { hasScope } from "@/lib/gate/actor";
+import { pageCtx } from "@/lib/gate/session/page-actor";
 
-export const metadata = { title: "Autoheal" };
 export const dynamic = "force-dynamic";
+export const metadata = { title: "Autoheal" };
 
-export default function AutohealPage() {
-  const { autoheal } = getConfig();
+export default async function AutohealPage() {
+  const ctx = await pageCtx();
+  const [status, actions] = await Promise.all([autohealStatus(ctx.db), listActions(ctx, { n: 50 })]);
   return (
-    <Placeholder title="Autoheal">
-      <p>
-        Alerts, jobs, rules and acknowledgements will appear here once the autoheal API is merged. Configured now:
-        autoheal is <strong>{autoheal.enabled ? "enabled" : "disabled"}</strong>
-        {autoheal.enabled ? (autoheal.dryRun ? ", in dry-run (records what it would do, acts on nothing)" : ", acting live") : ""}.
-      </p>
-      <p>
-        Actions taken so far are in the audit log:{" "}
-        <Link className={link} href={`/audit?q=${encodeURIComponent("kind~action")}`}>
-          kind~action
-        </Link>
-        .
-      </p>
-    </Placeholder>
+    <>
+      <PageHeader title="Autoheal" lead="Alertmanager's alerts, the rules that answer them, and what they did. Switches are shared by every instance." />
+      <AutohealConsole
+        status={status}
+        rules={listRules(ctx)}
+        actions={actions}
+        isAdmin={hasScope(ctx.actor, "admin")}
+        canAck={hasScope(ctx.actor, "autoheal:ack")}
+        renderedAt={ctx.renderedAt}
+      />
+    </>
   );
 }

@@ -1,23 +1,31 @@
-import Link from "next/link";
-import { Placeholder } from "@/components/console/placeholder";
-import { link } from "@/components/ui/styles";
+import { LiveEvents } from "@/components/console/events/live-events";
+import { PageHeader } from "@/components/ui/page-header";
+import { liveStart, type LiveStart } from "@/lib/audit/live/start";
+import { ValidationError } from "@/lib/errors";
+import { pageCtx } from "@/lib/gate/session/page-actor";
 
+export const dynamic = "force-dynamic";
 export const metadata = { title: "Live events" };
 
-export default function EventsPage() {
+const FIRST_ROWS = 50;
+
+export default async function EventsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const ctx = await pageCtx();
+  const sp = await searchParams;
+  const q = typeof sp.q === "string" ? sp.q.trim() : "";
+  let start: LiveStart = { events: [], resume_from: "0" };
+  let problem: string | null = null;
+  try {
+    start = await liveStart(ctx.db, ctx.actor, { q: q || undefined, n: FIRST_ROWS });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    problem = error.message;
+  }
   return (
-    <Placeholder title="Live events">
-      <p>
-        The live stream (<code>GET /api/v1/events</code>, server-sent events filtered by the audit query language) is
-        being built; this page will show it as it arrives.
-      </p>
-      <p>
-        Until then, the same events are in the{" "}
-        <Link className={link} href="/audit">
-          audit log
-        </Link>
-        .
-      </p>
-    </Placeholder>
+    <>
+      <PageHeader title="Live events" lead="The audit log as it is written, filtered by the audit query language. The filter is in the URL." />
+      {/* Keyed by the filter: a new filter is a new stream with its own history. */}
+      <LiveEvents key={q} q={q} initial={start.events} from={start.resume_from} problem={problem} />
+    </>
   );
 }

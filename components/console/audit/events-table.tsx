@@ -7,7 +7,7 @@ import { link, td, th } from "@/components/ui/styles";
 import type { AuditEventView } from "@/lib/audit/list";
 
 /** Events with one expandable row each: the whole event as JSON. */
-export function EventsTable({ events, empty }: { events: AuditEventView[]; empty: string }) {
+export function EventsTable({ events, empty, rowTestId = "audit-row", caption }: { events: AuditEventView[]; empty: string; rowTestId?: string; caption?: string }) {
   const [open, setOpen] = useState<Set<string>>(new Set());
   if (events.length === 0) return <EmptyState title={empty} />;
   const toggle = (id: string) =>
@@ -20,6 +20,7 @@ export function EventsTable({ events, empty }: { events: AuditEventView[]; empty
   return (
     <div className="overflow-x-auto rounded-lg border border-line bg-surface">
       <table className="w-full min-w-[44rem] text-sm">
+        {caption ? <caption className="sr-only">{caption}</caption> : null}
         <thead className="border-b border-line">
           <tr>
             <th className={th} scope="col">
@@ -37,7 +38,7 @@ export function EventsTable({ events, empty }: { events: AuditEventView[]; empty
             const expanded = open.has(e.id);
             return (
               <Fragment key={e.id}>
-                <tr className="border-b border-line last:border-0" data-testid="audit-row">
+                <tr className="border-b border-line last:border-0" data-testid={rowTestId}>
                   <td className={td}>
                     <button
                       type="button"

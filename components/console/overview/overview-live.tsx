@@ -65,7 +65,7 @@ export function OverviewLive({ initial, renderedAt }: { initial: Overview; rende
         <Stat
           label="Autoheal"
           value={o.autoheal.enabled ? (o.autoheal.dry_run ? "dry run" : "live") : "off"}
-          note={o.autoheal.enabled ? (o.autoheal.dry_run ? "records what it would do, acts on nothing" : "acts on alerts") : "AUTOHEAL_ENABLED=false"}
+          note={o.autoheal.enabled ? (o.autoheal.dry_run ? "records what it would do, acts on nothing" : "acts on alerts") : "turned off: alerts are recorded, nothing runs"}
           href="/autoheal"
         />
       </div>

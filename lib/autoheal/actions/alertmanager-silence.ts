@@ -47,6 +47,7 @@ type SilenceConfig = z.output<typeof config>;
 export const alertmanagerSilenceAction: ActionKind<SilenceConfig> = {
   kind: "alertmanager_silence",
   config,
+  target: (c, env) => `silence ${formatDuration(c.duration)} in ${c.alertmanager_url ?? env.alertmanagerUrl ?? "Alertmanager"}`,
   check(c, env) {
     if (c.alertmanager_url || env.alertmanagerUrl) return [];
     return [{ path: "alertmanager_url", message: "no Alertmanager to silence in: set ALERTMANAGER_URL or action.alertmanager_url" }];

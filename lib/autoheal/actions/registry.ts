@@ -22,7 +22,8 @@ export function registerAction<C>(def: ActionKind<C>): RegisteredAction {
       const config = parsed.data;
       const problems = def.check?.(config, env) ?? [];
       if (problems.length > 0) return { ok: false, problems };
-      return { ok: true, action: { kind: def.kind, plan: (input) => def.plan(config, input, env) } };
+      const target = def.target?.(config, env);
+      return { ok: true, action: { kind: def.kind, ...(target ? { target } : {}), plan: (input) => def.plan(config, input, env) } };
     },
     execute: (plan, ctx) => def.execute(plan, ctx),
   };

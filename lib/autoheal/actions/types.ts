@@ -68,11 +68,15 @@ export type ActionKind<C> = {
   /** Problems only the deployment settles, e.g. a URL that must be configured somewhere. */
   check?: (config: C, env: ActionEnv) => FieldProblem[];
   plan: (config: C, input: PlanInput, env: ActionEnv) => ActionPlan;
+  /** One line for people about where the action goes, templates unrendered (the console's rules table). */
+  target?: (config: C, env: ActionEnv) => string;
   execute: (plan: ActionPlan, ctx: ExecuteContext) => Promise<ActionResult>;
 };
 
 /** A validated action block, ready to plan; its configuration type stays inside. */
 export type ConfiguredAction = {
   readonly kind: string;
+  /** Where it acts, e.g. "POST https://deploy.internal/restart/{{ labels.service }}"; absent when the kind cannot say. */
+  readonly target?: string;
   plan(input: PlanInput): ActionPlan;
 };

@@ -112,6 +112,7 @@ type WebhookConfig = z.output<typeof config>;
 export const webhookAction: ActionKind<WebhookConfig> = {
   kind: "webhook",
   config,
+  target: (c) => `${c.method} ${c.url.source}`,
   plan(c, { alert, rule }) {
     const vars = templateVars(alert, rule);
     const url = renderTemplate(c.url, vars, urlValue);
