@@ -74,6 +74,13 @@ export async function toggleAutoheal(ctx: VerbCtx, raw: unknown) {
   return { ...(await autohealStatus(ctx.db)), updated_by: state.updatedBy };
 }
 
+/** GET /api/v1/autoheal: the public status plus who changed the switches last (readers). */
+export async function autohealStatusForReader(ctx: VerbCtx) {
+  requireScope(ctx.actor, "audit:read");
+  const state = await readState(ctx.db);
+  return { ...(await autohealStatus(ctx.db)), updated_by: state.updatedBy };
+}
+
 /** GET /api/v1/autoheal/rules: the rules in force, as loaded and validated at start. */
 export function listRules(ctx: VerbCtx) {
   requireScope(ctx.actor, "audit:read");

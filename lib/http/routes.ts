@@ -53,6 +53,7 @@ export const routes: Route[] = [
   { method: "GET", path: "/api/v1/events", summary: "live audit events (SSE)", auth: { scope: "audit:read" }, handler: events.stream, limit: "api" },
   { method: "POST", path: "/api/alert", summary: "Alertmanager webhook", auth: { bearer: "Alertmanager's webhook credentials (bearer or basic), checked by the intake" }, handler: autoheal.alert, bodyLimit: autoheal.alertBodyLimit },
   { method: "GET", path: "/api/autoheal/status", summary: "autoheal status", auth: { public: "the issue makes it public: switches, heartbeat and cooldowns, no labels" }, handler: autoheal.status, limit: "api" },
+  { method: "GET", path: "/api/v1/autoheal", summary: "autoheal status for readers (who switched last)", auth: { scope: "audit:read" }, handler: autoheal.statusForReader, limit: "api" },
   { method: "PATCH", path: "/api/v1/autoheal", summary: "switch autoheal or its dry run", auth: { scope: "admin" }, handler: autoheal.toggle, limit: "api" },
   { method: "GET", path: "/api/v1/autoheal/rules", summary: "autoheal rules", auth: { scope: "audit:read" }, handler: autoheal.rules, limit: "api" },
   { method: "GET", path: "/api/v1/autoheal/actions", summary: "autoheal jobs and results", auth: { scope: "audit:read" }, handler: autoheal.actions, limit: "api" },

@@ -1,15 +1,21 @@
 import { AutohealConsole } from "@/components/console/autoheal/autoheal-console";
 import { PageHeader } from "@/components/ui/page-header";
-import { autohealStatus, listActions, listRules } from "@/lib/autoheal/admin";
+import { autohealStatusForReader, listActions, listRules } from "@/lib/autoheal/admin";
 import { hasScope } from "@/lib/gate/actor";
 import { pageCtx } from "@/lib/gate/session/page-actor";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Autoheal" };
 
-export default async function AutohealPage() {
+type Search = Promise<Record<string, string | string[] | undefined>>;
+const one = (v: string | string[] | undefined) => (typeof v === "string" ? v.slice(0, 2000) : undefined);
+
+export default async function AutohealPage({ searchParams }: { searchParams: Search }) {
   const ctx = await pageCtx();
-  const [status, actions] = await Promise.all([autohealStatus(ctx.db), listActions(ctx, { n: 50 })]);
+  const search = await searchParams;
+  // An ack link opened from elsewhere arrives here (see GET /api/ack) with its fields.
+  const ackPrefill = { labels: one(search.labels), duration: one(search.duration), comment: one(search.comment) };
+  const [status, actions] = await Promise.all([autohealStatusForReader(ctx), listActions(ctx, { n: 50 })]);
   return (
     <>
       <PageHeader title="Autoheal" lead="Alertmanager's alerts, the rules that answer them, and what they did. Switches are shared by every instance." />
@@ -19,6 +25,7 @@ export default async function AutohealPage() {
         actions={actions}
         isAdmin={hasScope(ctx.actor, "admin")}
         canAck={hasScope(ctx.actor, "autoheal:ack")}
+        ackPrefill={ackPrefill}
         renderedAt={ctx.renderedAt}
       />
     </>

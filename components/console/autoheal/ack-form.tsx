@@ -12,11 +12,17 @@ import type { AckView } from "./types";
  * labels and answers with its id (recorded as `ack`). Operators and admins only; the server
  * checks autoheal:ack again.
  */
-export function AckForm() {
+export type AckPrefill = { labels?: string; duration?: string; comment?: string };
+
+/**
+ * `prefill` comes from a GET /api/ack link opened from elsewhere (a notification in chat or
+ * mail): the API sends such a link here rather than act on it, and one click acknowledges.
+ */
+export function AckForm({ prefill = {} }: { prefill?: AckPrefill }) {
   const id = useId();
-  const [labels, setLabels] = useState("");
-  const [duration, setDuration] = useState("1h");
-  const [comment, setComment] = useState("");
+  const [labels, setLabels] = useState(prefill.labels ?? "");
+  const [duration, setDuration] = useState(prefill.duration ?? "1h");
+  const [comment, setComment] = useState(prefill.comment ?? "");
   const [touched, setTouched] = useState(false);
   const parsed = parseAckLabels(labels);
   const ack = useMutation({
@@ -30,7 +36,7 @@ export function AckForm() {
   };
   const showProblem = touched && !parsed.ok;
   return (
-    <form onSubmit={submit} aria-labelledby={`${id}-t`} className="space-y-3 rounded-lg border border-line bg-surface p-4" noValidate>
+    <form id="ack" onSubmit={submit} aria-labelledby={`${id}-t`} className="space-y-3 rounded-lg border border-line bg-surface p-4" noValidate>
       <h2 id={`${id}-t`} className="font-semibold">
         Acknowledge an alert
       </h2>

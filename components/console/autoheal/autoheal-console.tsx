@@ -5,7 +5,7 @@ import Link from "next/link";
 import { link } from "@/components/ui/styles";
 import { apiGet } from "../api";
 import { useHydratedMark } from "../use-hydrated-mark";
-import { AckForm } from "./ack-form";
+import { AckForm, type AckPrefill } from "./ack-form";
 import { Switches } from "./switches";
 import { ActionsTable, CooldownsTable, RulesTable } from "./tables";
 import { ACTIONS_URL, STATUS_URL, type ActionsView, type AutohealStatus, type RulesView } from "./types";
@@ -30,6 +30,7 @@ export function AutohealConsole({
   actions: initialActions,
   isAdmin,
   canAck,
+  ackPrefill,
   renderedAt,
 }: {
   status: AutohealStatus;
@@ -37,6 +38,7 @@ export function AutohealConsole({
   actions: ActionsView;
   isAdmin: boolean;
   canAck: boolean;
+  ackPrefill?: AckPrefill;
   renderedAt: number;
 }) {
   useHydratedMark("autoheal");
@@ -63,7 +65,7 @@ export function AutohealConsole({
         </p>
       ) : null}
       <Switches status={status.data} isAdmin={isAdmin} now={status.dataUpdatedAt} />
-      {canAck ? <AckForm /> : null}
+      {canAck ? <AckForm prefill={ackPrefill} /> : null}
       <Section id="actions" title="Recent actions">
         <ActionsTable actions={actions.data.actions} />
         <p className="text-sm text-muted">

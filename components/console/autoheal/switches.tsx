@@ -77,7 +77,11 @@ export function Switches({ status, isAdmin, now }: { status: AutohealStatus; isA
         <p className="text-sm text-muted">Last heartbeat</p>
         <p className="font-mono text-sm">{when(status.last_heartbeat, now)}</p>
         <p className="mt-2 text-sm text-muted">
-          Switches last changed by <span className="font-mono">{status.updated_by}</span> at {status.updated_at.replace("T", " ").replace(/\.\d+Z$/, "Z")}.
+          Switches last changed by <span className="font-mono">{status.updated_by}</span> at {status.updated_at.replace("T", " ").replace(/\.\d+Z$/, "Z")} (
+          <a className="underline" href={`/audit?q=${encodeURIComponent("kind=autoheal_toggled")}`}>
+            history
+          </a>
+          ).
         </p>
       </div>
     </section>

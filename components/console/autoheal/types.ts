@@ -1,11 +1,11 @@
-import type { autohealStatus, listActions, listRules } from "@/lib/autoheal/admin";
+import type { autohealStatusForReader, listActions, listRules } from "@/lib/autoheal/admin";
 import type { AckView } from "@/lib/autoheal/ack";
 
-export type AutohealStatus = Awaited<ReturnType<typeof autohealStatus>>;
+export type AutohealStatus = Awaited<ReturnType<typeof autohealStatusForReader>>;
 export type RulesView = ReturnType<typeof listRules>;
 export type ActionsView = Awaited<ReturnType<typeof listActions>>;
 export type ActionView = ActionsView["actions"][number];
 export type { AckView };
 
-export const STATUS_URL = "/api/autoheal/status";
+export const STATUS_URL = "/api/v1/autoheal";
 export const ACTIONS_URL = "/api/v1/autoheal/actions?n=50";

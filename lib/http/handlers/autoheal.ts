@@ -1,5 +1,5 @@
 import { acknowledge } from "@/lib/autoheal/ack";
-import { autohealStatus, listActions, listRules, toggleAutoheal } from "@/lib/autoheal/admin";
+import { autohealStatus, autohealStatusForReader, listActions, listRules, toggleAutoheal } from "@/lib/autoheal/admin";
 import { parseAlertmanagerPayload } from "@/lib/autoheal/alertmanager-payload";
 import { intakeAlerts } from "@/lib/autoheal/intake";
 import { authenticateAlertmanager, isAlertmanager } from "@/lib/autoheal/intake-auth";
@@ -28,6 +28,9 @@ export const alert: Handler = async (req, ctx) => {
 
 // GET /api/autoheal/status – switches, last heartbeat, active cooldowns (public)
 export const status: Handler = async (_req, ctx) => json(await autohealStatus(ctx.db));
+
+// GET /api/v1/autoheal – the status with who changed the switches last (readers)
+export const statusForReader: Handler = async (_req, ctx) => json(await autohealStatusForReader(ctx.verb()));
 
 // PATCH /api/v1/autoheal – turn autoheal or its dry run on/off for every instance (admin)
 export const toggle: Handler = async (req, ctx) => json(await toggleAutoheal(ctx.verb(), await readJson(req, bodyLimit())));

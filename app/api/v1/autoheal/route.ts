@@ -3,5 +3,6 @@ import { handle } from "@/lib/http/next";
 
 export const dynamic = "force-dynamic";
 
-// PATCH /api/v1/autoheal – switch autoheal or its dry run
+// GET /api/v1/autoheal – status for readers; PATCH – switch autoheal or its dry run
+export const GET = handle;
 export const PATCH = handle;
