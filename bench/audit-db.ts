@@ -11,6 +11,7 @@ import { queryRows } from "@/lib/db/rows";
 import { appendAudit } from "@/lib/audit/append";
 import { auditBatcher } from "@/lib/audit/batch";
 import { auditFilters, listAuditInput } from "@/lib/audit/list";
+import { percentile } from "./lib/format.mjs";
 
 setConfig(loadConfig({ NODE_ENV: "production", AUTH_SECRET: "bench-only-secret-0123456789abcdefghij", AUTH_URL: "http://bench.invalid", LOG_LEVEL: "silent", VIGIL_ALLOW_EMBEDDED_DB: "true" }));
 
@@ -39,11 +40,6 @@ async function explain(handle: DbHandle, queries: { label: string; q: string; si
   return results;
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-
 /** `writers` concurrent loops, each appending one event at a time for `seconds`. */
 async function measure(seconds: number, writers: number, append: (i: number) => Promise<unknown>) {
   const latencies: number[] = [];
@@ -58,7 +54,7 @@ async function measure(seconds: number, writers: number, append: (i: number) => 
       }
     }),
   );
-  return { writers, appends: latencies.length, per_second: latencies.length / seconds, p50_ms: pct(latencies, 50), p95_ms: pct(latencies, 95), p99_ms: pct(latencies, 99) };
+  return { writers, appends: latencies.length, per_second: latencies.length / seconds, p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95), p99_ms: percentile(latencies, 99) };
 }
 
 async function append(handle: DbHandle, seconds: number, writerCounts: number[]) {

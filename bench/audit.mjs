@@ -6,7 +6,7 @@
 // - sealing and verifying the million events (checkpoints).
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { fixed, heading, table } from "./lib/format.mjs";
+import { fixed, heading, percentile, table } from "./lib/format.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
 import { adminToken, startVigil } from "./lib/vigil.mjs";
 
@@ -62,11 +62,6 @@ export async function seedAuditEvents(sql) {
 }
 
 export { EVENTS as AUDIT_EVENTS };
-
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
 
 /** @param {string} root @param {string[]} args */
 function auditDb(root, args) {
@@ -124,7 +119,7 @@ export async function auditBench(ctx) {
       count = (await get(url)).events.length;
       ms.push(performance.now() - s);
     }
-    timings.push({ label, q, events: count, p50_ms: pct(ms, 50), p95_ms: pct(ms, 95) });
+    timings.push({ label, q, events: count, p50_ms: percentile(ms, 50), p95_ms: percentile(ms, 95) });
   }
   console.log(heading(`audit query over HTTP, ${EVENTS.toLocaleString("en")} events, first page of 100 (goal p95 < 50 ms)`));
   console.log(

@@ -13,7 +13,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fixed, heading, table } from "./lib/format.mjs";
+import { fixed, heading, percentile, table } from "./lib/format.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
 import { parse } from "./lib/prom.mjs";
 import { startVigil } from "./lib/vigil.mjs";
@@ -22,11 +22,6 @@ const ALERTS_PER_PAYLOAD = 10;
 const CLIENTS = Number(process.env.BENCH_AUTOHEAL_CLIENTS ?? 16);
 const LATENCY_ALERTS = Number(process.env.BENCH_AUTOHEAL_LATENCY_ALERTS ?? 200);
 const TOKEN = randomBytes(24).toString("base64url");
-
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
 
 let seq = 0;
 /** @param {string} alertname @param {number} n */
@@ -170,25 +165,25 @@ export async function autohealBench(ctx) {
   const audit = quantile(m1, m2, "autoheal_audit_write_seconds", 0.95);
 
   const rate = accepted / elapsed;
-  const p50 = pct(toAction, 50);
-  const p99 = pct(toAction, 99);
+  const p50 = percentile(toAction, 50);
+  const p99 = percentile(toAction, 99);
   console.log(heading("autoheal intake (Alertmanager webhooks, PostgreSQL, committed before the 200)"));
   console.log(
     table(
       ["clients", "alerts/payload", "alerts/s", "payloads/s", "p50 ms", "p99 ms", "refused", "rows = accepted", "events = accepted"],
-      [[CLIENTS, ALERTS_PER_PAYLOAD, Math.round(rate), Math.round(rate / ALERTS_PER_PAYLOAD), fixed(pct(latencies, 50)), fixed(pct(latencies, 99)), refused, `${after - before} = ${accepted} ${after - before === accepted ? "OK" : "MISMATCH"}`, `${events - 200} = ${accepted} ${events - 200 === accepted ? "OK" : "MISMATCH"}`]],
+      [[CLIENTS, ALERTS_PER_PAYLOAD, Math.round(rate), Math.round(rate / ALERTS_PER_PAYLOAD), fixed(percentile(latencies, 50)), fixed(percentile(latencies, 99)), refused, `${after - before} = ${accepted} ${after - before === accepted ? "OK" : "MISMATCH"}`, `${events - 200} = ${accepted} ${events - 200 === accepted ? "OK" : "MISMATCH"}`]],
     ),
   );
   console.log(heading("webhook arrival -> action request at the target (goal p99 < 100 ms)"));
-  console.log(table(["alerts", "p50 ms", "p90 ms", "p99 ms", "max ms", "p99 / 100 ms", "action_ok events"], [[toAction.length, fixed(p50), fixed(pct(toAction, 90)), fixed(p99), fixed(Math.max(...toAction)), fixed(p99 / 100, 2), oks]]));
+  console.log(table(["alerts", "p50 ms", "p90 ms", "p99 ms", "max ms", "p99 / 100 ms", "action_ok events"], [[toAction.length, fixed(p50), fixed(percentile(toAction, 90)), fixed(p99), fixed(Math.max(...toAction)), fixed(p99 / 100, 2), oks]]));
   console.log(heading("autoheal audit write (autoheal_audit_write_seconds, goal p95 < 5 ms; SLO 200 ms)"));
   const row = (label, a) => [label, a.count, fixed(a.value * 1000, 2), fixed((a.value * 1000) / 5, 2), fixed((a.value * 1000) / 200, 3)];
   console.log(table(["phase", "writes", "p95 ms", "p95 / 5 ms", "p95 / 200 ms"], [row("alerts and actions one at a time", audit), row(`intake, ${CLIENTS} concurrent webhooks`, loaded)]));
   console.log(`goal: arrival -> action p99 < 100 ms -> ${p99 < 100 ? "MET" : "NOT MET"}; audit write p95 < 5 ms -> ${audit.value * 1000 < 5 ? "MET" : "NOT MET"}`);
 
   const file = await ctx.writeResult("autoheal", {
-    intake: { clients: CLIENTS, alertsPerPayload: ALERTS_PER_PAYLOAD, seconds: elapsed, accepted, refused, alertsPerSecond: rate, rows: after - before, events: events - 200, p50Ms: pct(latencies, 50), p99Ms: pct(latencies, 99) },
-    arrivalToAction: { alerts: toAction.length, p50Ms: p50, p90Ms: pct(toAction, 90), p99Ms: p99, maxMs: Math.max(...toAction), actionOk: oks },
+    intake: { clients: CLIENTS, alertsPerPayload: ALERTS_PER_PAYLOAD, seconds: elapsed, accepted, refused, alertsPerSecond: rate, rows: after - before, events: events - 200, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) },
+    arrivalToAction: { alerts: toAction.length, p50Ms: p50, p90Ms: percentile(toAction, 90), p99Ms: p99, maxMs: Math.max(...toAction), actionOk: oks },
     auditWrite: { writes: audit.count, p95Ms: audit.value * 1000, underIntakeLoad: { writes: loaded.count, p95Ms: loaded.value * 1000 } },
   });
   ctx.log(`results: ${file}`);

@@ -20,7 +20,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium } from "@playwright/test";
 import { AUDIT_EVENTS, seedAuditEvents } from "./audit.mjs";
-import { fixed, heading, table } from "./lib/format.mjs";
+import { fixed, heading, percentile, table } from "./lib/format.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
 import { freePort, startService, waitForHttp } from "./lib/processes.mjs";
 import { startVigil } from "./lib/vigil.mjs";
@@ -52,11 +52,6 @@ const PAGES = [
     },
   },
 ];
-
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
 
 /** @param {import("./run.mjs").SectionContext} ctx */
 export async function consoleBench(ctx) {
@@ -182,11 +177,11 @@ export async function consoleBench(ctx) {
       page: target.name,
       path: target.path,
       runs: runs.length,
-      ttfb_p50: pct(runs.map((r) => r.ttfb), 50),
-      fcp_p50: pct(runs.map((r) => r.fcp), 50),
-      fcp_p95: pct(runs.map((r) => r.fcp), 95),
-      tti_p50: pct(runs.map((r) => r.tti), 50),
-      tti_p95: pct(runs.map((r) => r.tti), 95),
+      ttfb_p50: percentile(runs.map((r) => r.ttfb), 50),
+      fcp_p50: percentile(runs.map((r) => r.fcp), 50),
+      fcp_p95: percentile(runs.map((r) => r.fcp), 95),
+      tti_p50: percentile(runs.map((r) => r.tti), 50),
+      tti_p95: percentile(runs.map((r) => r.tti), 95),
       scripts: scripts.size,
       js_raw_kb: raw / 1024,
       js_gzip_kb: gzip / 1024,
@@ -231,7 +226,7 @@ export async function consoleBench(ctx) {
       "(lazy chart chunk included), built files gzipped at level 6; by TTI: the part loaded before TTI; sent by TTI: bytes this server put on the wire for those.",
   );
   console.log(heading("GET /api/v1/overview with the session cookie (20 runs)"));
-  console.log(table(["p50 ms", "p95 ms"], [[fixed(pct(apiMs, 50)), fixed(pct(apiMs, 95))]]));
-  const file = await ctx.writeResult("console", { events: AUDIT_EVENTS, runs: RUNS, pages: results, overview_api_ms: { p50: pct(apiMs, 50), p95: pct(apiMs, 95) } });
+  console.log(table(["p50 ms", "p95 ms"], [[fixed(percentile(apiMs, 50)), fixed(percentile(apiMs, 95))]]));
+  const file = await ctx.writeResult("console", { events: AUDIT_EVENTS, runs: RUNS, pages: results, overview_api_ms: { p50: percentile(apiMs, 50), p95: percentile(apiMs, 95) } });
   ctx.log(`results: ${file}`);
 }

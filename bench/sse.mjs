@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { waitForQuietMachine } from "./lib/cpu.mjs";
-import { fixed, heading, table } from "./lib/format.mjs";
+import { fixed, heading, percentile, table } from "./lib/format.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
 import { freePort, startService, waitForHttp } from "./lib/processes.mjs";
 import { basicAuth } from "./lib/oauth.mjs";
@@ -121,11 +121,6 @@ class Crowd {
 }
 
 /** @param {number[]} xs @param {number} p */
-const percentile = (xs, p) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-};
-
 /** @param {number} pid */
 const rssMb = (pid) => {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));

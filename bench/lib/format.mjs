@@ -21,3 +21,13 @@ export const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.leng
 
 /** @param {string} title */
 export const heading = (title) => `\n== ${title} ${"=".repeat(Math.max(0, 76 - title.length))}`;
+
+/**
+ * Nearest-rank percentile (p in 0..100) of the samples; NaN for none.
+ * @param {number[]} xs
+ * @param {number} p
+ */
+export function percentile(xs, p) {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+}

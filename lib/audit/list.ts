@@ -7,7 +7,7 @@ import { requireScope, type Actor } from "@/lib/gate/actor";
 import { decodeCursor, encodeCursor } from "@/lib/http/cursor";
 import { parseInput } from "@/lib/validation";
 import { compileQuery, parseQuery } from "./query";
-import { rfc3339 as timestamp } from "./time-input";
+import { pageSize, rfc3339 as timestamp } from "./inputs";
 
 export const listAuditInput = z
   .object({
@@ -19,11 +19,7 @@ export const listAuditInput = z
     kind: z.string().min(1).max(100).optional(),
     startDate: timestamp("startDate"),
     endDate: timestamp("endDate"),
-    n: z.coerce
-      .number({ message: "n must be a number" })
-      .int("n must be a whole number")
-      .default(100)
-      .transform((n) => Math.min(1000, Math.max(1, n))),
+    n: pageSize(),
     cursor: z.string().max(200).optional(),
     format: z.enum(["json", "ndjson", "csv"], { message: "format is json, ndjson or csv" }).optional(),
   })

@@ -1,4 +1,5 @@
 import type { Alert } from "./alertmanager-payload";
+import type { z } from "zod";
 import { TemplateError } from "./errors";
 
 /**
@@ -92,4 +93,18 @@ function reference(name: string): Part {
   throw new TemplateError(
     `unknown template name "{{ ${name.slice(0, 60)} }}"; use ${SCALARS.join(", ")}, labels.NAME or annotations.NAME`,
   );
+}
+
+/**
+ * Compiles a template inside a zod schema (rules are validated as a whole): a template error
+ * becomes an issue at `path`, reported with every other problem, not a throw.
+ */
+export function compileForSchema(source: string, ctx: z.RefinementCtx, path: (string | number)[] = []): Template | null {
+  try {
+    return compileTemplate(source);
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    ctx.addIssue({ code: "custom", message: error.message, path });
+    return null;
+  }
 }

@@ -6,6 +6,7 @@ import { agentStatuses } from "@/drizzle/schema";
 import { listAgents } from "@/lib/identity/agents/list";
 import { ValidationError } from "@/lib/errors";
 import { pageCtx } from "@/lib/gate/session/page-actor";
+import { Problem } from "@/components/ui/problem";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Agents" };
@@ -53,9 +54,7 @@ export default async function AgentsPage({ searchParams }: { searchParams: Promi
         </button>
       </form>
       {problem ? (
-        <p role="alert" className="rounded-md border border-danger p-3 text-sm text-danger">
-          {problem}
-        </p>
+        <Problem>{problem}</Problem>
       ) : null}
       {initial ? <AgentsTable params={params} initial={initial} renderedAt={ctx.renderedAt} /> : null}
     </>

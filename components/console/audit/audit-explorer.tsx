@@ -12,6 +12,7 @@ import { checkQuery } from "./query-feedback";
 import { QueryBox } from "./query-box";
 import { useHydratedMark } from "../use-hydrated-mark";
 import { VerifyPanel } from "./verify-panel";
+import { Problem } from "@/components/ui/problem";
 
 export type AuditParams = { q?: string; since?: string; until?: string; cursor?: string };
 type Page = { events: AuditEventView[]; next_cursor: string | null };
@@ -119,9 +120,7 @@ export function AuditExplorer({
       </form>
 
       {problem ? (
-        <p role="alert" className="rounded-md border border-danger p-3 text-sm text-danger">
-          {problem}
-        </p>
+        <Problem>{problem}</Problem>
       ) : null}
       {error ? (
         <p role="alert" className="rounded-md border border-warn p-3 text-sm text-warn">

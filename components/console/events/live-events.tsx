@@ -11,6 +11,7 @@ import { QueryBox } from "../audit/query-box";
 import { useHydratedMark } from "../use-hydrated-mark";
 import { ConnectionIndicator } from "./connection-indicator";
 import { useLiveStream } from "./use-live-stream";
+import { Problem } from "@/components/ui/problem";
 
 /** Rows kept on the page: enough to read, few enough that a busy log cannot swamp the DOM. */
 export const LIVE_ROWS = 500;
@@ -86,9 +87,7 @@ export function LiveEvents({ q, initial, from, problem }: { q: string; initial: 
       </form>
 
       {problem ? (
-        <p role="alert" className="rounded-md border border-danger p-3 text-sm text-danger">
-          {problem}
-        </p>
+        <Problem>{problem}</Problem>
       ) : (
         <section aria-labelledby="live-title" className="space-y-3">
           <div className="flex flex-wrap items-center justify-between gap-3">

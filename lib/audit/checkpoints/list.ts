@@ -6,15 +6,12 @@ import { requireScope } from "@/lib/gate/actor";
 import { decodeCursor, encodeCursor } from "@/lib/http/cursor";
 import { trustedPublicKeys } from "@/lib/identity/keys/keyring";
 import { parseInput } from "@/lib/validation";
+import { pageSize } from "../inputs";
 import { sealCheckpoint } from "./seal";
 
 export const listCheckpointsInput = z
   .object({
-    n: z.coerce
-      .number({ message: "n must be a number" })
-      .int("n must be a whole number")
-      .default(100)
-      .transform((n) => Math.min(1000, Math.max(1, n))),
+    n: pageSize(),
     cursor: z.string().max(200).optional(),
   })
   .strict();

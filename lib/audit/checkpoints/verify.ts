@@ -8,7 +8,7 @@ import { requireScope, type Actor } from "@/lib/gate/actor";
 import { loadKeyring, trustedPublicKeys } from "@/lib/identity/keys/keyring";
 import { parseInput } from "@/lib/validation";
 import { toView } from "../list";
-import { rfc3339 } from "../time-input";
+import { rfc3339 } from "../inputs";
 import { checkEvents, checkLink, checkSignature, checkStoredDocument, inTimeRange, isExpired, retentionMarks, type Finding, type RetentionMark } from "./check";
 import type { CheckpointDocument } from "./digest";
 import { eventsInRange } from "./events";

@@ -1,10 +1,8 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, setConfig } from "@/lib/config";
 import { closeDb } from "@/lib/db/client";
 import { stopRuntime } from "@/lib/runtime/start";
+import { unitTestEnv } from "@/lib/testing/env";
 import { SseReader } from "@/lib/testing/sse-reader";
 import { liveHub, stopLiveHubs } from "./hub";
 
@@ -18,16 +16,7 @@ const SECRET = "next-route-test-bootstrap-secret-0123456789";
 
 describe("GET /api/v1/events through Next's route module", () => {
   beforeAll(() => {
-    setConfig(
-      loadConfig({
-        NODE_ENV: "test",
-        AUTH_SECRET: "unit-test-auth-secret-0123456789abcdef",
-        AUTH_URL: "http://vigil.test",
-        LOG_LEVEL: "silent",
-        VIGIL_DATA_DIR: mkdtempSync(path.join(tmpdir(), "vigil-next-sse-")),
-        VIGIL_BOOTSTRAP_ADMIN_SECRET: SECRET,
-      }),
-    );
+    setConfig(loadConfig(unitTestEnv({ VIGIL_BOOTSTRAP_ADMIN_SECRET: SECRET })));
   });
   afterAll(async () => {
     await stopLiveHubs();

@@ -9,7 +9,7 @@ import { requireScope } from "@/lib/gate/actor";
 import { parseInput } from "@/lib/validation";
 import { appendAudit } from "../append";
 import { compileQuery, parseQuery } from "../query";
-import { rfc3339 } from "../time-input";
+import { rfc3339 } from "../inputs";
 import { RETENTION_LOCK } from "./lock";
 
 export const createHoldInput = z

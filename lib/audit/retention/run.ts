@@ -1,4 +1,4 @@
-import { and, asc, desc, gt, gte, lt, lte, min, not, sql } from "drizzle-orm";
+import { and, desc, gt, gte, lt, lte, min, not, sql } from "drizzle-orm";
 import { auditCheckpoints, auditEvents, auditRetentionRuns } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
 import { queryRows } from "@/lib/db/rows";
@@ -81,10 +81,4 @@ export async function runRetention(db: Db, now = new Date(), by = "system:retent
     await appendAudit(tx, { kind: "audit.retention", actor: by, outcome: "success", metadata: { ...result, retention_days: getConfig().AUDIT_RETENTION_DAYS } });
     return result;
   });
-}
-
-/** Oldest event still in the log (for the status line and tests). */
-export async function oldestEvent(db: Db) {
-  const [row] = await db.select({ id: auditEvents.id, ts: auditEvents.ts }).from(auditEvents).orderBy(asc(auditEvents.id)).limit(1);
-  return row;
 }

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { labelsToMatchers, parseSilenceId, silenceRequest } from "../alertmanager-client";
 import { durationField, formatDuration } from "../duration";
-import { AlertmanagerError, TemplateError } from "../errors";
+import { AlertmanagerError } from "../errors";
 import { formatMatcher } from "../matcher";
-import { compileTemplate, renderTemplate, templateVars } from "../template";
+import { compileForSchema, renderTemplate, templateVars } from "../template";
 import { deliveryFields, toDelivery } from "./delivery-fields";
 import { deliver } from "./http-delivery";
 import type { ActionKind } from "./types";
@@ -29,15 +29,7 @@ const config = z.strictObject({
     .string()
     .max(1000)
     .default("Silenced by Vigil autoheal rule {{ rule }} for {{ alertname }} ({{ fingerprint }})")
-    .transform((source, ctx) => {
-      try {
-        return compileTemplate(source);
-      } catch (error) {
-        if (!(error instanceof TemplateError)) throw error;
-        ctx.addIssue({ code: "custom", message: error.message });
-        return z.NEVER;
-      }
-    }),
+    .transform((source, ctx) => compileForSchema(source, ctx) ?? z.NEVER),
   alertmanager_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   ...deliveryFields,
 });

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { compileTemplate, renderTemplate, Template, templateVars } from "../template";
-import { TemplateError } from "../errors";
+import { compileForSchema, renderTemplate, Template, templateVars } from "../template";
 import { mustBe } from "../issue-path";
 import { deliver } from "./http-delivery";
 import { deliveryFields, toDelivery } from "./delivery-fields";
@@ -26,15 +25,7 @@ const RESERVED_HEADERS = new Set(["host", "content-length", "transfer-encoding",
 type JsonTemplate = Template | JsonTemplate[] | { [key: string]: JsonTemplate } | number | boolean | null;
 
 const template = (what: string) =>
-  z.string({ error: mustBe(`a string (${what})`) }).transform((source, ctx) => {
-    try {
-      return compileTemplate(source);
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      ctx.addIssue({ code: "custom", message: error.message });
-      return z.NEVER;
-    }
-  });
+  z.string({ error: mustBe(`a string (${what})`) }).transform((source, ctx) => compileForSchema(source, ctx) ?? z.NEVER);
 
 // A body is text (one template) or JSON whose strings are templates. Walked by hand rather
 // than with z.union, so a bad template deep inside is reported at its own path.
@@ -59,13 +50,7 @@ function compileJson(value: unknown, path: (string | number)[], ctx: z.Refinemen
 }
 
 function compileOrReport(source: string, path: (string | number)[], ctx: z.RefinementCtx): Template {
-  try {
-    return compileTemplate(source);
-  } catch (error) {
-    if (!(error instanceof TemplateError)) throw error;
-    ctx.addIssue({ code: "custom", message: error.message, path });
-    return new Template(source, []);
-  }
+  return compileForSchema(source, ctx, path) ?? new Template(source, []);
 }
 
 const headers = z

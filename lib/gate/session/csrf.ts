@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { getConfig } from "@/lib/config";
 import { serverKeys } from "@/lib/identity/server-secrets";
 
 /**
@@ -14,4 +15,24 @@ export function csrfTokenMatches(sessionId: string, given: string | null): boole
   const expected = Buffer.from(csrfTokenFor(sessionId));
   const actual = Buffer.from(given);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/** This Vigil's origin, the only one its console pages are served from. */
+export const ownOrigin = () => new URL(getConfig().issuer).origin;
+
+/**
+ * The request was started on our own pages (or typed, bookmarked: Sec-Fetch-Site none). For
+ * the rare cookie-authenticated GET that changes something (an ack link). Browsers send
+ * Sec-Fetch-Site only to https origins; without it, Origin or Referer must be ours.
+ */
+export function startedOnOurSite(request: Request): boolean {
+  const site = request.headers.get("sec-fetch-site");
+  if (site) return site === "same-origin" || site === "none";
+  const from = request.headers.get("origin") ?? request.headers.get("referer");
+  if (!from) return false;
+  try {
+    return new URL(from).origin === ownOrigin();
+  } catch {
+    return false;
+  }
 }

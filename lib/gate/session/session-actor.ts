@@ -1,11 +1,10 @@
 import { getToken } from "next-auth/jwt";
-import { getConfig } from "@/lib/config";
 import { ForbiddenError } from "@/lib/errors";
 import { serverKeys } from "@/lib/identity/server-secrets";
 import type { Actor } from "../actor";
 import { scopesOfRole, type Role } from "../roles";
 import { sessionCookieName, secureCookies } from "./cookies";
-import { csrfTokenMatches } from "./csrf";
+import { csrfTokenMatches, ownOrigin } from "./csrf";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -32,7 +31,7 @@ export async function sessionActor(request: Request): Promise<Actor | null> {
   if (!session?.sub || !session.sid) return null;
   if (!SAFE.has(request.method)) {
     const origin = request.headers.get("origin");
-    if (origin && origin !== new URL(getConfig().issuer).origin) {
+    if (origin && origin !== ownOrigin()) {
       throw new ForbiddenError("Cross-origin write refused.");
     }
     if (!csrfTokenMatches(session.sid, request.headers.get("x-csrf-token"))) {

@@ -5,6 +5,7 @@ import { intakeAlerts } from "@/lib/autoheal/intake";
 import { authenticateAlertmanager, isAlertmanager } from "@/lib/autoheal/intake-auth";
 import { currentRules } from "@/lib/autoheal/rules-store";
 import { getConfig } from "@/lib/config";
+import { startedOnOurSite } from "@/lib/gate/session/csrf";
 import { readForm, readJson } from "../body";
 import { json } from "../problem";
 import type { Handler } from "../types";
@@ -44,14 +45,10 @@ export const actions: Handler = async (_req, ctx) => json(await listActions(ctx.
 // GET /api/ack?labels={"alertname":"X"}&duration=1h&comment=... – silence in Alertmanager
 export const ackGet: Handler = async (req, ctx) => {
   // A GET that changes state, reachable by a link: with the console's cookie (no bearer
-  // token) it is refused when another site started the navigation, so a page elsewhere
-  // cannot silence alerts in a signed-in operator's name. Links opened from the console,
-  // typed, or from a mail client (Sec-Fetch-Site: none) work.
-  // Browsers send Sec-Fetch-Site only to https origins; without it, Origin or Referer must
-  // be our own (a plain-http deployment, an older browser).
-  // Such a link (an alert notification in chat or mail) opens the console's ack form,
-  // filled in: one more click, made on Vigil's own page with its CSRF token.
-  if (!req.headers.get("authorization") && !startedHere(req)) {
+  // token) it acts only when started on Vigil's own pages or typed. A link from elsewhere
+  // (an alert notification in chat or mail) opens the console's ack form, filled in: one
+  // more click, made on Vigil's own page with its CSRF token.
+  if (!req.headers.get("authorization") && !startedOnOurSite(req)) {
     const form = new URL("/autoheal", getConfig().issuer);
     for (const name of ["labels", "duration", "comment"]) {
       const value = ctx.url.searchParams.get(name);
@@ -61,19 +58,6 @@ export const ackGet: Handler = async (req, ctx) => {
   }
   return json(await acknowledge(ctx.verb(), queryObject(ctx.url)), 201);
 };
-
-function startedHere(req: Request): boolean {
-  const site = req.headers.get("sec-fetch-site");
-  if (site) return site === "same-origin" || site === "none";
-  const own = new URL(getConfig().issuer).origin;
-  const from = req.headers.get("origin") ?? req.headers.get("referer");
-  if (!from) return false;
-  try {
-    return new URL(from).origin === own;
-  } catch {
-    return false;
-  }
-}
 
 // POST /api/ack – the same as a form (application/x-www-form-urlencoded) or JSON
 export const ackPost: Handler = async (req, ctx) => {

@@ -1,3 +1,4 @@
+/** Inputs the audit endpoints share: RFC 3339 timestamps and page sizes. */
 import { z } from "zod";
 
 /** An optional RFC 3339 timestamp within years 1..9999 (what PostgreSQL's timestamptz takes). */
@@ -9,3 +10,11 @@ export const rfc3339 = (name: string) =>
       return year >= 1 && year <= 9999;
     }, `${name} must be between the years 1 and 9999`)
     .optional();
+
+/** `n`: how many per page, clamped to 1..1000 (a number outside is not an error, just bounded). */
+export const pageSize = () =>
+  z.coerce
+    .number({ message: "n must be a number" })
+    .int("n must be a whole number")
+    .default(100)
+    .transform((n) => Math.min(1000, Math.max(1, n)));
