@@ -22,7 +22,11 @@ export async function proxy(request: NextRequest) {
     if (!session.role) return NextResponse.redirect(new URL("/auth/refused", request.url));
   }
 
-  const response = NextResponse.next();
+  // Computed once here and handed on as a request header: pages and the API routes Next
+  // serves read this id (the route wrapper keeps a sane one), so logs and events agree.
+  const forwarded = new Headers(request.headers);
+  forwarded.set("x-request-id", requestId);
+  const response = NextResponse.next({ request: { headers: forwarded } });
   response.headers.set("X-Request-Id", requestId);
   response.headers.set("X-Content-Type-Options", "nosniff");
   response.headers.set("X-Frame-Options", "DENY");

@@ -8,8 +8,9 @@ import { auditEvents } from "@/drizzle/schema";
 import { loadConfig, setConfig } from "@/lib/config";
 import { openDatabase, type DbHandle } from "@/lib/db/client";
 import { queryRows } from "@/lib/db/rows";
-import { appendAudit } from "@/lib/audit/append";
-import { auditBatcher } from "@/lib/audit/batch";
+import { commitBatched } from "@/lib/audit/batch";
+import { commit, type EventDraft } from "@/lib/audit/commit";
+import { noRequest } from "@/lib/context";
 import { auditFilters, listAuditInput } from "@/lib/audit/list";
 import { percentile } from "./lib/format.mjs";
 
@@ -58,13 +59,14 @@ async function measure(seconds: number, writers: number, append: (i: number) => 
 }
 
 async function append(handle: DbHandle, seconds: number, writerCounts: number[]) {
-  const event = (i: number) => ({ kind: "bench.append", actor: "bench", outcome: "success" as const, metadata: { i } });
+  const event = (i: number): EventDraft => ({ kind: "heartbeat", outcome: "success", metadata: { bench: "append", i } });
+  const ctx = { ...noRequest, db: handle.db, by: "bench" };
   const out = [];
   for (const writers of writerCounts) {
     // Vigil's hot path: group commit, the tail lock, NOTIFY; each call returns once committed.
-    const grouped = await measure(seconds, writers, (i) => auditBatcher(handle.db).enqueue({ event: event(i) }));
+    const grouped = await measure(seconds, writers, (i) => commitBatched(ctx, event(i)));
     // Vigil's transactional path: one event per transaction (what an agent update commits).
-    const single = await measure(seconds, writers, (i) => appendAudit(handle.db, event(i)));
+    const single = await measure(seconds, writers, (i) => commit(ctx, async () => ({ value: null, events: [event(i)] })));
     // The peer: a bare single-row INSERT, no lock, no NOTIFY, one commit each.
     const bare = await measure(seconds, writers, (i) =>
       queryRows(handle.db, sql`insert into audit_events (kind, actor, outcome, metadata) values ('bench.bare', 'bench', 'success', ${JSON.stringify({ i })}::jsonb)`),

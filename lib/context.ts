@@ -1,16 +1,40 @@
-import type { Executor } from "@/lib/db/types";
-import type { Actor } from "@/lib/gate/actor";
+import type { Actor } from "@/lib/access/actor";
+import type { AuthenticatedClient } from "@/lib/access/client";
+import type { Db } from "@/lib/db/types";
 
-/** What every verb receives besides its input: who acts, where from, on which connection. */
-export type VerbCtx = {
+/**
+ * Where a piece of work came from: every audit event it causes carries these, stamped by the
+ * commit helper (lib/audit/commit.ts), never copied by hand. Background work has no request:
+ * `noRequest`, or the request that queued it (a job carries its webhook's request id).
+ */
+export type RequestFacts = { requestId: string | null; ip: string | null; userAgent: string | null };
+
+export const noRequest: RequestFacts = { requestId: null, ip: null, userAgent: null };
+
+/**
+ * What every verb receives besides its input: who acts, where from, on which database. The
+ * database is the pool: verbs open their own transaction through `commit`.
+ */
+export type VerbCtx = RequestFacts & {
   actor: Actor;
-  db: Executor;
-  requestId: string;
-  ip: string | null;
-  userAgent: string | null;
+  db: Db;
+  /** Aborted when the caller goes away (long responses such as the live stream stop then). */
+  signal?: AbortSignal;
 };
 
-/** The request facts an audit event repeats. */
-export function auditOrigin(ctx: VerbCtx) {
-  return { actor: ctx.actor.label, requestId: ctx.requestId, ip: ctx.ip, userAgent: ctx.userAgent };
+/** An OAuth client route (token, introspect, revoke): the client, authenticated once by the wrapper. */
+export type ClientCtx = VerbCtx & { client: AuthenticatedClient };
+
+/**
+ * Work no person or agent asked for by name: Alertmanager's intake, the job runner,
+ * retention, start-up, the gateway recording a refusal. `by` is who the log says acted
+ * ("system:autoheal", "system:alertmanager", "gateway", "client:<id>" for a failed login).
+ */
+export type MachineCtx = RequestFacts & { by: string; db: Db };
+
+/** Anything that may commit a change: the log names its actor or its machine. */
+export type CommitCtx = VerbCtx | MachineCtx;
+
+export function actorLabel(ctx: CommitCtx): string {
+  return "actor" in ctx ? ctx.actor.label : ctx.by;
 }

@@ -5,7 +5,7 @@ import { QueryProvider } from "@/components/console/query-provider";
 import { ThemeToggle } from "@/components/console/theme-toggle";
 import { btnSecondary } from "@/components/ui/styles";
 import { signOutEverywhere } from "@/lib/gate/session/actions";
-import { pageActor } from "@/lib/gate/session/page-actor";
+import { pageActor } from "@/lib/console/page-ctx";
 
 /** The console's shell. Sign-in and auth pages sit outside this group and keep their own. */
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {

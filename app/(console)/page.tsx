@@ -2,7 +2,7 @@ import { OverviewLive } from "@/components/console/overview/overview-live";
 import { PageHeader } from "@/components/ui/page-header";
 import { getConfig } from "@/lib/config";
 import { consoleOverview } from "@/lib/console/overview";
-import { pageCtx } from "@/lib/gate/session/page-actor";
+import { pageCtx } from "@/lib/console/page-ctx";
 
 export const dynamic = "force-dynamic";
 

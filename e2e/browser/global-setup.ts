@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startTarget } from "@/lib/autoheal/testing";
+import { startTarget } from "@/lib/testing/autoheal-target";
 import { ensureBuild } from "../../scripts/build-if-stale.mjs";
 import { startAlertmanager } from "../support/alertmanager";
 import { BROWSER_ALERTNAME } from "./fixtures";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAlertmanagerClient } from "@/lib/autoheal/alertmanager-client";
-import { startTarget } from "@/lib/autoheal/testing";
+import { startTarget } from "@/lib/testing/autoheal-target";
 import { createPostgresDatabase } from "@/lib/testing/test-db";
 import { alertStates, postAlerts, startAlertmanager, type StartedAlertmanager } from "../support/alertmanager";
 import { adminToken, agentWithCredential, api, tokenFor } from "../support/client";

@@ -5,20 +5,15 @@ import { batchStatement } from "./batch-sql";
 import { toRow, type AuditInput } from "./event";
 
 /**
- * Appends one event on the given executor. Pass the transaction of the change it records:
- * if the event cannot be written, the change is rolled back with it. Call it last in the
- * transaction: from here to the commit the log's tail lock is held (tail.ts).
+ * Appends events on the given transaction in one statement (one tail-lock acquisition).
+ * Only the commit helper (commit.ts) calls this: it runs it last in the transaction of the
+ * change, as the tail lock requires (tail.ts). Returns the first id written, or null.
  */
-export async function appendAudit(db: Executor, input: AuditInput): Promise<number> {
+export async function appendEvents(tx: Executor, inputs: AuditInput[]): Promise<number | null> {
+  if (inputs.length === 0) return null;
   const [row] = await timed("audit_append", () =>
-    queryRows<{ first_id: number | string | null }>(db, batchStatement([toRow(input)], [], [], [])),
+    queryRows<{ first_id: number | string | null }>(tx, batchStatement(inputs.map(toRow), [], [], [])),
   );
   if (!row || row.first_id === null) throw new Error("audit insert returned no id");
   return Number(row.first_id);
-}
-
-/** Several events in one statement (one tail-lock acquisition); same rules as appendAudit. */
-export async function appendAuditMany(db: Executor, inputs: AuditInput[]): Promise<void> {
-  if (inputs.length === 0) return;
-  await timed("audit_append", () => queryRows(db, batchStatement(inputs.map(toRow), [], [], [])));
 }

@@ -1,18 +1,31 @@
+import type { CommitCtx } from "@/lib/context";
 import { queryRows } from "@/lib/db/rows";
-import { perObject } from "@/lib/runtime/per-object";
 import type { Db } from "@/lib/db/types";
 import { timed } from "@/lib/observability/metrics";
+import { perObject } from "@/lib/process/singleton";
 import { batchStatement, type CountIncrement } from "./batch-sql";
+import { stamp, type EventDraft } from "./commit";
 import { toRow, type AuditInput } from "./event";
 
-/** One event plus the small bookkeeping writes that travel with it. */
-export type BatchItem = {
-  event: AuditInput;
+/** The small bookkeeping writes that may travel with a batched event. */
+export type Bookkeeping = {
   /** Adds one to token_monthly_counts for this agent and month. */
   countToken?: { agentId: string; month: string };
   /** Refreshes last_seen_at / last_used_at (at most once a minute per row). */
   touch?: { agentId: string; credentialId: string };
 };
+
+type BatchItem = Bookkeeping & { event: AuditInput };
+
+/**
+ * The hot paths' way to write (token issuance, introspection, refusals): an event with no
+ * change of its own beyond the bookkeeping, stamped from the context like `commit`'s, and
+ * committed with whatever other requests are writing at the same moment. Resolves once
+ * committed, with the agent's stored monthly count when `countToken` was given.
+ */
+export function commitBatched(ctx: CommitCtx, draft: EventDraft, bookkeeping: Bookkeeping = {}): Promise<number | undefined> {
+  return auditBatcher(ctx.db).enqueue({ ...bookkeeping, event: stamp(ctx, draft) });
+}
 
 type Pending = { item: BatchItem; resolve: (count: number | undefined) => void; reject: (e: unknown) => void };
 
@@ -90,6 +103,6 @@ async function writeBatch(db: Db, items: BatchItem[]): Promise<Map<string, numbe
 }
 
 /** One batcher per database handle (the process has one; tests open several). */
-export function auditBatcher(db: Db): AuditBatcher {
+function auditBatcher(db: Db): AuditBatcher {
   return perObject("audit-batcher", db, (owner) => new AuditBatcher(owner));
 }

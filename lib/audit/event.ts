@@ -1,8 +1,10 @@
 import { isIP } from "node:net";
 import type { NewAuditEvent } from "@/drizzle/schema";
+import { isEventKind, type EventKind } from "./kinds";
 
+/** One event as the log stores it; built by the commit helper from a draft and its context. */
 export type AuditInput = {
-  kind: string;
+  kind: EventKind;
   actor: string;
   outcome: "success" | "failure" | "denied";
   agentId?: string | null;
@@ -36,9 +38,11 @@ function scrub(value: unknown, depth = 0): unknown {
 
 /** Normalises an event for insertion: valid IP or none, bounded text, no secret-named keys. */
 export function toRow(input: AuditInput): NewAuditEvent {
+  // The type already says so; this holds for casts and plain JavaScript callers too.
+  if (!isEventKind(input.kind)) throw new Error(`unknown audit event kind ${JSON.stringify(input.kind)}: add it to lib/audit/kinds.ts`);
   const ip = input.ip && isIP(input.ip) ? input.ip : null;
   return {
-    kind: clean(input.kind),
+    kind: input.kind,
     actor: clean(input.actor.slice(0, 200)),
     outcome: input.outcome,
     agentId: input.agentId ?? null,

@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents } from "@/drizzle/schema";
 import { ForbiddenError, ValidationError } from "@/lib/errors";
-import { actorWith } from "@/lib/testing/actors";
+import { actorWith, ctxFor } from "@/lib/testing/actors";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
-import { exportAudit } from "./export";
+import { readAudit, type AuditRead } from "./read";
 
 const reader = actorWith("audit:read");
 
-async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
-  return new Response(stream).text();
+async function text(read: Promise<AuditRead>): Promise<string> {
+  const value = await read;
+  if (value.format === "json") throw new Error("expected a stream");
+  return new Response(value.stream).text();
 }
 
 describe.each(testTargets())("audit export on $name", (target) => {
@@ -27,7 +29,7 @@ describe.each(testTargets())("audit export on $name", (target) => {
   afterAll(async () => t?.drop());
 
   it("streams every matching event as NDJSON across pages, newest first", async () => {
-    const lines = (await text(exportAudit(t.handle.db, reader, { q: "kind=token.issued" }, "ndjson"))).trim().split("\n");
+    const lines = (await text(readAudit(ctxFor(t.handle.db, reader), { q: "kind=token.issued", format: "ndjson" }))).trim().split("\n");
     expect(lines).toHaveLength(1250);
     const ids = lines.map((l) => Number((JSON.parse(l) as { id: string }).id));
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
@@ -35,7 +37,7 @@ describe.each(testTargets())("audit export on $name", (target) => {
   });
 
   it("writes RFC 4180 CSV with a header, quoting, and formula cells defused", async () => {
-    const csv = await text(exportAudit(t.handle.db, reader, {}, "csv"));
+    const csv = await text(readAudit(ctxFor(t.handle.db, reader), { format: "csv" }));
     const [header] = csv.split("\r\n");
     expect(header).toBe("id,ts,kind,actor,agent_id,client_id,outcome,ip,user_agent,request_id,alertname,rule,labels,metadata");
     expect(csv).toContain(`"'=HYPERLINK(""http://evil"")"`);
@@ -43,8 +45,8 @@ describe.each(testTargets())("audit export on $name", (target) => {
     expect(csv.match(/\r\n(?=\d)/g)?.length).toBe(2500);
   });
 
-  it("refuses a caller without audit:read and a bad query before streaming anything", () => {
-    expect(() => exportAudit(t.handle.db, actorWith("agents:read"), {}, "ndjson")).toThrow(ForbiddenError);
-    expect(() => exportAudit(t.handle.db, reader, { q: "(" }, "csv")).toThrow(ValidationError);
+  it("refuses a caller without audit:read and a bad query before streaming anything", async () => {
+    await expect(readAudit(ctxFor(t.handle.db, actorWith("agents:read")), { format: "ndjson" })).rejects.toThrow(ForbiddenError);
+    await expect(readAudit(ctxFor(t.handle.db, reader), { q: "(", format: "csv" })).rejects.toThrow(ValidationError);
   });
 });

@@ -1,7 +1,5 @@
 import type { Executor } from "@/lib/db/types";
-import { requireScope, type Actor } from "@/lib/gate/actor";
-import { parseInput } from "@/lib/validation";
-import { auditFilters, auditPage, listAuditInput, toView, type AuditEventView } from "./list";
+import { auditFilters, auditPage, toView, type AuditEventView, type ListAuditInput } from "./list";
 
 export type ExportFormat = "ndjson" | "csv";
 
@@ -12,9 +10,7 @@ const COLUMNS = ["id", "ts", "kind", "actor", "agent_id", "client_id", "outcome"
  * A whole range as NDJSON or CSV, newest first, streamed a page at a time: memory holds one
  * page however long the range, and a slow reader slows the reads (pull-based stream).
  */
-export function exportAudit(db: Executor, actor: Actor, raw: Record<string, string>, format: ExportFormat): ReadableStream<Uint8Array> {
-  requireScope(actor, "audit:read");
-  const input = parseInput(listAuditInput, raw);
+export function exportAudit(db: Executor, input: ListAuditInput, format: ExportFormat): ReadableStream<Uint8Array> {
   const filters = auditFilters(input);
   const encoder = new TextEncoder();
   let beforeId: number | null = null;

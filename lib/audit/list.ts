@@ -3,8 +3,9 @@ import { z } from "zod";
 import { auditEvents, type AuditEventRow } from "@/drizzle/schema";
 import { inTransaction } from "@/lib/db/transaction";
 import type { Executor } from "@/lib/db/types";
-import { requireScope, type Actor } from "@/lib/gate/actor";
-import { decodeCursor, encodeCursor } from "@/lib/http/cursor";
+import { requireScope } from "@/lib/access/actor";
+import type { VerbCtx } from "@/lib/context";
+import { decodeCursor, encodeCursor, keysetPage } from "@/lib/db/page";
 import { parseInput } from "@/lib/validation";
 import { compileQuery, parseQuery } from "./query";
 import { pageSize, rfc3339 as timestamp } from "./inputs";
@@ -90,14 +91,14 @@ function cursorId(cursor: string | undefined): number | null {
 }
 
 /** Newest first, keyset pagination on id; `q` in the audit query language. */
-export async function listAudit(db: Executor, actor: Actor, raw: unknown) {
-  requireScope(actor, "audit:read");
-  const input = parseInput(listAuditInput, raw);
+export async function listAudit(ctx: VerbCtx, raw: unknown) {
+  requireScope(ctx.actor, "audit:read");
+  return auditEventsPage(ctx.db, parseInput(listAuditInput, raw));
+}
+
+/** One page of a parsed audit query (the list verb, and the JSON form of GET /api/v1/audit). */
+export async function auditEventsPage(db: Executor, input: ListAuditInput) {
   const rows = await auditPage(db, auditFilters(input), cursorId(input.cursor), input.n + 1);
-  const page = rows.slice(0, input.n);
-  const last = page.at(-1);
-  return {
-    events: page.map(toView),
-    next_cursor: rows.length > input.n && last ? encodeCursor({ id: String(last.id) }) : null,
-  };
+  const page = keysetPage(rows, input.n, (last) => encodeCursor({ id: String(last.id) }));
+  return { events: page.items.map(toView), next_cursor: page.next };
 }

@@ -4,9 +4,10 @@ import { getLogger } from "@/lib/observability/logger";
 import { sealCheckpoint } from "./checkpoints/seal";
 import { ensurePartitions } from "./retention/partitions";
 import { runRetention } from "./retention/run";
+import { processSingleton } from "@/lib/process/singleton";
 
 type Maintenance = { timers: NodeJS.Timeout[]; busy: Set<string> };
-const holder = globalThis as unknown as { __vigilAuditMaintenance?: Maintenance };
+const slot = () => processSingleton("audit-maintenance", (): { running?: Maintenance } => ({}));
 
 /**
  * The log's upkeep, on every instance: partitions ahead of time, a checkpoint every
@@ -15,12 +16,12 @@ const holder = globalThis as unknown as { __vigilAuditMaintenance?: Maintenance 
  * the work is done once. A run that is still going skips its next turn.
  */
 export async function startAuditMaintenance(handle: DbHandle): Promise<void> {
-  if (holder.__vigilAuditMaintenance) return;
+  if (slot().running) return;
   const config = getConfig();
   const log = getLogger();
   await ensurePartitions(handle.db);
   const m: Maintenance = { timers: [], busy: new Set() };
-  holder.__vigilAuditMaintenance = m;
+  slot().running = m;
   const every = (name: string, seconds: number, work: () => Promise<unknown>) => {
     const run = () => {
       if (m.busy.has(name)) return;
@@ -44,8 +45,8 @@ export async function startAuditMaintenance(handle: DbHandle): Promise<void> {
 }
 
 export function stopAuditMaintenance(): void {
-  const m = holder.__vigilAuditMaintenance;
+  const m = slot().running;
   if (!m) return;
   for (const t of m.timers) clearInterval(t);
-  holder.__vigilAuditMaintenance = undefined;
+  slot().running = undefined;
 }

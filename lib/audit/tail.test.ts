@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inTransaction } from "@/lib/db/transaction";
 import { queryRows } from "@/lib/db/rows";
 import { listen } from "@/lib/events/notify";
+import { noRequest } from "@/lib/context";
+import { appendTestEvent, testEvent } from "@/lib/testing/audit";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
-import { appendAudit } from "./append";
-import { auditBatcher } from "./batch";
+import { commitBatched } from "./batch";
 import { AUDIT_CHANNEL } from "./tail";
 
-const event = (kind: string) => ({ kind, actor: "test", outcome: "success" as const });
+const event = (name: string) => testEvent("heartbeat", { test: name });
 
 describe.each(testTargets())("the log's tail on $name", (target) => {
   let t: TestDatabase;
@@ -23,15 +24,16 @@ describe.each(testTargets())("the log's tail on $name", (target) => {
     try {
       await expect(
         inTransaction(t.handle.db, async (tx) => {
-          await appendAudit(tx, event("test.rolled_back"));
+          await appendTestEvent(tx, event("rolled_back"));
           throw new Error("roll back");
         }),
       ).rejects.toThrow("roll back");
-      const ids = await Promise.all([1, 2, 3].map((i) => auditBatcher(t.handle.db).enqueue({ event: event(`test.batched.${i}`) })));
+      const ctx = { ...noRequest, db: t.handle.db, by: "test" };
+      const ids = await Promise.all([1, 2, 3].map((i) => commitBatched(ctx, { kind: "heartbeat", outcome: "success", metadata: { test: `batched.${i}` } })));
       expect(ids).toEqual([undefined, undefined, undefined]); // no token counted
-      const last = await appendAudit(t.handle.db, event("test.single"));
+      const last = await appendTestEvent(t.handle.db, event("single"));
       await expect.poll(() => heard.at(-1)).toBe(last);
-      const [rolledBack] = await queryRows<{ n: number }>(t.handle.db, sql`select count(*)::int as n from audit_events where kind = 'test.rolled_back'`);
+      const [rolledBack] = await queryRows<{ n: number }>(t.handle.db, sql`select count(*)::int as n from audit_events where metadata->>'test' = 'rolled_back'`);
       expect(rolledBack?.n).toBe(0);
       expect(heard.every((id) => typeof id === "number" && id <= last)).toBe(true);
     } finally {
@@ -45,11 +47,11 @@ describe.each(testTargets())("the log's tail on $name", (target) => {
       const firstMayCommit = new Promise<void>((r) => (releaseFirst = r));
       let firstId = 0;
       const first = inTransaction(t.handle.db, async (tx) => {
-        firstId = await appendAudit(tx, event("test.first"));
+        firstId = await appendTestEvent(tx, event("first"));
         await firstMayCommit;
       });
       await expect.poll(() => firstId).toBeGreaterThan(0);
-      const second = appendAudit(t.handle.db, event("test.second"));
+      const second = appendTestEvent(t.handle.db, event("second"));
       // Observable, not timed: the second writer is seen waiting on the advisory lock.
       await expect
         .poll(async () => {

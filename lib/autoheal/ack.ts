@@ -1,13 +1,13 @@
 import { z } from "zod";
-import { auditOrigin, type VerbCtx } from "@/lib/context";
+import { commit } from "@/lib/audit/commit";
+import type { VerbCtx } from "@/lib/context";
 import { getConfig } from "@/lib/config";
 import { BadGatewayError, ServiceUnavailableError } from "@/lib/errors";
-import { requireScope } from "@/lib/gate/actor";
+import { requireScope } from "@/lib/access/actor";
 import { parseInput } from "@/lib/validation";
 import { createAlertmanagerClient, labelsToMatchers } from "./alertmanager-client";
 import { durationField, formatDuration } from "./duration";
 import { AlertmanagerError } from "./errors";
-import { commitWithEvents } from "./record";
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -53,7 +53,7 @@ export async function acknowledge(ctx: VerbCtx, raw: unknown): Promise<AckView> 
   const startsAt = new Date();
   const endsAt = new Date(startsAt.getTime() + input.duration);
   const comment = input.comment || `Acknowledged in Vigil by ${ctx.actor.label}`;
-  const base = { ...auditOrigin(ctx), alertname: input.labels.alertname ?? null, labels: input.labels };
+  const base = { alertname: input.labels.alertname ?? null, labels: input.labels };
   const facts = { duration: formatDuration(input.duration), ends_at: endsAt.toISOString(), comment, alertmanager: new URL(url).origin };
   let silenceId: string;
   try {
@@ -66,13 +66,13 @@ export async function acknowledge(ctx: VerbCtx, raw: unknown): Promise<AckView> 
     });
   } catch (error) {
     if (!(error instanceof AlertmanagerError)) throw error;
-    await commitWithEvents(ctx.db, async () => ({
+    await commit(ctx, async () => ({
       value: null,
       events: [{ ...base, kind: "ack_failed", outcome: "failure", metadata: { ...facts, error: error.message } }],
     }));
     throw new BadGatewayError(`Alertmanager did not create the silence: ${error.message}`);
   }
-  await commitWithEvents(ctx.db, async () => ({
+  await commit(ctx, async () => ({
     value: null,
     events: [{ ...base, kind: "ack", outcome: "success", metadata: { ...facts, silence_id: silenceId } }],
   }));

@@ -4,7 +4,7 @@ import { BUILTIN_ACTIONS, executePlan } from "./actions/registry";
 import { createAlertmanagerClient, labelsToMatchers, SILENCE_CREATED_BY } from "./alertmanager-client";
 import { parseAlertmanagerPayload } from "./alertmanager-payload";
 import { AlertmanagerError } from "./errors";
-import { firingAlert, startTarget } from "./testing";
+import { firingAlert, startTarget } from "@/lib/testing/autoheal-target";
 
 const TOKEN = "alertmanager-to-vigil-0123456789";
 

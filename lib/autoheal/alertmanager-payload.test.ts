@@ -5,7 +5,7 @@ import { parseAlertmanagerPayload, PAYLOAD_LIMITS } from "./alertmanager-payload
 import { AlertPayloadError } from "./errors";
 
 const fixture = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(path.join(import.meta.dirname, "fixtures", name), "utf8")) as Record<string, unknown>;
+  JSON.parse(readFileSync(path.join(import.meta.dirname, "../testing/fixtures", name), "utf8")) as Record<string, unknown>;
 
 function problemsOf(raw: unknown): string[] {
   try {

@@ -1,17 +1,9 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { getConfig } from "@/lib/config";
+import { safeEqual } from "@/lib/keys/safe-equal";
 import { UnauthorizedError } from "@/lib/errors";
 import { getMetrics } from "@/lib/observability/metrics";
 
 const CHALLENGE = 'Bearer realm="vigil-alert", Basic realm="vigil-alert"';
-
-// Hashing both sides first gives equal lengths, so the comparison time says nothing about
-// the secret's length either.
-function same(given: string, expected: string): boolean {
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
-  return timingSafeEqual(a, b);
-}
 
 /**
  * Alertmanager's webhook credentials (`http_config.authorization` or `basic_auth` on the
@@ -39,7 +31,7 @@ export function isAlertmanager(authorization: string | null): boolean {
   if (!match) return false;
   const scheme = (match[1] ?? "").toLowerCase();
   const value = match[2] ?? "";
-  if (scheme === "bearer" && bearer) return same(value, bearer);
-  if (scheme === "basic" && basic) return same(Buffer.from(value, "base64").toString("utf8"), `${basic.username}:${basic.password}`);
+  if (scheme === "bearer" && bearer) return safeEqual(value, bearer);
+  if (scheme === "basic" && basic) return safeEqual(Buffer.from(value, "base64").toString("utf8"), `${basic.username}:${basic.password}`);
   return false;
 }

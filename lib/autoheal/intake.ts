@@ -1,18 +1,18 @@
 import { sql } from "drizzle-orm";
+import { commit, type EventDraft } from "@/lib/audit/commit";
+import type { MachineCtx } from "@/lib/context";
 import { queryRows } from "@/lib/db/rows";
 import type { Executor } from "@/lib/db/types";
-import { notify } from "@/lib/events/notify";
-import type { Alert, AlertmanagerPayload } from "./alertmanager-payload";
-import { commitWithEvents, type AutohealEvent } from "./record";
-import { matchingRules, type RuleSet } from "./rules";
+import type { Notice } from "@/lib/events/notify";
+import { parseAlertmanagerPayload, type Alert } from "./alertmanager-payload";
+import { matchingRules } from "./rules";
+import { currentRules } from "./rules-store";
 import { readState } from "./state";
 
 /** NOTIFY channel that wakes every runner as soon as an intake commits jobs. */
 export const AUTOHEAL_JOBS_CHANNEL = "vigil_autoheal_jobs";
 
 export const INTAKE_ACTOR = "system:alertmanager";
-
-export type IntakeOrigin = { requestId: string; ip: string | null; userAgent: string | null };
 
 export type IntakeResult = { alerts: number; new: number; repeats: number; resolved: number; jobs: number };
 
@@ -32,28 +32,24 @@ type Stored = { idx: number; id: number | string; inserted: boolean; old_status:
  * - autoheal switched off: alerts are still recorded (the log shows what came in), no jobs
  *   are queued, and each event says so (autoheal: "disabled").
  */
-export async function intakeAlerts(db: Executor, payload: AlertmanagerPayload, origin: IntakeOrigin, ruleSet: RuleSet): Promise<IntakeResult> {
+export async function intakeAlerts(ctx: MachineCtx, raw: unknown): Promise<IntakeResult> {
+  // no-scope: the route's bearer checker admitted Alertmanager's credentials; there are no scopes to hold.
+  const payload = parseAlertmanagerPayload(raw);
   const alerts = dedupe(payload.alerts);
-  return commitWithEvents(db, async (tx) => {
+  const ruleSet = currentRules();
+  return commit(ctx, async (tx) => {
     const state = await readState(tx);
     const stored = await upsertAlerts(tx, alerts);
     const jobs: { alert_id: number; rule: string; alertname: string }[] = [];
-    const events: AutohealEvent[] = [];
+    const events: EventDraft[] = [];
+    const notices: Notice[] = [];
     const result: IntakeResult = { alerts: alerts.length, new: 0, repeats: 0, resolved: 0, jobs: 0 };
 
     for (const row of stored) {
       const alert = alerts[row.idx];
       if (!alert) throw new Error(`intake: no alert at index ${row.idx}`);
       const alertId = Number(row.id);
-      const base = {
-        actor: INTAKE_ACTOR,
-        outcome: "success" as const,
-        requestId: origin.requestId,
-        ip: origin.ip,
-        userAgent: origin.userAgent,
-        alertname: alert.alertname,
-        labels: alert.labels,
-      };
+      const base = { outcome: "success" as const, alertname: alert.alertname, labels: alert.labels };
       const facts = { fingerprint: alert.fingerprint, starts_at: alert.startsAt.toISOString(), alert_id: alertId, receiver: payload.receiver };
       if (alert.status === "resolved") {
         const repeat = row.old_status === "resolved";
@@ -77,16 +73,16 @@ export async function intakeAlerts(db: Executor, payload: AlertmanagerPayload, o
       const queued = await queryRows<{ id: number }>(
         tx,
         sql`insert into autoheal_jobs (alert_id, rule, alertname, request_id)
-          select alert_id, rule, alertname, ${origin.requestId}
+          select alert_id, rule, alertname, ${ctx.requestId}
           from jsonb_to_recordset(${JSON.stringify(jobs)}::jsonb) as j(alert_id bigint, rule text, alertname text)
           on conflict (alert_id, rule) do nothing
           returning id`,
       );
       result.jobs = queued.length;
       // Delivered at commit only, so a runner never wakes for jobs that were rolled back.
-      if (queued.length > 0) await notify(tx, AUTOHEAL_JOBS_CHANNEL, queued.length);
+      if (queued.length > 0) notices.push({ channel: AUTOHEAL_JOBS_CHANNEL, payload: queued.length });
     }
-    return { value: result, events };
+    return { value: result, events, notices };
   });
 }
 

@@ -1,7 +1,8 @@
 import { getConfig } from "@/lib/config";
+import { processSingleton } from "@/lib/process/singleton";
 import { loadRulesFile, type RuleSet } from "./rules";
 
-const holder = globalThis as unknown as { __vigilAutohealRules?: RuleSet };
+const slot = () => processSingleton("autoheal-rules", (): { rules?: RuleSet } => ({}));
 
 const EMPTY: RuleSet = { source: "(no AUTOHEAL_RULES)", rules: [] };
 
@@ -13,16 +14,16 @@ const EMPTY: RuleSet = { source: "(no AUTOHEAL_RULES)", rules: [] };
 export async function loadConfiguredRules(): Promise<RuleSet> {
   const { rulesPath, alertmanagerUrl } = getConfig().autoheal;
   const set = rulesPath ? await loadRulesFile(rulesPath, { env: { alertmanagerUrl } }) : EMPTY;
-  holder.__vigilAutohealRules = set;
+  slot().rules = set;
   return set;
 }
 
 /** The rules in force (empty until loaded, and when AUTOHEAL_RULES is unset). */
 export function currentRules(): RuleSet {
-  return holder.__vigilAutohealRules ?? EMPTY;
+  return slot().rules ?? EMPTY;
 }
 
 /** Tests install a rule set directly. */
 export function setRules(set: RuleSet): void {
-  holder.__vigilAutohealRules = set;
+  slot().rules = set;
 }

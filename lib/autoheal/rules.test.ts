@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { RulesError } from "./errors";
-import { firingAlert } from "./testing";
+import { firingAlert } from "@/lib/testing/autoheal-target";
 import { isDryRun, loadRulesFile, matchingRules, parseRules, type RuleLoadOptions } from "./rules";
 
 const ENV = { env: { alertmanagerUrl: "http://127.0.0.1:9093" } };

@@ -1,14 +1,16 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import { autohealCooldowns, autohealJobs, type AutohealAlertRow, type AutohealJobRow } from "@/drizzle/schema";
 import { queryRows } from "@/lib/db/rows";
-import type { Executor, Tx } from "@/lib/db/types";
+import { commit, type EventDraft } from "@/lib/audit/commit";
+import type { EventKind } from "@/lib/audit/kinds";
+import type { MachineCtx } from "@/lib/context";
+import type { Db } from "@/lib/db/types";
 import { getMetrics } from "@/lib/observability/metrics";
 import { executePlan } from "./actions/registry";
 import { redactPlan } from "./actions/redact";
 import type { ActionPlan, ActionResult } from "./actions/types";
 import { cooldownKey, decide } from "./cooldown";
 import { finishJob, holdClaim, LeaseLostError, loadAlert, toAlert, type JobResult } from "./jobs";
-import { commitWithEvents, type AutohealEvent, type AutohealEventKind } from "./record";
 import { isDryRun, type Rule, type RuleSet } from "./rules";
 import { readState } from "./state";
 
@@ -35,7 +37,7 @@ type Job = AutohealJobRow;
  * after a crash mid-action, at-least-once is the only honest promise (targets should be
  * idempotent; the webhook action's retries already assume it).
  */
-export async function runJob(db: Executor, job: Job, ctx: RunContext): Promise<JobResult> {
+export async function runJob(db: Db, job: Job, ctx: RunContext): Promise<JobResult> {
   const alertRow = await loadAlert(db, job.alertId);
   const rule = ctx.rules.rules.find((r) => r.name === job.rule);
   if (!alertRow || !rule) {
@@ -74,8 +76,14 @@ export async function runJob(db: Executor, job: Job, ctx: RunContext): Promise<J
 
 type Decided = { kind: "finished"; result: JobResult } | { kind: "act"; plan: ActionPlan };
 
-async function decideAndReserve(db: Executor, job: Job, alertRow: AutohealAlertRow, rule: Rule): Promise<Decided> {
-  const decided = await commitWithEvents<Decided>(db, async (tx) => {
+/** The runner acts for nobody but itself; its events carry the request that queued the job. */
+function runnerCtx(db: Db, job: Job): MachineCtx {
+  return { db, by: RUNNER_ACTOR, requestId: job.requestId, ip: null, userAgent: null };
+}
+
+async function decideAndReserve(db: Db, job: Job, alertRow: AutohealAlertRow, rule: Rule): Promise<Decided> {
+  // no-scope: the runner's own decision about a job it claimed; no caller to check.
+  const decided = await commit<Decided>(runnerCtx(db, job), async (tx) => {
     // One decision per rule at a time across instances: the cooldown row and the blast-radius
     // count are read and reserved under this lock, so two runners cannot both pass them.
     await tx.execute(sql`select pg_advisory_xact_lock(${RULE_LOCK}, hashtext(${rule.name}))`);
@@ -85,7 +93,7 @@ async function decideAndReserve(db: Executor, job: Job, alertRow: AutohealAlertR
     const [{ now } = { now: new Date() }] = await queryRows<{ now: Date | string }>(tx, sql`select now() as now`);
     const at = new Date(now);
     const state = await readState(tx);
-    const event = (kind: AutohealEventKind, result: JobResult, metadata: Record<string, unknown>) => ({
+    const event = (kind: EventKind, result: JobResult, metadata: Record<string, unknown>) => ({
       value: { kind: "finished" as const, result },
       events: [jobEvent(job, alertRow, kind, result, metadata)],
     });
@@ -162,19 +170,20 @@ function resultFacts(r: ActionResult): Record<string, unknown> {
   };
 }
 
-async function fail(db: Executor, job: Job, alertRow: AutohealAlertRow | null, detail: Record<string, unknown>): Promise<JobResult> {
+async function fail(db: Db, job: Job, alertRow: AutohealAlertRow | null, detail: Record<string, unknown>): Promise<JobResult> {
   return record(db, job, alertRow, "fail", "action_fail", detail);
 }
 
 async function record(
-  db: Executor,
+  db: Db,
   job: Job,
   alertRow: AutohealAlertRow | null,
   result: JobResult,
-  kind: AutohealEventKind,
+  kind: EventKind,
   metadata: Record<string, unknown>,
 ): Promise<JobResult> {
-  await commitWithEvents(db, async (tx: Tx) => {
+  // no-scope: records the outcome of the runner's own job.
+  await commit(runnerCtx(db, job), async (tx) => {
     await finishJob(tx, job, result, withoutPlan(metadata));
     return { value: null, events: [jobEvent(job, alertRow, kind, result, metadata)] };
   });
@@ -187,12 +196,10 @@ function withoutPlan(metadata: Record<string, unknown>): Record<string, unknown>
   return Object.fromEntries(Object.entries(metadata).filter(([key]) => key !== "plan"));
 }
 
-function jobEvent(job: Job, alertRow: AutohealAlertRow | null, kind: AutohealEventKind, result: JobResult, metadata: Record<string, unknown>): AutohealEvent {
+function jobEvent(job: Job, alertRow: AutohealAlertRow | null, kind: EventKind, result: JobResult, metadata: Record<string, unknown>): EventDraft {
   return {
     kind,
-    actor: RUNNER_ACTOR,
     outcome: result === "fail" ? "failure" : "success",
-    requestId: job.requestId,
     alertname: alertRow?.alertname ?? job.alertname,
     rule: job.rule,
     labels: alertRow?.labels ?? null,

@@ -3,16 +3,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { actorWith, ctxFor } from "@/lib/testing/actors";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { ForbiddenError } from "@/lib/errors";
-import { toggleAutoheal } from "./admin";
-import { intakeAlerts } from "./intake";
+import { toggleAutoheal } from "./toggle";
+import type { Db } from "@/lib/db/types";
+import { INTAKE_ACTOR, intakeAlerts } from "./intake";
+import { setRules } from "./rules-store";
 import { claimJobs } from "./jobs";
 import { startRunner, type Runner } from "./runner";
 import type { RuleSet } from "./rules";
 import { ensureState } from "./state";
-import { count, eventsOf, fingerprint, rulesFrom, webhook, webhookRule } from "./test-support";
-import { startTarget } from "./testing";
+import { count, eventsOf, fingerprint, rulesFrom, webhook, webhookRule } from "@/lib/testing/autoheal";
+import { startTarget } from "@/lib/testing/autoheal-target";
 
-const origin = (requestId: string) => ({ requestId, ip: "127.0.0.1", userAgent: "Alertmanager/0.25.0" });
+// As the route's alertmanager checker hands it over: Alertmanager's request, acting as itself.
+const origin = (db: Db, requestId: string) => ({ db, by: INTAKE_ACTOR, requestId, ip: "127.0.0.1", userAgent: "Alertmanager/0.25.0" });
 const admin = actorWith("admin");
 
 describe.each(testTargets())("autoheal runner on $name", (target) => {
@@ -28,7 +31,7 @@ describe.each(testTargets())("autoheal runner on $name", (target) => {
   };
   const setSwitches = (input: { enabled?: boolean; dry_run?: boolean }) => toggleAutoheal(ctxFor(t.handle.db, admin), input);
   const post = (alertname: string, instance: string, requestId: string, startsAt?: string) =>
-    intakeAlerts(t.handle.db, webhook([{ labels: { alertname, instance }, fingerprint: fingerprint(), ...(startsAt ? { startsAt } : {}) }]), origin(requestId), rules);
+    intakeAlerts(origin(t.handle.db, requestId), webhook([{ labels: { alertname, instance }, fingerprint: fingerprint(), ...(startsAt ? { startsAt } : {}) }]));
 
   beforeAll(async () => {
     t = await target.open();
@@ -43,6 +46,7 @@ ${webhookRule("heal-radius", "HealRadius", target200.url, { cooldown: "0s", max:
 ${webhookRule("heal-twice", "HealTwice", target200.url)}
 ${webhookRule("heal-lease", "HealLease", target200.url)}
 ${webhookRule("heal-off", "HealOff", target200.url)}`);
+    setRules(rules);
   });
   afterEach(async () => {
     await Promise.all(runners.splice(0).map((r) => r.stop()));

@@ -7,11 +7,13 @@ import { getLogger } from "@/lib/observability/logger";
 import { getMetrics } from "@/lib/observability/metrics";
 import { AUTOHEAL_JOBS_CHANNEL } from "./intake";
 import { claimJobs, LeaseLostError, renewLeases } from "./jobs";
-import { commitWithEvents } from "./record";
+import { commit } from "@/lib/audit/commit";
+import { noRequest } from "@/lib/context";
 import { RUNNER_ACTOR, runJob } from "./run-job";
 import { currentRules } from "./rules-store";
 import type { RuleSet } from "./rules";
 import { stampHeartbeat } from "./state";
+import { processSingleton } from "@/lib/process/singleton";
 
 export type RunnerOptions = {
   instance?: string;
@@ -99,12 +101,10 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
     // Leases first and on their own: the heartbeat's event waits for the log's tail lock,
     // and a renewal must not wait behind it.
     const renewed = await renewLeases(handle.db, instance, leaseMs, [...inFlight.keys()]);
-    await commitWithEvents(handle.db, async (tx) => {
+    // no-scope: the runner's proof of life.
+    await commit({ ...noRequest, db: handle.db, by: RUNNER_ACTOR }, async (tx) => {
       await stampHeartbeat(tx, instance);
-      return {
-        value: null,
-        events: [{ kind: "heartbeat" as const, actor: RUNNER_ACTOR, outcome: "success" as const, metadata: { instance, jobs_in_flight: renewed } }],
-      };
+      return { value: null, events: [{ kind: "heartbeat", outcome: "success", metadata: { instance, jobs_in_flight: renewed } }] };
     });
     getMetrics().autohealHeartbeat.set(Date.now() / 1000);
   };
@@ -140,16 +140,18 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
   };
 }
 
-const holder = globalThis as unknown as { __vigilAutohealRunner?: Promise<Runner> };
+const slot = () => processSingleton("autoheal-runner", (): { runner?: Promise<Runner> } => ({}));
 
 /** The process's runner (started by lib/runtime/start.ts). */
 export function startProcessRunner(handle: DbHandle): Promise<Runner> {
-  holder.__vigilAutohealRunner ??= startRunner(handle);
-  return holder.__vigilAutohealRunner;
+  const s = slot();
+  s.runner ??= startRunner(handle);
+  return s.runner;
 }
 
 export async function stopProcessRunner(): Promise<void> {
-  const pending = holder.__vigilAutohealRunner;
-  holder.__vigilAutohealRunner = undefined;
+  const s = slot();
+  const pending = s.runner;
+  s.runner = undefined;
   if (pending) await (await pending).stop();
 }

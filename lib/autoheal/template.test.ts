@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TemplateError } from "./errors";
 import { compileTemplate, renderTemplate, templateVars } from "./template";
-import { firingAlert } from "./testing";
+import { firingAlert } from "@/lib/testing/autoheal-target";
 
 const vars = templateVars(firingAlert({ "app.kubernetes.io/name": "shop", trick: "{{ annotations.secret }}" }), "restart-web");
 

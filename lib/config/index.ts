@@ -1,8 +1,9 @@
+import { processSingleton } from "@/lib/process/singleton";
 import { loadConfig, type VigilConfig } from "./config";
 
 export { ConfigError, loadConfig, type VigilConfig } from "./config";
 
-const holder = globalThis as unknown as { __vigilConfig?: VigilConfig };
+const slot = () => processSingleton("config", (): { config?: VigilConfig } => ({}));
 
 /**
  * The parsed configuration. The fast lane parses it before Next loads (Next inlines
@@ -10,8 +11,9 @@ const holder = globalThis as unknown as { __vigilConfig?: VigilConfig };
  * of this module — the fast lane's and Next's — then reads the same object.
  */
 export function getConfig(): VigilConfig {
-  holder.__vigilConfig ??= loadConfig(process.env);
-  return holder.__vigilConfig;
+  const s = slot();
+  s.config ??= loadConfig(process.env);
+  return s.config;
 }
 
 /** Parses process.env now (start-up), replacing any earlier configuration. */
@@ -21,7 +23,7 @@ export function configureFromEnvironment(): VigilConfig {
 
 /** Replaces the process-wide configuration (start-up and tests). */
 export function setConfig(config: VigilConfig): VigilConfig {
-  holder.__vigilConfig = config;
+  slot().config = config;
   return config;
 }
 

@@ -2,7 +2,8 @@ import { and, count, eq, gte, sql } from "drizzle-orm";
 import { auditEvents, tokenMonthlyCounts } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
 import type { VerbCtx } from "@/lib/context";
-import { requireScope } from "@/lib/gate/actor";
+import { requireScope } from "@/lib/access/actor";
+import { parseWithParams } from "@/lib/validation";
 import { findAgent } from "@/lib/identity/agents/find";
 import { monthOf } from "@/lib/identity/tokens/quota";
 
@@ -25,10 +26,10 @@ export type AgentUsage = {
  * against its quota (token_monthly_counts, which issuance keeps; flushed in batches, so it
  * may trail the log by a moment).
  */
-export async function agentUsage(ctx: VerbCtx, agentId: string, now = new Date()): Promise<AgentUsage> {
-  requireScope(ctx.actor, "agents:read");
-  requireScope(ctx.actor, "audit:read");
-  const agent = await findAgent(ctx.db, agentId);
+export async function agentUsage(ctx: VerbCtx, raw: unknown, now = new Date()): Promise<AgentUsage> {
+  requireScope(ctx.actor, ["agents:read", "audit:read"]);
+  const { params } = parseWithParams(raw, ["id"]);
+  const agent = await findAgent(ctx.db, params.id);
   const today = Math.floor(now.getTime() / DAY) * DAY;
   const since = new Date(today - (USAGE_DAYS - 1) * DAY);
   const day = sql<string>`to_char(${auditEvents.ts} at time zone 'UTC', 'YYYY-MM-DD')`;

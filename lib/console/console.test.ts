@@ -53,7 +53,7 @@ describe.each(testTargets())("console views on $name", (target) => {
   afterAll(async () => t?.drop());
 
   it("counts the last 24 hours by kind, in hourly UTC buckets", async () => {
-    const o = await consoleOverview(ctxFor(t.handle.db, reader), NOW);
+    const o = await consoleOverview(ctxFor(t.handle.db, reader), {}, NOW);
     expect(o).toMatchObject({ active_agents: 1, tokens_issued: 4, auth_failures: 1 });
     expect(o.actions).toEqual({ ok: 3, failed: 1, success_rate: 0.75, target: 0.95 });
     expect(o.hours).toHaveLength(25);
@@ -66,7 +66,7 @@ describe.each(testTargets())("console views on $name", (target) => {
   });
 
   it("says there were no actions rather than a rate of zero", async () => {
-    const o = await consoleOverview(ctxFor(t.handle.db, reader), new Date(NOW.getTime() + 40 * 24 * HOUR));
+    const o = await consoleOverview(ctxFor(t.handle.db, reader), {}, new Date(NOW.getTime() + 40 * 24 * HOUR));
     expect(o.actions.success_rate).toBeNull();
     expect(o.tokens_issued).toBe(0);
   });
@@ -76,29 +76,29 @@ describe.each(testTargets())("console views on $name", (target) => {
       .insert(autohealState)
       .values({ id: 1, enabled: true, dryRun: false, updatedBy: "user:test" })
       .onConflictDoUpdate({ target: autohealState.id, set: { enabled: true, dryRun: false } });
-    expect((await consoleOverview(ctxFor(t.handle.db, reader), NOW)).autoheal).toEqual({ enabled: true, dry_run: false });
+    expect((await consoleOverview(ctxFor(t.handle.db, reader), {}, NOW)).autoheal).toEqual({ enabled: true, dry_run: false });
     await t.handle.db.update(autohealState).set({ enabled: false });
-    expect((await consoleOverview(ctxFor(t.handle.db, reader), NOW)).autoheal).toEqual({ enabled: false, dry_run: false });
+    expect((await consoleOverview(ctxFor(t.handle.db, reader), {}, NOW)).autoheal).toEqual({ enabled: false, dry_run: false });
   });
 
   it("refuses an actor without audit:read or agents:read", async () => {
     await expect(consoleOverview(ctxFor(t.handle.db, actorWith("agents:read")))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(consoleOverview(ctxFor(t.handle.db, actorWith("audit:read")))).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(agentUsage(ctxFor(t.handle.db, actorWith("agents:read")), agentId)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(agentUsage(ctxFor(t.handle.db, actorWith("agents:read")), { id: agentId })).rejects.toBeInstanceOf(ForbiddenError);
   });
 
   it("gives an agent's tokens per day for 14 days and its month against the quota", async () => {
-    const u = await agentUsage(ctxFor(t.handle.db, reader), agentId, NOW);
+    const u = await agentUsage(ctxFor(t.handle.db, reader), { id: agentId }, NOW);
     expect(u.days).toHaveLength(14);
     expect(u.days.at(-1)?.day).toBe(NOW.toISOString().slice(0, 10));
     expect(u.days.reduce((n, d) => n + d.tokens, 0)).toBe(4);
     expect(u).toMatchObject({ month: monthOf(NOW), month_tokens: 42, quota: 1000, last_seen_at: null });
-    const other = await agentUsage(ctxFor(t.handle.db, reader), idle, NOW);
+    const other = await agentUsage(ctxFor(t.handle.db, reader), { id: idle }, NOW);
     expect(other).toMatchObject({ month_tokens: 0, quota: null });
     expect(other.days.reduce((n, d) => n + d.tokens, 0)).toBe(1);
   });
 
   it("answers 404 for an unknown agent", async () => {
-    await expect(agentUsage(ctxFor(t.handle.db, reader), "4f0c0000-0000-4000-8000-000000000000")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(agentUsage(ctxFor(t.handle.db, reader), { id: "4f0c0000-0000-4000-8000-000000000000" })).rejects.toBeInstanceOf(NotFoundError);
   });
 });

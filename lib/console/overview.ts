@@ -2,7 +2,8 @@ import { count, eq, gte, sql } from "drizzle-orm";
 import { agents, auditEvents } from "@/drizzle/schema";
 import { readState } from "@/lib/autoheal/state";
 import type { VerbCtx } from "@/lib/context";
-import { requireScope } from "@/lib/gate/actor";
+import { requireScope } from "@/lib/access/actor";
+import { noFields, parseInput } from "@/lib/validation";
 
 /** The autoheal goal the overview measures against (issue 6: 95% of actions succeed). */
 export const ACTION_SUCCESS_TARGET = 0.95;
@@ -32,9 +33,9 @@ const hourKey = (ms: number) => new Date(Math.floor(ms / HOUR) * HOUR).toISOStri
  * of the log (a range on ts, so only today's and yesterday's partitions are read, through
  * the ts index) and one count of active agents. Every number on the page is a sum of it.
  */
-export async function consoleOverview(ctx: VerbCtx, now = new Date()): Promise<Overview> {
-  requireScope(ctx.actor, "audit:read");
-  requireScope(ctx.actor, "agents:read");
+export async function consoleOverview(ctx: VerbCtx, raw: unknown = {}, now = new Date()): Promise<Overview> {
+  requireScope(ctx.actor, ["audit:read", "agents:read"]);
+  parseInput(noFields, raw);
   const since = new Date(now.getTime() - WINDOW_HOURS * HOUR);
   // In UTC whatever the session's TimeZone: buckets must line up with the keys below.
   const bucket = sql<string>`to_char(${auditEvents.ts} at time zone 'UTC', 'YYYY-MM-DD"T"HH24":00:00Z"')`;

@@ -6,6 +6,7 @@ import * as schema from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
 import { acquirePgliteLock } from "./pglite-lock";
 import type { Db } from "./types";
+import { onceUnlessFailed, processSingleton } from "@/lib/process/singleton";
 
 export type DbHandle = {
   db: Db;
@@ -19,19 +20,26 @@ export type DbHandle = {
   close: () => Promise<void>;
 };
 
-const holder = globalThis as unknown as { __vigilDb?: Promise<DbHandle> };
+const slot = () => processSingleton("db", (): { handle?: Promise<DbHandle> } => ({}));
 
 /**
- * The process-wide database handle. Kept on globalThis: PGlite admits one process and one
+ * The process-wide database handle, one per process (processSingleton): PGlite admits one process and one
  * open instance per data directory, and Next's dev reloads (and the fast lane next to
  * Next's own bundle) would otherwise open a second one.
  */
 export function getDbHandle(): Promise<DbHandle> {
-  holder.__vigilDb ??= openDatabase().catch((error: unknown) => {
-    holder.__vigilDb = undefined;
-    throw error;
-  });
-  return holder.__vigilDb;
+  return onceUnlessFailed(slot(), "handle", () => openDatabase());
+}
+
+// Which handle a Db came from: verbs get the Db, and the few that need the driver itself
+// (LISTEN for the live stream) find it here.
+const handles = new WeakMap<Db, DbHandle>();
+
+/** The handle a database came from (every Db is opened by openDatabase). */
+export function handleOf(db: Db): DbHandle {
+  const handle = handles.get(db);
+  if (!handle) throw new Error("this database was not opened by openDatabase");
+  return handle;
 }
 
 export async function getDb(): Promise<Db> {
@@ -40,8 +48,9 @@ export async function getDb(): Promise<Db> {
 
 /** Closes the handle (SIGTERM/SIGINT, tests). Safe to call twice. */
 export async function closeDb(): Promise<void> {
-  const pending = holder.__vigilDb;
-  holder.__vigilDb = undefined;
+  const s = slot();
+  const pending = s.handle;
+  s.handle = undefined;
   if (pending) await (await pending).close();
 }
 
@@ -63,7 +72,9 @@ export async function openDatabase(
       connection: { application_name: "vigil", statement_timeout: getConfig().DATABASE_STATEMENT_TIMEOUT_MS },
     });
     const db = drizzle({ client: sql, schema }) as unknown as Db;
-    return { db, kind: "postgres", url: target.url, sql, close: () => sql.end({ timeout: 5 }) };
+    const handle: DbHandle = { db, kind: "postgres", url: target.url, sql, close: () => sql.end({ timeout: 5 }) };
+    handles.set(db, handle);
+    return handle;
   }
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
@@ -81,7 +92,7 @@ export async function openDatabase(
     throw error;
   }
   const db = drizzle({ client: pglite, schema }) as unknown as Db;
-  return {
+  const handle: DbHandle = {
     db,
     kind: "pglite",
     pglite,
@@ -90,4 +101,6 @@ export async function openDatabase(
       release();
     },
   };
+  handles.set(db, handle);
+  return handle;
 }

@@ -1,14 +1,37 @@
+import { EventEmitter } from "node:events";
 import { sql } from "drizzle-orm";
 import type { DbHandle } from "@/lib/db/client";
-import type { Executor } from "@/lib/db/types";
+import type { Db, Executor } from "@/lib/db/types";
+import { perObject } from "@/lib/process/singleton";
+
+/** A message for every instance listening on `channel`, sent when (and if) a change commits. */
+export type Notice = { channel: string; payload: unknown };
 
 /**
  * NOTIFY inside the caller's transaction: PostgreSQL delivers it only if (and when) the
  * transaction commits, so listeners never hear of a change that was rolled back.
  * Payloads stay small (ids, never rows): the limit is 8000 bytes.
  */
-export async function notify(db: Executor, channel: string, payload: unknown): Promise<void> {
-  await db.execute(sql`select pg_notify(${channel}, ${JSON.stringify(payload)})`);
+export async function publish(tx: Executor, notice: Notice): Promise<void> {
+  await tx.execute(sql`select pg_notify(${notice.channel}, ${JSON.stringify(notice.payload)})`);
+}
+
+const localBus = (db: Db) => perObject("local-notices", db, () => new EventEmitter().setMaxListeners(0));
+
+/**
+ * After a commit, this instance hears its own notices at once instead of waiting for its
+ * LISTEN connection to hand them back (a revocation answered 200 must hold for the very
+ * next request). The notification still arrives later; listeners must be idempotent.
+ */
+export function deliverLocally(db: Db, notice: Notice): void {
+  localBus(db).emit(notice.channel, notice.payload);
+}
+
+/** Subscribes to this instance's own committed notices on a channel (see deliverLocally). */
+export function onLocalNotice(db: Db, channel: string, onMessage: (payload: unknown) => void): () => void {
+  const bus = localBus(db);
+  bus.on(channel, onMessage);
+  return () => bus.off(channel, onMessage);
 }
 
 export type Listener = { stop: () => Promise<void> };

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { UnauthorizedError } from "@/lib/errors";
-import { currentSigningKey } from "@/lib/identity/keys/keyring";
+import { currentSigningKey } from "@/lib/keys/keyring";
 import { signJwt } from "@/lib/identity/tokens/sign";
 import { openLikeServer, testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { authenticateBearer } from "./bearer";

@@ -5,10 +5,11 @@ import { UnauthorizedError } from "@/lib/errors";
 import { tokenInactiveReason } from "@/lib/identity/tokens/status";
 import { describeJoseError, TokenInvalid, verifyVigilToken } from "@/lib/identity/tokens/verify";
 import { getMetrics } from "@/lib/observability/metrics";
-import type { Actor } from "./actor";
+import type { Actor } from "@/lib/access/actor";
 import { externalKeySet } from "./external-issuer";
-import { roleFromClaims, scopesOfRole } from "./roles";
+import { roleFromClaims, scopesOfRole } from "@/lib/access/roles";
 import { VerifiedTokenCache, type VerifiedToken } from "./verified-cache";
+import { processSingleton } from "@/lib/process/singleton";
 
 const quote = (s: string) => s.replace(/["\\]/g, "");
 
@@ -33,16 +34,13 @@ export function bearerToken(authorization: string | null): string {
   return match[1];
 }
 
-const holder = globalThis as unknown as { __vigilVerifiedTokens?: { cache: VerifiedTokenCache; sweep: NodeJS.Timeout } };
-
 function verifiedTokens(): VerifiedTokenCache {
-  if (!holder.__vigilVerifiedTokens) {
+  return processSingleton("verified-tokens", () => {
     const cache = new VerifiedTokenCache(getConfig().VERIFIED_TOKEN_CACHE_SIZE);
     const sweep = setInterval(() => cache.sweep(Math.floor(Date.now() / 1000) - 60), 60_000);
     sweep.unref();
-    holder.__vigilVerifiedTokens = { cache, sweep };
-  }
-  return holder.__vigilVerifiedTokens.cache;
+    return cache;
+  });
 }
 
 /**

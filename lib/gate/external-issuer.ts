@@ -1,17 +1,20 @@
 import { getConfig } from "@/lib/config";
+import { processSingleton } from "@/lib/process/singleton";
 import { RemoteKeySet } from "./remote-keys";
 
-const holder = globalThis as unknown as { __vigilExternalKeys?: RemoteKeySet | null };
+// undefined: not made yet; null: no provider configured.
+const slot = () => processSingleton("external-issuer", (): { keys?: RemoteKeySet | null } => ({}));
 
 /** The organisation's provider key set, or null when OIDC_ISSUER is not configured. */
 export function externalKeySet(): RemoteKeySet | null {
-  if (holder.__vigilExternalKeys === undefined) {
+  const s = slot();
+  if (s.keys === undefined) {
     const config = getConfig();
-    holder.__vigilExternalKeys = config.OIDC_ISSUER
+    s.keys = config.OIDC_ISSUER
       ? new RemoteKeySet({ issuer: config.OIDC_ISSUER, jwksUri: config.OIDC_JWKS_URI })
       : null;
   }
-  return holder.__vigilExternalKeys;
+  return s.keys;
 }
 
 /** At start: fetch the keys once; an unreachable provider does not stop Vigil (readiness says so). */
@@ -20,6 +23,7 @@ export async function startExternalIssuer(): Promise<void> {
 }
 
 export function stopExternalIssuer(): void {
-  holder.__vigilExternalKeys?.stop();
-  holder.__vigilExternalKeys = undefined;
+  const s = slot();
+  s.keys?.stop();
+  s.keys = undefined;
 }

@@ -1,4 +1,5 @@
 import { TooManyRequestsError } from "@/lib/errors";
+import { processSingleton } from "@/lib/process/singleton";
 
 export type RatePolicy = { perSecond: number; burst: number };
 type Bucket = { tokens: number; at: number };
@@ -62,5 +63,4 @@ export function addressKey(ip: string | null): string {
   return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
 
-const holder = globalThis as unknown as { __vigilRateLimiter?: RateLimiter };
-export const rateLimiter = () => (holder.__vigilRateLimiter ??= new RateLimiter());
+export const rateLimiter = () => processSingleton("rate-limiter", () => new RateLimiter());

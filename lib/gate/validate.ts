@@ -1,67 +1,80 @@
+import { z } from "zod";
+import { hasScope } from "@/lib/access/actor";
+import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
-import { auditBatcher } from "@/lib/audit/batch";
+import type { RequestFacts, VerbCtx } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
 import { ForbiddenError, UnauthorizedError } from "@/lib/errors";
 import { getLogger } from "@/lib/observability/logger";
-import { hasScope } from "./actor";
+import { parseInput } from "@/lib/validation";
 import { authenticateBearer } from "./bearer";
-import { rateLimiter } from "./rate-limit";
 
-export type ValidateFacts = {
-  requestId: string;
-  ip: string | null;
-  userAgent: string | null;
-  authorization: string | null;
-  requiredScope: string | null;
-  originalUri: string | null;
-  originalMethod: string | null;
-};
+/** Tokens for the services behind the gateway carry their audience, not Vigil's API's. */
+function gatewayAudiences(): string[] {
+  const config = getConfig();
+  return config.VALIDATOR_AUDIENCES?.split(",").map((a) => a.trim()) ?? [config.apiAudience];
+}
+
+/** What nginx tells about the request it is asking about (headers the route hands over as input). */
+const gatewayInput = z.object({
+  required_scope: z.string().max(1000).optional(),
+  original_uri: z.string().optional(),
+  original_method: z.string().optional(),
+});
+// Not strict: nginx's subrequest may carry a query string of its own, and anything the
+// gateway does not understand must not turn an answer into an error (nginx makes a 500 of it).
+
+type Original = z.output<typeof gatewayInput>;
 
 /**
- * The gateway check (nginx auth_request): memory only on the way to an answer. Denials are
- * audited without waiting for the write, so a flood of bad tokens costs the gateway nothing
- * extra; the batcher coalesces them.
+ * The gateway route's bearer check (nginx auth_request): memory only on the way to an
+ * answer. A refused token is audited without waiting for the write, so a flood of bad
+ * tokens costs the gateway nothing extra; the batcher coalesces them.
  */
-export async function validateRequest(db: Db, facts: ValidateFacts): Promise<Record<string, string>> {
+export async function authenticateAtGateway(base: RequestFacts & { db: Db }, request: Request): Promise<VerbCtx> {
   try {
-    const config = getConfig();
-    // Tokens for the services behind the gateway carry their audience, not Vigil's API's.
-    const audiences = config.VALIDATOR_AUDIENCES?.split(",").map((a) => a.trim()) ?? [config.apiAudience];
-    const actor = await authenticateBearer(db, facts.authorization, audiences);
-    rateLimiter().take("validate-subject", actor.id, config.RATE_LIMIT_VALIDATE_PER_SUBJECT);
-    const required = (facts.requiredScope ?? "").split(/[\s,]+/).filter(Boolean);
-    const missing = required.find((s) => !hasScope(actor, s));
-    if (missing) throw new ForbiddenError(`This location requires the ${missing} scope.`, missing);
-    const headers: Record<string, string> = {
-      "X-User-Id": actor.id,
-      "X-Scopes": [...actor.scopes].join(","),
-    };
-    if (actor.clientId) headers["X-Client-Id"] = actor.clientId;
-    return headers;
+    const actor = await authenticateBearer(base.db, request.headers.get("authorization"), gatewayAudiences());
+    return { ...base, actor };
   } catch (error) {
-    if (error instanceof UnauthorizedError || error instanceof ForbiddenError) recordDenial(db, facts, error);
+    if (error instanceof UnauthorizedError) {
+      const h = request.headers;
+      const original = { required_scope: h.get("x-required-scope") ?? undefined, original_uri: h.get("x-original-uri") ?? undefined, original_method: h.get("x-original-method") ?? undefined };
+      recordDenial({ ...base, by: "gateway" }, original, error);
+    }
     throw error;
   }
 }
 
-function recordDenial(db: Db, facts: ValidateFacts, error: UnauthorizedError | ForbiddenError): void {
-  auditBatcher(db)
-    .enqueue({
-      event: {
-        kind: "auth.failed",
-        actor: "gateway",
-        outcome: error instanceof ForbiddenError ? "denied" : "failure",
-        requestId: facts.requestId,
-        ip: facts.ip,
-        userAgent: facts.userAgent,
-        metadata: {
-          endpoint: "validate",
-          reason: error.message,
-          original_uri: facts.originalUri?.slice(0, 2048) ?? null,
-          original_method: facts.originalMethod?.slice(0, 16) ?? null,
-          required_scope: facts.requiredScope,
-        },
-      },
-    })
-    .catch((e: unknown) => getLogger().warn({ err: e }, "could not audit a gateway denial"));
+/**
+ * The gateway's answer for an authenticated caller: the location's required scope
+ * (X-Required-Scope, space or comma separated), then the identity headers nginx hands to
+ * the service. Not a Vigil API scope check: the scopes here are the services' own.
+ */
+export function gatewayIdentity(ctx: VerbCtx, raw: unknown): Record<string, string> {
+  const input = parseInput(gatewayInput, raw);
+  const required = (input.required_scope ?? "").split(/[\s,]+/).filter(Boolean);
+  const missing = required.find((s) => !hasScope(ctx.actor, s));
+  if (missing) {
+    const refused = new ForbiddenError(`This location requires the ${missing} scope.`, missing);
+    recordDenial({ ...ctx, by: "gateway" }, input, refused);
+    throw refused;
+  }
+  const headers: Record<string, string> = { "X-User-Id": ctx.actor.id, "X-Scopes": [...ctx.actor.scopes].join(",") };
+  if (ctx.actor.clientId) headers["X-Client-Id"] = ctx.actor.clientId;
+  return headers;
+}
+
+function recordDenial(ctx: RequestFacts & { db: Db; by: string }, original: Original, error: UnauthorizedError | ForbiddenError): void {
+  // no-scope: records a refusal at the gateway; the refused caller holds nothing to check.
+  commitBatched({ requestId: ctx.requestId, ip: ctx.ip, userAgent: ctx.userAgent, db: ctx.db, by: "gateway" }, {
+    kind: "auth.failed",
+    outcome: error instanceof ForbiddenError ? "denied" : "failure",
+    metadata: {
+      endpoint: "validate",
+      reason: error.message,
+      original_uri: original.original_uri?.slice(0, 2048) ?? null,
+      original_method: original.original_method?.slice(0, 16) ?? null,
+      required_scope: original.required_scope ?? null,
+    },
+  }).catch((e: unknown) => getLogger().warn({ err: e }, "could not audit a gateway denial"));
 }

@@ -1,5 +1,5 @@
 import type { JWTPayload } from "jose";
-import type { Actor } from "./actor";
+import type { Actor } from "@/lib/access/actor";
 
 export type VerifiedToken = {
   issuer: "own" | "external";

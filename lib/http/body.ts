@@ -1,4 +1,9 @@
+import { getConfig } from "@/lib/config";
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "@/lib/errors";
+import type { BodyKind } from "./types";
+
+/** Bytes a body may have unless its route says otherwise (MAX_BODY_BYTES). */
+export const defaultBodyLimit = () => getConfig().MAX_BODY_BYTES;
 
 // Bodies the fast lane has already read off the socket (bounded by the limit), keyed by
 // their Request. Handlers read through readText either way; under Next the stream is read.
@@ -92,4 +97,35 @@ export async function readForm(request: Request, limit: number): Promise<URLSear
   const form = new URLSearchParams(text);
   assertNoNulIn(form, "The form");
   return form;
+}
+
+/** A form as one object: a parameter given once is a string, given again a list of strings. */
+export function formObject(form: URLSearchParams): Record<string, string | string[]> {
+  const out = new Map<string, string | string[]>();
+  for (const [key, value] of form) {
+    const held = out.get(key);
+    out.set(key, held === undefined ? value : Array.isArray(held) ? [...held, value] : [held, value]);
+  }
+  // fromEntries defines own properties: a key named __proto__ stays a plain field.
+  return Object.fromEntries(out);
+}
+
+/**
+ * Reads the body the way its route declares, once. `none` takes nothing or `{}` (clients
+ * that always send a JSON object keep working); a GET's body is never read.
+ */
+export async function readBody(request: Request, kinds: BodyKind | readonly BodyKind[], limit: number): Promise<Record<string, unknown>> {
+  const accepted = typeof kinds === "string" ? [kinds] : kinds;
+  if (request.method === "GET" || request.method === "HEAD") return {};
+  if (accepted.length > 1) {
+    // Either, by what the client says it sends (the ack form posts a form or JSON).
+    return mediaType(request).includes("json") ? ((await readJson(request, limit)) as Record<string, unknown>) : formObject(await readForm(request, limit));
+  }
+  const [kind] = accepted;
+  if (kind === "form") return formObject(await readForm(request, limit));
+  const body = (await readJson(request, limit)) as Record<string, unknown>;
+  if (kind === "none" && Object.keys(body).length > 0) {
+    throw new ValidationError(`This action takes no fields; got ${Object.keys(body).join(", ")}.`);
+  }
+  return body;
 }

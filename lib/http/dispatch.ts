@@ -14,13 +14,14 @@ export async function dispatch(request: Request): Promise<Response | null> {
   const { pathname } = url;
   const found = match(request.method, pathname);
   if (found.kind === "none") return null;
+  // Once per request: the wrapper, the log line, the audit events and the response share it.
+  const requestId = requestIdOf(request);
   if (found.kind === "method_not_allowed") {
-    const requestId = requestIdOf(request);
     const response = errorResponse(new MethodNotAllowedError(found.allowed), requestId);
     response.headers.set("X-Request-Id", requestId);
     return response;
   }
-  const response = await runRoute(found.route, found.params, request, url);
+  const response = await runRoute(found.route, found.params, request, url, requestId);
   if (request.method !== "HEAD") return response;
   // Nobody will read the body: release its producer (a live stream would stay subscribed).
   void response.body?.cancel().catch(() => {});

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createRouter } from "./router";
 import type { Route } from "./types";
 
-const handler = async () => new Response("ok");
-const route = (method: Route["method"], path: string): Route => ({ method, path, summary: path, auth: { public: "test" }, handler });
+const verb = () => "ok";
+const route = (method: Route["method"], path: string): Route => ({ method, path, summary: path, auth: { public: "test" }, verb });
 
 describe("createRouter", () => {
   const match = createRouter([

@@ -1,65 +1,124 @@
-import * as agents from "./handlers/agents";
-import * as audit from "./handlers/audit";
-import * as autoheal from "./handlers/autoheal";
-import * as consoleViews from "./handlers/console";
-import * as credentials from "./handlers/credentials";
-import * as events from "./handlers/events";
-import { jwksHandler, openidConfiguration } from "./handlers/discovery";
-import { health, ready } from "./handlers/health";
-import * as keys from "./handlers/keys";
-import { metrics } from "./handlers/metrics";
-import { validate } from "./handlers/validate";
-import * as oauth from "./handlers/oauth";
-import type { Route } from "./types";
+import { checkpointKeys } from "@/lib/audit/checkpoints/public-keys";
+import { listCheckpoints } from "@/lib/audit/checkpoints/list";
+import { sealNow } from "@/lib/audit/checkpoints/seal-now";
+import { verifyAudit } from "@/lib/audit/checkpoints/verify";
+import { openLiveStream } from "@/lib/audit/live/stream";
+import { readAudit } from "@/lib/audit/read";
+import { createHold } from "@/lib/audit/retention/hold-create";
+import { listHolds } from "@/lib/audit/retention/hold-list";
+import { releaseHold } from "@/lib/audit/retention/hold-release";
+import { acknowledge } from "@/lib/autoheal/ack";
+import { intakeAlerts } from "@/lib/autoheal/intake";
+import { isAlertmanager } from "@/lib/autoheal/intake-auth";
+import { listActions } from "@/lib/autoheal/list-actions";
+import { listRules } from "@/lib/autoheal/list-rules";
+import { autohealStatusForReader } from "@/lib/autoheal/reader-status";
+import { autohealStatus } from "@/lib/autoheal/status";
+import { toggleAutoheal } from "@/lib/autoheal/toggle";
+import { getConfig } from "@/lib/config";
+import { agentUsage } from "@/lib/console/agent-usage";
+import { consoleOverview } from "@/lib/console/overview";
+import { gatewayIdentity } from "@/lib/gate/validate";
+import { createAgent } from "@/lib/identity/agents/create";
+import { decommissionAgent } from "@/lib/identity/agents/decommission";
+import { getAgent } from "@/lib/identity/agents/get";
+import { listAgents } from "@/lib/identity/agents/list";
+import { reactivateAgent } from "@/lib/identity/agents/reactivate";
+import { suspendAgent } from "@/lib/identity/agents/suspend";
+import { updateAgent } from "@/lib/identity/agents/update";
+import { generateCredential } from "@/lib/identity/credentials/generate";
+import { listCredentials } from "@/lib/identity/credentials/list";
+import { revokeCredential } from "@/lib/identity/credentials/revoke";
+import { rotateCredential } from "@/lib/identity/credentials/rotate";
+import { issuerMetadata, publicSigningKeys } from "@/lib/identity/discovery";
+import { listSigningKeys } from "@/lib/identity/signing-keys/list";
+import { rotateSigningKey } from "@/lib/identity/signing-keys/rotate";
+import { introspectToken } from "@/lib/identity/tokens/introspect";
+import { checkTokenRequest, issueToken } from "@/lib/identity/tokens/issue";
+import { revokeToken } from "@/lib/identity/tokens/revoke";
+import { health, readiness } from "@/lib/runtime/health";
+import { metricsExposition } from "@/lib/runtime/metrics";
+import {
+  auditReply,
+  emptyReply,
+  eventStreamReply,
+  identityHeadersReply,
+  KEYS_CACHE,
+  metricsReply,
+  NO_STORE,
+  readinessReply,
+} from "./replies";
+import { route, type Route } from "./types";
 
 const AGENT = "/api/v1/agents/:id";
 const CREDENTIAL = `${AGENT}/credentials/:credentialId`;
+const PROBE = "probes must reach it without credentials";
+
+/**
+ * The large limit only for callers holding Alertmanager's credentials: the fast lane reads
+ * the body before the wrapper runs, and must not buffer megabytes for anyone who asks.
+ */
+const alertBodyLimit = (authorization: string | null) =>
+  isAlertmanager(authorization) ? getConfig().autoheal.maxBodyBytes : getConfig().MAX_BODY_BYTES;
+
+/** An ack link opened from elsewhere lands on the console's ack form, filled in. */
+function ackLanding(url: URL): string {
+  const form = new URLSearchParams();
+  for (const name of ["labels", "duration", "comment"]) {
+    const value = url.searchParams.get(name);
+    if (value !== null) form.set(name, value);
+  }
+  const search = form.size > 0 ? `?${form}` : "";
+  return `/autoheal${search}#ack`;
+}
 
 /**
  * The one route table. Next's app/api files and the node:http fast lane (server.ts) both
- * mount it; who may call each route is declared here and nowhere else.
+ * mount it. Each entry says who may call (enforced by the wrapper), how its body is read,
+ * the verb that does the work and, where it is not plain JSON, how the answer is shaped.
+ * `summary` is the route's one description.
  */
 export const routes: Route[] = [
-  { method: "GET", path: "/api/health", summary: "liveness", auth: { public: "probes must reach it without credentials" }, handler: health, beforeReady: true },
-  { method: "GET", path: "/api/ready", summary: "readiness", auth: { public: "probes must reach it without credentials" }, handler: ready, beforeReady: true },
-  { method: "GET", path: "/.well-known/openid-configuration", summary: "discovery", auth: { public: "verifiers discover the issuer without credentials" }, handler: openidConfiguration },
-  { method: "GET", path: "/.well-known/jwks.json", summary: "JWKS", auth: { public: "public keys are public" }, handler: jwksHandler },
-  { method: "POST", path: "/api/v1/token", summary: "issue a token", auth: { client: "OAuth client authentication" }, handler: oauth.token, oauth: true, limit: "token" },
-  { method: "GET", path: "/api/auth/validate", summary: "gateway validator", auth: { bearer: "nginx auth_request forwards the caller's bearer token" }, handler: validate, limit: "validate" },
-  { method: "POST", path: "/api/v1/introspect", summary: "introspect a token", auth: { client: "OAuth client authentication" }, handler: oauth.introspect, oauth: true, limit: "token" },
-  { method: "POST", path: "/api/v1/revoke", summary: "revoke a token", auth: { client: "OAuth client authentication" }, handler: oauth.revoke, oauth: true, limit: "token" },
-  { method: "GET", path: "/metrics", summary: "Prometheus metrics", auth: { public: "scraped by Prometheus; METRICS_TOKEN guards it when set" }, handler: metrics, limit: "api" },
+  route({ method: "GET", path: "/api/health", summary: "liveness: the process answers (reports the database without failing on it)", auth: { public: PROBE }, verb: health, beforeReady: true }),
+  route({ method: "GET", path: "/api/ready", summary: "readiness: 503 until the database answers, migrations ran and a signing key is loaded", auth: { public: PROBE }, verb: readiness, reply: readinessReply, beforeReady: true }),
+  route({ method: "GET", path: "/.well-known/openid-configuration", summary: "issuer metadata (discovery)", auth: { public: "verifiers discover the issuer without credentials" }, verb: issuerMetadata, reply: { headers: KEYS_CACHE } }),
+  route({ method: "GET", path: "/.well-known/jwks.json", summary: "public signing keys (pending, active, and retiring)", auth: { public: "public keys are public" }, verb: publicSigningKeys, reply: { headers: KEYS_CACHE } }),
+  route({ method: "POST", path: "/api/v1/token", summary: "issue an access token (client_credentials)", auth: { client: "token" }, body: "form", precheck: checkTokenRequest, verb: issueToken, reply: { headers: NO_STORE }, oauth: true, limit: "token" }),
+  route({ method: "GET", path: "/api/auth/validate", summary: "gateway validator (nginx auth_request): 200 with identity headers, 401 or 403", auth: { bearer: "gateway" }, verb: gatewayIdentity, headerInput: { "x-required-scope": "required_scope", "x-original-uri": "original_uri", "x-original-method": "original_method" }, reply: identityHeadersReply, limit: "validate" }),
+  route({ method: "POST", path: "/api/v1/introspect", summary: "introspect a token (RFC 7662)", auth: { client: "introspect" }, body: "form", verb: introspectToken, reply: { headers: NO_STORE }, oauth: true, limit: { ip: "token" } }),
+  route({ method: "POST", path: "/api/v1/revoke", summary: "revoke a token (RFC 7009)", auth: { client: "revoke" }, body: "form", verb: revokeToken, reply: emptyReply, oauth: true, limit: { ip: "token" } }),
+  route({ method: "GET", path: "/metrics", summary: "Prometheus metrics", auth: { bearer: "metrics" }, verb: metricsExposition, reply: metricsReply, limit: "api" }),
 
-  { method: "GET", path: "/api/v1/agents", summary: "list agents", auth: { scope: "agents:read" }, handler: agents.list, limit: "api" },
-  { method: "POST", path: "/api/v1/agents", summary: "create an agent", auth: { scope: "agents:write" }, handler: agents.create, limit: "api" },
-  { method: "GET", path: AGENT, summary: "get an agent", auth: { scope: "agents:read" }, handler: agents.get, limit: "api" },
-  { method: "PATCH", path: AGENT, summary: "update an agent", auth: { scope: "agents:write" }, handler: agents.update, limit: "api" },
-  { method: "POST", path: `${AGENT}/suspend`, summary: "suspend an agent", auth: { scope: "agents:write" }, handler: agents.suspend, limit: "api" },
-  { method: "POST", path: `${AGENT}/reactivate`, summary: "reactivate an agent", auth: { scope: "agents:write" }, handler: agents.reactivate, limit: "api" },
-  { method: "POST", path: `${AGENT}/decommission`, summary: "decommission an agent", auth: { scope: "agents:write" }, handler: agents.decommission, limit: "api" },
-  { method: "GET", path: `${AGENT}/usage`, summary: "an agent's token usage and quota", auth: { scope: "agents:read" }, handler: consoleViews.usage, limit: "api" },
-  { method: "GET", path: `${AGENT}/credentials`, summary: "list credentials", auth: { scope: "agents:read" }, handler: credentials.list, limit: "api" },
-  { method: "POST", path: `${AGENT}/credentials`, summary: "generate a credential", auth: { scope: "agents:write" }, handler: credentials.generate, limit: "api" },
-  { method: "POST", path: `${CREDENTIAL}/rotate`, summary: "rotate a credential", auth: { scope: "agents:write" }, handler: credentials.rotate, limit: "api" },
-  { method: "POST", path: `${CREDENTIAL}/revoke`, summary: "revoke a credential", auth: { scope: "agents:write" }, handler: credentials.revoke, limit: "api" },
-  { method: "GET", path: "/api/v1/audit", summary: "audit events", auth: { scope: "audit:read" }, handler: audit.list, limit: "api" },
-  { method: "GET", path: "/api/v1/audit/checkpoints", summary: "signed audit checkpoints", auth: { scope: "audit:read" }, handler: audit.checkpoints, limit: "api" },
-  { method: "POST", path: "/api/v1/audit/checkpoints", summary: "seal a checkpoint now", auth: { scope: "admin" }, handler: audit.seal, limit: "api" },
-  { method: "GET", path: "/api/v1/audit/verify", summary: "verify the audit log", auth: { scope: "audit:read" }, handler: audit.verify, limit: "api" },
-  { method: "GET", path: "/api/v1/audit/jwks", summary: "checkpoint signing keys", auth: { public: "auditors verify checkpoints offline with these public keys" }, handler: audit.jwks },
-  { method: "GET", path: "/api/v1/audit/holds", summary: "legal holds", auth: { scope: "audit:read" }, handler: audit.holds, limit: "api" },
-  { method: "POST", path: "/api/v1/audit/holds", summary: "place a legal hold", auth: { scope: "admin" }, handler: audit.hold, limit: "api" },
-  { method: "POST", path: "/api/v1/audit/holds/:id/release", summary: "release a legal hold", auth: { scope: "admin" }, handler: audit.release, limit: "api" },
-  { method: "GET", path: "/api/v1/events", summary: "live audit events (SSE)", auth: { scope: "audit:read" }, handler: events.stream, limit: "api" },
-  { method: "POST", path: "/api/alert", summary: "Alertmanager webhook", auth: { bearer: "Alertmanager's webhook credentials (bearer or basic), checked by the intake" }, handler: autoheal.alert, bodyLimit: autoheal.alertBodyLimit },
-  { method: "GET", path: "/api/autoheal/status", summary: "autoheal status", auth: { public: "the issue makes it public: switches, heartbeat and cooldowns, no labels" }, handler: autoheal.status, limit: "api" },
-  { method: "GET", path: "/api/v1/autoheal", summary: "autoheal status for readers (who switched last)", auth: { scope: "audit:read" }, handler: autoheal.statusForReader, limit: "api" },
-  { method: "PATCH", path: "/api/v1/autoheal", summary: "switch autoheal or its dry run", auth: { scope: "admin" }, handler: autoheal.toggle, limit: "api" },
-  { method: "GET", path: "/api/v1/autoheal/rules", summary: "autoheal rules", auth: { scope: "audit:read" }, handler: autoheal.rules, limit: "api" },
-  { method: "GET", path: "/api/v1/autoheal/actions", summary: "autoheal jobs and results", auth: { scope: "audit:read" }, handler: autoheal.actions, limit: "api" },
-  { method: "GET", path: "/api/ack", summary: "acknowledge: silence in Alertmanager", auth: { scope: "autoheal:ack" }, handler: autoheal.ackGet, limit: "api" },
-  { method: "POST", path: "/api/ack", summary: "acknowledge (form)", auth: { scope: "autoheal:ack" }, handler: autoheal.ackPost, limit: "api" },
-  { method: "GET", path: "/api/v1/overview", summary: "console overview (24 h counts and series)", auth: { scope: "audit:read" }, handler: consoleViews.overview, limit: "api" },
-  { method: "GET", path: "/api/v1/keys", summary: "signing keys", auth: { scope: "admin" }, handler: keys.list, limit: "api" },
-  { method: "POST", path: "/api/v1/keys/rotate", summary: "rotate the signing key", auth: { scope: "admin" }, handler: keys.rotate, limit: "api" },
+  route({ method: "GET", path: "/api/v1/agents", summary: "list agents (status, owner, search, cursor)", auth: { scope: "agents:read" }, verb: listAgents, limit: "api" }),
+  route({ method: "POST", path: "/api/v1/agents", summary: "register an agent", auth: { scope: "agents:write" }, body: "json", verb: createAgent, reply: { status: 201 }, limit: "api" }),
+  route({ method: "GET", path: AGENT, summary: "one agent", auth: { scope: "agents:read" }, verb: getAgent, limit: "api" }),
+  route({ method: "PATCH", path: AGENT, summary: "change an agent's fields", auth: { scope: "agents:write" }, body: "json", verb: updateAgent, limit: "api" }),
+  route({ method: "POST", path: `${AGENT}/suspend`, summary: "suspend an agent: no new tokens until reactivated", auth: { scope: "agents:write" }, verb: suspendAgent, limit: "api" }),
+  route({ method: "POST", path: `${AGENT}/reactivate`, summary: "reactivate a suspended agent", auth: { scope: "agents:write" }, verb: reactivateAgent, limit: "api" }),
+  route({ method: "POST", path: `${AGENT}/decommission`, summary: "decommission an agent (final; revokes every credential)", auth: { scope: "agents:write" }, verb: decommissionAgent, limit: "api" }),
+  route({ method: "GET", path: `${AGENT}/usage`, summary: "an agent's tokens per day (14 days) and this month's count against its quota", auth: { scope: ["agents:read", "audit:read"] }, verb: agentUsage, limit: "api" }),
+  route({ method: "GET", path: `${AGENT}/credentials`, summary: "an agent's credentials (never secrets)", auth: { scope: "agents:read" }, verb: listCredentials, limit: "api" }),
+  route({ method: "POST", path: `${AGENT}/credentials`, summary: "generate a credential: the secret is in this response only", auth: { scope: "agents:write" }, verb: generateCredential, reply: { status: 201, headers: NO_STORE }, limit: "api" }),
+  route({ method: "POST", path: `${CREDENTIAL}/rotate`, summary: "rotate a credential: a new secret, the old one valid for the grace period", auth: { scope: "agents:write" }, body: "json", verb: rotateCredential, reply: { headers: NO_STORE }, limit: "api" }),
+  route({ method: "POST", path: `${CREDENTIAL}/revoke`, summary: "revoke a credential", auth: { scope: "agents:write" }, verb: revokeCredential, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/audit", summary: "audit events, newest first (q, since, until, n, cursor; format=ndjson|csv streams the range)", auth: { scope: "audit:read" }, verb: readAudit, reply: auditReply, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/audit/checkpoints", summary: "signed audit checkpoints, newest first", auth: { scope: "audit:read" }, verb: listCheckpoints, limit: "api" }),
+  route({ method: "POST", path: "/api/v1/audit/checkpoints", summary: "seal what is committed now", auth: { scope: "admin" }, verb: sealNow, reply: { status: 201 }, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/audit/verify", summary: "recompute the checkpoints (since, until) and name the first mismatch", auth: { scope: "audit:read" }, verb: verifyAudit, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/audit/jwks", summary: "every public key checkpoints may be signed with", auth: { public: "auditors verify checkpoints offline with these public keys" }, verb: checkpointKeys, reply: { headers: { "Cache-Control": "public, max-age=60" } } }),
+  route({ method: "GET", path: "/api/v1/audit/holds", summary: "legal holds", auth: { scope: "audit:read" }, verb: listHolds, limit: "api" }),
+  route({ method: "POST", path: "/api/v1/audit/holds", summary: "hold events matching a query and/or time range from retention", auth: { scope: "admin" }, body: "json", verb: createHold, reply: { status: 201 }, limit: "api" }),
+  route({ method: "POST", path: "/api/v1/audit/holds/:id/release", summary: "release a legal hold", auth: { scope: "admin" }, verb: releaseHold, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/events", summary: "live audit events as server-sent events (q; resume with Last-Event-ID, last_event_id or since_id)", auth: { scope: "audit:read" }, verb: openLiveStream, headerInput: { "last-event-id": "last_event_id" }, reply: eventStreamReply, limit: "api" }),
+  route({ method: "POST", path: "/api/alert", summary: "Alertmanager webhook (version 4): alerts and their jobs stored before the 200", auth: { bearer: "alertmanager" }, body: "json", bodyLimit: alertBodyLimit, verb: intakeAlerts }),
+  route({ method: "GET", path: "/api/autoheal/status", summary: "autoheal switches, heartbeat and active cooldowns (no labels, no names)", auth: { public: "the issue makes it public: switches, heartbeat and cooldowns, no labels" }, verb: autohealStatus, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/autoheal", summary: "autoheal status with who changed the switches last", auth: { scope: "audit:read" }, verb: autohealStatusForReader, limit: "api" }),
+  route({ method: "PATCH", path: "/api/v1/autoheal", summary: "turn autoheal or its dry run on/off for every instance", auth: { scope: "admin" }, body: "json", verb: toggleAutoheal, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/autoheal/rules", summary: "the autoheal rules in force", auth: { scope: "audit:read" }, verb: listRules, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/autoheal/actions", summary: "recent remediation jobs and their results (n, before)", auth: { scope: "audit:read" }, verb: listActions, limit: "api" }),
+  route({ method: "GET", path: "/api/ack", summary: "acknowledge by link: an Alertmanager silence on these labels (labels, duration, comment)", auth: { scope: "autoheal:ack" }, verb: acknowledge, reply: { status: 201 }, crossSiteLanding: ackLanding, limit: "api" }),
+  route({ method: "POST", path: "/api/ack", summary: "acknowledge (form or JSON): an Alertmanager silence on these labels", auth: { scope: "autoheal:ack" }, body: ["form", "json"], verb: acknowledge, reply: { status: 201 }, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/overview", summary: "the console overview's counts and hourly series (last 24 h)", auth: { scope: ["audit:read", "agents:read"] }, verb: consoleOverview, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/keys", summary: "published signing keys and when each signs", auth: { scope: "admin" }, verb: listSigningKeys, limit: "api" }),
+  route({ method: "POST", path: "/api/v1/keys/rotate", summary: "publish a new signing key now; it signs after the delay", auth: { scope: "admin" }, body: "json", verb: rotateSigningKey, reply: { status: 201 }, limit: "api" }),
 ];

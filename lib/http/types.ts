@@ -1,48 +1,93 @@
-import type { VerbCtx } from "@/lib/context";
-import type { Db } from "@/lib/db/types";
-import type { Actor, ApiScope } from "@/lib/gate/actor";
+import type { ApiScope } from "@/lib/access/actor";
+import type { ClientCtx, MachineCtx, VerbCtx } from "@/lib/context";
+
+/** Named bearer checks for callers that are neither OAuth clients nor scope holders (checkers.ts). */
+export type BearerChecker = "gateway" | "alertmanager" | "metrics";
 
 /**
- * Who may call a route, declared once in the route table:
+ * Who may call a route, declared once here and enforced by the wrapper (wrap.ts) before the
+ * verb runs; verbs never authenticate anyone themselves.
  * - public: anyone, with the reason it is public;
- * - client: OAuth client authentication inside the handler (token, introspect, revoke);
- * - bearer: a bearer token checked inside the handler (the gateway validator);
- * - scope: a bearer token (or a console session) holding that scope.
+ * - client: OAuth client authentication (client_secret_basic or _post), named by the
+ *   endpoint its refusals are audited under; the verb gets `ctx.client`;
+ * - bearer: a named checker (the gateway's bearer tokens, Alertmanager's webhook
+ *   credentials, the metrics token);
+ * - scope: a bearer token (or a console session) holding that scope, or every scope listed.
  */
-export type RouteAuth = { public: string } | { client: string } | { bearer: string } | { scope: ApiScope };
+export type RouteAuth =
+  | { public: string }
+  | { client: "token" | "introspect" | "revoke" }
+  | { bearer: BearerChecker }
+  | { scope: ApiScope | readonly ApiScope[] };
 
-/** Which per-IP rate limit applies (per-subject limits are taken once the caller is known). */
-export type RouteLimit = "token" | "validate" | "api";
+/** The context a verb receives for each kind of caller. */
+export type CtxFor<A extends RouteAuth> = A extends { scope: unknown }
+  ? VerbCtx
+  : A extends { client: unknown }
+    ? ClientCtx
+    : A extends { bearer: "gateway" }
+      ? VerbCtx
+      : MachineCtx;
 
-export type HandlerCtx = {
-  requestId: string;
-  ip: string | null;
-  userAgent: string | null;
-  params: Record<string, string>;
-  url: URL;
-  db: Db;
-  /** Present on scope routes. */
-  actor: Actor | null;
-  /** Verb context for scope routes (throws on public ones: verbs always have an actor). */
-  verb: () => VerbCtx;
-};
+/**
+ * Rate-limit classes (RATE_LIMIT_<CLASS>_PER_IP / _PER_CLIENT / _PER_SUBJECT). The per-IP
+ * bucket is taken first; the per-subject one once the caller is known, so nobody can spend
+ * another's budget. A bare class means both.
+ */
+export type LimitClass = "token" | "validate" | "api";
+export type RouteLimit = LimitClass | { ip: LimitClass; subject?: LimitClass };
 
-export type Handler = (request: Request, ctx: HandlerCtx) => Promise<Response>;
+/**
+ * How the wrapper reads the body, once, bounded by the route's limit: JSON (an object), an
+ * HTML/OAuth form (a parameter repeated becomes a list), either by Content-Type, or none
+ * (nothing or `{}` for actions; not read at all on GET).
+ */
+export type BodyKind = "json" | "form" | "none";
+
+/** Path params, query and body in one object; a key given twice is a 400 (wrap.ts). */
+export type VerbInput = Record<string, unknown>;
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+/** A success response other than `200 application/json` of the verb's value. */
+export type Reply = { status?: number; headers?: Record<string, string> } | ((value: never, ctx: { requestId: string }) => Response);
 
 export type Route = {
   method: Method;
   path: string;
+  /** The one description of the route (README tables and the app route files carry none). */
   summary: string;
   auth: RouteAuth;
-  handler: Handler;
+  // The wrapper picks the context by `auth`; CtxFor ties each verb to it where routes are made.
+  verb: (ctx: never, input: VerbInput) => unknown;
+  body?: BodyKind | readonly BodyKind[];
+  /** Body bytes allowed when not MAX_BODY_BYTES (the fast lane reads this many before the wrapper). */
+  bodyLimit?: (authorization: string | null) => number;
+  /** Request headers handed to the verb as input fields (the header wins over the query). */
+  headerInput?: Record<string, string>;
+  reply?: Reply;
+  /**
+   * OAuth client routes: checks of the form that need no caller, run before client
+   * authentication (the token endpoint names a missing or unsupported grant before it asks
+   * who the client is).
+   */
+  precheck?: (input: VerbInput) => void;
   limit?: RouteLimit;
   /** Errors in the RFC 6749 format instead of problem+json. */
   oauth?: boolean;
-  /** Body limit when not MAX_BODY_BYTES (the alert intake takes 1000-alert payloads). */
-  /** Body bytes the fast lane reads before the handler (given the Authorization header). */
-  bodyLimit?: (authorization: string | null) => number;
+  /**
+   * A GET that changes state: a console user arriving by a link from another site (cookie,
+   * no bearer token, not started on our pages) is sent to this console page, prefilled,
+   * instead of acting (one more click, on our page, with its CSRF token).
+   */
+  crossSiteLanding?: (url: URL) => string;
   /** Answer even before start-up finished (liveness and readiness). */
   beforeReady?: boolean;
 };
+
+/** Declares a route, checking that its verb takes the context its caller kind gets. */
+export function route<A extends RouteAuth>(
+  r: Omit<Route, "auth" | "verb"> & { auth: A; verb: (ctx: CtxFor<A>, input: VerbInput) => unknown },
+): Route {
+  return r as Route;
+}

@@ -1,83 +1,136 @@
+import { requireScope } from "@/lib/access/actor";
 import { getConfig } from "@/lib/config";
+import type { ClientCtx, MachineCtx, RequestFacts, VerbCtx } from "@/lib/context";
 import { getDb } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
 import { isConnectionError, sqlState } from "@/lib/db/errors";
 import { AppError, ServiceUnavailableError, ValidationError } from "@/lib/errors";
 import { authenticateBearer } from "@/lib/gate/bearer";
-import { sessionActor } from "@/lib/gate/session/session-actor";
-import { requireScope } from "@/lib/gate/actor";
 import { addressKey, rateLimiter, type RatePolicy } from "@/lib/gate/rate-limit";
+import { startedOnOurSite } from "@/lib/gate/session/csrf";
+import { sessionActor } from "@/lib/gate/session/session-actor";
+import { authenticateClientRequest } from "@/lib/identity/credentials/authenticate-client";
 import { OAuthError } from "@/lib/identity/oauth-error";
 import { getLogger } from "@/lib/observability/logger";
 import { recordRequest } from "@/lib/observability/metrics";
 import { ensureStarted } from "@/lib/runtime/start";
-import { errorResponse, problem } from "./problem";
-import { clientIpOf, requestIdOf } from "./request-facts";
-import type { HandlerCtx, Route, RouteLimit } from "./types";
+import { defaultBodyLimit, readBody } from "./body";
+import { checkers } from "./checkers";
+import { assembleInput, queryObject } from "./input";
+import { errorResponse, json, problem } from "./problem";
+import { clientIpOf } from "./request-facts";
+import type { LimitClass, Route, VerbInput } from "./types";
+
+type Ctx = VerbCtx | ClientCtx | MachineCtx;
 
 /**
- * The handler wrapper: request id, start-up gate, authentication and scope from the route
- * table, error mapping, metrics and one log line. Handlers only parse and call verbs.
+ * The handler wrapper: start-up gate, the route's rate limits, authentication of the kind the
+ * table declares, the body read once, the verb called with one input, error mapping, metrics
+ * and one log line. `requestId` is computed once by whoever received the request (dispatch).
  */
-export async function runRoute(route: Route, params: Record<string, string>, request: Request, url: URL): Promise<Response> {
+export async function runRoute(route: Route, params: Record<string, string>, request: Request, url: URL, requestId: string): Promise<Response> {
   const started = performance.now();
-  const requestId = requestIdOf(request);
-  const ip = clientIpOf(request);
-  const userAgent = request.headers.get("user-agent");
+  const facts: RequestFacts & { requestId: string } = { requestId, ip: clientIpOf(request), userAgent: request.headers.get("user-agent") };
   let response: Response;
   let limitHeaders: Record<string, string> = {};
   try {
-    if (route.limit) limitHeaders = rateLimiter().take(`${route.limit}-ip`, addressKey(ip), ipPolicy(route.limit));
+    const limit = limitsOf(route);
+    if (limit.ip) limitHeaders = rateLimiter().take(`${limit.ip}-ip`, addressKey(facts.ip), ipPolicy(limit.ip));
     if (!route.beforeReady) await ensureStarted();
     const db = await getDb();
-    const actor = "scope" in route.auth ? await authenticate(db, request) : null;
-    if (actor && "scope" in route.auth) {
-      rateLimiter().take("api-subject", actor.id, getConfig().RATE_LIMIT_API_PER_SUBJECT);
-      requireScope(actor, route.auth.scope);
+    const { ctx, body } = await authenticate(route, request, { ...facts, db, signal: request.signal });
+    if (limit.subject && "actor" in ctx) {
+      const key = "client" in ctx ? ctx.client.clientId : ctx.actor.id;
+      rateLimiter().take(`${limit.subject}-subject`, key, subjectPolicy(limit.subject));
     }
-    const ctx: HandlerCtx = {
-      requestId,
-      ip,
-      userAgent,
+    if ("scope" in route.auth && "actor" in ctx) requireScope(ctx.actor, route.auth.scope);
+    const landing = crossSiteLanding(route, request, url);
+    if (landing) return finish(landing);
+    const input = assembleInput({
       params,
-      url,
-      db,
-      actor,
-      verb: () => {
-        if (!actor) throw new Error(`${route.path} has no actor: verbs need a scope route`);
-        return { actor, db, requestId, ip, userAgent };
-      },
-    };
-    response = await route.handler(request, ctx);
+      query: queryObject(url),
+      body: body ?? (await readBody(request, route.body ?? "none", limitFor(route, request))),
+      headers: headerInput(route, request),
+    });
+    const value = await (route.verb as (ctx: Ctx, input: VerbInput) => unknown)(ctx, input);
+    response = replyWith(route, value, requestId);
   } catch (error) {
     response = toResponse(error, requestId, route);
   }
-  response.headers.set("X-Request-Id", requestId);
-  for (const [name, value] of Object.entries(limitHeaders)) if (!response.headers.has(name)) response.headers.set(name, value);
-  const seconds = (performance.now() - started) / 1000;
-  recordRequest(request.method, route.path, response.status, seconds);
-  getLogger().info(
-    { request_id: requestId, method: request.method, route: route.path, status: response.status, ms: Math.round(seconds * 1000) },
-    "request",
-  );
-  return response;
-}
+  return finish(response);
 
-/** A bearer token when one is sent; otherwise the console's session cookie (CSRF-checked). */
-async function authenticate(db: Db, request: Request) {
-  const authorization = request.headers.get("authorization");
-  if (!authorization) {
-    const user = await sessionActor(request);
-    if (user) return user;
+  function finish(res: Response): Response {
+    res.headers.set("X-Request-Id", requestId);
+    for (const [name, value] of Object.entries(limitHeaders)) if (!res.headers.has(name)) res.headers.set(name, value);
+    const seconds = (performance.now() - started) / 1000;
+    recordRequest(request.method, route.path, res.status, seconds);
+    getLogger().info({ request_id: requestId, method: request.method, route: route.path, status: res.status, ms: Math.round(seconds * 1000) }, "request");
+    return res;
   }
-  return authenticateBearer(db, authorization);
 }
 
-function ipPolicy(limit: RouteLimit): RatePolicy {
+/**
+ * The caller, as the table says to establish it. OAuth clients send their credentials in
+ * the form, so their body is read first; everyone else is authenticated before a byte of
+ * the body is read (a stranger's oversized body is a 401, not a 413).
+ */
+async function authenticate(route: Route, request: Request, base: RequestFacts & { db: Db; signal: AbortSignal }): Promise<{ ctx: Ctx; body?: Record<string, unknown> }> {
+  const auth = route.auth;
+  const authorization = request.headers.get("authorization");
+  if ("public" in auth) return { ctx: { ...base, by: "anonymous" } };
+  if ("client" in auth) {
+    const body = await readBody(request, route.body ?? "form", limitFor(route, request));
+    route.precheck?.(body);
+    return { ctx: await authenticateClientRequest(base, authorization, body, auth.client), body };
+  }
+  if ("bearer" in auth) return { ctx: await checkers[auth.bearer](request, base) };
+  // A bearer token when one is sent; otherwise the console's session cookie (CSRF-checked).
+  const actor = authorization ? await authenticateBearer(base.db, authorization) : ((await sessionActor(request)) ?? (await authenticateBearer(base.db, null)));
+  return { ctx: { ...base, actor } };
+}
+
+function limitsOf(route: Route): { ip?: LimitClass; subject?: LimitClass } {
+  if (!route.limit) return {};
+  return typeof route.limit === "string" ? { ip: route.limit, subject: route.limit } : route.limit;
+}
+
+function limitFor(route: Route, request: Request): number {
+  return route.bodyLimit?.(request.headers.get("authorization")) ?? defaultBodyLimit();
+}
+
+function headerInput(route: Route, request: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [header, field] of Object.entries(route.headerInput ?? {})) {
+    const value = request.headers.get(header)?.trim();
+    if (value) out[field] = value;
+  }
+  return out;
+}
+
+/** A state-changing GET reached by a link from elsewhere with only the console's cookie. */
+function crossSiteLanding(route: Route, request: Request, url: URL): Response | null {
+  if (!route.crossSiteLanding || request.method !== "GET" || request.headers.get("authorization") || startedOnOurSite(request)) return null;
+  return new Response(null, { status: 303, headers: { Location: route.crossSiteLanding(url), "Cache-Control": "no-store" } });
+}
+
+function replyWith(route: Route, value: unknown, requestId: string): Response {
+  const reply = route.reply;
+  if (typeof reply === "function") return (reply as (value: unknown, ctx: { requestId: string }) => Response)(value, { requestId });
+  return json(value, reply?.status ?? 200, reply?.headers ?? {});
+}
+
+function ipPolicy(limit: LimitClass): RatePolicy {
   const config = getConfig();
   if (limit === "token") return config.RATE_LIMIT_TOKEN_PER_IP;
   if (limit === "validate") return config.RATE_LIMIT_VALIDATE_PER_IP;
   return config.RATE_LIMIT_API_PER_IP;
+}
+
+function subjectPolicy(limit: LimitClass): RatePolicy {
+  const config = getConfig();
+  if (limit === "token") return config.RATE_LIMIT_TOKEN_PER_CLIENT;
+  if (limit === "validate") return config.RATE_LIMIT_VALIDATE_PER_SUBJECT;
+  return config.RATE_LIMIT_API_PER_SUBJECT;
 }
 
 const OAUTH_CODE: Record<number, ConstructorParameters<typeof OAuthError>[0]> = { 429: "rate_limited", 503: "temporarily_unavailable" };
@@ -116,5 +169,3 @@ function toResponse(error: unknown, requestId: string, route: Route): Response {
     request_id: requestId,
   });
 }
-
-export const bodyLimit = () => getConfig().MAX_BODY_BYTES;

@@ -1,41 +1,42 @@
 import { eq, sql } from "drizzle-orm";
 import { agents, credentials } from "@/drizzle/schema";
-import { appendAudit } from "@/lib/audit/append";
+import { commit } from "@/lib/audit/commit";
 import { getConfig } from "@/lib/config";
+import { noRequest } from "@/lib/context";
 import { isUniqueViolation } from "@/lib/db/errors";
-import { inTransaction } from "@/lib/db/transaction";
-import { publishGateChange } from "@/lib/gate/state-view";
-import type { Executor } from "@/lib/db/types";
+import type { Db } from "@/lib/db/types";
+import { gateNotice } from "@/lib/identity/state-view";
 import { getLogger } from "@/lib/observability/logger";
 import { hashSecret, secretMatches } from "./secrets";
-
-const ACTOR = "system:bootstrap";
 
 /**
  * VIGIL_BOOTSTRAP_ADMIN_SECRET: the server itself registers (or re-keys) an admin client
  * at start, so the first admin exists without a second process touching the embedded
  * database. The secret is supplied by the operator and only its HMAC is stored.
  */
-export async function ensureBootstrapAdmin(db: Executor): Promise<void> {
+export async function ensureBootstrapAdmin(db: Db): Promise<void> {
+  // no-scope: start-up work from the operator's own configuration; no caller to check.
   const { VIGIL_BOOTSTRAP_ADMIN_SECRET: secret, VIGIL_BOOTSTRAP_ADMIN_CLIENT_ID: clientId } = getConfig();
   if (!secret) return;
   try {
-    await inTransaction(db, async (tx) => {
+    await commit({ ...noRequest, db, by: "system:bootstrap" }, async (tx) => {
       const [existing] = await tx.select().from(credentials).where(eq(credentials.clientId, clientId)).for("update");
       if (existing) {
         if (existing.status === "revoked") {
           // Someone revoked it on purpose: a restart must not undo that.
           getLogger().warn({ client_id: clientId }, "bootstrap admin credential is revoked; not reactivating it (unset VIGIL_BOOTSTRAP_ADMIN_SECRET)");
-          return;
+          return { value: null, events: [] };
         }
-        if (secretMatches(secret, existing.secretHash)) return;
+        if (secretMatches(secret, existing.secretHash)) return { value: null, events: [] };
         await tx
           .update(credentials)
           .set({ secretHash: hashSecret(secret), previousSecretHash: null, previousExpiresAt: null, rotatedAt: sql`now()` })
           .where(eq(credentials.id, existing.id));
-        await publishGateChange(tx, { t: "client", id: clientId, status: "active", v: Date.now() });
-        await appendAudit(tx, { kind: "credential.rotated", actor: ACTOR, outcome: "success", agentId: existing.agentId, clientId, metadata: { credential_id: existing.id, reason: "bootstrap secret changed" } });
-        return;
+        return {
+          value: null,
+          events: [{ kind: "credential.rotated", outcome: "success", agentId: existing.agentId, clientId, metadata: { credential_id: existing.id, reason: "bootstrap secret changed" } }],
+          notices: [gateNotice({ t: "client", id: clientId, status: "active", v: Date.now() })],
+        };
       }
       const [agent] = await tx
         .insert(agents)
@@ -43,8 +44,13 @@ export async function ensureBootstrapAdmin(db: Executor): Promise<void> {
         .returning();
       if (!agent) throw new Error("bootstrap agent insert returned nothing");
       const [credential] = await tx.insert(credentials).values({ agentId: agent.id, clientId, secretHash: hashSecret(secret) }).returning();
-      await appendAudit(tx, { kind: "agent.created", actor: ACTOR, outcome: "success", agentId: agent.id, metadata: { name: agent.name, allowed_scopes: ["admin"] } });
-      await appendAudit(tx, { kind: "credential.generated", actor: ACTOR, outcome: "success", agentId: agent.id, clientId, metadata: { credential_id: credential?.id } });
+      return {
+        value: null,
+        events: [
+          { kind: "agent.created", outcome: "success", agentId: agent.id, metadata: { name: agent.name, allowed_scopes: ["admin"] } },
+          { kind: "credential.generated", outcome: "success", agentId: agent.id, clientId, metadata: { credential_id: credential?.id } },
+        ],
+      };
     });
   } catch (error) {
     // Another instance registered it at the same moment: theirs stands.

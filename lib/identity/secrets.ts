@@ -1,5 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { serverKeys } from "./server-secrets";
+import { createHmac, randomBytes } from "node:crypto";
+import { safeEqual } from "@/lib/keys/safe-equal";
+import { serverKeys } from "@/lib/keys/server-secrets";
 
 /** 256 bits from the CSPRNG; the prefix makes leaked secrets easy to recognise in scanners. */
 export function newClientSecret(): string {
@@ -21,7 +22,5 @@ export function hashSecret(secret: string): string {
 /** Constant-time comparison of a presented secret with a stored hash. */
 export function secretMatches(secret: string, storedHash: string | null | undefined): boolean {
   if (!storedHash) return false;
-  const presented = Buffer.from(hashSecret(secret));
-  const stored = Buffer.from(storedHash);
-  return presented.length === stored.length && timingSafeEqual(presented, stored);
+  return safeEqual(hashSecret(secret), storedHash);
 }

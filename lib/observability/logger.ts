@@ -1,13 +1,12 @@
 import pino, { type Logger } from "pino";
 import { getConfig } from "@/lib/config";
-
-const holder = globalThis as unknown as { __vigilLogger?: Logger };
+import { processSingleton } from "@/lib/process/singleton";
 
 /** One JSON logger per process. Secrets never reach it: callers log ids, not credentials. */
 export function getLogger(): Logger {
-  if (!holder.__vigilLogger) {
+  return processSingleton("logger", () => {
     const config = getConfig();
-    holder.__vigilLogger = pino({
+    return pino({
       level: config.LOG_LEVEL,
       base: { service: "vigil" },
       // Belt and braces: if a header bag or form ever reaches a log line, these stay out.
@@ -16,6 +15,5 @@ export function getLogger(): Logger {
         censor: "[redacted]",
       },
     });
-  }
-  return holder.__vigilLogger;
+  });
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { processSingleton } from "@/lib/process/singleton";
 
 type Metrics = ReturnType<typeof createMetrics>;
 
@@ -109,12 +110,9 @@ function autohealMetrics(registry: Registry) {
   };
 }
 
-const holder = globalThis as unknown as { __vigilMetrics?: Metrics };
-
 /** The dedicated registry, shared by every copy of this module in the process. */
 export function getMetrics(): Metrics {
-  holder.__vigilMetrics ??= createMetrics();
-  return holder.__vigilMetrics;
+  return processSingleton("metrics", createMetrics);
 }
 
 type Child = { inc: (n?: number) => void };

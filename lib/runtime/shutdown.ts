@@ -2,8 +2,9 @@ import { stopLiveHubs } from "@/lib/audit/live/hub";
 import { closeDb } from "@/lib/db/client";
 import { getLogger } from "@/lib/observability/logger";
 import { stopRuntime } from "./start";
+import { processSingleton } from "@/lib/process/singleton";
 
-const holder = globalThis as unknown as { __vigilShutdown?: boolean };
+const slot = () => processSingleton("shutdown", () => ({ installed: false }));
 
 /**
  * Closes the database on SIGTERM/SIGINT. PGlite must be closed cleanly or its data
@@ -11,8 +12,9 @@ const holder = globalThis as unknown as { __vigilShutdown?: boolean };
  * HTTP server first. Installed once per process.
  */
 export function installShutdown(beforeExit?: () => Promise<void>): void {
-  if (holder.__vigilShutdown) return;
-  holder.__vigilShutdown = true;
+  const s = slot();
+  if (s.installed) return;
+  s.installed = true;
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

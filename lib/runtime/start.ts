@@ -6,15 +6,16 @@ import { getConfig } from "@/lib/config";
 import { getDbHandle } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
 import { startExternalIssuer } from "@/lib/gate/external-issuer";
-import { startGateView } from "@/lib/gate/state-view";
+import { startGateView } from "@/lib/identity/state-view";
 import { ensureBootstrapAdmin } from "@/lib/identity/bootstrap";
-import { ensureSigningKey } from "@/lib/identity/keys/ensure";
-import { loadKeyring } from "@/lib/identity/keys/keyring";
+import { ensureSigningKey } from "@/lib/keys/ensure";
+import { loadKeyring } from "@/lib/keys/keyring";
 import { getLogger } from "@/lib/observability/logger";
+import { onceUnlessFailed, processSingleton } from "@/lib/process/singleton";
 
 type Runtime = { started?: Promise<void>; ready: boolean; refresh?: NodeJS.Timeout };
-const holder = globalThis as unknown as { __vigilRuntime?: Runtime };
-const runtime = (): Runtime => (holder.__vigilRuntime ??= { ready: false });
+const slot = () => processSingleton("runtime", (): { runtime?: Runtime } => ({}));
+const runtime = (): Runtime => (slot().runtime ??= { ready: false });
 
 // Other instances may rotate keys; a pending key becomes active only after the rotation
 // delay (default 600 s), so a refresh well inside it keeps every instance in step.
@@ -25,12 +26,7 @@ const KEYRING_REFRESH_MS = 30_000;
  * handler awaits it, so the first request waits rather than failing.
  */
 export function ensureStarted(): Promise<void> {
-  const r = runtime();
-  r.started ??= start().catch((error: unknown) => {
-    r.started = undefined;
-    throw error;
-  });
-  return r.started;
+  return onceUnlessFailed(runtime(), "started", start);
 }
 
 async function start(): Promise<void> {
@@ -67,6 +63,6 @@ export async function stopRuntime(): Promise<void> {
   const r = runtime();
   if (r.refresh) clearInterval(r.refresh);
   stopAuditMaintenance();
-  holder.__vigilRuntime = undefined;
+  slot().runtime = undefined;
   await stopProcessRunner();
 }

@@ -57,9 +57,9 @@ async function openPostgres(adminUrl: string): Promise<TestDatabase> {
  * loaded and the gate's view (and the credential cache on it) running.
  */
 export async function openLikeServer(target: Target): Promise<TestDatabase> {
-  const { ensureSigningKey } = await import("@/lib/identity/keys/ensure");
-  const { loadKeyring } = await import("@/lib/identity/keys/keyring");
-  const { startGateView } = await import("@/lib/gate/state-view");
+  const { ensureSigningKey } = await import("@/lib/keys/ensure");
+  const { loadKeyring } = await import("@/lib/keys/keyring");
+  const { startGateView } = await import("@/lib/identity/state-view");
   const t = await target.open();
   await ensureSigningKey(t.handle.db);
   await loadKeyring(t.handle.db);

@@ -5,7 +5,7 @@ import { btnSecondary, input, label } from "@/components/ui/styles";
 import { agentStatuses } from "@/drizzle/schema";
 import { listAgents } from "@/lib/identity/agents/list";
 import { ValidationError } from "@/lib/errors";
-import { pageCtx } from "@/lib/gate/session/page-actor";
+import { pageCtx } from "@/lib/console/page-ctx";
 import { Problem } from "@/components/ui/problem";
 
 export const dynamic = "force-dynamic";

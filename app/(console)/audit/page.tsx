@@ -2,7 +2,7 @@ import { AuditExplorer, type AuditParams } from "@/components/console/audit/audi
 import { PageHeader } from "@/components/ui/page-header";
 import { listAudit } from "@/lib/audit/list";
 import { ValidationError } from "@/lib/errors";
-import { pageCtx } from "@/lib/gate/session/page-actor";
+import { pageCtx } from "@/lib/console/page-ctx";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Audit" };
@@ -17,7 +17,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   let initial: Awaited<ReturnType<typeof listAudit>> | null = null;
   let problem: string | null = null;
   try {
-    initial = await listAudit(ctx.db, ctx.actor, { ...params, n: PAGE_SIZE });
+    initial = await listAudit(ctx, { ...params, n: PAGE_SIZE });
   } catch (error) {
     // A bad query or time from the URL is the reader's to fix, shown next to the box.
     if (!(error instanceof ValidationError)) throw error;

@@ -1,8 +1,10 @@
 import { AutohealConsole } from "@/components/console/autoheal/autoheal-console";
 import { PageHeader } from "@/components/ui/page-header";
-import { autohealStatusForReader, listActions, listRules } from "@/lib/autoheal/admin";
-import { hasScope } from "@/lib/gate/actor";
-import { pageCtx } from "@/lib/gate/session/page-actor";
+import { listActions } from "@/lib/autoheal/list-actions";
+import { listRules } from "@/lib/autoheal/list-rules";
+import { autohealStatusForReader } from "@/lib/autoheal/reader-status";
+import { hasScope } from "@/lib/access/actor";
+import { pageCtx } from "@/lib/console/page-ctx";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Autoheal" };

@@ -2,7 +2,7 @@ import { LiveEvents } from "@/components/console/events/live-events";
 import { PageHeader } from "@/components/ui/page-header";
 import { liveStart, type LiveStart } from "@/lib/audit/live/start";
 import { ValidationError } from "@/lib/errors";
-import { pageCtx } from "@/lib/gate/session/page-actor";
+import { pageCtx } from "@/lib/console/page-ctx";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Live events" };
@@ -16,7 +16,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
   let start: LiveStart = { events: [], resume_from: "0" };
   let problem: string | null = null;
   try {
-    start = await liveStart(ctx.db, ctx.actor, { q: q || undefined, n: FIRST_ROWS });
+    start = await liveStart(ctx, { q: q || undefined, n: FIRST_ROWS });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     problem = error.message;

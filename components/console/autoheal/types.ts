@@ -1,4 +1,6 @@
-import type { autohealStatusForReader, listActions, listRules } from "@/lib/autoheal/admin";
+import type { listActions } from "@/lib/autoheal/list-actions";
+import type { listRules } from "@/lib/autoheal/list-rules";
+import type { autohealStatusForReader } from "@/lib/autoheal/reader-status";
 import type { AckView } from "@/lib/autoheal/ack";
 
 export type AutohealStatus = Awaited<ReturnType<typeof autohealStatusForReader>>;

@@ -2,18 +2,17 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CompactSign } from "jose";
 import { auditCheckpoints, auditEvents, signingKeys } from "@/drizzle/schema";
-import { generatePrivateKey, publicJwkFor } from "@/lib/identity/keys/crypto";
+import { generatePrivateKey, publicJwkFor } from "@/lib/keys/crypto";
 import { inTransaction } from "@/lib/db/transaction";
-import { actorWith } from "@/lib/testing/actors";
+import { actorWith, ctxFor } from "@/lib/testing/actors";
+import { appendTestEvent, testEvent } from "@/lib/testing/audit";
 import { openLikeServer, testTargets, type TestDatabase } from "@/lib/testing/test-db";
-import { appendAudit } from "../append";
-import { auditBatcher } from "../batch";
 import { CHECKPOINT_JWS_TYPE, canonicalJson } from "./digest";
 import { sealCheckpoint } from "./seal";
 import { verifyAudit } from "./verify";
 
 const reader = actorWith("audit:read");
-const event = (i: number) => ({ kind: "test.sealed", actor: `agent:${i}`, outcome: "success" as const, labels: { n: String(i) }, metadata: { i, nested: { b: 2, a: [1, "x"] } } });
+const event = (i: number) => testEvent("token.issued", { i, nested: { b: 2, a: [1, "x"] } }, { actor: `agent:${i}`, labels: { n: String(i) } });
 
 describe.each(testTargets())("audit checkpoints on $name", (target) => {
   let t: TestDatabase;
@@ -27,7 +26,7 @@ describe.each(testTargets())("audit checkpoints on $name", (target) => {
   });
 
   async function seed(n: number) {
-    await Promise.all(Array.from({ length: n }, (_, i) => auditBatcher(t.handle.db).enqueue({ event: event(i) })));
+    await Promise.all(Array.from({ length: n }, (_, i) => appendTestEvent(t.handle.db, event(i))));
   }
 
   it("seals what was committed, chains checkpoints, and verifies clean", async () => {
@@ -39,7 +38,7 @@ describe.each(testTargets())("audit checkpoints on $name", (target) => {
     await seed(5);
     // A rolled-back insert leaves a hole in the ids: sealed as a gap, not a missing event.
     await inTransaction(t.handle.db, async (tx) => {
-      await appendAudit(tx, event(99));
+      await appendTestEvent(tx, event(99));
       throw new Error("roll back");
     }).catch(() => {});
     await seed(5);
@@ -49,7 +48,7 @@ describe.each(testTargets())("audit checkpoints on $name", (target) => {
     expect((second?.document as { prev: string }).prev).toBe(first?.hash);
     expect((second?.document as { gaps: number[][] }).gaps).toHaveLength(1);
     await seed(3);
-    const report = await verifyAudit(t.handle.db, reader, {});
+    const report = await verifyAudit(ctxFor(t.handle.db, reader), {});
     expect(report).toMatchObject({ ok: true, checked_checkpoints: 2, checked_events: 40, unsealed_events: 3, finding: null });
   });
 
@@ -59,18 +58,18 @@ describe.each(testTargets())("audit checkpoints on $name", (target) => {
     const id = (cp?.firstId ?? 0) + 7;
 
     await t.handle.db.execute(sql`update audit_events set outcome = 'failure' where id = ${id}`);
-    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "edited", event_id: String(id) });
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).finding).toMatchObject({ seq: 1, problem: "edited", event_id: String(id) });
     await t.handle.db.execute(sql`update audit_events set outcome = 'success' where id = ${id}`);
-    expect((await verifyAudit(t.handle.db, reader, {})).ok).toBe(true);
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).ok).toBe(true);
 
     await t.handle.db.execute(sql`delete from audit_events where id = ${id}`);
-    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ problem: "deleted", event_id: String(id) });
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).finding).toMatchObject({ problem: "deleted", event_id: String(id) });
   });
 
   it("detects a row inserted into a sealed range and a rewritten checkpoint", async () => {
     await seed(10);
     await inTransaction(t.handle.db, async (tx) => {
-      await appendAudit(tx, event(50));
+      await appendTestEvent(tx, event(50));
       throw new Error("roll back");
     }).catch(() => {});
     await seed(10);
@@ -80,18 +79,18 @@ describe.each(testTargets())("audit checkpoints on $name", (target) => {
     await t.handle.db.execute(
       sql`insert into audit_events (id, kind, actor, outcome) values (${hole?.[0]}, 'token.issued', 'agent:forged', 'success')`,
     );
-    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ problem: "inserted", event_id: String(hole?.[0]) });
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).finding).toMatchObject({ problem: "inserted", event_id: String(hole?.[0]) });
     await t.handle.db.execute(sql`delete from audit_events where actor = 'agent:forged'`);
 
     // Rewriting the stored document (to hide an edit) breaks its match with the signed one.
     await t.handle.db.execute(sql`update audit_checkpoints set document = jsonb_set(document, '{count}', '19')`);
-    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "document" });
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).finding).toMatchObject({ seq: 1, problem: "document" });
     // And a re-signed document needs the private key: a forged JWS does not verify.
     const [row] = await t.handle.db.select().from(auditCheckpoints);
     const [header = "", , signature = ""] = row?.jws.split(".") ?? [];
     const forged = Buffer.from(JSON.stringify({ ...(row?.document ?? {}) })).toString("base64url");
     await t.handle.db.execute(sql`update audit_checkpoints set jws = ${`${header}.${forged}.${signature}`}`);
-    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "signature" });
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).finding).toMatchObject({ seq: 1, problem: "signature" });
   });
 
   it("detects a deleted checkpoint in the chain", async () => {
@@ -100,7 +99,7 @@ describe.each(testTargets())("audit checkpoints on $name", (target) => {
       await sealCheckpoint(t.handle.db);
     }
     await t.handle.db.execute(sql`delete from audit_checkpoints where seq = 2`);
-    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 3, problem: "chain" });
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).finding).toMatchObject({ seq: 3, problem: "chain" });
   });
 
   it("trusts no key it cannot sign with: a public key inserted with SQL does not vouch for a checkpoint", async () => {
@@ -113,7 +112,7 @@ describe.each(testTargets())("audit checkpoints on $name", (target) => {
       .setProtectedHeader({ alg: "ES256", kid: jwk.kid, typ: CHECKPOINT_JWS_TYPE })
       .sign(rogue);
     await t.handle.db.execute(sql`update audit_checkpoints set jws = ${forged} where seq = 1`);
-    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "signature" });
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).finding).toMatchObject({ seq: 1, problem: "signature" });
     await t.handle.db.execute(sql`delete from signing_keys where kid = ${jwk.kid}`);
   });
 
@@ -123,16 +122,16 @@ describe.each(testTargets())("audit checkpoints on $name", (target) => {
     await t.handle.db.execute(
       sql`insert into audit_events (id, ts, kind, actor, outcome) select id, ts + interval '1 millisecond', 'forged', 'x', 'success' from audit_events where id = 2000`,
     );
-    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ problem: "inserted", event_id: "2000" });
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).finding).toMatchObject({ problem: "inserted", event_id: "2000" });
   });
 
   it("calls old unsealed events a finding: checkpoints removed to hide a change", async () => {
     const old = new Date(Date.now() - 86_400_000);
     await t.handle.db.insert(auditEvents).values(Array.from({ length: 5 }, () => ({ ts: old, kind: "token.issued", actor: "agent:x", outcome: "success" as const })));
     await sealCheckpoint(t.handle.db);
-    expect((await verifyAudit(t.handle.db, reader, {})).ok).toBe(true);
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).ok).toBe(true);
     await t.handle.db.execute(sql`delete from audit_checkpoints`);
-    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "unsealed", event_id: "1" });
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).finding).toMatchObject({ seq: 1, problem: "unsealed", event_id: "1" });
   });
 
   it("lets a retention record excuse only missing old events, never a changed one", async () => {
@@ -140,15 +139,15 @@ describe.each(testTargets())("audit checkpoints on $name", (target) => {
     await t.handle.db.insert(auditEvents).values(Array.from({ length: 6 }, () => ({ ts: old, kind: "token.issued", actor: "agent:x", outcome: "success" as const })));
     await sealCheckpoint(t.handle.db);
     // A forged retention record (appended at the tail, as anyone with SQL could).
-    await appendAudit(t.handle.db, { kind: "audit.retention", actor: "system:retention", outcome: "success", metadata: { through_seq: 999, cutoff: new Date(Date.now() - 2 * 86_400_000).toISOString() } });
+    await appendTestEvent(t.handle.db, testEvent("audit.retention", { through_seq: 999, cutoff: new Date(Date.now() - 2 * 86_400_000).toISOString() }, { actor: "system:retention" }));
     await t.handle.db.execute(sql`update audit_events set outcome = 'failure' where id = 3`);
-    expect((await verifyAudit(t.handle.db, reader, {})).finding).toMatchObject({ seq: 1, problem: "edited", event_id: "3" });
+    expect((await verifyAudit(ctxFor(t.handle.db, reader), {})).finding).toMatchObject({ seq: 1, problem: "edited", event_id: "3" });
     await t.handle.db.execute(sql`delete from audit_events where id = 3`);
-    expect(await verifyAudit(t.handle.db, reader, {})).toMatchObject({ ok: true, expired_checkpoints: 1 });
+    expect(await verifyAudit(ctxFor(t.handle.db, reader), {})).toMatchObject({ ok: true, expired_checkpoints: 1 });
   });
 
   it("refuses a bad time range and a caller without audit:read", async () => {
-    await expect(verifyAudit(t.handle.db, reader, { since: "yesterday" })).rejects.toThrow(/since must be an RFC 3339 timestamp/);
-    await expect(verifyAudit(t.handle.db, actorWith("agents:read"), {})).rejects.toThrow();
+    await expect(verifyAudit(ctxFor(t.handle.db, reader), { since: "yesterday" })).rejects.toThrow(/since must be an RFC 3339 timestamp/);
+    await expect(verifyAudit(ctxFor(t.handle.db, actorWith("agents:read")), {})).rejects.toThrow();
   });
 });

@@ -3,7 +3,7 @@ import { desc } from "drizzle-orm";
 import { auditCheckpoints, type AuditCheckpointRow } from "@/drizzle/schema";
 import { isUniqueViolation } from "@/lib/db/errors";
 import type { Executor } from "@/lib/db/types";
-import { currentSigningKey } from "@/lib/identity/keys/keyring";
+import { currentSigningKey } from "@/lib/keys/keyring";
 import {
   CHECKPOINT_JWS_TYPE,
   canonicalJson,

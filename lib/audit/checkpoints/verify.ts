@@ -3,9 +3,10 @@ import { createLocalJWKSet } from "jose";
 import { z } from "zod";
 import { auditCheckpoints, auditEvents } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
+import { requireScope } from "@/lib/access/actor";
+import type { VerbCtx } from "@/lib/context";
 import type { Executor } from "@/lib/db/types";
-import { requireScope, type Actor } from "@/lib/gate/actor";
-import { loadKeyring, trustedPublicKeys } from "@/lib/identity/keys/keyring";
+import { loadKeyring, trustedPublicKeys } from "@/lib/keys/keyring";
 import { parseInput } from "@/lib/validation";
 import { toView } from "../list";
 import { rfc3339 } from "../inputs";
@@ -48,11 +49,11 @@ async function marksFrom(db: Executor): Promise<RetentionMark[]> {
  * (all of them by default). Reports the first checkpoint or event that does not match.
  * Only keys this instance holds the private half of are trusted (keyring `trusted`).
  */
-export async function verifyAudit(db: Executor, actor: Actor, raw: unknown): Promise<VerifyReport> {
-  requireScope(actor, "audit:read");
-  const input = parseInput(verifyInput, raw ?? {});
+export async function verifyAudit(ctx: VerbCtx, raw: unknown = {}): Promise<VerifyReport> {
+  requireScope(ctx.actor, "audit:read");
+  const input = parseInput(verifyInput, raw);
   // One at a time per instance: a verify reads the whole log, and readers may ask at once.
-  const turn = queue.then(() => verifyNow(db, input));
+  const turn = queue.then(() => verifyNow(ctx.db, input));
   queue = turn.catch(() => undefined);
   return turn;
 }

@@ -4,17 +4,19 @@ import { openDatabase } from "@/lib/db/client";
 import { queryRows } from "@/lib/db/rows";
 import { inTransaction } from "@/lib/db/transaction";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
-import { appendAudit } from "../append";
+import { isEventKind } from "../kinds";
+import { appendTestEvent, testEvent } from "@/lib/testing/audit";
 import { AuditHub, type HubSubscriber, type LiveEvent } from "./hub";
 
-const event = (kind: string) => ({ kind, actor: "test", outcome: "success" as const });
+const event = (name: string, metadata: Record<string, unknown> = {}) => (isEventKind(name) ? testEvent(name, metadata) : testEvent("heartbeat", { ...metadata, test: name }));
 
 function subscriber(kind?: string) {
   const got: LiveEvent[] = [];
   let ended = false;
   const sub: HubSubscriber = {
     filterKey: kind ?? "",
-    matches: (e) => kind === undefined || e.kind === kind,
+    // A real kind, or the name a test gave a heartbeat event (kinds are a closed list).
+    matches: (e) => kind === undefined || e.kind === kind || e.metadata.test === kind,
     deliver: (e) => got.push(e),
     end: () => (ended = true),
   };
@@ -34,15 +36,15 @@ describe.each(testTargets())("live hub on $name", (target) => {
   });
 
   it("fans each committed event out once, in id order, to matching subscribers only, from where each joined", async () => {
-    const before = await appendAudit(t.handle.db, event("hub.a"));
-    const a = subscriber("hub.a");
+    const before = await appendTestEvent(t.handle.db, event("agent.created"));
+    const a = subscriber("agent.created");
     const all = subscriber();
     const joinedA = await hub.subscribe(a.sub);
     const joinedAll = await hub.subscribe(all.sub);
     expect(joinedA.from).toBeGreaterThanOrEqual(before);
     expect(hub.size).toBe(2);
     const ids: number[] = [];
-    for (const kind of ["hub.a", "hub.b", "hub.a"]) ids.push(await appendAudit(t.handle.db, event(kind)));
+    for (const kind of ["agent.created", "agent.updated", "agent.created"]) ids.push(await appendTestEvent(t.handle.db, event(kind)));
     await expect.poll(() => all.ids()).toEqual(ids);
     expect(a.ids()).toEqual([ids[0], ids[2]]);
     // One view and one frame per event, shared by every subscriber.
@@ -60,9 +62,9 @@ describe.each(testTargets())("live hub on $name", (target) => {
     const reads = vi.spyOn(t.handle.db, "select");
     try {
       const ids = await inTransaction(t.handle.db, async (tx) => [
-        await appendAudit(tx, event("hub.batch")),
-        await appendAudit(tx, event("hub.batch")),
-        await appendAudit(tx, event("hub.batch")),
+        await appendTestEvent(tx, event("hub.batch")),
+        await appendTestEvent(tx, event("hub.batch")),
+        await appendTestEvent(tx, event("hub.batch")),
       ]);
       await expect.poll(() => subs.every((s) => s.ids().join() === ids.join())).toBe(true);
       // Three notifications (one per insert) at most; a read per subscriber would be 50.
@@ -77,13 +79,13 @@ describe.each(testTargets())("live hub on $name", (target) => {
   it("skips rolled-back ids and moves its cursor without reading while nobody listens", async () => {
     await expect(
       inTransaction(t.handle.db, async (tx) => {
-        await appendAudit(tx, event("hub.rolled_back"));
+        await appendTestEvent(tx, event("hub.rolled_back"));
         throw new Error("roll back");
       }),
     ).rejects.toThrow("roll back");
     const reads = vi.spyOn(t.handle.db, "select");
     try {
-      const last = await appendAudit(t.handle.db, event("hub.unheard"));
+      const last = await appendTestEvent(t.handle.db, event("hub.unheard"));
       await expect.poll(() => hub.position).toBe(last);
       expect(reads).not.toHaveBeenCalled();
     } finally {
@@ -91,7 +93,7 @@ describe.each(testTargets())("live hub on $name", (target) => {
     }
     const s = subscriber();
     const joined = await hub.subscribe(s.sub);
-    const next = await appendAudit(t.handle.db, event("hub.heard"));
+    const next = await appendTestEvent(t.handle.db, event("hub.heard"));
     await expect.poll(() => s.ids()).toEqual([next]);
     joined.unsubscribe();
   });
@@ -102,7 +104,7 @@ describe.each(testTargets())("live hub on $name", (target) => {
       const s = subscriber("hub.elsewhere");
       const joined = await hub.subscribe(s.sub);
       try {
-        const id = await appendAudit(other.db, event("hub.elsewhere"));
+        const id = await appendTestEvent(other.db, event("hub.elsewhere"));
         await expect.poll(() => s.ids()).toEqual([id]);
       } finally {
         joined.unsubscribe();
@@ -119,10 +121,10 @@ describe.each(testTargets())("live hub on $name", (target) => {
         expect(backend).toBeDefined();
         await queryRows(t.handle.db, sql`select pg_terminate_backend(${backend?.pid ?? 0})`);
         // Written while the hub may not be listening: its NOTIFY can go unheard.
-        const missed = await appendAudit(t.handle.db, event("hub.reconnect"));
+        const missed = await appendTestEvent(t.handle.db, event("hub.reconnect"));
         await expect.poll(() => s.ids(), { timeout: 15_000 }).toEqual([missed]);
         await expect.poll(async () => (await queryRows(t.handle.db, listening)).length, { timeout: 15_000 }).toBe(1);
-        const after = await appendAudit(t.handle.db, event("hub.reconnect"));
+        const after = await appendTestEvent(t.handle.db, event("hub.reconnect"));
         await expect.poll(() => s.ids()).toEqual([missed, after]);
       } finally {
         joined.unsubscribe();

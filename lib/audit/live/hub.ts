@@ -6,7 +6,7 @@ import { listen, type Listener } from "@/lib/events/notify";
 import { sseFrame } from "@/lib/events/sse";
 import { getLogger } from "@/lib/observability/logger";
 import { getMetrics } from "@/lib/observability/metrics";
-import { perObject } from "@/lib/runtime/per-object";
+import { perObject, processSingleton } from "@/lib/process/singleton";
 import type { MatchableEvent } from "../query/match-event";
 import { toView, type AuditEventView } from "../list";
 import { AUDIT_CHANNEL } from "../tail";
@@ -201,8 +201,7 @@ async function maxId(db: Executor): Promise<number> {
   return last?.id ?? 0;
 }
 
-const holder = globalThis as unknown as { __vigilLiveHubs?: Set<AuditHub> };
-const running = () => (holder.__vigilLiveHubs ??= new Set());
+const running = () => processSingleton("live-hubs", () => new Set<AuditHub>());
 
 /** The process's hub for this database handle, created on first use (it starts on first subscribe). */
 export function liveHub(handle: DbHandle): AuditHub {

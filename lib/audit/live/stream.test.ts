@@ -2,24 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents } from "@/drizzle/schema";
 import { ForbiddenError, ServiceUnavailableError } from "@/lib/errors";
 import { getMetrics } from "@/lib/observability/metrics";
-import { actorWith } from "@/lib/testing/actors";
+import { actorWith, ctxFor } from "@/lib/testing/actors";
 import { SseReader } from "@/lib/testing/sse-reader";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
-import { appendAudit } from "../append";
+import { isEventKind } from "../kinds";
+import { appendTestEvent, testEvent } from "@/lib/testing/audit";
 import { QuerySyntaxError } from "../query";
 import { liveHub } from "./hub";
 import { openLiveStream, REPLAY_PAGE, RETRY_MS, type LiveStreamOptions } from "./stream";
 
 const reader = actorWith("audit:read");
 const defaults: LiveStreamOptions = { heartbeatMs: 60_000, maxQueueBytes: 1024 * 1024, maxSubscribers: 100 };
-const event = (kind: string, metadata: Record<string, unknown> = {}) => ({ kind, actor: "test", outcome: "success" as const, metadata });
+const event = (name: string, metadata: Record<string, unknown> = {}) => (isEventKind(name) ? testEvent(name, metadata) : testEvent("heartbeat", { ...metadata, test: name }));
 const ids = (blocks: { id?: string }[]) => blocks.map((b) => Number(b.id));
 
 describe.each(testTargets())("live stream on $name", (target) => {
   let t: TestDatabase;
-  const open = (raw: Record<string, string>, options: Partial<LiveStreamOptions> = {}) =>
-    openLiveStream(t.handle, reader, raw, { ...defaults, ...options }).then((s) => new SseReader(s));
-  const append = (kind: string, metadata?: Record<string, unknown>) => appendAudit(t.handle.db, event(kind, metadata));
+  const open = (raw: Record<string, string>, options: Partial<LiveStreamOptions> = {}, signal?: AbortSignal) =>
+    openLiveStream({ ...ctxFor(t.handle.db, reader), signal }, raw, { ...defaults, ...options }).then((s) => new SseReader(s));
+  const append = (kind: string, metadata?: Record<string, unknown>) => appendTestEvent(t.handle.db, event(kind, metadata));
   const subscribers = async () => (await getMetrics().sseSubscribers.get()).values[0]?.value;
 
   beforeAll(async () => {
@@ -31,7 +32,7 @@ describe.each(testTargets())("live stream on $name", (target) => {
   });
 
   it("refuses a caller without audit:read, a malformed query and a malformed id before any stream exists", async () => {
-    await expect(openLiveStream(t.handle, actorWith("agents:read"), {}, defaults)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(openLiveStream(ctxFor(t.handle.db, actorWith("agents:read")), {}, defaults)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(open({ q: "(kind=x" })).rejects.toBeInstanceOf(QuerySyntaxError);
     await expect(open({ last_event_id: "12abc" })).rejects.toThrow(/Last-Event-ID/);
     await expect(open({ colour: "blue" })).rejects.toThrow(/unknown field/);
@@ -40,7 +41,7 @@ describe.each(testTargets())("live stream on $name", (target) => {
 
   it("starts at the log's end: a retry hint and the starting id first, then each new matching event", async () => {
     await append("live.start");
-    const stream = await open({ q: "kind=live.start" });
+    const stream = await open({ q: "meta.test=live.start" });
     const preamble = await stream.next();
     expect(preamble?.retry).toBe(String(RETRY_MS));
     expect(Number(preamble?.id)).toBe(liveHub(t.handle).position);
@@ -49,7 +50,7 @@ describe.each(testTargets())("live stream on $name", (target) => {
     const got = await stream.nextEvent();
     expect(got?.id).toBe(String(id));
     expect(got?.event).toBeUndefined();
-    expect(JSON.parse(got?.data ?? "")).toMatchObject({ id: String(id), kind: "live.start", metadata: { n: 1 } });
+    expect(JSON.parse(got?.data ?? "")).toMatchObject({ id: String(id), kind: "heartbeat", metadata: { n: 1, test: "live.start" } });
     expect(await subscribers()).toBe(1);
     await stream.cancel();
     expect(liveHub(t.handle).size).toBe(0);
@@ -58,16 +59,16 @@ describe.each(testTargets())("live stream on $name", (target) => {
 
   it("replays what was missed from the table, page after page, then goes live with no gap and no duplicate", async () => {
     // More than two replay pages, written as rows (no notification), half of them matching.
-    const rows = Array.from({ length: REPLAY_PAGE * 2 + 100 }, (_, i) => ({ kind: i % 2 ? "replay.match" : "replay.other", actor: "test", outcome: "success" as const }));
-    const inserted = await t.handle.db.insert(auditEvents).values(rows).returning({ id: auditEvents.id, kind: auditEvents.kind });
+    const rows = Array.from({ length: REPLAY_PAGE * 2 + 100 }, (_, i) => ({ kind: "heartbeat", actor: "test", outcome: "success" as const, metadata: { test: i % 2 ? "replay.match" : "replay.other" } }));
+    const inserted = (await t.handle.db.insert(auditEvents).values(rows).returning({ id: auditEvents.id, metadata: auditEvents.metadata })).map((r) => ({ id: r.id, test: r.metadata.test }));
     const resumeAt = inserted[10]?.id ?? 0;
-    const stream = await open({ q: "kind=replay.match", last_event_id: String(resumeAt) });
+    const stream = await open({ q: "meta.test=replay.match", last_event_id: String(resumeAt) });
     // Written while the replay reads: each arrives once, after everything before it.
     const live = await Promise.all(Array.from({ length: 20 }, (_, i) => append(i % 2 ? "replay.match" : "replay.other")));
     const liveMatching = live.filter((_, i) => i % 2).sort((a, b) => a - b);
     const last = liveMatching.at(-1) ?? 0;
     const got = await stream.until((b) => Number(b.id) === last);
-    const expected = [...inserted.filter((r) => r.kind === "replay.match" && r.id > resumeAt).map((r) => r.id), ...liveMatching];
+    const expected = [...inserted.filter((r) => r.test === "replay.match" && r.id > resumeAt).map((r) => r.id), ...liveMatching];
     expect(ids(got)).toEqual(expected);
     const more = await append("replay.match");
     expect(ids([(await stream.nextEvent()) ?? {}])).toEqual([more]);
@@ -77,14 +78,14 @@ describe.each(testTargets())("live stream on $name", (target) => {
   it("replays from since_id when there is no Last-Event-ID", async () => {
     const first = await append("since.kind");
     const second = await append("since.kind");
-    const stream = await open({ q: "kind=since.kind", since_id: String(first - 1) });
+    const stream = await open({ q: "meta.test=since.kind", since_id: String(first - 1) });
     expect(ids(await stream.until((b) => Number(b.id) === second))).toEqual([first, second]);
     await stream.cancel();
   });
 
   it("closes a client that falls behind by more than its queue with a resume event naming the last id it was sent", async () => {
     const overflowsBefore = (await getMetrics().sseOverflows.get()).values[0]?.value ?? 0;
-    const stream = await open({ q: "kind=slow" }, { maxQueueBytes: 4096 });
+    const stream = await open({ q: "meta.test=slow" }, { maxQueueBytes: 4096 });
     const written: number[] = [];
     // Nobody reads: the queue fills, then the stream gives up on this client.
     while (liveHub(t.handle).size > 0) written.push(await append("slow", { pad: "x".repeat(200) }));
@@ -106,7 +107,7 @@ describe.each(testTargets())("live stream on $name", (target) => {
 
   it("sends a comment heartbeat, and ends and unsubscribes when the request is aborted", async () => {
     const abort = new AbortController();
-    const stream = await open({ q: "kind=heartbeat.only" }, { heartbeatMs: 20, signal: abort.signal });
+    const stream = await open({ q: "meta.test=heartbeat.only" }, { heartbeatMs: 20 }, abort.signal);
     await stream.next();
     expect((await stream.next())?.comments).toEqual(["ping"]);
     abort.abort();

@@ -1,10 +1,12 @@
 import { and, asc, gt, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { auditEvents } from "@/drizzle/schema";
-import type { DbHandle } from "@/lib/db/client";
+import { getConfig } from "@/lib/config";
+import type { VerbCtx } from "@/lib/context";
+import { handleOf, type DbHandle } from "@/lib/db/client";
 import { ServiceUnavailableError } from "@/lib/errors";
 import { SSE_PING, sseFrame, ssePreamble } from "@/lib/events/sse";
-import { requireScope, type Actor } from "@/lib/gate/actor";
+import { requireScope } from "@/lib/access/actor";
 import { getMetrics } from "@/lib/observability/metrics";
 import { parseInput } from "@/lib/validation";
 import { auditFilters } from "../list";
@@ -27,7 +29,13 @@ export const liveStreamInput = z
   })
   .strict();
 
-export type LiveStreamOptions = { heartbeatMs: number; maxQueueBytes: number; maxSubscribers: number; signal?: AbortSignal };
+export type LiveStreamOptions = { heartbeatMs: number; maxQueueBytes: number; maxSubscribers: number };
+
+/** The configured bounds (SSE_*); tests pass smaller ones. */
+export function liveStreamOptions(): LiveStreamOptions {
+  const config = getConfig();
+  return { heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000, maxQueueBytes: config.SSE_QUEUE_MAX_BYTES, maxSubscribers: config.SSE_MAX_SUBSCRIBERS };
+}
 
 /**
  * The live stream of audit events matching `q`, as SSE bytes. With `last_event_id` (or
@@ -46,8 +54,9 @@ export type LiveStreamOptions = { heartbeatMs: number; maxQueueBytes: number; ma
  * last id it was sent, and the stream ends; EventSource reconnects with that id and the
  * replay serves it from the table.
  */
-export async function openLiveStream(handle: DbHandle, actor: Actor, raw: Record<string, string>, options: LiveStreamOptions): Promise<ReadableStream<Uint8Array>> {
-  requireScope(actor, "audit:read");
+export async function openLiveStream(ctx: VerbCtx, raw: unknown, options: LiveStreamOptions = liveStreamOptions()): Promise<ReadableStream<Uint8Array>> {
+  requireScope(ctx.actor, "audit:read");
+  const handle = handleOf(ctx.db);
   const input = parseInput(liveStreamInput, raw);
   // Parsed before the stream starts: a bad query is a 400, not a broken stream.
   const node = input.q?.trim() ? parseQuery(input.q) : null;
@@ -59,7 +68,7 @@ export async function openLiveStream(handle: DbHandle, actor: Actor, raw: Record
     busy.headers["Retry-After"] = "5";
     throw busy;
   }
-  return new LiveStream(handle, hub, filters, resumeFrom, options).open(node ? (e) => matchesEvent(node, e) : () => true, input.q?.trim() ?? "");
+  return new LiveStream(handle, hub, filters, resumeFrom, options, ctx.signal).open(node ? (e) => matchesEvent(node, e) : () => true, input.q?.trim() ?? "");
 }
 
 type State = "replay" | "live" | "closed";
@@ -81,6 +90,7 @@ class LiveStream {
     private readonly filters: SQL[],
     resumeFrom: number | undefined,
     private readonly options: LiveStreamOptions,
+    private readonly signal: AbortSignal | undefined,
   ) {
     this.state = resumeFrom === undefined ? "live" : "replay";
     if (resumeFrom !== undefined) this.after = resumeFrom;
@@ -90,7 +100,7 @@ class LiveStream {
     const joined = await this.hub.subscribe({ filterKey, matches, deliver: (e) => this.deliver(e), end: () => this.close() });
     this.unsubscribe = joined.unsubscribe;
     if (this.state === "live") this.after = joined.from;
-    const { signal } = this.options;
+    const { signal } = this;
     if (signal?.aborted) {
       this.close();
     } else {

@@ -6,7 +6,9 @@ import { actorWith, ctxFor } from "@/lib/testing/actors";
 import { openLikeServer, testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { sealCheckpoint } from "../checkpoints/seal";
 import { verifyAudit } from "../checkpoints/verify";
-import { createHold, listHolds, releaseHold } from "./holds";
+import { createHold } from "./hold-create";
+import { listHolds } from "./hold-list";
+import { releaseHold } from "./hold-release";
 import { dailyPartitions, ensurePartitions } from "./partitions";
 import { runRetention } from "./run";
 
@@ -50,7 +52,7 @@ describe.each(testTargets())("audit retention on $name", (target) => {
     const [event] = await t.handle.db.select().from(auditEvents).where(eq(auditEvents.kind, "audit.retention"));
     expect(event?.metadata).toMatchObject({ removed: 10, retention_days: 14 });
     await sealAll();
-    const report = await verifyAudit(t.handle.db, actorWith("audit:read"), {});
+    const report = await verifyAudit(ctxFor(t.handle.db, actorWith("audit:read")), {});
     expect(report).toMatchObject({ ok: true, expired_checkpoints: 1 });
     expect(await runRetention(t.handle.db)).toBeNull(); // idempotent
   });
@@ -67,8 +69,8 @@ describe.each(testTargets())("audit retention on $name", (target) => {
     expect(result?.dropped_partitions).not.toContain(partitionOf(25)); // holds unsealed events
     expect(await remaining()).toBe(3 + 2 + 2); // held, unsealed, and the two hold/retention events
     expect((await listHolds(ctxFor(t.handle.db, admin))).holds[0]).toMatchObject({ reason: "case 4711", active: true });
-    await releaseHold(ctxFor(t.handle.db, admin), hold.id);
-    await expect(releaseHold(ctxFor(t.handle.db, admin), hold.id)).rejects.toThrow(/already released/);
+    await releaseHold(ctxFor(t.handle.db, admin), { id: hold.id });
+    await expect(releaseHold(ctxFor(t.handle.db, admin), { id: hold.id })).rejects.toThrow(/already released/);
     expect(await runRetention(t.handle.db)).toMatchObject({ removed: 3 });
   });
 

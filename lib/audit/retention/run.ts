@@ -1,9 +1,10 @@
 import { and, desc, gt, gte, lt, lte, min, not, sql } from "drizzle-orm";
 import { auditCheckpoints, auditEvents, auditRetentionRuns } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
+import { noRequest } from "@/lib/context";
 import { queryRows } from "@/lib/db/rows";
 import type { Db } from "@/lib/db/types";
-import { appendAudit } from "../append";
+import { commit } from "../commit";
 import { dailyPartitions, type DailyPartition } from "./partitions";
 import { heldCondition } from "./holds";
 import { RETENTION_LOCK } from "./lock";
@@ -27,10 +28,12 @@ export type RetentionResult = {
  * run, its audit event and its record commit together; on several instances one runs.
  */
 export async function runRetention(db: Db, now = new Date(), by = "system:retention"): Promise<RetentionResult> {
+  // no-scope: a background job of the process itself (and an admin's test run); no caller to check.
   const cutoff = new Date(now.getTime() - getConfig().AUDIT_RETENTION_DAYS * DAY_MS);
-  return db.transaction(async (tx) => {
+  const nothing = { value: null, events: [] };
+  return commit({ ...noRequest, db, by }, async (tx) => {
     const [lock] = await queryRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${RETENTION_LOCK}) as locked`);
-    if (!lock?.locked) return null;
+    if (!lock?.locked) return nothing;
 
     // The newest checkpoint such that it and every one before it ended before the cutoff.
     const [young] = await tx.select({ seq: min(auditCheckpoints.seq) }).from(auditCheckpoints).where(gte(auditCheckpoints.maxTs, cutoff));
@@ -40,7 +43,7 @@ export async function runRetention(db: Db, now = new Date(), by = "system:retent
       .where(young?.seq ? lt(auditCheckpoints.seq, young.seq) : undefined)
       .orderBy(desc(auditCheckpoints.seq))
       .limit(1);
-    if (!through) return null;
+    if (!through) return nothing;
     const held = await heldCondition(tx);
     const expired = and(lte(auditEvents.id, through.lastId), lt(auditEvents.ts, cutoff));
     const removable = held ? and(expired, not(held)) : expired;
@@ -74,11 +77,10 @@ export async function runRetention(db: Db, now = new Date(), by = "system:retent
       dropped.push(p.name);
       removed += Number(counted?.n ?? 0);
     }
-    if (removed === 0) return null; // (empty partitions may have gone: nothing to record)
+    if (removed === 0) return nothing; // (empty partitions may have gone: nothing to record)
 
     const result = { cutoff: cutoff.toISOString(), through_id: through.lastId, through_seq: through.seq, dropped_partitions: dropped, removed, held: held !== null };
     await tx.insert(auditRetentionRuns).values({ cutoff, throughId: through.lastId, throughSeq: through.seq, removed, detail: result, by });
-    await appendAudit(tx, { kind: "audit.retention", actor: by, outcome: "success", metadata: { ...result, retention_days: getConfig().AUDIT_RETENTION_DAYS } });
-    return result;
+    return { value: result, events: [{ kind: "audit.retention", outcome: "success", metadata: { ...result, retention_days: getConfig().AUDIT_RETENTION_DAYS } }] };
   });
 }

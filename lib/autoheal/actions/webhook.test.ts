@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { firingAlert, startTarget } from "../testing";
+import { firingAlert, startTarget } from "@/lib/testing/autoheal-target";
 import { backoff } from "./http-delivery";
 import { redactPlan, REDACTED } from "./redact";
 import { BUILTIN_ACTIONS, executePlan } from "./registry";

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { getConfig } from "@/lib/config";
-import { serverKeys } from "@/lib/identity/server-secrets";
-import { roleFromClaims, type Role } from "../roles";
+import { serverKeys } from "@/lib/keys/server-secrets";
+import { roleFromClaims, type Role } from "@/lib/access/roles";
 import { secureCookies } from "./cookies";
 import { csrfTokenFor } from "./csrf";
 

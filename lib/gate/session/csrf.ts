@@ -1,6 +1,7 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { getConfig } from "@/lib/config";
-import { serverKeys } from "@/lib/identity/server-secrets";
+import { safeEqual } from "@/lib/keys/safe-equal";
+import { serverKeys } from "@/lib/keys/server-secrets";
 
 /**
  * Synchroniser token for cookie-authenticated writes: HMAC of the session's id. The page
@@ -12,9 +13,7 @@ export function csrfTokenFor(sessionId: string): string {
 
 export function csrfTokenMatches(sessionId: string, given: string | null): boolean {
   if (!given) return false;
-  const expected = Buffer.from(csrfTokenFor(sessionId));
-  const actual = Buffer.from(given);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return safeEqual(given, csrfTokenFor(sessionId));
 }
 
 /** This Vigil's origin, the only one its console pages are served from. */

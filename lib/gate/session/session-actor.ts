@@ -1,8 +1,8 @@
 import { getToken } from "next-auth/jwt";
 import { ForbiddenError } from "@/lib/errors";
-import { serverKeys } from "@/lib/identity/server-secrets";
-import type { Actor } from "../actor";
-import { scopesOfRole, type Role } from "../roles";
+import { serverKeys } from "@/lib/keys/server-secrets";
+import { userActor, type Actor } from "@/lib/access/actor";
+import type { Role } from "@/lib/access/roles";
 import { sessionCookieName, secureCookies } from "./cookies";
 import { csrfTokenMatches, ownOrigin } from "./csrf";
 
@@ -38,11 +38,5 @@ export async function sessionActor(request: Request): Promise<Actor | null> {
       throw new ForbiddenError("Missing or wrong X-CSRF-Token for a cookie-authenticated write.");
     }
   }
-  const role = session.role ?? null;
-  return {
-    kind: "user",
-    id: session.sub,
-    scopes: new Set(scopesOfRole(role)),
-    label: `user:${session.email ?? session.sub}`,
-  };
+  return userActor({ sub: session.sub, email: session.email, role: session.role });
 }

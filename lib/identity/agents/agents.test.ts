@@ -8,7 +8,9 @@ import { generateCredential } from "../credentials/generate";
 import { createAgent } from "./create";
 import { getAgent } from "./get";
 import { listAgents } from "./list";
-import { changeAgentStatus } from "./status";
+import { suspendAgent } from "./suspend";
+import { reactivateAgent } from "./reactivate";
+import { decommissionAgent } from "./decommission";
 import { updateAgent } from "./update";
 
 const writer = actorWith("agents:write", "agents:read");
@@ -82,15 +84,15 @@ describe.each(testTargets())("agents on $name", (target) => {
     const admin = actorWith("admin");
     const powerful = await createAgent(ctx(admin), newAgent({ allowed_scopes: ["admin"] }));
     const before = await t.handle.db.select({ n: count() }).from(credentials).where(eq(credentials.agentId, powerful.id));
-    await expect(generateCredential(ctx(), powerful.id, {})).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(changeAgentStatus(ctx(), powerful.id, "suspend")).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(updateAgent(ctx(), powerful.id, { owner: "me" })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(generateCredential(ctx(), { id: powerful.id })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(suspendAgent(ctx(), { id: powerful.id })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(updateAgent(ctx(), { id: powerful.id, owner: "me" })).rejects.toBeInstanceOf(ForbiddenError);
     expect(await t.handle.db.select({ n: count() }).from(credentials).where(eq(credentials.agentId, powerful.id))).toEqual(before);
-    expect((await getAgent(ctx(reader), powerful.id)).status).toBe("active");
+    expect((await getAgent(ctx(reader), { id: powerful.id })).status).toBe("active");
     // An admin may, and agents:write may manage ordinary agents.
-    expect((await generateCredential(ctx(admin), powerful.id, {})).client_secret).toMatch(/^vgs_/);
+    expect((await generateCredential(ctx(admin), { id: powerful.id })).client_secret).toMatch(/^vgs_/);
     const ordinary = await createAgent(ctx(), newAgent());
-    expect((await generateCredential(ctx(), ordinary.id, {})).client_secret).toMatch(/^vgs_/);
+    expect((await generateCredential(ctx(), { id: ordinary.id })).client_secret).toMatch(/^vgs_/);
   });
 
   it("rolls the change back when its audit event cannot be written", async () => {
@@ -107,34 +109,34 @@ describe.each(testTargets())("agents on $name", (target) => {
 
   it("updates fields and records what changed", async () => {
     const agent = await createAgent(ctx(), newAgent());
-    const updated = await updateAgent(ctx(), agent.id, { owner: "sre", allowed_scopes: ["svc:read", "svc:write"] });
+    const updated = await updateAgent(ctx(), { id: agent.id, owner: "sre", allowed_scopes: ["svc:read", "svc:write"] });
     expect(updated).toMatchObject({ owner: "sre", allowed_scopes: ["svc:read", "svc:write"] });
     const [event] = await t.handle.db
       .select()
       .from(auditEvents)
       .where(sql`${auditEvents.kind} = 'agent.updated' and ${auditEvents.agentId} = ${agent.id}`);
     expect(event?.metadata).toEqual({ changes: { owner: { from: "platform", to: "sre" }, allowed_scopes: { from: ["svc:read"], to: ["svc:read", "svc:write"] } } });
-    await expect(updateAgent(ctx(), agent.id, {})).rejects.toBeInstanceOf(ValidationError);
+    await expect(updateAgent(ctx(), { id: agent.id })).rejects.toBeInstanceOf(ValidationError);
   });
 
   it("treats unknown and malformed ids as not found", async () => {
-    await expect(getAgent(ctx(reader), "7f1d6f1e-0000-4000-8000-000000000000")).rejects.toBeInstanceOf(NotFoundError);
-    await expect(getAgent(ctx(reader), "'; drop table agents; --")).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getAgent(ctx(reader), { id: "7f1d6f1e-0000-4000-8000-000000000000" })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(getAgent(ctx(reader), { id: "'; drop table agents; --" })).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("walks the status machine; decommission is final and revokes credentials", async () => {
     const agent = await createAgent(ctx(), newAgent());
-    await generateCredential(ctx(), agent.id, {});
-    await generateCredential(ctx(), agent.id, {});
-    await expect(changeAgentStatus(ctx(), agent.id, "reactivate")).rejects.toBeInstanceOf(ConflictError);
-    expect((await changeAgentStatus(ctx(), agent.id, "suspend")).status).toBe("suspended");
-    expect((await changeAgentStatus(ctx(), agent.id, "reactivate")).status).toBe("active");
-    expect((await changeAgentStatus(ctx(), agent.id, "decommission")).status).toBe("decommissioned");
+    await generateCredential(ctx(), { id: agent.id });
+    await generateCredential(ctx(), { id: agent.id });
+    await expect(reactivateAgent(ctx(), { id: agent.id })).rejects.toBeInstanceOf(ConflictError);
+    expect((await suspendAgent(ctx(), { id: agent.id })).status).toBe("suspended");
+    expect((await reactivateAgent(ctx(), { id: agent.id })).status).toBe("active");
+    expect((await decommissionAgent(ctx(), { id: agent.id })).status).toBe("decommissioned");
     const creds = await t.handle.db.select().from(credentials).where(eq(credentials.agentId, agent.id));
     expect(creds.map((c) => c.status)).toEqual(["revoked", "revoked"]);
-    await expect(changeAgentStatus(ctx(), agent.id, "reactivate")).rejects.toBeInstanceOf(ConflictError);
-    await expect(updateAgent(ctx(), agent.id, { name: "again" })).rejects.toBeInstanceOf(ConflictError);
-    await expect(generateCredential(ctx(), agent.id, {})).rejects.toBeInstanceOf(ConflictError);
+    await expect(reactivateAgent(ctx(), { id: agent.id })).rejects.toBeInstanceOf(ConflictError);
+    await expect(updateAgent(ctx(), { id: agent.id, name: "again" })).rejects.toBeInstanceOf(ConflictError);
+    await expect(generateCredential(ctx(), { id: agent.id })).rejects.toBeInstanceOf(ConflictError);
     const [event] = await t.handle.db
       .select()
       .from(auditEvents)
@@ -148,7 +150,7 @@ describe.each(testTargets())("agents on $name", (target) => {
     for (let i = 0; i < 7; i++) made.push(await createAgent(ctx(), newAgent({ owner })));
     const suspendedAgent = made[3];
     if (!suspendedAgent) throw new Error("setup");
-    await changeAgentStatus(ctx(), suspendedAgent.id, "suspend");
+    await suspendAgent(ctx(), { id: suspendedAgent.id });
 
     const seen: string[] = [];
     let cursor: string | undefined;

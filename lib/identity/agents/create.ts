@@ -1,10 +1,9 @@
 import { agents } from "@/drizzle/schema";
-import { appendAudit } from "@/lib/audit/append";
-import { auditOrigin, type VerbCtx } from "@/lib/context";
-import { inTransaction } from "@/lib/db/transaction";
+import { requireScope } from "@/lib/access/actor";
+import { commit } from "@/lib/audit/commit";
+import type { VerbCtx } from "@/lib/context";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { ConflictError } from "@/lib/errors";
-import { requireScope } from "@/lib/gate/actor";
 import { parseInput } from "@/lib/validation";
 import { assertCanGrant } from "./grant";
 import { agentView, createAgentInput } from "./schemas";
@@ -14,7 +13,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
   const input = parseInput(createAgentInput, raw);
   assertCanGrant(ctx.actor, input.allowed_scopes);
   try {
-    return await inTransaction(ctx.db, async (tx) => {
+    return await commit(ctx, async (tx) => {
       const [agent] = await tx
         .insert(agents)
         .values({
@@ -27,14 +26,17 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
         })
         .returning();
       if (!agent) throw new Error("insert returned no agent");
-      await appendAudit(tx, {
-        ...auditOrigin(ctx),
-        kind: "agent.created",
-        outcome: "success",
-        agentId: agent.id,
-        metadata: { name: agent.name, owner: agent.owner, deployment_env: agent.deploymentEnv, allowed_scopes: agent.allowedScopes },
-      });
-      return agentView(agent);
+      return {
+        value: agentView(agent),
+        events: [
+          {
+            kind: "agent.created",
+            outcome: "success",
+            agentId: agent.id,
+            metadata: { name: agent.name, owner: agent.owner, deployment_env: agent.deploymentEnv, allowed_scopes: agent.allowedScopes },
+          },
+        ],
+      };
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError(`An agent with email ${input.email} already exists.`);

@@ -1,5 +1,5 @@
 import { ForbiddenError } from "@/lib/errors";
-import { API_SCOPES, hasScope, type Actor } from "@/lib/gate/actor";
+import { API_SCOPES, hasScope, type Actor } from "@/lib/access/actor";
 
 // Scopes that open Vigil itself. Other scopes belong to the services agents call.
 const PRIVILEGED = new Set<string>([...API_SCOPES, "autoheal:ack", "tokens:introspect"]);

@@ -1,9 +1,9 @@
 import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { agents, agentStatuses } from "@/drizzle/schema";
+import { requireScope } from "@/lib/access/actor";
 import type { VerbCtx } from "@/lib/context";
-import { requireScope } from "@/lib/gate/actor";
-import { decodeCursor, encodeCursor } from "@/lib/http/cursor";
+import { decodeCursor, encodeCursor, keysetPage } from "@/lib/db/page";
 import { parseInput } from "@/lib/validation";
 import { agentView } from "./schemas";
 
@@ -43,13 +43,6 @@ export async function listAgents(ctx: VerbCtx, raw: unknown) {
     .where(and(...filters))
     .orderBy(desc(agents.createdAt), desc(agents.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  return {
-    agents: page.map(agentView),
-    next_cursor:
-      rows.length > input.limit && last
-        ? encodeCursor({ created_at: last.createdAt.toISOString(), id: last.id })
-        : null,
-  };
+  const page = keysetPage(rows, input.limit, (last) => encodeCursor({ created_at: last.createdAt.toISOString(), id: last.id }));
+  return { agents: page.items.map(agentView), next_cursor: page.next };
 }

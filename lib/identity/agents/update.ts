@@ -1,25 +1,23 @@
 import { eq, sql } from "drizzle-orm";
 import { agents } from "@/drizzle/schema";
-import { appendAudit } from "@/lib/audit/append";
-import { auditOrigin, type VerbCtx } from "@/lib/context";
+import { requireScope } from "@/lib/access/actor";
+import { commit } from "@/lib/audit/commit";
+import type { VerbCtx } from "@/lib/context";
 import { isUniqueViolation } from "@/lib/db/errors";
-import { inTransaction } from "@/lib/db/transaction";
-import { applyLocally, publishGateChange, type GateChange } from "@/lib/gate/state-view";
 import { ConflictError } from "@/lib/errors";
-import { requireScope } from "@/lib/gate/actor";
-import { parseInput } from "@/lib/validation";
+import { gateNotice } from "@/lib/identity/state-view";
+import { parseWithParams } from "@/lib/validation";
 import { findAgent } from "./find";
 import { assertCanGrant, assertCanManage } from "./grant";
 import { agentView, updateAgentInput } from "./schemas";
 
-export async function updateAgent(ctx: VerbCtx, id: string, raw: unknown) {
+export async function updateAgent(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
-  const input = parseInput(updateAgentInput, raw);
+  const { params, input } = parseWithParams(raw, ["id"], updateAgentInput);
   if (input.allowed_scopes) assertCanGrant(ctx.actor, input.allowed_scopes);
-  const gateChanges: GateChange[] = [];
   try {
-    const view = await inTransaction(ctx.db, async (tx) => {
-      const before = await findAgent(tx, id, true);
+    return await commit(ctx, async (tx) => {
+      const before = await findAgent(tx, params.id, true);
       assertCanManage(ctx.actor, before);
       if (before.status === "decommissioned") {
         throw new ConflictError("This agent is decommissioned; it can no longer be changed.");
@@ -46,15 +44,13 @@ export async function updateAgent(ctx: VerbCtx, id: string, raw: unknown) {
           return [k, { from: beforeView[key], to: afterView[key] }];
         }),
       );
-      await appendAudit(tx, { ...auditOrigin(ctx), kind: "agent.updated", outcome: "success", agentId: agent.id, metadata: { changes } });
-      // Scopes and quota are cached with credentials: every instance drops them.
-      const change: GateChange = { t: "agent", id: agent.id, status: agent.status, v: agent.updatedAt.getTime() };
-      gateChanges.push(change);
-      await publishGateChange(tx, change);
-      return afterView;
+      return {
+        value: afterView,
+        events: [{ kind: "agent.updated", outcome: "success", agentId: agent.id, metadata: { changes } }],
+        // Scopes and quota are cached with credentials: every instance drops them.
+        notices: [gateNotice({ t: "agent", id: agent.id, status: agent.status, v: agent.updatedAt.getTime() })],
+      };
     });
-    applyLocally(ctx.db, ...gateChanges);
-    return view;
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError(`An agent with email ${input.email ?? ""} already exists.`);
     throw error;

@@ -1,21 +1,19 @@
 import { eq } from "drizzle-orm";
 import { agents, credentials } from "@/drizzle/schema";
-import type { Executor } from "@/lib/db/types";
-import { gateView } from "@/lib/gate/state-view";
-import { timed } from "@/lib/observability/metrics";
+import { clientActor, type AuthenticatedClient } from "@/lib/access/client";
+import { commitBatched } from "@/lib/audit/batch";
+import type { ClientCtx, RequestFacts } from "@/lib/context";
+import type { Db, Executor } from "@/lib/db/types";
+import { gateView } from "@/lib/identity/state-view";
+import { getMetrics, timed } from "@/lib/observability/metrics";
 import { OAuthError } from "../oauth-error";
+import { oauthParam, type OAuthForm } from "../oauth-params";
 import { secretMatches } from "../secrets";
 import { clientCacheFor, type ClientRecord } from "./client-cache";
 
 export type PresentedClient = { clientId: string; secret: string; method: "client_secret_basic" | "client_secret_post" };
 
-export type AuthenticatedClient = {
-  credentialId: string;
-  clientId: string;
-  agentId: string;
-  allowedScopes: string[];
-  monthlyTokenQuota: number | null;
-};
+export type { AuthenticatedClient };
 
 export class ClientAuthError extends OAuthError {
   constructor(
@@ -36,9 +34,9 @@ const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, " "));
  * client_secret_basic or client_secret_post (RFC 6749 §2.3.1), never both: a request that
  * uses two methods is invalid_request.
  */
-export function presentedClient(authorization: string | null, form: URLSearchParams): PresentedClient {
-  const postId = form.get("client_id");
-  const postSecret = form.get("client_secret");
+export function presentedClient(authorization: string | null, form: OAuthForm): PresentedClient {
+  const postId = oauthParam(form, "client_id");
+  const postSecret = oauthParam(form, "client_secret");
   if (authorization && /^basic /i.test(authorization)) {
     if (postSecret !== null) {
       throw new OAuthError("invalid_request", "Use one client authentication method, not both Basic and client_secret.");
@@ -113,4 +111,32 @@ async function clientRecord(db: Executor, clientId: string): Promise<ClientRecor
   );
   if (row) cache?.set(clientId, row, snapshot);
   return row;
+}
+
+/**
+ * Client authentication for an OAuth route, once, by the route wrapper (as oidc-provider's
+ * shared client_auth does for token, introspection and revocation). A refusal is counted and
+ * audited as auth.failed under the endpoint's name before it is answered (invalid_client).
+ */
+export async function authenticateClientRequest(
+  base: RequestFacts & { db: Db; signal?: AbortSignal },
+  authorization: string | null,
+  form: OAuthForm,
+  endpoint: string,
+): Promise<ClientCtx> {
+  // no-scope: records a refused client authentication; nobody is authenticated yet.
+  try {
+    const client = await authenticateClient(base.db, presentedClient(authorization, form));
+    return { ...base, actor: clientActor(client), client };
+  } catch (error) {
+    if (error instanceof ClientAuthError) {
+      getMetrics().authFailures.inc({ kind: "client", reason: error.reason });
+      const by = error.clientId ? `client:${error.clientId}` : "anonymous";
+      await commitBatched(
+        { requestId: base.requestId, ip: base.ip, userAgent: base.userAgent, db: base.db, by },
+        { kind: "auth.failed", outcome: "failure", agentId: error.agentId, clientId: error.clientId, metadata: { endpoint, reason: error.reason } },
+      );
+    }
+    throw error;
+  }
 }

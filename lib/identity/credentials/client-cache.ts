@@ -1,5 +1,5 @@
-import type { GateChange, GateStateView } from "@/lib/gate/state-view";
-import { perObject } from "@/lib/runtime/per-object";
+import type { GateChange, GateStateView } from "@/lib/identity/state-view";
+import { perObject } from "@/lib/process/singleton";
 
 /** What client authentication needs of a credential and its agent. */
 export type ClientRecord = {

@@ -1,24 +1,20 @@
-import { z } from "zod";
 import { credentials } from "@/drizzle/schema";
-import { appendAudit } from "@/lib/audit/append";
-import { auditOrigin, type VerbCtx } from "@/lib/context";
-import { inTransaction } from "@/lib/db/transaction";
+import { requireScope } from "@/lib/access/actor";
+import { commit } from "@/lib/audit/commit";
+import type { VerbCtx } from "@/lib/context";
 import { ConflictError } from "@/lib/errors";
-import { requireScope } from "@/lib/gate/actor";
-import { parseInput } from "@/lib/validation";
+import { parseWithParams } from "@/lib/validation";
 import { findAgent } from "../agents/find";
 import { assertCanManage } from "../agents/grant";
 import { hashSecret, newClientId, newClientSecret } from "../secrets";
 import { credentialView } from "./view";
 
-const generateInput = z.object({}).strict();
-
 /** Returns the secret exactly once; only its HMAC is stored. */
-export async function generateCredential(ctx: VerbCtx, agentId: string, raw: unknown) {
+export async function generateCredential(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
-  parseInput(generateInput, raw ?? {});
-  return inTransaction(ctx.db, async (tx) => {
-    const agent = await findAgent(tx, agentId, true);
+  const { params } = parseWithParams(raw, ["id"]);
+  return commit(ctx, async (tx) => {
+    const agent = await findAgent(tx, params.id, true);
     assertCanManage(ctx.actor, agent);
     if (agent.status === "decommissioned") {
       throw new ConflictError("This agent is decommissioned; it cannot receive credentials.");
@@ -29,14 +25,9 @@ export async function generateCredential(ctx: VerbCtx, agentId: string, raw: unk
       .values({ agentId: agent.id, clientId: newClientId(), secretHash: hashSecret(secret) })
       .returning();
     if (!row) throw new Error("insert returned no credential");
-    await appendAudit(tx, {
-      ...auditOrigin(ctx),
-      kind: "credential.generated",
-      outcome: "success",
-      agentId: agent.id,
-      clientId: row.clientId,
-      metadata: { credential_id: row.id },
-    });
-    return { ...credentialView(row), client_secret: secret };
+    return {
+      value: { ...credentialView(row), client_secret: secret },
+      events: [{ kind: "credential.generated", outcome: "success", agentId: agent.id, clientId: row.clientId, metadata: { credential_id: row.id } }],
+    };
   });
 }

@@ -1,24 +1,24 @@
 import { eq, sql } from "drizzle-orm";
 import { credentials } from "@/drizzle/schema";
-import { appendAudit } from "@/lib/audit/append";
-import { auditOrigin, type VerbCtx } from "@/lib/context";
-import { inTransaction } from "@/lib/db/transaction";
-import { applyLocally, publishGateChange, type GateChange } from "@/lib/gate/state-view";
+import { requireScope } from "@/lib/access/actor";
+import { commit } from "@/lib/audit/commit";
+import type { VerbCtx } from "@/lib/context";
 import { ConflictError } from "@/lib/errors";
-import { requireScope } from "@/lib/gate/actor";
+import { gateNotice } from "@/lib/identity/state-view";
+import { parseWithParams } from "@/lib/validation";
 import { findAgent } from "../agents/find";
 import { assertCanManage } from "../agents/grant";
 import { findCredential } from "./find";
 import { credentialView } from "./view";
 
 /** Revokes a credential: no new tokens, and its live tokens introspect as inactive. */
-export async function revokeCredential(ctx: VerbCtx, agentId: string, credentialId: string) {
+export async function revokeCredential(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
-  const changes: GateChange[] = [];
-  const view = await inTransaction(ctx.db, async (tx) => {
-    const agent = await findAgent(tx, agentId);
+  const { params } = parseWithParams(raw, ["id", "credentialId"]);
+  return commit(ctx, async (tx) => {
+    const agent = await findAgent(tx, params.id);
     assertCanManage(ctx.actor, agent);
-    const current = await findCredential(tx, agent.id, credentialId);
+    const current = await findCredential(tx, agent.id, params.credentialId);
     if (current.status === "revoked") throw new ConflictError("This credential is already revoked.");
     const [row] = await tx
       .update(credentials)
@@ -26,19 +26,10 @@ export async function revokeCredential(ctx: VerbCtx, agentId: string, credential
       .where(eq(credentials.id, current.id))
       .returning();
     if (!row) throw new Error("update returned no credential");
-    const change: GateChange = { t: "client", id: row.clientId, status: "revoked", v: row.revokedAt?.getTime() ?? Date.now() };
-    changes.push(change);
-    await publishGateChange(tx, change);
-    await appendAudit(tx, {
-      ...auditOrigin(ctx),
-      kind: "credential.revoked",
-      outcome: "success",
-      agentId: agent.id,
-      clientId: row.clientId,
-      metadata: { credential_id: row.id },
-    });
-    return credentialView(row);
+    return {
+      value: credentialView(row),
+      events: [{ kind: "credential.revoked", outcome: "success", agentId: agent.id, clientId: row.clientId, metadata: { credential_id: row.id } }],
+      notices: [gateNotice({ t: "client", id: row.clientId, status: "revoked", v: row.revokedAt?.getTime() ?? Date.now() })],
+    };
   });
-  applyLocally(ctx.db, ...changes);
-  return view;
 }

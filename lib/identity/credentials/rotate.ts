@@ -1,14 +1,13 @@
 import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { credentials } from "@/drizzle/schema";
-import { appendAudit } from "@/lib/audit/append";
+import { requireScope } from "@/lib/access/actor";
+import { commit } from "@/lib/audit/commit";
 import { getConfig } from "@/lib/config";
-import { auditOrigin, type VerbCtx } from "@/lib/context";
-import { inTransaction } from "@/lib/db/transaction";
-import { applyLocally, publishGateChange, type GateChange } from "@/lib/gate/state-view";
+import type { VerbCtx } from "@/lib/context";
 import { ConflictError } from "@/lib/errors";
-import { requireScope } from "@/lib/gate/actor";
-import { parseInput } from "@/lib/validation";
+import { gateNotice } from "@/lib/identity/state-view";
+import { parseWithParams } from "@/lib/validation";
 import { findAgent } from "../agents/find";
 import { assertCanManage } from "../agents/grant";
 import { hashSecret, newClientSecret } from "../secrets";
@@ -23,15 +22,14 @@ const rotateInput = z
  * New secret for the same client_id. The previous secret keeps working for the grace
  * period so running agents can pick up the new one without a failed token request.
  */
-export async function rotateCredential(ctx: VerbCtx, agentId: string, credentialId: string, raw: unknown) {
+export async function rotateCredential(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
-  const input = parseInput(rotateInput, raw ?? {});
+  const { params, input } = parseWithParams(raw, ["id", "credentialId"], rotateInput);
   const grace = input.grace_seconds ?? getConfig().CREDENTIAL_ROTATION_GRACE_SECONDS;
-  const changes: GateChange[] = [];
-  const view = await inTransaction(ctx.db, async (tx) => {
-    const agent = await findAgent(tx, agentId);
+  return commit(ctx, async (tx) => {
+    const agent = await findAgent(tx, params.id);
     assertCanManage(ctx.actor, agent);
-    const current = await findCredential(tx, agent.id, credentialId);
+    const current = await findCredential(tx, agent.id, params.credentialId);
     if (current.status !== "active") throw new ConflictError("This credential is revoked; generate a new one.");
     const secret = newClientSecret();
     const [row] = await tx
@@ -45,20 +43,11 @@ export async function rotateCredential(ctx: VerbCtx, agentId: string, credential
       .where(eq(credentials.id, current.id))
       .returning();
     if (!row) throw new Error("update returned no credential");
-    // Not a status change, but every instance must drop the cached secret hash.
-    const change: GateChange = { t: "client", id: row.clientId, status: row.status, v: row.rotatedAt?.getTime() ?? Date.now() };
-    changes.push(change);
-    await publishGateChange(tx, change);
-    await appendAudit(tx, {
-      ...auditOrigin(ctx),
-      kind: "credential.rotated",
-      outcome: "success",
-      agentId: agent.id,
-      clientId: row.clientId,
-      metadata: { credential_id: row.id, grace_seconds: grace },
-    });
-    return { ...credentialView(row), client_secret: secret };
+    return {
+      value: { ...credentialView(row), client_secret: secret },
+      events: [{ kind: "credential.rotated", outcome: "success", agentId: agent.id, clientId: row.clientId, metadata: { credential_id: row.id, grace_seconds: grace } }],
+      // Not a status change, but every instance must drop the cached secret hash.
+      notices: [gateNotice({ t: "client", id: row.clientId, status: row.status, v: row.rotatedAt?.getTime() ?? Date.now() })],
+    };
   });
-  applyLocally(ctx.db, ...changes);
-  return view;
 }

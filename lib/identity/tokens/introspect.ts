@@ -1,42 +1,36 @@
-import { auditBatcher } from "@/lib/audit/batch";
-import type { Db } from "@/lib/db/types";
-import { authenticateClient, presentedClient } from "../credentials/authenticate-client";
+import { hasScope } from "@/lib/access/actor";
+import { commitBatched } from "@/lib/audit/batch";
+import type { ClientCtx } from "@/lib/context";
 import { OAuthError } from "../oauth-error";
-import type { RequestFacts } from "./issue";
+import { oauthParam, type OAuthForm } from "../oauth-params";
 import { tokenInactiveReason } from "./status";
 import { TokenInvalid, verifyVigilToken, type VigilClaims } from "./verify";
 
-// Clients that may look into any token; others only into their own agent's tokens.
-const INTROSPECT_ANY = ["admin", "tokens:introspect"];
-
 /** RFC 7662. Anything not verifiably active, or not the caller's to see, is `{active:false}`. */
-export async function introspectToken(db: Db, facts: RequestFacts, authorization: string | null, form: URLSearchParams) {
-  const caller = await authenticateClient(db, presentedClient(authorization, form));
-  const token = form.get("token");
+export async function introspectToken(ctx: ClientCtx, form: OAuthForm) {
+  // no-scope: every client may introspect its own agent's tokens; seeing others' needs tokens:introspect (below).
+  const token = oauthParam(form, "token");
   if (!token) throw new OAuthError("invalid_request", "token is required.");
-  if (form.getAll("token").length > 1) throw new OAuthError("invalid_request", "Parameter token must not repeat.");
+  const { client } = ctx;
 
   let claims: VigilClaims | null = null;
   let reason: string | null = null;
   try {
     claims = await verifyVigilToken(token);
-    reason = await tokenInactiveReason(db, claims);
-    const mayInspect = claims.sub === caller.agentId || caller.allowedScopes.some((s) => INTROSPECT_ANY.includes(s));
+    reason = await tokenInactiveReason(ctx.db, claims);
+    // Clients whose agent holds tokens:introspect (or admin) may look into any token.
+    const mayInspect = claims.sub === client.agentId || hasScope(ctx.actor, "tokens:introspect");
     if (!reason && !mayInspect) reason = "not the caller's token";
   } catch (error) {
     if (!(error instanceof TokenInvalid)) throw error;
     reason = error.reason;
   }
-  await auditBatcher(db).enqueue({
-    event: {
-      kind: "token.introspected",
-      actor: `agent:${caller.agentId}`,
-      outcome: "success",
-      agentId: claims?.sub ?? null,
-      clientId: caller.clientId,
-      ...facts,
-      metadata: { jti: claims?.jti ?? null, active: reason === null, ...(reason ? { reason } : {}) },
-    },
+  await commitBatched(ctx, {
+    kind: "token.introspected",
+    outcome: "success",
+    agentId: claims?.sub ?? null,
+    clientId: client.clientId,
+    metadata: { jti: claims?.jti ?? null, active: reason === null, ...(reason ? { reason } : {}) },
   });
   if (reason || !claims) return { active: false };
   return {

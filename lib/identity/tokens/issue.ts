@@ -1,70 +1,54 @@
 import { randomUUID } from "node:crypto";
-import { auditBatcher } from "@/lib/audit/batch";
+import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
-import type { Db } from "@/lib/db/types";
-import { rateLimiter } from "@/lib/gate/rate-limit";
+import type { ClientCtx } from "@/lib/context";
+import { currentSigningKey } from "@/lib/keys/keyring";
 import { getMetrics } from "@/lib/observability/metrics";
-import { authenticateClient, ClientAuthError, presentedClient } from "../credentials/authenticate-client";
-import { currentSigningKey } from "../keys/keyring";
 import { OAuthError } from "../oauth-error";
+import { oauthParam, oauthParams, type OAuthForm } from "../oauth-params";
 import { monthOf, recordStoredCount, reserveQuota } from "./quota";
 import { signJwt } from "./sign";
 
-export type RequestFacts = { requestId: string; ip: string | null; userAgent: string | null };
 export type TokenResponse = { access_token: string; token_type: "Bearer"; expires_in: number; scope: string };
 
 // RFC 6749 §3.2: parameters must not repeat (RFC 8707 `resource` may).
-const SINGLE = ["grant_type", "scope", "client_id", "client_secret", "audience"];
+const SINGLE = ["grant_type", "scope", "audience"];
 
 /**
- * OAuth 2.0 client_credentials (RFC 6749 §4.4) issuing RFC 9068 JWT access tokens.
- * Refusals are audited as auth.failed; the issued token is audited as token.issued and is
- * returned only after that event has committed.
+ * What a token request must be whoever sends it: no repeated parameters, a supported
+ * grant, well-formed audiences. The route runs this before client authentication, so a
+ * malformed request is named as such (invalid_request, unsupported_grant_type) rather
+ * than answered invalid_client.
  */
-export async function issueToken(db: Db, facts: RequestFacts, authorization: string | null, form: URLSearchParams) {
-  try {
-    return await issue(db, facts, authorization, form);
-  } catch (error) {
-    if (error instanceof ClientAuthError) {
-      getMetrics().authFailures.inc({ kind: "client", reason: error.reason });
-      await auditBatcher(db).enqueue({
-        event: {
-          kind: "auth.failed",
-          actor: error.clientId ? `client:${error.clientId}` : "anonymous",
-          outcome: "failure",
-          agentId: error.agentId,
-          clientId: error.clientId,
-          ...facts,
-          metadata: { endpoint: "token", reason: error.reason },
-        },
-      });
-    }
-    throw error;
-  }
-}
-
-async function issue(db: Db, facts: RequestFacts, authorization: string | null, form: URLSearchParams) {
-  for (const name of SINGLE) {
-    if (form.getAll(name).length > 1) throw new OAuthError("invalid_request", `Parameter ${name} must not repeat.`);
-  }
-  const grantType = form.get("grant_type");
+export function checkTokenRequest(form: OAuthForm): void {
+  for (const name of SINGLE) oauthParam(form, name);
+  const grantType = oauthParam(form, "grant_type");
   if (!grantType) throw new OAuthError("invalid_request", "grant_type is required.");
   if (grantType !== "client_credentials") {
     throw new OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported.");
   }
-  const audience = requestedAudience(form);
-  const client = await authenticateClient(db, presentedClient(authorization, form));
-  // Per client, after authentication: a stranger cannot spend someone else's budget.
-  rateLimiter().take("token-client", client.clientId, getConfig().RATE_LIMIT_TOKEN_PER_CLIENT);
+  requestedAudience(form);
+}
 
-  const requested = form.get("scope");
+/**
+ * OAuth 2.0 client_credentials (RFC 6749 §4.4) issuing RFC 9068 JWT access tokens to the
+ * client the wrapper authenticated. The token is audited as token.issued and returned only
+ * after that event has committed.
+ */
+export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<TokenResponse> {
+  // no-scope: any authenticated client may ask for a token; its agent's allowed scopes bound what it gets.
+  checkTokenRequest(form);
+  const audience = requestedAudience(form);
+  const { client } = ctx;
+
+  const requested = oauthParam(form, "scope");
   const scopes = requested === null ? client.allowedScopes : [...new Set(requested.split(" ").filter(Boolean))];
   const notAllowed = scopes.filter((s) => !client.allowedScopes.includes(s));
   if (notAllowed.length > 0) {
     throw new OAuthError("invalid_scope", `This client may not request: ${notAllowed.join(" ")}.`);
   }
 
-  const release = await reserveQuota(db, client.agentId, client.monthlyTokenQuota);
+  const release = await reserveQuota(ctx.db, client.agentId, client.monthlyTokenQuota);
   try {
     const key = currentSigningKey();
     if (!key) throw new OAuthError("temporarily_unavailable", "No signing key is loaded yet.", 503);
@@ -86,23 +70,14 @@ async function issue(db: Db, facts: RequestFacts, authorization: string | null, 
     };
     const accessToken = await signJwt(key, { typ: "at+jwt" }, claims);
     const month = monthOf();
-    const stored = await auditBatcher(db).enqueue({
-      event: {
-        kind: "token.issued",
-        actor: `agent:${client.agentId}`,
-        outcome: "success",
-        agentId: client.agentId,
-        clientId: client.clientId,
-        ...facts,
-        metadata: { jti, scope, aud: claims.aud, exp: claims.exp, kid: key.kid },
-      },
-      countToken: { agentId: client.agentId, month },
-      touch: { agentId: client.agentId, credentialId: client.credentialId },
-    });
+    const stored = await commitBatched(
+      ctx,
+      { kind: "token.issued", outcome: "success", agentId: client.agentId, clientId: client.clientId, metadata: { jti, scope, aud: claims.aud, exp: claims.exp, kid: key.kid } },
+      { countToken: { agentId: client.agentId, month }, touch: { agentId: client.agentId, credentialId: client.credentialId } },
+    );
     recordStoredCount(client.agentId, month, stored);
     for (const s of scopes) getMetrics().tokensIssued.inc({ scope: s });
-    const body: TokenResponse = { access_token: accessToken, token_type: "Bearer", expires_in: ttl, scope };
-    return body;
+    return { access_token: accessToken, token_type: "Bearer", expires_in: ttl, scope };
   } catch (error) {
     release();
     throw error;
@@ -110,9 +85,11 @@ async function issue(db: Db, facts: RequestFacts, authorization: string | null, 
 }
 
 /** RFC 8707 `resource` (absolute URI, no fragment; may repeat) or the common `audience`. */
-function requestedAudience(form: URLSearchParams): string | string[] | undefined {
-  const values = [...form.getAll("resource"), ...form.getAll("audience")];
-  for (const resource of form.getAll("resource")) {
+function requestedAudience(form: OAuthForm): string | string[] | undefined {
+  const resources = oauthParams(form, "resource");
+  const audiences = oauthParams(form, "audience");
+  const values = [...resources, ...audiences];
+  for (const resource of resources) {
     let ok = false;
     try {
       const u = new URL(resource);
@@ -122,7 +99,7 @@ function requestedAudience(form: URLSearchParams): string | string[] | undefined
     }
     if (!ok) throw new OAuthError("invalid_target", "resource must be an absolute URI without a fragment (RFC 8707).");
   }
-  for (const a of form.getAll("audience")) {
+  for (const a of audiences) {
     if (a.length === 0 || a.length > 512 || /\s/.test(a)) {
       throw new OAuthError("invalid_target", "audience must be a non-empty string without spaces, at most 512 characters.");
     }

@@ -3,10 +3,10 @@ import { tokenMonthlyCounts } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
 import { OAuthError } from "../oauth-error";
+import { processSingleton } from "@/lib/process/singleton";
 
 type Counts = Map<string, number>;
-const holder = globalThis as unknown as { __vigilQuotaCounts?: Counts };
-const counts = (): Counts => (holder.__vigilQuotaCounts ??= new Map());
+const counts = (): Counts => processSingleton("quota-counts", (): Counts => new Map());
 
 export function monthOf(date = new Date()): string {
   return date.toISOString().slice(0, 7);

@@ -1,22 +1,20 @@
 import { revocations } from "@/drizzle/schema";
-import { appendAudit } from "@/lib/audit/append";
-import type { Executor } from "@/lib/db/types";
-import { inTransaction } from "@/lib/db/transaction";
-import { applyLocally, publishGateChange, type GateChange } from "@/lib/gate/state-view";
-import { authenticateClient, presentedClient } from "../credentials/authenticate-client";
+import { commit } from "@/lib/audit/commit";
+import type { ClientCtx } from "@/lib/context";
+import { gateNotice } from "@/lib/identity/state-view";
 import { OAuthError } from "../oauth-error";
-import type { RequestFacts } from "./issue";
+import { oauthParam, type OAuthForm } from "../oauth-params";
 import { TokenInvalid, verifyVigilToken } from "./verify";
 
 /**
  * RFC 7009. A client revokes its own tokens (admin clients any token). Invalid or unknown
  * tokens get 200 as the RFC requires: the answer must not reveal whether a token existed.
  */
-export async function revokeToken(db: Executor, facts: RequestFacts, authorization: string | null, form: URLSearchParams) {
-  const caller = await authenticateClient(db, presentedClient(authorization, form));
-  const token = form.get("token");
+export async function revokeToken(ctx: ClientCtx, form: OAuthForm): Promise<void> {
+  // no-scope: a client revokes what was issued to it; anyone else's token needs admin (below).
+  const token = oauthParam(form, "token");
   if (!token) throw new OAuthError("invalid_request", "token is required.");
-  const hint = form.get("token_type_hint");
+  const hint = oauthParam(form, "token_type_hint");
   if (hint && hint !== "access_token" && hint !== "refresh_token") {
     throw new OAuthError("unsupported_token_type", "token_type_hint must be access_token.");
   }
@@ -27,11 +25,10 @@ export async function revokeToken(db: Executor, facts: RequestFacts, authorizati
     if (error instanceof TokenInvalid) return;
     throw error;
   }
-  if (claims.client_id !== caller.clientId && !caller.allowedScopes.includes("admin")) {
+  if (claims.client_id !== ctx.client.clientId && !ctx.actor.scopes.has("admin")) {
     throw new OAuthError("unauthorized_client", "A client can revoke only the tokens issued to it.");
   }
-  const change: GateChange = { t: "jti", jti: claims.jti, exp: claims.exp };
-  await inTransaction(db, async (tx) => {
+  await commit(ctx, async (tx) => {
     const inserted = await tx
       .insert(revocations)
       .values({
@@ -39,21 +36,16 @@ export async function revokeToken(db: Executor, facts: RequestFacts, authorizati
         agentId: claims.sub,
         clientId: claims.client_id ?? null,
         expiresAt: new Date(claims.exp * 1000),
-        revokedBy: `agent:${caller.agentId}`,
+        revokedBy: ctx.actor.label,
       })
       .onConflictDoNothing()
       .returning({ jti: revocations.jti });
-    if (inserted.length === 0) return;
-    await publishGateChange(tx, change);
-    await appendAudit(tx, {
-      kind: "token.revoked",
-      actor: `agent:${caller.agentId}`,
-      outcome: "success",
-      agentId: claims.sub,
-      clientId: caller.clientId,
-      ...facts,
-      metadata: { jti: claims.jti, exp: claims.exp },
-    });
+    // Already revoked: nothing changed, nothing to record.
+    if (inserted.length === 0) return { value: undefined, events: [] };
+    return {
+      value: undefined,
+      events: [{ kind: "token.revoked", outcome: "success", agentId: claims.sub, clientId: ctx.client.clientId, metadata: { jti: claims.jti, exp: claims.exp } }],
+      notices: [gateNotice({ t: "jti", jti: claims.jti, exp: claims.exp })],
+    };
   });
-  applyLocally(db, change);
 }

@@ -1,5 +1,5 @@
 import { sign as cryptoSign } from "node:crypto";
-import type { LoadedKey } from "../keys/keyring";
+import type { LoadedKey } from "@/lib/keys/keyring";
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { agents, credentials, revocations } from "@/drizzle/schema";
 import type { Executor } from "@/lib/db/types";
-import { gateView } from "@/lib/gate/state-view";
+import { gateView } from "@/lib/identity/state-view";
 import type { VigilClaims } from "./verify";
 
 /**

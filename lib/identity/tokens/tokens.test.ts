@@ -2,16 +2,21 @@ import { count, eq, sql } from "drizzle-orm";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, credentials, tokenMonthlyCounts } from "@/drizzle/schema";
-import { actorWith, ctxFor } from "@/lib/testing/actors";
+import type { ClientCtx } from "@/lib/context";
+import { formObject } from "@/lib/http/body";
+import { actorWith, ctxFor, machineCtx } from "@/lib/testing/actors";
 import { openLikeServer, testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { createAgent } from "../agents/create";
-import { changeAgentStatus } from "../agents/status";
+import { suspendAgent } from "../agents/suspend";
+import { reactivateAgent } from "../agents/reactivate";
 import { generateCredential } from "../credentials/generate";
 import { revokeCredential } from "../credentials/revoke";
 import { rotateCredential } from "../credentials/rotate";
-import { gateView } from "@/lib/gate/state-view";
-import { jwks } from "../keys/keyring";
+import { gateView } from "@/lib/identity/state-view";
+import { jwks } from "@/lib/keys/keyring";
+import { authenticateClientRequest } from "../credentials/authenticate-client";
 import { OAuthError } from "../oauth-error";
+import type { OAuthForm } from "../oauth-params";
 import { introspectToken } from "./introspect";
 import { issueToken } from "./issue";
 import { revokeToken } from "./revoke";
@@ -43,11 +48,15 @@ describe.each(testTargets())("token issuer on $name", (target) => {
       allowed_scopes: ["svc:read", "svc:write"],
       ...extra,
     });
-    const credential = await generateCredential(ctxFor(t.handle.db, admin), agent.id, {});
+    const credential = await generateCredential(ctxFor(t.handle.db, admin), { id: agent.id });
     return { agent, credential, auth: basic(credential.client_id, credential.client_secret) };
   }
-  const issue = (auth: string | null, fields: Record<string, string | string[]>) =>
-    issueToken(t.handle.db, facts, auth, form({ grant_type: "client_credentials", ...fields }));
+  /** As the route wrapper calls an OAuth verb: client authentication once, then the verb. */
+  async function asClient<T>(verb: (ctx: ClientCtx, form: OAuthForm) => Promise<T>, endpoint: string, auth: string | null, fields: Record<string, string | string[]>) {
+    const body = formObject(form(fields));
+    return verb(await authenticateClientRequest({ ...facts, db: t.handle.db }, auth, body, endpoint), body);
+  }
+  const issue = (auth: string | null, fields: Record<string, string | string[]>) => asClient(issueToken, "token", auth, { grant_type: "client_credentials", ...fields });
   const oauthError = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => (e instanceof OAuthError ? e : Promise.reject(e)));
 
   it("issues an RFC 9068 JWT any JOSE library verifies, and audits it", async () => {
@@ -99,11 +108,11 @@ describe.each(testTargets())("token issuer on $name", (target) => {
     expect(await oauthError(issue(null, {}))).toMatchObject({ error: "invalid_client" });
     expect(await oauthError(issue(auth, { client_secret: "x" }))).toMatchObject({ error: "invalid_request" });
 
-    await changeAgentStatus(ctxFor(t.handle.db, admin), agent.id, "suspend");
+    await suspendAgent(ctxFor(t.handle.db, admin), { id: agent.id });
     expect(await oauthError(issue(auth, {}))).toMatchObject({ error: "invalid_client" });
-    await changeAgentStatus(ctxFor(t.handle.db, admin), agent.id, "reactivate");
+    await reactivateAgent(ctxFor(t.handle.db, admin), { id: agent.id });
     expect((await issue(auth, {})).access_token).toBeTruthy();
-    await revokeCredential(ctxFor(t.handle.db, admin), agent.id, credential.id);
+    await revokeCredential(ctxFor(t.handle.db, admin), { id: agent.id, credentialId: credential.id });
     expect(await oauthError(issue(auth, {}))).toMatchObject({ error: "invalid_client" });
 
     const failures = await t.handle.db
@@ -116,7 +125,7 @@ describe.each(testTargets())("token issuer on $name", (target) => {
 
   it("keeps the previous secret working for the grace period after a rotation only", async () => {
     const { agent, credential, auth } = await agentWithCredential();
-    const rotated = await rotateCredential(ctxFor(t.handle.db, admin), agent.id, credential.id, { grace_seconds: 60 });
+    const rotated = await rotateCredential(ctxFor(t.handle.db, admin), { id: agent.id, credentialId: credential.id, grace_seconds: 60 });
     expect(rotated.client_id).toBe(credential.client_id);
     expect(rotated.client_secret).not.toBe(credential.client_secret);
     expect((await issue(auth, {})).access_token).toBeTruthy();
@@ -139,8 +148,8 @@ describe.each(testTargets())("token issuer on $name", (target) => {
 
   it("fails only the item that cannot be written, never its neighbours in the batch", async () => {
     const { agent, auth } = await agentWithCredential();
-    const { auditBatcher } = await import("@/lib/audit/batch");
-    const poisoned = auditBatcher(t.handle.db).enqueue({ event: { kind: "test.poison", actor: "test", outcome: "failure", agentId: "not-a-uuid" } });
+    const { commitBatched } = await import("@/lib/audit/batch");
+    const poisoned = commitBatched(machineCtx(t.handle.db), { kind: "auth.failed", outcome: "failure", agentId: "not-a-uuid" });
     const good = Promise.all(Array.from({ length: 10 }, () => issue(auth, {})));
     await expect(poisoned).rejects.toThrow();
     expect((await good).length).toBe(10);
@@ -160,7 +169,7 @@ describe.each(testTargets())("token issuer on $name", (target) => {
 
   it("introspects: active for a good token, inactive at once after revocation, suspension or credential revocation", async () => {
     const a = await agentWithCredential();
-    const introspect = (auth: string, token: string) => introspectToken(t.handle.db, facts, auth, form({ token }));
+    const introspect = (auth: string, token: string) => asClient(introspectToken, "introspect", auth, { token });
     const token = (await issue(a.auth, {})).access_token;
     expect(await introspect(a.auth, token)).toMatchObject({ active: true, sub: a.agent.id, client_id: a.credential.client_id, token_type: "Bearer" });
     expect(await introspect(a.auth, "not.a.jwt")).toEqual({ active: false });
@@ -168,18 +177,18 @@ describe.each(testTargets())("token issuer on $name", (target) => {
     const other = await agentWithCredential();
     expect(await introspect(other.auth, token)).toEqual({ active: false });
 
-    await revokeToken(t.handle.db, facts, a.auth, form({ token }));
+    await asClient(revokeToken, "revoke", a.auth, { token });
     expect(await introspect(a.auth, token)).toEqual({ active: false });
 
     const second = (await issue(a.auth, {})).access_token;
-    await changeAgentStatus(ctxFor(t.handle.db, admin), a.agent.id, "suspend");
+    await suspendAgent(ctxFor(t.handle.db, admin), { id: a.agent.id });
     expect(await introspect(other.auth, second)).toEqual({ active: false });
-    await changeAgentStatus(ctxFor(t.handle.db, admin), a.agent.id, "reactivate");
+    await reactivateAgent(ctxFor(t.handle.db, admin), { id: a.agent.id });
 
     const third = (await issue(a.auth, {})).access_token;
     const watcher = await agentWithCredential({ allowed_scopes: ["tokens:introspect"] });
     expect(await introspect(watcher.auth, third)).toMatchObject({ active: true });
-    await revokeCredential(ctxFor(t.handle.db, admin), a.agent.id, a.credential.id);
+    await revokeCredential(ctxFor(t.handle.db, admin), { id: a.agent.id, credentialId: a.credential.id });
     expect(await introspect(watcher.auth, third)).toEqual({ active: false });
   });
 
@@ -187,10 +196,10 @@ describe.each(testTargets())("token issuer on $name", (target) => {
     const a = await agentWithCredential();
     const b = await agentWithCredential();
     const token = (await issue(a.auth, {})).access_token;
-    expect(await oauthError(revokeToken(t.handle.db, facts, b.auth, form({ token })))).toMatchObject({ error: "unauthorized_client" });
-    await expect(revokeToken(t.handle.db, facts, b.auth, form({ token: "garbage" }))).resolves.toBeUndefined();
-    await revokeToken(t.handle.db, facts, a.auth, form({ token }));
-    await revokeToken(t.handle.db, facts, a.auth, form({ token }));
+    expect(await oauthError(asClient(revokeToken, "revoke", b.auth, { token }))).toMatchObject({ error: "unauthorized_client" });
+    await expect(asClient(revokeToken, "revoke", b.auth, { token: "garbage" })).resolves.toBeUndefined();
+    await asClient(revokeToken, "revoke", a.auth, { token });
+    await asClient(revokeToken, "revoke", a.auth, { token });
     const [row] = await t.handle.db.select({ n: count() }).from(auditEvents).where(sql`${auditEvents.kind} = 'token.revoked' and ${auditEvents.agentId} = ${a.agent.id}`);
     expect(row?.n).toBe(1);
   });

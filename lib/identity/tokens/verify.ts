@@ -1,6 +1,6 @@
 import { errors, jwtVerify, type JWTPayload } from "jose";
 import { getConfig } from "@/lib/config";
-import { verificationKeys } from "../keys/keyring";
+import { verificationKeys } from "@/lib/keys/keyring";
 
 export type VigilClaims = JWTPayload & { sub: string; jti: string; exp: number; client_id?: string; scope?: string };
 

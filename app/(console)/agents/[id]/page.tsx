@@ -7,7 +7,7 @@ import { agentUsage } from "@/lib/console/agent-usage";
 import { NotFoundError } from "@/lib/errors";
 import { getAgent } from "@/lib/identity/agents/get";
 import { listCredentials } from "@/lib/identity/credentials/list";
-import { pageCtx } from "@/lib/gate/session/page-actor";
+import { pageCtx } from "@/lib/console/page-ctx";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Agent" };
@@ -17,15 +17,15 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
   const ctx = await pageCtx();
   let agent;
   try {
-    agent = await getAgent(ctx, id);
+    agent = await getAgent(ctx, { id });
   } catch (error) {
     if (error instanceof NotFoundError) notFound();
     throw error;
   }
   const [credentials, usage, events] = await Promise.all([
-    listCredentials(ctx, agent.id),
-    agentUsage(ctx, agent.id),
-    listAudit(ctx.db, ctx.actor, { agentId: agent.id, n: 20 }),
+    listCredentials(ctx, { id: agent.id }),
+    agentUsage(ctx, { id: agent.id }),
+    listAudit(ctx, { agentId: agent.id, n: 20 }),
   ]);
   return (
     <>

@@ -1,7 +1,6 @@
-// Thin door: the handler lives in lib/http/routes.ts (shared with the fast lane).
+// Thin door: what this path does, and who may call it, is in lib/http/routes.ts (shared with the fast lane).
 import { handle } from "@/lib/http/next";
 
 export const dynamic = "force-dynamic";
 
-// GET /api/auth/validate – nginx auth_request validator
 export const GET = handle;

@@ -1,7 +1,6 @@
-// Thin door: the handler lives in lib/http/routes.ts (shared with the fast lane).
+// Thin door: what this path does, and who may call it, is in lib/http/routes.ts (shared with the fast lane).
 import { handle } from "@/lib/http/next";
 
 export const dynamic = "force-dynamic";
 
-// GET /api/v1/audit – audit events
 export const GET = handle;

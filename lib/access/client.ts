@@ -1,0 +1,19 @@
+import type { Actor } from "./actor";
+
+/**
+ * An OAuth client the route wrapper has authenticated (client_secret_basic or _post): the
+ * credential and the agent it belongs to. Token, introspection and revocation verbs receive
+ * it in `ctx.client`; they never authenticate a client themselves.
+ */
+export type AuthenticatedClient = {
+  credentialId: string;
+  clientId: string;
+  agentId: string;
+  allowedScopes: string[];
+  monthlyTokenQuota: number | null;
+};
+
+/** An authenticated client acts as its agent, holding the agent's allowed scopes. */
+export function clientActor(client: AuthenticatedClient): Actor {
+  return { kind: "agent", id: client.agentId, clientId: client.clientId, scopes: new Set(client.allowedScopes), label: `agent:${client.agentId}` };
+}

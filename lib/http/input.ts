@@ -1,0 +1,48 @@
+import { ValidationError } from "@/lib/errors";
+import { assertNoNulIn } from "./body";
+import type { VerbInput } from "./types";
+
+/** Query string as a plain object; a repeated parameter is a 400, not a silent pick. */
+export function queryObject(url: URL): Record<string, string> {
+  assertNoNulIn(url.searchParams, "The query string");
+  const out = new Map<string, string>();
+  for (const [key, value] of url.searchParams) {
+    if (out.has(key)) throw new ValidationError(`Query parameter ${key} must not repeat.`, [{ path: key, message: "repeated" }]);
+    out.set(key, value);
+  }
+  return Object.fromEntries(out);
+}
+
+type Sources = {
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: Record<string, unknown>;
+  /** Fields taken from request headers: they win over the same field in the query. */
+  headers: Record<string, string>;
+};
+
+/**
+ * The verb's one input: path parameters, query and body. A field may come from one place
+ * only: `?id=` or a body `id` next to a path's `:id` would be a second, silently ignored
+ * answer to the same question, so it is refused naming both places.
+ */
+export function assembleInput({ params, query, body, headers }: Sources): VerbInput {
+  const input = new Map<string, unknown>();
+  const from = new Map<string, string>();
+  const put = (where: string, fields: Record<string, unknown>) => {
+    for (const [key, value] of Object.entries(fields)) {
+      const earlier = from.get(key);
+      if (earlier) {
+        const message = earlier === "path" ? `${key} is set by the path; do not send it in the ${where}.` : `${key} is given in both the ${earlier} and the ${where}; send it once.`;
+        throw new ValidationError(message, [{ path: key, message: `given twice (${earlier}, ${where})` }]);
+      }
+      input.set(key, value);
+      from.set(key, where);
+    }
+  };
+  put("path", params);
+  put("query", Object.fromEntries(Object.entries(query).filter(([key]) => !(key in headers))));
+  put("body", body);
+  put("headers", headers);
+  return Object.fromEntries(input);
+}

@@ -1,0 +1,141 @@
+import { EventEmitter } from "node:events";
+import { and, eq, gt, ne, sql } from "drizzle-orm";
+import { agents, credentials, revocations } from "@/drizzle/schema";
+import type { DbHandle } from "@/lib/db/client";
+import type { Db, Executor } from "@/lib/db/types";
+import { listen, onLocalNotice, type Listener, type Notice } from "@/lib/events/notify";
+import { getLogger } from "@/lib/observability/logger";
+import { processSingleton } from "@/lib/process/singleton";
+
+export const GATE_CHANNEL = "vigil_gate";
+
+/** What changed, as published on GATE_CHANNEL. `v` orders changes to one subject. */
+export type GateChange =
+  | { t: "jti"; jti: string; exp: number }
+  | { t: "agent"; id: string; status: string; v: number }
+  | { t: "client"; id: string; status: string; v: number };
+
+// A safety net under the notifications: a full reload this often bounds any drift.
+const FULL_RELOAD_MS = 60_000;
+
+/**
+ * The gate's in-memory picture of what makes a signature-valid token dead: revoked jtis,
+ * agents that are not active, credentials that are revoked. Loaded at start, kept fresh by
+ * LISTEN/NOTIFY from every instance, and updated locally right after a local commit, so
+ * verification never reads the database per request and revocations take effect at once.
+ */
+export class GateStateView {
+  private revokedJtis = new Map<string, number>();
+  private agentStatus = new Map<string, { status: string; v: number }>();
+  private clientStatus = new Map<string, { status: string; v: number }>();
+  private listener: Listener | null = null;
+  private stopLocal: () => void = () => {};
+  private timer: NodeJS.Timeout | null = null;
+  loadedAt = 0;
+  /** Emits "change" after each applied change and "reload" after a full reload. */
+  readonly events = new EventEmitter();
+
+  constructor(private readonly db: Db) {}
+
+  async start(handle: DbHandle): Promise<void> {
+    await this.reload();
+    // This instance's own commits apply at once (commit.ts delivers them), before NOTIFY echoes them.
+    this.stopLocal = onLocalNotice(this.db, GATE_CHANNEL, (c) => this.apply(c as GateChange));
+    this.listener = await listen(handle, GATE_CHANNEL, (c) => this.apply(c as GateChange), () => {
+      void this.reload().catch((error: unknown) => getLogger().warn({ err: error }, "gate view reload failed"));
+    });
+    this.timer = setInterval(() => {
+      void this.reload().catch((error: unknown) => getLogger().warn({ err: error }, "gate view reload failed"));
+    }, FULL_RELOAD_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.stopLocal();
+    await this.listener?.stop().catch(() => {});
+  }
+
+  /** Changes that arrive while a reload reads; re-applied after its swap. */
+  private arrivedDuringReload: GateChange[] | null = null;
+
+  async reload(): Promise<void> {
+    this.arrivedDuringReload = [];
+    const read = Promise.all([
+      this.db.select({ jti: revocations.jti, exp: revocations.expiresAt }).from(revocations).where(gt(revocations.expiresAt, sql`now()`)),
+      this.db.select({ id: agents.id, status: agents.status, v: agents.updatedAt }).from(agents).where(ne(agents.status, "active")),
+      this.db.select({ id: credentials.clientId, v: credentials.revokedAt }).from(credentials).where(and(eq(credentials.status, "revoked"))),
+    ]);
+    let jtis, inactive, revoked;
+    try {
+      [jtis, inactive, revoked] = await read;
+    } catch (error) {
+      this.arrivedDuringReload = null;
+      throw error;
+    }
+    this.revokedJtis = new Map(jtis.map((r) => [r.jti, r.exp.getTime()]));
+    this.agentStatus = new Map(inactive.map((r) => [r.id, { status: r.status, v: r.v.getTime() }]));
+    this.clientStatus = new Map(revoked.map((r) => [r.id, { status: "revoked", v: r.v?.getTime() ?? 0 }]));
+    this.loadedAt = Date.now();
+    // A revocation applied while the reload read the tables may be missing from what it
+    // read: replay it onto the fresh maps, or it would be undone until the next reload.
+    const arrived = this.arrivedDuringReload;
+    this.arrivedDuringReload = null;
+    for (const change of arrived) this.apply(change);
+    // Anything cached from before (e.g. credentials) may be older than what was just read.
+    this.events.emit("reload");
+  }
+
+  apply(change: GateChange): void {
+    this.arrivedDuringReload?.push(change);
+    if (change.t === "jti") this.revokedJtis.set(change.jti, change.exp * 1000);
+    else if (change.t === "agent") setIfNewer(this.agentStatus, change.id, change.status, change.v);
+    else if (change.t === "client") setIfNewer(this.clientStatus, change.id, change.status, change.v);
+    this.events.emit("change", change);
+  }
+
+  /** Why a token of this subject/client/jti is dead, or null. Pure memory. */
+  inactiveReason(claims: { jti: string; sub: string; client_id?: string }): string | null {
+    if (this.revokedJtis.has(claims.jti)) return "token revoked";
+    const agent = this.agentStatus.get(claims.sub);
+    if (agent && agent.status !== "active") return `agent ${agent.status}`;
+    const client = claims.client_id ? this.clientStatus.get(claims.client_id) : undefined;
+    if (client && client.status !== "active") return "credential revoked";
+    return null;
+  }
+}
+
+function setIfNewer(map: Map<string, { status: string; v: number }>, id: string, status: string, v: number) {
+  const held = map.get(id);
+  if (held && held.v > v) return;
+  map.set(id, { status, v });
+}
+
+const views = () => processSingleton("gate-views", () => new WeakMap<Db, GateStateView>());
+
+/** Starts the view for a database handle (once). */
+export async function startGateView(handle: DbHandle): Promise<GateStateView> {
+  const existing = views().get(handle.db);
+  if (existing) return existing;
+  const view = new GateStateView(handle.db);
+  views().set(handle.db, view);
+  try {
+    await view.start(handle);
+  } catch (error) {
+    views().delete(handle.db);
+    throw error;
+  }
+  return view;
+}
+
+export function gateView(db: Executor): GateStateView | undefined {
+  return views().get(db as Db);
+}
+
+/**
+ * A change for every instance's view, returned in a commit's `notices`: sent with the
+ * change's transaction, and applied on this instance as soon as it commits.
+ */
+export function gateNotice(change: GateChange): Notice {
+  return { channel: GATE_CHANNEL, payload: change };
+}

@@ -1,0 +1,64 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from "node:crypto";
+import { calculateJwkThumbprint, type JWK } from "jose";
+import { serverKeys } from "./server-secrets";
+
+export type SigningAlg = "RS256" | "ES256" | "EdDSA";
+
+export function generatePrivateKey(alg: SigningAlg): KeyObject {
+  switch (alg) {
+    case "RS256":
+      return generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    case "ES256":
+      return generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+    case "EdDSA":
+      return generateKeyPairSync("ed25519").privateKey;
+  }
+}
+
+/** Which JWS alg a private key can produce; rejects keys that fit none of ours. */
+export function algForKey(key: KeyObject): SigningAlg {
+  if (key.asymmetricKeyType === "rsa") {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 2048) throw new Error(`RSA signing keys must be at least 2048 bits (got ${bits})`);
+    return "RS256";
+  }
+  if (key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1") return "ES256";
+  if (key.asymmetricKeyType === "ed25519") return "EdDSA";
+  throw new Error(`unsupported signing key type ${key.asymmetricKeyType ?? "unknown"}`);
+}
+
+/** Public JWK with kid = RFC 7638 thumbprint, so a key's id follows from the key itself. */
+export async function publicJwkFor(privateKey: KeyObject, alg: SigningAlg): Promise<JWK & { kid: string }> {
+  const jwk = createPublicKey(privateKey).export({ format: "jwk" }) as JWK;
+  const kid = await calculateJwkThumbprint(jwk, "sha256");
+  return { ...jwk, kid, alg, use: "sig" };
+}
+
+export function importPrivatePem(pem: string): KeyObject {
+  return createPrivateKey({ key: pem, format: "pem" });
+}
+
+/** AES-256-GCM under a key derived from AUTH_SECRET: a database dump alone cannot sign. */
+export function sealPrivateKey(key: KeyObject): string {
+  const pem = key.export({ format: "pem", type: "pkcs8" }).toString();
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", serverKeys().sealingKey, iv);
+  const body = Buffer.concat([cipher.update(pem, "utf8"), cipher.final()]);
+  return [iv, cipher.getAuthTag(), body].map((b) => b.toString("base64url")).join(".");
+}
+
+export function unsealPrivateKey(sealed: string): KeyObject {
+  const [iv, tag, body] = sealed.split(".").map((p) => Buffer.from(p, "base64url"));
+  if (!iv || !tag || !body) throw new Error("sealed key is malformed");
+  const decipher = createDecipheriv("aes-256-gcm", serverKeys().sealingKey, iv);
+  decipher.setAuthTag(tag);
+  return importPrivatePem(Buffer.concat([decipher.update(body), decipher.final()]).toString("utf8"));
+}

@@ -1,0 +1,32 @@
+import { sql } from "drizzle-orm";
+import type { MachineCtx } from "@/lib/context";
+import { externalKeySet } from "@/lib/gate/external-issuer";
+import { keyringLoaded } from "@/lib/keys/keyring";
+import { isStarted } from "./start";
+
+async function databaseAnswers(ctx: MachineCtx): Promise<boolean> {
+  try {
+    await ctx.db.execute(sql`select 1`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Liveness: the process answers; reports the database without failing on it. */
+export async function health(ctx: MachineCtx) {
+  return { status: "ok", database: (await databaseAnswers(ctx)) ? "up" : "down" };
+}
+
+export type Readiness = { status: "ready" | "degraded" | "not_ready"; checks: Record<string, boolean>; oidc?: unknown };
+
+/** Readiness: not_ready until the database answers, migrations ran and a signing key is loaded. */
+export async function readiness(ctx: MachineCtx): Promise<Readiness> {
+  const checks = { database: await databaseAnswers(ctx), migrations: isStarted(), signing_key: keyringLoaded() };
+  const ok = Object.values(checks).every(Boolean);
+  // The organisation's provider being unreachable is reported, not fatal: cached keys keep
+  // working and Vigil's own tokens do not depend on it, so the instance stays in rotation.
+  const oidc = externalKeySet()?.status();
+  const status = !ok ? "not_ready" : oidc && !oidc.ok ? "degraded" : "ready";
+  return { status, checks, ...(oidc ? { oidc } : {}) };
+}
