@@ -14,6 +14,9 @@ export const agents = pgTable(
     deploymentEnv: text("deployment_env").notNull(),
     allowedScopes: text("allowed_scopes").array().notNull().default(sql`'{}'::text[]`),
     status: text("status", { enum: agentStatuses }).notNull().default("active"),
+    // Audiences tokens for this agent may name (RFC 8707 resource / audience); null = only
+    // Vigil's own API audience (VIGIL_API_AUDIENCE), whatever it is configured to.
+    allowedResources: text("allowed_resources").array(),
     // null = the instance-wide default (TOKEN_MONTHLY_QUOTA); 0 = unlimited.
     monthlyTokenQuota: integer("monthly_token_quota"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),

@@ -17,6 +17,9 @@ export const auditEvents = pgTable(
       .default(sql`date_trunc('milliseconds', now())`),
     kind: text("kind").notNull(),
     actor: text("actor").notNull(),
+    // For a delegated caller (a person through agents): the agents, outermost first, as
+    // "agent:<id>". Null for everyone else.
+    actorChain: text("actor_chain").array(),
     agentId: uuid("agent_id"),
     clientId: text("client_id"),
     outcome: text("outcome", { enum: ["success", "failure", "denied"] }).notNull(),
@@ -34,6 +37,7 @@ export const auditEvents = pgTable(
     index("audit_events_agent_idx").on(t.agentId, t.id),
     index("audit_events_kind_idx").on(t.kind, t.id),
     index("audit_events_alertname_idx").on(t.alertname, t.id),
+    index("audit_events_actor_chain_idx").using("gin", t.actorChain),
     index("audit_events_labels_idx").using("gin", sql`${t.labels} jsonb_path_ops`),
     index("audit_events_metadata_idx").using("gin", sql`${t.metadata} jsonb_path_ops`),
   ],

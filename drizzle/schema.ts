@@ -9,3 +9,4 @@ export * from "./audit-retention";
 export * from "./autoheal-alerts";
 export * from "./autoheal-jobs";
 export * from "./autoheal-state";
+export * from "./delegation-grants";

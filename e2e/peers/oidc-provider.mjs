@@ -3,7 +3,9 @@
 //   node e2e/peers/oidc-provider.mjs <port> <state-dir> <redirect-base>[,<redirect-base>...]
 // Writes <state-dir>/idp.json with its issuer, client credentials and private signing key
 // (tests forge bad tokens with it). Accounts: the login name decides the roles claim —
-// "admin-*" -> ["admin"], "operator-*" -> ["operator"], "viewer-*" -> ["viewer"], else none.
+// "admin-*" -> ["admin"], "operator-*" -> ["operator"], "viewer-*" -> ["viewer"], else none —
+// and the groups claim: a login containing "finance" is in ["finance"], "sales" in ["sales"].
+// People's access tokens (client "person-app", code flow with PKCE) carry groups and email.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -20,11 +22,14 @@ const signingJwk = { ...privateKey.export({ format: "jwk" }), kid: "idp-key-1", 
 
 const consoleClient = { client_id: "vigil-console", client_secret: randomBytes(24).toString("hex") };
 const machineClient = { client_id: "ci-robot", client_secret: randomBytes(24).toString("hex") };
+// A person's own application: how tests get a person's access token (the subject of a token exchange).
+const personClient = { client_id: "person-app", client_secret: randomBytes(24).toString("hex"), redirect_uri: "http://127.0.0.1:9/person-app/callback" };
 
 const rolesFor = (id) => {
   const prefix = id.split("-")[0];
   return ["admin", "operator", "viewer"].includes(prefix) ? [prefix] : [];
 };
+const groupsFor = (id) => ["finance", "sales"].filter((g) => id.includes(g));
 
 const provider = new Provider(issuer, {
   clients: [
@@ -32,6 +37,14 @@ const provider = new Provider(issuer, {
       ...consoleClient,
       redirect_uris: bases.map((b) => `${b}/api/auth/callback/oidc`),
       post_logout_redirect_uris: bases.map((b) => `${b}/signed-out`),
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "client_secret_basic",
+    },
+    {
+      client_id: personClient.client_id,
+      client_secret: personClient.client_secret,
+      redirect_uris: [personClient.redirect_uri],
       grant_types: ["authorization_code"],
       response_types: ["code"],
       token_endpoint_auth_method: "client_secret_basic",
@@ -46,12 +59,14 @@ const provider = new Provider(issuer, {
   ],
   jwks: { keys: [signingJwk] },
   cookies: { keys: [randomBytes(16).toString("hex")] },
-  claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], roles: ["roles"] },
-  scopes: ["openid", "email", "profile", "roles", "agents:read", "audit:read"],
+  claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], roles: ["roles", "groups"] },
+  scopes: ["openid", "email", "profile", "roles", "agents:read", "audit:read", "invoices:read", "invoices:write"],
+  // People's access tokens say who they are and which groups they are in (DELEGATION_SCOPE_MAP reads these).
+  extraTokenClaims: async (_ctx, token) => (token.accountId ? { email: `${token.accountId}@example.com`, groups: groupsFor(token.accountId) } : {}),
   conformIdTokenClaims: false,
   findAccount: async (_ctx, id) => ({
     accountId: id,
-    claims: async () => ({ sub: id, email: `${id}@example.com`, email_verified: true, name: id, roles: rolesFor(id) }),
+    claims: async () => ({ sub: id, email: `${id}@example.com`, email_verified: true, name: id, roles: rolesFor(id), groups: groupsFor(id) }),
   }),
   features: {
     devInteractions: { enabled: true },
@@ -63,7 +78,7 @@ const provider = new Provider(issuer, {
       useGrantedResource: () => true,
       // Vigil's API by default; any https resource a client names gets tokens for itself.
       getResourceServerInfo: (_ctx, resourceIndicator) => ({
-        scope: "agents:read audit:read",
+        scope: "agents:read audit:read invoices:read invoices:write",
         audience: resourceIndicator,
         accessTokenTTL: 300,
         accessTokenFormat: "jwt",
@@ -76,7 +91,7 @@ const provider = new Provider(issuer, {
 provider.listen(port, "127.0.0.1", () => {
   writeFileSync(
     path.join(stateDir, "idp.json"),
-    JSON.stringify({ issuer, audience, consoleClient, machineClient, signingJwk }, null, 2),
+    JSON.stringify({ issuer, audience, consoleClient, machineClient, personClient, signingJwk }, null, 2),
   );
   console.log(`oidc-provider listening on ${issuer}`);
 });

@@ -10,6 +10,7 @@ export type IdpInfo = {
   audience: string;
   consoleClient: { client_id: string; client_secret: string };
   machineClient: { client_id: string; client_secret: string };
+  personClient: { client_id: string; client_secret: string; redirect_uri: string };
   signingJwk: JWK & { kid: string };
 };
 

@@ -10,6 +10,8 @@ export type AuthenticatedClient = {
   clientId: string;
   agentId: string;
   allowedScopes: string[];
+  /** Audiences its tokens may name; null = only Vigil's own API audience. */
+  allowedResources: string[] | null;
   monthlyTokenQuota: number | null;
 };
 

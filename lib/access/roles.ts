@@ -5,8 +5,9 @@ export type Role = (typeof ROLES)[number];
 
 /** What each console role may do, as API scopes: the one place roles meet the route table. */
 export const ROLE_SCOPES: Record<Role, readonly string[]> = {
-  viewer: ["agents:read", "audit:read"],
-  operator: ["agents:read", "audit:read", "agents:write", "autoheal:ack"],
+  // Every person may see and manage their own delegations (the verbs keep others' to admins).
+  viewer: ["agents:read", "audit:read", "delegations:read", "delegations:write"],
+  operator: ["agents:read", "audit:read", "delegations:read", "delegations:write", "agents:write", "autoheal:ack"],
   admin: ["admin"],
 };
 
@@ -42,4 +43,24 @@ export function roleFromClaims(claims: Record<string, unknown>): Role | null {
 
 export function scopesOfRole(role: Role | null): string[] {
   return role ? [...ROLE_SCOPES[role]] : [];
+}
+
+/**
+ * The scopes a person holds by their claims (DELEGATION_SCOPE_MAP over the values at
+ * DELEGATION_SCOPES_CLAIM, default OIDC_ROLES_CLAIM): what they may delegate beyond the
+ * `scope` of their token.
+ */
+export function mappedScopesFromClaims(claims: Record<string, unknown>): string[] {
+  const config = getConfig();
+  if (!config.DELEGATION_SCOPE_MAP) return [];
+  const mapping = new Map<string, string[]>();
+  for (const entry of config.DELEGATION_SCOPE_MAP.split(",")) {
+    const eq = entry.indexOf("=");
+    mapping.set(entry.slice(0, eq).trim(), entry.slice(eq + 1).split(" ").filter(Boolean));
+  }
+  const out = new Set<string>();
+  for (const value of claimValues(claims, config.DELEGATION_SCOPES_CLAIM ?? config.OIDC_ROLES_CLAIM)) {
+    for (const scope of mapping.get(value) ?? []) out.add(scope);
+  }
+  return [...out];
 }

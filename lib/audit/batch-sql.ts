@@ -21,6 +21,7 @@ export function batchStatement(rows: NewAuditEvent[], increments: CountIncrement
     rows.map((r) => ({
       kind: r.kind,
       actor: r.actor,
+      actor_chain: r.actorChain ?? null,
       outcome: r.outcome,
       agent_id: r.agentId ?? null,
       client_id: r.clientId ?? null,
@@ -54,9 +55,9 @@ export function batchStatement(rows: NewAuditEvent[], increments: CountIncrement
     select pg_advisory_xact_lock(${AUDIT_TAIL_LOCK}) as locked
     from (select count(*) from cnt) a, (select count(*) from seen) b, (select count(*) from used) c
   ), ins as (
-    insert into audit_events (kind, actor, outcome, agent_id, client_id, ip, user_agent, request_id, alertname, rule, labels, metadata)
-    select kind, actor, outcome, agent_id, client_id, ip, user_agent, request_id, alertname, rule, labels, coalesce(metadata, '{}'::jsonb)
-    from tail, jsonb_to_recordset(${events}::jsonb) as e(kind text, actor text, outcome text, agent_id uuid, client_id text, ip inet,
+    insert into audit_events (kind, actor, actor_chain, outcome, agent_id, client_id, ip, user_agent, request_id, alertname, rule, labels, metadata)
+    select kind, actor, actor_chain, outcome, agent_id, client_id, ip, user_agent, request_id, alertname, rule, labels, coalesce(metadata, '{}'::jsonb)
+    from tail, jsonb_to_recordset(${events}::jsonb) as e(kind text, actor text, actor_chain text[], outcome text, agent_id uuid, client_id text, ip inet,
       user_agent text, request_id text, alertname text, rule text, labels jsonb, metadata jsonb)
     returning id
   ), told as (

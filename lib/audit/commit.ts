@@ -11,14 +11,22 @@ import { AUTOHEAL_KINDS } from "./kinds";
  * An event as a verb describes it: what happened and to what. Who did it and the request
  * it came from are not the verb's to say; `commit` stamps them from the context.
  */
-export type EventDraft = Omit<AuditInput, "actor" | "requestId" | "ip" | "userAgent">;
+export type EventDraft = Omit<AuditInput, "actor" | "actorChain" | "requestId" | "ip" | "userAgent">;
 
 /** What a unit of work hands back: its result, the events that record it, and the notices for other instances. */
 export type Change<T> = { value: T; events: EventDraft[]; notices?: Notice[] };
 
-/** Stamps a draft with the context's actor and request facts. */
+/** Stamps a draft with the context's actor (and a delegated actor's agents) and request facts. */
 export function stamp(ctx: CommitCtx, draft: EventDraft): AuditInput {
-  return { ...draft, actor: actorLabel(ctx), requestId: ctx.requestId, ip: ctx.ip, userAgent: ctx.userAgent };
+  const chain = "actor" in ctx ? ctx.actor.delegation?.chain : undefined;
+  return {
+    ...draft,
+    actor: actorLabel(ctx),
+    actorChain: chain ? chain.map((id) => `agent:${id}`) : null,
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+  };
 }
 
 /**

@@ -6,6 +6,8 @@ import { isEventKind, type EventKind } from "./kinds";
 export type AuditInput = {
   kind: EventKind;
   actor: string;
+  /** A delegated caller's agents, outermost first ("agent:<id>"). */
+  actorChain?: string[] | null;
   outcome: "success" | "failure" | "denied";
   agentId?: string | null;
   clientId?: string | null;
@@ -44,6 +46,7 @@ export function toRow(input: AuditInput): NewAuditEvent {
   return {
     kind: input.kind,
     actor: clean(input.actor.slice(0, 200)),
+    actorChain: input.actorChain?.length ? input.actorChain.slice(0, 16).map((a) => clean(a.slice(0, 200))) : null,
     outcome: input.outcome,
     agentId: input.agentId ?? null,
     clientId: cleanOrNull(input.clientId?.slice(0, 200)),

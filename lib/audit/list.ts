@@ -34,6 +34,9 @@ export function toView(row: AuditEventRow) {
     ts: row.ts.toISOString(),
     kind: row.kind,
     actor: row.actor,
+    // Only where there is one: the view is what checkpoints hash, and events sealed before
+    // the column existed must hash as they did.
+    ...(row.actorChain ? { actor_chain: row.actorChain } : {}),
     agent_id: row.agentId,
     client_id: row.clientId,
     outcome: row.outcome,

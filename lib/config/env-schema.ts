@@ -53,6 +53,15 @@ export const envSchema = z.object({
     .string()
     .regex(/^[^=,]+=(viewer|operator|admin)(,[^=,]+=(viewer|operator|admin))*$/, "comma-separated claimValue=role pairs, role one of viewer, operator, admin")
     .default("viewer=viewer,operator=operator,admin=admin"),
+  // Delegation (RFC 8693 token exchange). A person's permissions are the scope claim of their
+  // token plus the scopes DELEGATION_SCOPE_MAP gives the values of their DELEGATION_SCOPES_CLAIM
+  // (default: OIDC_ROLES_CLAIM), e.g. "finance=invoices:read invoices:write,sre=deploys:read".
+  DELEGATION_SCOPES_CLAIM: z.string().regex(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, "a dotted claim path such as groups").optional(),
+  DELEGATION_SCOPE_MAP: z
+    .string()
+    .regex(/^[^=,]+=[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*(,[^=,]+=[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*)*$/, "comma-separated claimValue=scope scope... entries")
+    .optional(),
+  DELEGATION_MAX_DEPTH: int(1, 10).default(3),
   CLOCK_LEEWAY_SECONDS: int(0, 300).default(30),
   VALIDATOR_AUDIENCES: z.string().min(1).optional(),
   VERIFIED_TOKEN_CACHE_SIZE: int(0, 1_000_000).default(10_000),

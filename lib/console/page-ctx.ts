@@ -20,7 +20,7 @@ export async function pageActor(): Promise<{ actor: Actor; user: PageUser }> {
   const session = await readSession(new Request("http://vigil.internal/", { headers: { cookie: jar.toString() } }));
   if (!session?.sub) redirect("/signin");
   if (!session.role) redirect("/auth/refused");
-  const actor = userActor({ sub: session.sub, email: session.email, role: session.role });
+  const actor = userActor({ sub: session.sub, email: session.email, role: session.role, issuer: session.issuer, delegable: session.delegable });
   return { actor, user: { name: session.name ?? session.email ?? session.sub, role: session.role } };
 }
 

@@ -1,13 +1,13 @@
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from "jose";
+import { decodeJwt, decodeProtectedHeader } from "jose";
 import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
 import { UnauthorizedError } from "@/lib/errors";
 import { tokenInactiveReason } from "@/lib/identity/tokens/status";
-import { describeJoseError, TokenInvalid, verifyVigilToken } from "@/lib/identity/tokens/verify";
+import { actChain, TokenInvalid, verifyVigilToken } from "@/lib/identity/tokens/verify";
+import { verifyProviderToken } from "@/lib/identity/tokens/verify-provider";
 import { getMetrics } from "@/lib/observability/metrics";
 import type { Actor } from "@/lib/access/actor";
-import { externalKeySet } from "./external-issuer";
-import { roleFromClaims, scopesOfRole } from "@/lib/access/roles";
+import { externalKeySet } from "@/lib/keys/external-issuer";
 import { VerifiedTokenCache, type VerifiedToken } from "./verified-cache";
 import { processSingleton } from "@/lib/process/singleton";
 
@@ -117,51 +117,27 @@ async function verifyFresh(token: string): Promise<VerifiedToken> {
 
 async function ownToken(token: string, kid: string | undefined): Promise<VerifiedToken> {
   const claims = await verifyVigilToken(token);
-  return {
-    issuer: "own",
-    claims,
-    kid,
-    actor: {
-      kind: "agent",
-      id: claims.sub,
-      clientId: claims.client_id,
-      scopes: new Set((claims.scope ?? "").split(" ").filter(Boolean)),
-      label: `agent:${claims.sub}`,
-    },
-  };
+  const scopes = new Set((claims.scope ?? "").split(" ").filter(Boolean));
+  const base = { issuer: "own" as const, claims, kid };
+  if (claims.act) {
+    // A person acting through agents: the person is the subject, the token's scopes are
+    // already the intersection, and the chain travels with the actor into the audit log.
+    const chain = actChain(claims.act).map((hop) => hop.sub);
+    return {
+      ...base,
+      actor: { kind: "delegated", id: claims.sub, clientId: claims.client_id, scopes, label: `user:${claims.sub}`, delegation: { chain, grantIds: claims.delegation_ids ?? [] } },
+    };
+  }
+  return { ...base, actor: { kind: "agent", id: claims.sub, clientId: claims.client_id, scopes, label: `agent:${claims.sub}` } };
 }
 
 async function externalToken(token: string, kid: string | undefined): Promise<VerifiedToken> {
-  const config = getConfig();
-  const keys = externalKeySet();
-  if (!keys) throw new TokenInvalid("wrong issuer");
-  // A kid is required: it binds a cached verification to a key the provider still publishes.
-  if (!kid) throw new TokenInvalid("unknown key");
-  if (!keys.hasKeys() || !keys.hasKid(kid)) await keys.refreshForUnknownKid();
-  if (!keys.hasKeys()) throw new TokenInvalid(keys.status().error ?? "OIDC discovery failed");
-  if (!keys.hasKid(kid)) throw new TokenInvalid("unknown key");
-  let payload;
-  try {
-    ({ payload } = await jwtVerify(token, keys.getKey, {
-      issuer: config.OIDC_ISSUER,
-      algorithms: config.OIDC_ALGS.split(","),
-      clockTolerance: config.CLOCK_LEEWAY_SECONDS,
-      requiredClaims: ["sub", "exp"],
-    }));
-  } catch (error) {
-    if (error instanceof errors.JOSEError) throw new TokenInvalid(describeJoseError(error));
-    throw error;
-  }
-  const scopes = new Set<string>();
-  if (typeof payload.scope === "string") for (const s of payload.scope.split(" ")) if (s) scopes.add(s);
-  if (Array.isArray(payload.scp)) for (const s of payload.scp) if (typeof s === "string") scopes.add(s);
-  for (const s of scopesOfRole(roleFromClaims(payload))) scopes.add(s);
-  const sub = String(payload.sub);
-  const clientId = typeof payload.client_id === "string" ? payload.client_id : typeof payload.azp === "string" ? payload.azp : undefined;
+  const verified = await verifyProviderToken(token, kid);
+  const sub = verified.claims.sub;
   return {
     issuer: "external",
-    claims: { ...payload, sub, exp: Number(payload.exp) },
+    claims: verified.claims,
     kid,
-    actor: { kind: "external", id: sub, clientId, scopes, label: `oidc:${sub}` },
+    actor: { kind: "external", id: sub, clientId: verified.clientId, scopes: verified.apiScopes, label: `oidc:${sub}`, person: verified.person },
   };
 }

@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { hasScope } from "@/lib/access/actor";
+import { callerType, hasScope } from "@/lib/access/actor";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
 import type { RequestFacts, VerbCtx } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
 import { ForbiddenError, UnauthorizedError } from "@/lib/errors";
 import { getLogger } from "@/lib/observability/logger";
+import { getMetrics } from "@/lib/observability/metrics";
 import { parseInput } from "@/lib/validation";
 import { authenticateBearer } from "./bearer";
 
@@ -54,13 +55,23 @@ export function gatewayIdentity(ctx: VerbCtx, raw: unknown): Record<string, stri
   const input = parseInput(gatewayInput, raw);
   const required = (input.required_scope ?? "").split(/[\s,]+/).filter(Boolean);
   const missing = required.find((s) => !hasScope(ctx.actor, s));
+  const decisions = getMetrics().authorizationDecisions;
   if (missing) {
+    decisions.inc({ point: "gateway", decision: "deny", caller: callerType(ctx.actor) });
     const refused = new ForbiddenError(`This location requires the ${missing} scope.`, missing);
     recordDenial({ ...ctx, by: "gateway" }, input, refused);
     throw refused;
   }
+  decisions.inc({ point: "gateway", decision: "allow", caller: callerType(ctx.actor) });
   const headers: Record<string, string> = { "X-User-Id": ctx.actor.id, "X-Scopes": [...ctx.actor.scopes].join(",") };
   if (ctx.actor.clientId) headers["X-Client-Id"] = ctx.actor.clientId;
+  const delegation = ctx.actor.delegation;
+  if (delegation) {
+    // The person is X-User-Id; the agents acting for them, outermost first, and the grant
+    // the outermost one acts under, so the service that decides sees every hop.
+    headers["X-Actor-Chain"] = delegation.chain.join(",");
+    if (delegation.grantIds[0]) headers["X-Delegation-Id"] = delegation.grantIds[0];
+  }
   return headers;
 }
 

@@ -20,6 +20,10 @@ import { agentUsage } from "@/lib/console/agent-usage";
 import { consoleOverview } from "@/lib/console/overview";
 import { gatewayIdentity } from "@/lib/gate/validate";
 import { createAgent } from "@/lib/identity/agents/create";
+import { createDelegation } from "@/lib/identity/delegations/create";
+import { getDelegation } from "@/lib/identity/delegations/get";
+import { listDelegations } from "@/lib/identity/delegations/list";
+import { revokeDelegation } from "@/lib/identity/delegations/revoke";
 import { decommissionAgent } from "@/lib/identity/agents/decommission";
 import { getAgent } from "@/lib/identity/agents/get";
 import { listAgents } from "@/lib/identity/agents/list";
@@ -82,6 +86,7 @@ export const routes: Route[] = [
   route({ method: "GET", path: "/api/health", summary: "liveness: the process answers (reports the database without failing on it)", auth: { public: PROBE }, verb: health, beforeReady: true }),
   route({ method: "GET", path: "/api/ready", summary: "readiness: 503 until the database answers, migrations ran and a signing key is loaded", auth: { public: PROBE }, verb: readiness, reply: readinessReply, beforeReady: true }),
   route({ method: "GET", path: "/.well-known/openid-configuration", summary: "issuer metadata (discovery)", auth: { public: "verifiers discover the issuer without credentials" }, verb: issuerMetadata, reply: { headers: KEYS_CACHE } }),
+  route({ method: "GET", path: "/.well-known/oauth-authorization-server", summary: "authorization server metadata (RFC 8414)", auth: { public: "clients discover the authorization server without credentials" }, verb: issuerMetadata, reply: { headers: KEYS_CACHE } }),
   route({ method: "GET", path: "/.well-known/jwks.json", summary: "public signing keys (pending, active, and retiring)", auth: { public: "public keys are public" }, verb: publicSigningKeys, reply: { headers: KEYS_CACHE } }),
   route({ method: "POST", path: "/api/v1/token", summary: "issue an access token (client_credentials)", auth: { client: "token" }, body: "form", precheck: checkTokenRequest, verb: issueToken, reply: { headers: NO_STORE }, oauth: true, limit: "token" }),
   route({ method: "GET", path: "/api/auth/validate", summary: "gateway validator (nginx auth_request): 200 with identity headers, 401 or 403", auth: { bearer: "gateway" }, verb: gatewayIdentity, headerInput: { "x-required-scope": "required_scope", "x-original-uri": "original_uri", "x-original-method": "original_method" }, reply: identityHeadersReply, limit: "validate" }),
@@ -119,6 +124,10 @@ export const routes: Route[] = [
   route({ method: "GET", path: "/api/ack", summary: "acknowledge by link: an Alertmanager silence on these labels (labels, duration, comment)", auth: { scope: "autoheal:ack" }, verb: acknowledge, reply: { status: 201 }, crossSiteLanding: ackLanding, limit: "api" }),
   route({ method: "POST", path: "/api/ack", summary: "acknowledge (form or JSON): an Alertmanager silence on these labels", auth: { scope: "autoheal:ack" }, body: ["form", "json"], verb: acknowledge, reply: { status: 201 }, limit: "api" }),
   route({ method: "GET", path: "/api/v1/overview", summary: "the console overview's counts and hourly series (last 24 h)", auth: { scope: ["audit:read", "agents:read"] }, verb: consoleOverview, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/delegations", summary: "delegation grants, newest first (mine=true, agent_id, active=true, cursor)", auth: { scope: "delegations:read" }, verb: listDelegations, limit: "api" }),
+  route({ method: "POST", path: "/api/v1/delegations", summary: "let an agent act for a person: scopes, resources, expires_in, max_depth (a person for themselves; an admin for a named person)", auth: { scope: "delegations:write" }, body: "json", verb: createDelegation, reply: { status: 201 }, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/delegations/:id", summary: "one delegation grant", auth: { scope: "delegations:read" }, verb: getDelegation, limit: "api" }),
+  route({ method: "DELETE", path: "/api/v1/delegations/:id", summary: "revoke a delegation grant: every token issued under it is refused at once", auth: { scope: "delegations:write" }, verb: revokeDelegation, limit: "api" }),
   route({ method: "GET", path: "/api/v1/keys", summary: "published signing keys and when each signs", auth: { scope: "admin" }, verb: listSigningKeys, limit: "api" }),
   route({ method: "POST", path: "/api/v1/keys/rotate", summary: "publish a new signing key now; it signs after the delay", auth: { scope: "admin" }, body: "json", verb: rotateSigningKey, reply: { status: 201 }, limit: "api" }),
 ];

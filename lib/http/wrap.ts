@@ -1,4 +1,4 @@
-import { requireScope } from "@/lib/access/actor";
+import { callerType, requireScope, type Actor, type ApiScope } from "@/lib/access/actor";
 import { getConfig } from "@/lib/config";
 import type { ClientCtx, MachineCtx, RequestFacts, VerbCtx } from "@/lib/context";
 import { getDb } from "@/lib/db/client";
@@ -12,7 +12,7 @@ import { sessionActor } from "@/lib/gate/session/session-actor";
 import { authenticateClientRequest } from "@/lib/identity/credentials/authenticate-client";
 import { OAuthError } from "@/lib/identity/oauth-error";
 import { getLogger } from "@/lib/observability/logger";
-import { recordRequest } from "@/lib/observability/metrics";
+import { getMetrics, recordRequest } from "@/lib/observability/metrics";
 import { ensureStarted } from "@/lib/runtime/start";
 import { defaultBodyLimit, readBody } from "./body";
 import { checkers } from "./checkers";
@@ -43,7 +43,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
       const key = "client" in ctx ? ctx.client.clientId : ctx.actor.id;
       rateLimiter().take(`${limit.subject}-subject`, key, subjectPolicy(limit.subject));
     }
-    if ("scope" in route.auth && "actor" in ctx) requireScope(ctx.actor, route.auth.scope);
+    if ("scope" in route.auth && "actor" in ctx) authorize(ctx.actor, route.auth.scope);
     const landing = crossSiteLanding(route, request, url);
     if (landing) return finish(landing);
     const input = assembleInput({
@@ -87,6 +87,18 @@ async function authenticate(route: Route, request: Request, base: RequestFacts &
   // A bearer token when one is sent; otherwise the console's session cookie (CSRF-checked).
   const actor = authorization ? await authenticateBearer(base.db, authorization) : ((await sessionActor(request)) ?? (await authenticateBearer(base.db, null)));
   return { ctx: { ...base, actor } };
+}
+
+/** The table's scope check, counted as an authorization decision of the API. */
+function authorize(actor: Actor, scope: ApiScope | readonly ApiScope[]): void {
+  const decisions = getMetrics().authorizationDecisions;
+  try {
+    requireScope(actor, scope);
+  } catch (error) {
+    decisions.inc({ point: "api", decision: "deny", caller: callerType(actor) });
+    throw error;
+  }
+  decisions.inc({ point: "api", decision: "allow", caller: callerType(actor) });
 }
 
 function limitsOf(route: Route): { ip?: LimitClass; subject?: LimitClass } {

@@ -1,10 +1,11 @@
 import { EventEmitter } from "node:events";
-import { and, eq, gt, ne, sql } from "drizzle-orm";
-import { agents, credentials, revocations } from "@/drizzle/schema";
+import { and, eq, gt, isNotNull, ne, sql } from "drizzle-orm";
+import { agents, credentials, delegationGrants, revocations } from "@/drizzle/schema";
 import type { DbHandle } from "@/lib/db/client";
 import type { Db, Executor } from "@/lib/db/types";
 import { listen, onLocalNotice, type Listener, type Notice } from "@/lib/events/notify";
 import { getLogger } from "@/lib/observability/logger";
+import { actChain, type ActClaim } from "./tokens/verify";
 import { processSingleton } from "@/lib/process/singleton";
 
 export const GATE_CHANNEL = "vigil_gate";
@@ -13,7 +14,11 @@ export const GATE_CHANNEL = "vigil_gate";
 export type GateChange =
   | { t: "jti"; jti: string; exp: number }
   | { t: "agent"; id: string; status: string; v: number }
-  | { t: "client"; id: string; status: string; v: number };
+  | { t: "client"; id: string; status: string; v: number }
+  | { t: "delegation"; id: string; status: string; v: number };
+
+/** What the view needs of a token: its id, subject, client and, when delegated, its chain and grants. */
+export type TokenFacts = { jti: string; sub: string; client_id?: string; act?: ActClaim; delegation_ids?: string[] };
 
 // A safety net under the notifications: a full reload this often bounds any drift.
 const FULL_RELOAD_MS = 60_000;
@@ -28,6 +33,7 @@ export class GateStateView {
   private revokedJtis = new Map<string, number>();
   private agentStatus = new Map<string, { status: string; v: number }>();
   private clientStatus = new Map<string, { status: string; v: number }>();
+  private delegationStatus = new Map<string, { status: string; v: number }>();
   private listener: Listener | null = null;
   private stopLocal: () => void = () => {};
   private timer: NodeJS.Timeout | null = null;
@@ -65,10 +71,15 @@ export class GateStateView {
       this.db.select({ jti: revocations.jti, exp: revocations.expiresAt }).from(revocations).where(gt(revocations.expiresAt, sql`now()`)),
       this.db.select({ id: agents.id, status: agents.status, v: agents.updatedAt }).from(agents).where(ne(agents.status, "active")),
       this.db.select({ id: credentials.clientId, v: credentials.revokedAt }).from(credentials).where(and(eq(credentials.status, "revoked"))),
+      // Revoked grants whose tokens may still be alive (a token never outlives its grant).
+      this.db
+        .select({ id: delegationGrants.id, v: delegationGrants.revokedAt })
+        .from(delegationGrants)
+        .where(and(isNotNull(delegationGrants.revokedAt), gt(delegationGrants.expiresAt, sql`now()`))),
     ]);
-    let jtis, inactive, revoked;
+    let jtis, inactive, revoked, grants;
     try {
-      [jtis, inactive, revoked] = await read;
+      [jtis, inactive, revoked, grants] = await read;
     } catch (error) {
       this.arrivedDuringReload = null;
       throw error;
@@ -76,6 +87,7 @@ export class GateStateView {
     this.revokedJtis = new Map(jtis.map((r) => [r.jti, r.exp.getTime()]));
     this.agentStatus = new Map(inactive.map((r) => [r.id, { status: r.status, v: r.v.getTime() }]));
     this.clientStatus = new Map(revoked.map((r) => [r.id, { status: "revoked", v: r.v?.getTime() ?? 0 }]));
+    this.delegationStatus = new Map(grants.map((r) => [r.id, { status: "revoked", v: r.v?.getTime() ?? 0 }]));
     this.loadedAt = Date.now();
     // A revocation applied while the reload read the tables may be missing from what it
     // read: replay it onto the fresh maps, or it would be undone until the next reload.
@@ -91,16 +103,31 @@ export class GateStateView {
     if (change.t === "jti") this.revokedJtis.set(change.jti, change.exp * 1000);
     else if (change.t === "agent") setIfNewer(this.agentStatus, change.id, change.status, change.v);
     else if (change.t === "client") setIfNewer(this.clientStatus, change.id, change.status, change.v);
+    else if (change.t === "delegation") setIfNewer(this.delegationStatus, change.id, change.status, change.v);
     this.events.emit("change", change);
   }
 
-  /** Why a token of this subject/client/jti is dead, or null. Pure memory. */
-  inactiveReason(claims: { jti: string; sub: string; client_id?: string }): string | null {
+  /**
+   * Why a token is dead, or null. Pure memory. A delegated token dies with any agent or
+   * credential of its chain and with any grant it rests on: revoking a grant or suspending
+   * one agent refuses everything issued through them, at once.
+   */
+  inactiveReason(claims: TokenFacts): string | null {
     if (this.revokedJtis.has(claims.jti)) return "token revoked";
     const agent = this.agentStatus.get(claims.sub);
     if (agent && agent.status !== "active") return `agent ${agent.status}`;
     const client = claims.client_id ? this.clientStatus.get(claims.client_id) : undefined;
     if (client && client.status !== "active") return "credential revoked";
+    if (!claims.act) return null;
+    for (const hop of actChain(claims.act)) {
+      const actor = this.agentStatus.get(hop.sub);
+      if (actor && actor.status !== "active") return `acting agent ${actor.status}`;
+      const credential = hop.client_id ? this.clientStatus.get(hop.client_id) : undefined;
+      if (credential && credential.status !== "active") return "acting agent's credential revoked";
+    }
+    for (const id of claims.delegation_ids ?? []) {
+      if (this.delegationStatus.get(id)?.status === "revoked") return "delegation revoked";
+    }
     return null;
   }
 }

@@ -102,6 +102,12 @@ function autohealMetrics(registry: Registry) {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1],
       registers: [registry],
     }),
+    authorizationDecisions: new Counter({
+      name: "vigil_authorization_decisions_total",
+      help: "Authorization decisions by point (api, gateway, issuance, exchange), decision (allow, deny) and caller (person, agent, delegated, system).",
+      labelNames: ["point", "decision", "caller"] as const,
+      registers: [registry],
+    }),
     autohealHeartbeat: new Gauge({
       name: "autoheal_heartbeat_timestamp_seconds",
       help: "Unix time of this instance's last runner heartbeat.",

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { MachineCtx } from "@/lib/context";
-import { externalKeySet } from "@/lib/gate/external-issuer";
+import { externalKeySet } from "@/lib/keys/external-issuer";
 import { keyringLoaded } from "@/lib/keys/keyring";
 import { isStarted } from "./start";
 

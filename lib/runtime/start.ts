@@ -5,7 +5,7 @@ import { ensureState } from "@/lib/autoheal/state";
 import { getConfig } from "@/lib/config";
 import { getDbHandle } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
-import { startExternalIssuer } from "@/lib/gate/external-issuer";
+import { startExternalIssuer } from "@/lib/keys/external-issuer";
 import { startGateView } from "@/lib/identity/state-view";
 import { ensureBootstrapAdmin } from "@/lib/identity/bootstrap";
 import { ensureSigningKey } from "@/lib/keys/ensure";

@@ -11,6 +11,7 @@ export type ColumnName =
   | "alertname"
   | "agent"
   | "actor"
+  | "actor_chain"
   | "outcome"
   | "ip"
   | "request_id"

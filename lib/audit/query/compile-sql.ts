@@ -122,6 +122,12 @@ function comparisonLeaf(node: Comparison, op: Exclude<Comparison["op"], "!=">): 
       return textLeaf(t.kind, op, value.text, false);
     case "actor":
       return textLeaf(t.actor, op, value.text, false);
+    case "actor_chain":
+      // An agent anywhere in a delegated caller's chain ("agent:<id>"): array containment,
+      // which the GIN index answers; "~" searches the chain's text.
+      return op === "="
+        ? { sql: sql`${t.actorChain} @> array[${value.text}]::text[]`, nullable: true }
+        : textLeaf(sql`array_to_string(${t.actorChain}, ' ')`, op, value.text, true);
     case "outcome":
       return textLeaf(t.outcome, op, value.text, false);
     case "alertname":

@@ -8,6 +8,7 @@ export const COLUMN_NAMES: readonly ColumnName[] = [
   "alertname",
   "agent",
   "actor",
+  "actor_chain",
   "outcome",
   "ip",
   "request_id",

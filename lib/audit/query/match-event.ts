@@ -15,6 +15,7 @@ export type MatchableEvent = {
   ts: string;
   kind: string;
   actor: string;
+  actor_chain?: string[];
   agent_id: string | null;
   client_id: string | null;
   outcome: string;
@@ -107,6 +108,10 @@ function positive(node: Comparison, event: MatchableEvent, op: Exclude<Compariso
     case "ip":
       if (op === "~") return contains(event.ip, value.text);
       return event.ip !== null && inetMatches(event.ip, valueOfType(value, "ip"));
+    case "actor_chain": {
+      const chain = event.actor_chain ?? [];
+      return op === "=" ? chain.includes(value.text) : chain.length > 0 && contains(chain.join(" "), value.text);
+    }
     case "kind":
     case "actor":
     case "outcome":

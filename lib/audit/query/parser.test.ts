@@ -172,7 +172,7 @@ describe("parseQuery: errors", () => {
 
   it("names unknown fields and lists the valid ones", () => {
     expect(message("severity=critical")).toBe(
-      'position 1: unknown field "severity"; valid fields: kind, alertname, agent, actor, outcome, ip, request_id, rule, client_id, ts, id, label.NAME, meta.PATH',
+      'position 1: unknown field "severity"; valid fields: kind, alertname, agent, actor, actor_chain, outcome, ip, request_id, rule, client_id, ts, id, label.NAME, meta.PATH',
     );
     expect(message("kind=x label.=y")).toBe('position 8: "label." needs a label name, e.g. label.severity');
     expect(message("meta.a..b=1")).toMatch(/^position 1: "meta\.a\.\.b" has an empty path step/);

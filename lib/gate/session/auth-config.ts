@@ -3,7 +3,7 @@ import type { NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { getConfig } from "@/lib/config";
 import { serverKeys } from "@/lib/keys/server-secrets";
-import { roleFromClaims, type Role } from "@/lib/access/roles";
+import { mappedScopesFromClaims, roleFromClaims, type Role } from "@/lib/access/roles";
 import { secureCookies } from "./cookies";
 import { csrfTokenFor } from "./csrf";
 
@@ -65,6 +65,12 @@ export function authConfig(): NextAuthConfig {
       jwt({ token, account, profile }) {
         if (account) {
           token.role = account.provider === DEV_PROVIDER_ID ? "admin" : roleFromClaims(profile ?? {});
+          if (account.provider === OIDC_PROVIDER_ID && config.OIDC_ISSUER) {
+            // The person as their provider names them, and what their claims let them
+            // delegate (DELEGATION_SCOPE_MAP): a console person grants only what they hold.
+            token.issuer = typeof profile?.iss === "string" ? profile.iss : config.OIDC_ISSUER;
+            token.delegable = mappedScopesFromClaims(profile ?? {});
+          }
           token.provider = account.provider;
           // Kept server-side only (the session callback does not copy it): needed for the
           // provider's end-session endpoint at sign-out.

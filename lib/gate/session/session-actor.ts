@@ -8,7 +8,7 @@ import { csrfTokenMatches, ownOrigin } from "./csrf";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export type SessionClaims = { sub?: string; name?: string; email?: string; role?: Role | null; sid?: string; idToken?: string };
+export type SessionClaims = { sub?: string; name?: string; email?: string; role?: Role | null; sid?: string; idToken?: string; issuer?: string; delegable?: string[] };
 
 /** The console session in this request's cookies (works in the fast lane and in Next). */
 export async function readSession(request: Request): Promise<SessionClaims | null> {
@@ -38,5 +38,5 @@ export async function sessionActor(request: Request): Promise<Actor | null> {
       throw new ForbiddenError("Missing or wrong X-CSRF-Token for a cookie-authenticated write.");
     }
   }
-  return userActor({ sub: session.sub, email: session.email, role: session.role });
+  return userActor({ sub: session.sub, email: session.email, role: session.role, issuer: session.issuer, delegable: session.delegable });
 }

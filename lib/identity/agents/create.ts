@@ -23,6 +23,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
           deploymentEnv: input.deployment_env,
           allowedScopes: input.allowed_scopes,
           monthlyTokenQuota: input.monthly_token_quota ?? null,
+          allowedResources: input.allowed_resources ?? null,
         })
         .returning();
       if (!agent) throw new Error("insert returned no agent");
@@ -33,7 +34,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
             kind: "agent.created",
             outcome: "success",
             agentId: agent.id,
-            metadata: { name: agent.name, owner: agent.owner, deployment_env: agent.deploymentEnv, allowed_scopes: agent.allowedScopes },
+            metadata: { name: agent.name, owner: agent.owner, deployment_env: agent.deploymentEnv, allowed_scopes: agent.allowedScopes, allowed_resources: agent.allowedResources },
           },
         ],
       };

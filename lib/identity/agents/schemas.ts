@@ -13,6 +13,18 @@ export const scopeList = z
   .max(64, "at most 64 scopes")
   .refine((s) => new Set(s).size === s.length, "scopes must not repeat");
 
+/** An audience a token may name: an absolute URI (RFC 8707 resource) or an identifier such as urn:orders. */
+export const resourceName = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[^\s#]+$/, "a resource is an absolute URI or identifier without spaces or a fragment");
+
+export const resourceList = z
+  .array(resourceName)
+  .max(32, "at most 32 resources")
+  .refine((r) => new Set(r).size === r.length, "resources must not repeat");
+
 const fields = {
   name: z.string().trim().min(1, "name must not be empty").max(200),
   email: z
@@ -25,10 +37,12 @@ const fields = {
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "deployment_env is 1-63 characters of letters, digits, . _ -"),
   allowed_scopes: scopeList,
   monthly_token_quota: z.number().int().min(0).max(2_000_000_000).nullable(),
+  // null: only Vigil's own API audience (VIGIL_API_AUDIENCE).
+  allowed_resources: resourceList.nullable(),
 };
 
 export const createAgentInput = z
-  .object({ ...fields, allowed_scopes: scopeList.default([]), monthly_token_quota: fields.monthly_token_quota.optional() })
+  .object({ ...fields, allowed_scopes: scopeList.default([]), monthly_token_quota: fields.monthly_token_quota.optional(), allowed_resources: fields.allowed_resources.optional() })
   .strict();
 
 export const updateAgentInput = z
@@ -47,6 +61,7 @@ export function agentView(agent: Agent) {
     owner: agent.owner,
     deployment_env: agent.deploymentEnv,
     allowed_scopes: agent.allowedScopes,
+    allowed_resources: agent.allowedResources,
     status: agent.status,
     monthly_token_quota: agent.monthlyTokenQuota,
     created_at: agent.createdAt.toISOString(),

@@ -31,6 +31,7 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
           deploymentEnv: input.deployment_env,
           allowedScopes: input.allowed_scopes,
           monthlyTokenQuota: input.monthly_token_quota,
+          allowedResources: input.allowed_resources,
           updatedAt: sql`now()`,
         })
         .where(eq(agents.id, before.id))

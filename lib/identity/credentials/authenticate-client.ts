@@ -81,6 +81,7 @@ export async function authenticateClient(db: Executor, presented: PresentedClien
     clientId: presented.clientId,
     agentId: row.agentId,
     allowedScopes: row.allowedScopes,
+    allowedResources: row.allowedResources,
     monthlyTokenQuota: row.monthlyTokenQuota,
   };
 }
@@ -102,6 +103,7 @@ async function clientRecord(db: Executor, clientId: string): Promise<ClientRecor
         agentId: agents.id,
         agentStatus: agents.status,
         allowedScopes: agents.allowedScopes,
+        allowedResources: agents.allowedResources,
         monthlyTokenQuota: agents.monthlyTokenQuota,
       })
       .from(credentials)

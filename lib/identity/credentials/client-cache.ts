@@ -11,6 +11,7 @@ export type ClientRecord = {
   agentId: string;
   agentStatus: string;
   allowedScopes: string[];
+  allowedResources: string[] | null;
   monthlyTokenQuota: number | null;
 };
 

@@ -19,7 +19,8 @@ export async function introspectToken(ctx: ClientCtx, form: OAuthForm) {
     claims = await verifyVigilToken(token);
     reason = await tokenInactiveReason(ctx.db, claims);
     // Clients whose agent holds tokens:introspect (or admin) may look into any token.
-    const mayInspect = claims.sub === client.agentId || hasScope(ctx.actor, "tokens:introspect");
+    // A delegated token is its outermost agent's (client_id); the person is its subject.
+    const mayInspect = claims.sub === client.agentId || claims.client_id === client.clientId || hasScope(ctx.actor, "tokens:introspect");
     if (!reason && !mayInspect) reason = "not the caller's token";
   } catch (error) {
     if (!(error instanceof TokenInvalid)) throw error;
@@ -28,7 +29,7 @@ export async function introspectToken(ctx: ClientCtx, form: OAuthForm) {
   await commitBatched(ctx, {
     kind: "token.introspected",
     outcome: "success",
-    agentId: claims?.sub ?? null,
+    agentId: claims ? (claims.act ? claims.act.sub : claims.sub) : null,
     clientId: client.clientId,
     metadata: { jti: claims?.jti ?? null, active: reason === null, ...(reason ? { reason } : {}) },
   });
@@ -45,5 +46,8 @@ export async function introspectToken(ctx: ClientCtx, form: OAuthForm) {
     nbf: claims.nbf,
     jti: claims.jti,
     token_type: "Bearer",
+    // RFC 8693 §4.1 in introspection: who acts, and the grants the token rests on.
+    ...(claims.act ? { act: claims.act } : {}),
+    ...(claims.delegation_ids ? { delegation_id: claims.delegation_ids[0] ?? null, delegation_ids: claims.delegation_ids } : {}),
   };
 }

@@ -5,7 +5,9 @@ import type { ClientCtx } from "@/lib/context";
 import { currentSigningKey } from "@/lib/keys/keyring";
 import { getMetrics } from "@/lib/observability/metrics";
 import { OAuthError } from "../oauth-error";
-import { oauthParam, oauthParams, type OAuthForm } from "../oauth-params";
+import { oauthParam, type OAuthForm } from "../oauth-params";
+import { exchangeToken, checkExchangeRequest, type ExchangeResponse } from "../delegations/exchange";
+import { registeredResources, requestedAudiences, resolveAudience } from "./audience";
 import { monthOf, recordStoredCount, reserveQuota } from "./quota";
 import { signJwt } from "./sign";
 
@@ -24,29 +26,37 @@ export function checkTokenRequest(form: OAuthForm): void {
   for (const name of SINGLE) oauthParam(form, name);
   const grantType = oauthParam(form, "grant_type");
   if (!grantType) throw new OAuthError("invalid_request", "grant_type is required.");
-  if (grantType !== "client_credentials") {
-    throw new OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported.");
+  if (grantType === TOKEN_EXCHANGE) checkExchangeRequest(form);
+  else if (grantType !== "client_credentials") {
+    throw new OAuthError("unsupported_grant_type", `Supported grant types: client_credentials, ${TOKEN_EXCHANGE}.`);
   }
-  requestedAudience(form);
+  requestedAudiences(form);
 }
+
+/** RFC 8693 §2.1. */
+export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 
 /**
  * OAuth 2.0 client_credentials (RFC 6749 §4.4) issuing RFC 9068 JWT access tokens to the
  * client the wrapper authenticated. The token is audited as token.issued and returned only
  * after that event has committed.
  */
-export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<TokenResponse> {
+export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<TokenResponse | ExchangeResponse> {
   // no-scope: any authenticated client may ask for a token; its agent's allowed scopes bound what it gets.
   checkTokenRequest(form);
-  const audience = requestedAudience(form);
+  if (oauthParam(form, "grant_type") === TOKEN_EXCHANGE) return exchangeToken(ctx, form);
   const { client } = ctx;
+  const audience = resolveAudience(form, registeredResources(client.allowedResources));
 
   const requested = oauthParam(form, "scope");
   const scopes = requested === null ? client.allowedScopes : [...new Set(requested.split(" ").filter(Boolean))];
   const notAllowed = scopes.filter((s) => !client.allowedScopes.includes(s));
+  const decisions = getMetrics().authorizationDecisions;
   if (notAllowed.length > 0) {
+    decisions.inc({ point: "issuance", decision: "deny", caller: "agent" });
     throw new OAuthError("invalid_scope", `This client may not request: ${notAllowed.join(" ")}.`);
   }
+  decisions.inc({ point: "issuance", decision: "allow", caller: "agent" });
 
   const release = await reserveQuota(ctx.db, client.agentId, client.monthlyTokenQuota);
   try {
@@ -60,7 +70,7 @@ export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<Token
     const claims = {
       iss: config.issuer,
       sub: client.agentId,
-      aud: audience ?? config.apiAudience,
+      aud: audience,
       exp: now + ttl,
       iat: now,
       nbf: now,
@@ -82,29 +92,4 @@ export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<Token
     release();
     throw error;
   }
-}
-
-/** RFC 8707 `resource` (absolute URI, no fragment; may repeat) or the common `audience`. */
-function requestedAudience(form: OAuthForm): string | string[] | undefined {
-  const resources = oauthParams(form, "resource");
-  const audiences = oauthParams(form, "audience");
-  const values = [...resources, ...audiences];
-  for (const resource of resources) {
-    let ok = false;
-    try {
-      const u = new URL(resource);
-      ok = resource.length <= 512 && !u.hash && !resource.includes("#");
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new OAuthError("invalid_target", "resource must be an absolute URI without a fragment (RFC 8707).");
-  }
-  for (const a of audiences) {
-    if (a.length === 0 || a.length > 512 || /\s/.test(a)) {
-      throw new OAuthError("invalid_target", "audience must be a non-empty string without spaces, at most 512 characters.");
-    }
-  }
-  if (values.length > 10) throw new OAuthError("invalid_target", "At most 10 audiences per token.");
-  if (values.length === 0) return undefined;
-  return values.length === 1 ? values[0] : values;
 }

@@ -2,9 +2,8 @@ import { count, eq, sql } from "drizzle-orm";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, credentials, tokenMonthlyCounts } from "@/drizzle/schema";
-import type { ClientCtx } from "@/lib/context";
-import { formObject } from "@/lib/http/body";
 import { actorWith, ctxFor, machineCtx } from "@/lib/testing/actors";
+import { asClient as call, basic, oauthError } from "@/lib/testing/oauth";
 import { openLikeServer, testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { createAgent } from "../agents/create";
 import { suspendAgent } from "../agents/suspend";
@@ -14,21 +13,12 @@ import { revokeCredential } from "../credentials/revoke";
 import { rotateCredential } from "../credentials/rotate";
 import { gateView } from "@/lib/identity/state-view";
 import { jwks } from "@/lib/keys/keyring";
-import { authenticateClientRequest } from "../credentials/authenticate-client";
-import { OAuthError } from "../oauth-error";
-import type { OAuthForm } from "../oauth-params";
+
 import { introspectToken } from "./introspect";
 import { issueToken } from "./issue";
 import { revokeToken } from "./revoke";
 
 const admin = actorWith("admin");
-const facts = { requestId: "req-1", ip: "10.0.0.9", userAgent: "agent/1.0" };
-const form = (fields: Record<string, string | string[]>) => {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) p.append(k, one);
-  return p;
-};
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 let seq = 0;
 
 describe.each(testTargets())("token issuer on $name", (target) => {
@@ -51,13 +41,9 @@ describe.each(testTargets())("token issuer on $name", (target) => {
     const credential = await generateCredential(ctxFor(t.handle.db, admin), { id: agent.id });
     return { agent, credential, auth: basic(credential.client_id, credential.client_secret) };
   }
-  /** As the route wrapper calls an OAuth verb: client authentication once, then the verb. */
-  async function asClient<T>(verb: (ctx: ClientCtx, form: OAuthForm) => Promise<T>, endpoint: string, auth: string | null, fields: Record<string, string | string[]>) {
-    const body = formObject(form(fields));
-    return verb(await authenticateClientRequest({ ...facts, db: t.handle.db }, auth, body, endpoint), body);
-  }
+  const asClient: <T>(verb: Parameters<typeof call<T>>[1], endpoint: string, auth: string | null, fields: Record<string, string | string[]>) => Promise<T> = (verb, endpoint, auth, fields) =>
+    call(t.handle.db, verb, endpoint, auth, fields);
   const issue = (auth: string | null, fields: Record<string, string | string[]>) => asClient(issueToken, "token", auth, { grant_type: "client_credentials", ...fields });
-  const oauthError = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => (e instanceof OAuthError ? e : Promise.reject(e)));
 
   it("issues an RFC 9068 JWT any JOSE library verifies, and audits it", async () => {
     const { agent, credential, auth } = await agentWithCredential();
@@ -82,7 +68,7 @@ describe.each(testTargets())("token issuer on $name", (target) => {
   });
 
   it("grants every allowed scope when none is asked for, and honours client_secret_post and resource", async () => {
-    const { credential } = await agentWithCredential();
+    const { credential } = await agentWithCredential({ allowed_resources: ["http://vigil.test", "https://api.example.com/"] });
     const body = await issue(null, { client_id: credential.client_id, client_secret: credential.client_secret, resource: "https://api.example.com/" });
     expect(body.scope).toBe("svc:read svc:write");
     const { payload } = await jwtVerify(body.access_token, createLocalJWKSet(jwks()), { audience: "https://api.example.com/" });
@@ -94,6 +80,7 @@ describe.each(testTargets())("token issuer on $name", (target) => {
     ["an unsupported grant", { grant_type: "password" }, "unsupported_grant_type", 400],
     ["a repeated parameter", { scope: ["svc:read", "svc:write"] }, "invalid_request", 400],
     ["a resource that is not an absolute URI", { resource: "not a uri" }, "invalid_target", 400],
+    ["a resource the agent is not registered for", { resource: "https://elsewhere.example/" }, "invalid_target", 400],
   ])("answers %s with the RFC 6749 error", async (_label, fields, code, status) => {
     const { auth } = await agentWithCredential();
     const error = await oauthError(issue(auth, fields));

@@ -2,7 +2,30 @@ import { errors, jwtVerify, type JWTPayload } from "jose";
 import { getConfig } from "@/lib/config";
 import { verificationKeys } from "@/lib/keys/keyring";
 
-export type VigilClaims = JWTPayload & { sub: string; jti: string; exp: number; client_id?: string; scope?: string };
+/** RFC 8693 §4.1: who acts; nested for each earlier hop of a chain. */
+export type ActClaim = { sub: string; client_id?: string; act?: ActClaim };
+
+export type VigilClaims = JWTPayload & {
+  sub: string;
+  jti: string;
+  exp: number;
+  client_id?: string;
+  scope?: string;
+  /** A delegated token: the agent acting (outermost), and the hops before it. */
+  act?: ActClaim;
+  /** The delegation grants this token rests on, outermost hop first (none for may_act hops). */
+  delegation_ids?: string[];
+};
+
+/** The agents of an `act` claim, outermost (the current actor) first. */
+export function actChain(act: ActClaim | undefined): { sub: string; client_id?: string }[] {
+  const out: { sub: string; client_id?: string }[] = [];
+  for (let hop = act; hop && out.length < 16; hop = hop.act) {
+    if (typeof hop.sub !== "string") break;
+    out.push({ sub: hop.sub, ...(typeof hop.client_id === "string" ? { client_id: hop.client_id } : {}) });
+  }
+  return out;
+}
 
 export class TokenInvalid extends Error {
   constructor(readonly reason: string) {
