@@ -71,7 +71,7 @@ describe.each(inject("servers"))("agents API on $name", ({ baseUrl }) => {
   });
 
   it("refuses a token for another audience on the admin API", async () => {
-    const admin = await agentWithCredential(baseUrl, { allowed_scopes: ["agents:read"] });
+    const admin = await agentWithCredential(baseUrl, { allowed_scopes: ["agents:read"], allowed_resources: [baseUrl, "https://other.example.com/"] });
     const foreign = await tokenFor(baseUrl, admin.clientId, admin.secret, { resource: "https://other.example.com/" });
     const res = await api(baseUrl, foreign)("GET", "/api/v1/agents");
     expect(res.status).toBe(401);

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,14 +10,23 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** The offline verifier, run as an auditor would: `npm run audit:verify -- ...`. */
+/**
+ * Runs the offline verifier as an operator would. Asynchronously: a synchronous child would
+ * stall this process's event loop for seconds, and the next fetch would then reuse a
+ * keep-alive socket the server had closed meanwhile ("other side closed").
+ */
 function auditVerify(args: string[], token?: string) {
-  const run = spawnSync(path.join(root, "node_modules/.bin/tsx"), ["scripts/audit-verify.ts", ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, ...(token ? { VIGIL_TOKEN: token } : {}) },
-    timeout: 60_000,
+  return new Promise<{ status: number | null; out: string; err: string; report: Record<string, unknown> | null }>((resolve) => {
+    execFile(
+      path.join(root, "node_modules/.bin/tsx"),
+      ["scripts/audit-verify.ts", ...args],
+      { cwd: root, encoding: "utf8", env: { ...process.env, ...(token ? { VIGIL_TOKEN: token } : {}) }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const status = error ? (typeof error.code === "number" ? error.code : null) : 0;
+        resolve({ status, out: stdout, err: stderr, report: stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : null });
+      },
+    );
   });
-  return { status: run.status, out: run.stdout, err: run.stderr, report: run.stdout.trim() ? (JSON.parse(run.stdout) as Record<string, unknown>) : null };
 }
 
 describe.each(inject("servers"))("audit integrity over HTTP on $name", ({ baseUrl }) => {
@@ -45,15 +54,15 @@ describe.each(inject("servers"))("audit integrity over HTTP on $name", ({ baseUr
 
     const dir = mkdtempSync(path.join(tmpdir(), "vigil-audit-"));
     dirs.push(dir);
-    const online = auditVerify(["--url", baseUrl, "--save", dir], token);
+    const online = await auditVerify(["--url", baseUrl, "--save", dir], token);
     expect(online.err).toBe("");
     expect(online.status).toBe(0);
     expect(online.report).toMatchObject({ ok: true, finding: null });
-    expect(auditVerify(["--dir", dir]).status).toBe(0);
+    expect((await auditVerify(["--dir", dir])).status).toBe(0);
     // An anchor from an earlier run pins the chain: the right one passes, another does not.
     const last = `${String(online.report?.checkpoints)}:${String(online.report?.last_hash)}`;
-    expect(auditVerify(["--dir", dir, "--anchor", last]).report).toMatchObject({ ok: true, anchored: true });
-    const wrong = auditVerify(["--dir", dir, "--anchor", `1:${"0".repeat(64)}`]);
+    expect((await auditVerify(["--dir", dir, "--anchor", last])).report).toMatchObject({ ok: true, anchored: true });
+    const wrong = await auditVerify(["--dir", dir, "--anchor", `1:${"0".repeat(64)}`]);
     expect(wrong.status).toBe(1);
     expect(wrong.report?.finding).toMatchObject({ seq: 1, problem: "anchor" });
 
@@ -62,13 +71,13 @@ describe.each(inject("servers"))("audit integrity over HTTP on $name", ({ baseUr
     const victim = lines.findIndex((l) => l.includes(agent.id));
     const without = lines.filter((_, i) => i !== victim);
     writeFileSync(path.join(dir, "events.ndjson"), without.join("\n"));
-    const deleted = auditVerify(["--dir", dir]);
+    const deleted = await auditVerify(["--dir", dir]);
     expect(deleted.status).toBe(1);
     expect(deleted.report?.finding).toMatchObject({ problem: "deleted", event_id: (JSON.parse(lines[victim] ?? "{}") as { id: string }).id });
     const edited = lines.map((l, i) => (i === victim ? l.replace('"outcome":"success"', '"outcome":"failure"') : l));
     expect(edited[victim]).not.toBe(lines[victim]);
     writeFileSync(path.join(dir, "events.ndjson"), edited.join("\n"));
-    expect(auditVerify(["--dir", dir]).report?.finding).toMatchObject({ problem: "digest" });
+    expect((await auditVerify(["--dir", dir])).report?.finding).toMatchObject({ problem: "digest" });
   });
 
   it("places and releases legal holds as admin; bad input is a 400, a reader is refused", async () => {

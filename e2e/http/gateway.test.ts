@@ -54,7 +54,7 @@ describe.each(inject("servers"))("nginx gateway in front of $name", ({ baseUrl }
   });
 
   it("accepts tokens minted for a service behind it, and only for the configured audiences", async () => {
-    const agent = await agentWithCredential(baseUrl);
+    const agent = await agentWithCredential(baseUrl, { allowed_resources: [ORDERS_AUDIENCE, "https://billing.example.com/"] });
     const orders = await tokenFor(baseUrl, agent.clientId, agent.secret, { resource: ORDERS_AUDIENCE });
     expect((await through("/api/orders", { authorization: `Bearer ${orders}` })).status).toBe(200);
     const other = await tokenFor(baseUrl, agent.clientId, agent.secret, { resource: "https://billing.example.com/" });
@@ -64,6 +64,27 @@ describe.each(inject("servers"))("nginx gateway in front of $name", ({ baseUrl }
     // A token for the orders service is no key to Vigil's own API.
     const api = await fetch(`${baseUrl}/api/v1/agents`, { headers: { authorization: `Bearer ${orders}` } });
     expect(api.status).toBe(401);
+  });
+
+  it("mints no token for a service the agent is not registered for (invalid_target), nor by default for anything but Vigil's API", async () => {
+    const agent = await agentWithCredential(baseUrl);
+    const res = await fetch(`${baseUrl}/api/v1/token`, {
+      method: "POST",
+      headers: { authorization: basic(agent.clientId, agent.secret), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "client_credentials", resource: ORDERS_AUDIENCE }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: "invalid_target", error_description: expect.stringContaining(ORDERS_AUDIENCE) });
+    // Registering the resource (audited as agent.updated) is what opens it.
+    const admin = await adminToken(baseUrl);
+    const patched = await fetch(`${baseUrl}/api/v1/agents/${agent.id}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ allowed_resources: [ORDERS_AUDIENCE] }),
+    });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ allowed_resources: [ORDERS_AUDIENCE] });
+    expect((await through("/api/orders", { authorization: `Bearer ${await tokenFor(baseUrl, agent.clientId, agent.secret, { resource: ORDERS_AUDIENCE })}` })).status).toBe(200);
   });
 
   it("returns the validator's 401 with its challenge, and never reaches the service", async () => {

@@ -26,7 +26,13 @@ export default async function setup(project: TestProject) {
   const idp = await startIdp(ports.idp, bases);
   // Every file calls the API as the one bootstrap admin in quick succession; the default
   // per-subject budget (20/s) is tested on an instance of its own (rate-limit.test.ts).
-  const shared = { RATE_LIMIT_API_PER_SUBJECT: "500:1000", RATE_LIMIT_API_PER_IP: "1000:2000" };
+  const shared = {
+    RATE_LIMIT_API_PER_SUBJECT: "500:1000",
+    RATE_LIMIT_API_PER_IP: "1000:2000",
+    // People in the provider's "finance" group hold the invoice scopes they may delegate.
+    DELEGATION_SCOPES_CLAIM: "groups",
+    DELEGATION_SCOPE_MAP: "finance=invoices:read invoices:write",
+  };
   const started: VigilProcess[] = [];
   const cleanups: Array<() => Promise<void>> = [idp.stop];
   try {

@@ -18,7 +18,7 @@ describe.each(inject("servers"))("OAuth endpoints on $name", ({ baseUrl }) => {
       token_endpoint: `${baseUrl}/api/v1/token`,
       introspection_endpoint: `${baseUrl}/api/v1/introspect`,
       revocation_endpoint: `${baseUrl}/api/v1/revoke`,
-      grant_types_supported: ["client_credentials"],
+      grant_types_supported: ["client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"],
       token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
     });
     expect(meta.scopes_supported).toEqual(expect.arrayContaining(["agents:read", "agents:write", "audit:read", "admin"]));

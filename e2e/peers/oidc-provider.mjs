@@ -62,7 +62,8 @@ const provider = new Provider(issuer, {
   claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], roles: ["roles", "groups"] },
   scopes: ["openid", "email", "profile", "roles", "agents:read", "audit:read", "invoices:read", "invoices:write"],
   // People's access tokens say who they are and which groups they are in (DELEGATION_SCOPE_MAP reads these).
-  extraTokenClaims: async (_ctx, token) => (token.accountId ? { email: `${token.accountId}@example.com`, groups: groupsFor(token.accountId) } : {}),
+  extraTokenClaims: async (_ctx, token) =>
+    token.accountId ? { email: `${token.accountId}@example.com`, roles: rolesFor(token.accountId), groups: groupsFor(token.accountId) } : {},
   conformIdTokenClaims: false,
   findAccount: async (_ctx, id) => ({
     accountId: id,

@@ -21,7 +21,7 @@ export const MAX_ATTEMPTS = 3;
 
 // Namespace of the per-rule advisory lock (two-int form: cannot collide with the audit tail
 // lock, which uses the one-bigint form).
-const RULE_LOCK = 0x4148; // "AH"
+export const RULE_LOCK = 0x4148; // "AH"
 
 export type RunContext = { instance: string; rules: RuleSet; signal: AbortSignal; fetch?: typeof fetch };
 
@@ -90,7 +90,10 @@ async function decideAndReserve(db: Db, job: Job, alertRow: AutohealAlertRow, ru
     // Still ours, and still undecided? (A lapsed lease may have been taken over meanwhile.)
     const claim = await holdClaim(tx, job);
     if (claim.actedAt !== null) throw new LeaseLostError(job.id);
-    const [{ now } = { now: new Date() }] = await queryRows<{ now: Date | string }>(tx, sql`select now() as now`);
+    // The time after the lock, not now() (this transaction's start): a decision that began
+    // before another runner's but waited for the lock would otherwise see that runner's
+    // acted_at as "in the future", leave it out of the blast radius and act once too often.
+    const [{ now } = { now: new Date() }] = await queryRows<{ now: Date | string }>(tx, sql`select clock_timestamp() as now`);
     const at = new Date(now);
     const state = await readState(tx);
     const event = (kind: EventKind, result: JobResult, metadata: Record<string, unknown>) => ({

@@ -8,6 +8,7 @@ import type { Db } from "@/lib/db/types";
 import { INTAKE_ACTOR, intakeAlerts } from "./intake";
 import { setRules } from "./rules-store";
 import { claimJobs } from "./jobs";
+import { RULE_LOCK, runJob } from "./run-job";
 import { startRunner, type Runner } from "./runner";
 import type { RuleSet } from "./rules";
 import { ensureState } from "./state";
@@ -43,6 +44,7 @@ ${webhookRule("heal-ok", "HealOk", target200.url)}
 ${webhookRule("heal-fail", "HealFail", target500.url)}
 ${webhookRule("heal-cool", "HealCool", target200.url, { cooldown: "1h", max: 100, window: "1h" })}
 ${webhookRule("heal-radius", "HealRadius", target200.url, { cooldown: "0s", max: 2, window: "1h" })}
+${webhookRule("heal-race", "HealRace", target200.url, { cooldown: "0s", max: 2, window: "1h" })}
 ${webhookRule("heal-twice", "HealTwice", target200.url)}
 ${webhookRule("heal-lease", "HealLease", target200.url)}
 ${webhookRule("heal-off", "HealOff", target200.url)}`);
@@ -123,6 +125,32 @@ ${webhookRule("heal-off", "HealOff", target200.url)}`);
     const [held] = await eventsOf(t.handle.db, "action_skipped_cooldown", "HealRadius");
     expect(held?.metadata).toMatchObject({ reason: "blast_radius", in_window: 2, max_actions: 2 });
   });
+
+  if (target.name === "postgres") {
+    it("counts actions another runner committed while this one waited for the rule's lock", async () => {
+      await setSwitches({ dry_run: false });
+      for (const host of ["r1", "r2", "r3"]) await post("HealRace", host, `race-${host}`);
+      const claimed = await claimJobs(t.handle.db, "racer", 10, 60_000);
+      const [mine, ...others] = claimed.filter((j) => j.rule === "heal-race");
+      if (!mine || others.length !== 2 || !t.handle.sql) throw new Error("setup: three heal-race jobs on PostgreSQL");
+      // Another runner holds the rule's lock while this one starts deciding...
+      const other = await t.handle.sql.reserve();
+      try {
+        await other`begin`;
+        await other`select pg_advisory_xact_lock(${RULE_LOCK}, hashtext('heal-race'))`;
+        const deciding = runJob(t.handle.db, mine, { instance: "racer", rules, signal: new AbortController().signal });
+        const waiting = sql`select count(*) as n from pg_locks where locktype = 'advisory' and not granted`;
+        await expect.poll(() => count(t.handle.db, waiting)).toBe(1);
+        // ...and acts twice, the rule's whole blast radius, after this one's transaction began.
+        for (const job of others) await other`update autoheal_jobs set acted_at = clock_timestamp() where id = ${job.id}`;
+        await other`commit`;
+        expect(await deciding).toBe("skipped_blast_radius");
+      } finally {
+        other.release();
+      }
+      expect(target200.received.filter((r) => r.url.startsWith("/hook/r"))).toEqual([]);
+    });
+  }
 
   it("runs each job once with two runners draining the same queue", async () => {
     await setSwitches({ dry_run: false });
