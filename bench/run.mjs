@@ -11,6 +11,7 @@ import { auditBench } from "./audit.mjs";
 import { sseBench } from "./sse.mjs";
 import { autohealBench } from "./autoheal.mjs";
 import { consoleBench } from "./console.mjs";
+import { exchangeBench } from "./exchange.mjs";
 import { tokenBench } from "./token.mjs";
 import { validatorBench } from "./validator.mjs";
 
@@ -20,6 +21,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SECTIONS = {
   token: tokenBench,
   validator: validatorBench,
+  exchange: exchangeBench,
   audit: auditBench,
   sse: sseBench,
   autoheal: autohealBench,

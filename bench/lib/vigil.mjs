@@ -79,13 +79,14 @@ export async function adminToken(vigil) {
 }
 
 /**
+ * One admin API call that must answer 201 Created; returns the parsed body.
  * @param {Vigil} vigil
  * @param {string} token admin bearer token
  * @param {string} method
  * @param {string} pathname
  * @param {unknown} body
  */
-async function adminCall(vigil, token, method, pathname, body) {
+export async function adminCall(vigil, token, method, pathname, body) {
   const res = await fetch(`${vigil.baseUrl}${pathname}`, {
     method,
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -98,19 +99,21 @@ async function adminCall(vigil, token, method, pathname, body) {
 }
 
 /**
- * An agent allowed `scopes`, and one client credential for it.
+ * An agent allowed `scopes` (and, when given, registered for the audiences `resources`
+ * instead of Vigil's API alone), and one client credential for it.
  * @param {Vigil} vigil
  * @param {string} token admin bearer token
- * @param {{ name?: string, scopes: string[] }} opts
+ * @param {{ name?: string, scopes: string[], resources?: string[] }} opts
  * @returns {Promise<{ agentId: string, clientId: string, clientSecret: string }>}
  */
-export async function createAgentWithCredential(vigil, token, { name = "bench-agent", scopes }) {
+export async function createAgentWithCredential(vigil, token, { name = "bench-agent", scopes, resources }) {
   const agent = await adminCall(vigil, token, "POST", "/api/v1/agents", {
     name,
     email: "bench@example.com",
     owner: "bench",
     deployment_env: "bench",
     allowed_scopes: scopes,
+    ...(resources ? { allowed_resources: resources } : {}),
   });
   const cred = await adminCall(vigil, token, "POST", `/api/v1/agents/${agent.id}/credentials`, {});
   if (!cred.client_id || !cred.client_secret) throw new Error(`credential response lacks client_id/client_secret: ${JSON.stringify(cred)}`);
