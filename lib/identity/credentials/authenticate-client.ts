@@ -88,31 +88,30 @@ export async function authenticateClient(db: Executor, presented: PresentedClien
 
 /** The credential and its agent: from the cache when the gate view runs, else one indexed read. */
 async function clientRecord(db: Executor, clientId: string): Promise<ClientRecord | undefined> {
+  const read = async () => {
+    const [row] = await timed("client_lookup", () =>
+      db
+        .select({
+          credentialId: credentials.id,
+          status: credentials.status,
+          secretHash: credentials.secretHash,
+          previousSecretHash: credentials.previousSecretHash,
+          previousExpiresAt: credentials.previousExpiresAt,
+          agentId: agents.id,
+          agentStatus: agents.status,
+          allowedScopes: agents.allowedScopes,
+          allowedResources: agents.allowedResources,
+          monthlyTokenQuota: agents.monthlyTokenQuota,
+        })
+        .from(credentials)
+        .innerJoin(agents, eq(agents.id, credentials.agentId))
+        .where(eq(credentials.clientId, clientId))
+        .limit(1),
+    );
+    return row;
+  };
   const cache = clientCacheFor(gateView(db));
-  const cached = cache?.get(clientId);
-  if (cached) return cached;
-  const snapshot = cache?.snapshot() ?? 0;
-  const [row] = await timed("client_lookup", () =>
-    db
-      .select({
-        credentialId: credentials.id,
-        status: credentials.status,
-        secretHash: credentials.secretHash,
-        previousSecretHash: credentials.previousSecretHash,
-        previousExpiresAt: credentials.previousExpiresAt,
-        agentId: agents.id,
-        agentStatus: agents.status,
-        allowedScopes: agents.allowedScopes,
-        allowedResources: agents.allowedResources,
-        monthlyTokenQuota: agents.monthlyTokenQuota,
-      })
-      .from(credentials)
-      .innerJoin(agents, eq(agents.id, credentials.agentId))
-      .where(eq(credentials.clientId, clientId))
-      .limit(1),
-  );
-  if (row) cache?.set(clientId, row, snapshot);
-  return row;
+  return cache ? cache.getOrLoad(clientId, read) : read();
 }
 
 /**

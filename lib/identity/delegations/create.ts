@@ -6,6 +6,7 @@ import { commit } from "@/lib/audit/commit";
 import { getConfig } from "@/lib/config";
 import type { VerbCtx } from "@/lib/context";
 import { ConflictError, ForbiddenError, ValidationError } from "@/lib/errors";
+import { gateNotice } from "@/lib/identity/state-view";
 import { parseInput } from "@/lib/validation";
 import { findAgent } from "../agents/find";
 import { registeredResources } from "../tokens/audience";
@@ -90,6 +91,8 @@ export async function createDelegation(ctx: VerbCtx, raw: unknown) {
           },
         },
       ],
+      // Every instance's grant cache forgets "no grant" for this person and agent.
+      notices: [gateNotice({ t: "delegation", id: row.id, status: "active", v: row.createdAt.getTime() })],
     };
   });
 }

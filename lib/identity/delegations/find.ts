@@ -3,6 +3,9 @@ import { z } from "zod";
 import { delegationGrants, type DelegationGrant } from "@/drizzle/schema";
 import type { Executor } from "@/lib/db/types";
 import { NotFoundError } from "@/lib/errors";
+import { gateView } from "@/lib/identity/state-view";
+import { timed } from "@/lib/observability/metrics";
+import { grantCacheFor, grantKey } from "./grant-cache";
 
 /** A grant by id (locked for update inside a transaction), or 404. */
 export async function findGrant(db: Executor, id: string, forUpdate = false): Promise<DelegationGrant> {
@@ -13,9 +16,20 @@ export async function findGrant(db: Executor, id: string, forUpdate = false): Pr
   return row;
 }
 
-/** The person's newest active, unexpired grant to this agent, if any (one indexed read). */
+/**
+ * The person's newest active, unexpired grant to this agent, if any: from the grant cache
+ * when the gate view runs (always, in the server), else one indexed read.
+ */
 export async function activeGrant(db: Executor, person: { issuer: string; sub: string }, agentId: string): Promise<DelegationGrant | undefined> {
-  const [row] = await db
+  const cache = grantCacheFor(gateView(db));
+  const grant = cache ? await cache.getOrLoad(grantKey(person, agentId), async () => (await readActiveGrant(db, person, agentId)) ?? null) : await readActiveGrant(db, person, agentId);
+  // A cached grant may have expired since it was read.
+  return grant && grant.expiresAt.getTime() > Date.now() ? grant : undefined;
+}
+
+async function readActiveGrant(db: Executor, person: { issuer: string; sub: string }, agentId: string): Promise<DelegationGrant | undefined> {
+  const [row] = await timed("grant_lookup", () =>
+    db
     .select()
     .from(delegationGrants)
     .where(
@@ -28,6 +42,7 @@ export async function activeGrant(db: Executor, person: { issuer: string; sub: s
       ),
     )
     .orderBy(desc(delegationGrants.createdAt))
-    .limit(1);
+    .limit(1),
+  );
   return row;
 }
