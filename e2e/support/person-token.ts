@@ -39,7 +39,8 @@ export async function personToken(idp: IdpInfo, login: string, scope = "invoices
   let res = await go(auth.toString());
   const form = { "content-type": "application/x-www-form-urlencoded" };
   // login, then consent, each answered at its interaction and resumed at /auth/<uid>
-  for (const step of [{ prompt: "login", login, password: "irrelevant" }, { prompt: "consent" }]) {
+  const steps: Record<string, string>[] = [{ prompt: "login", login, password: "irrelevant" }, { prompt: "consent" }];
+  for (const step of steps) {
     const interaction = res.headers.get("location");
     if (!interaction?.includes("/interaction/")) throw new Error(`expected the ${step.prompt} page, got ${res.status} ${interaction}`);
     res = await go(interaction, { method: "POST", headers: form, body: new URLSearchParams(step) });
