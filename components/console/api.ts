@@ -34,7 +34,7 @@ export function csrfToken(): string {
   return document.querySelector('meta[name="csrf-token"]')?.getAttribute("content") ?? "";
 }
 
-export async function apiWrite<T>(method: "POST" | "PATCH", url: string, body?: unknown): Promise<T> {
+export async function apiWrite<T>(method: "POST" | "PATCH" | "DELETE", url: string, body?: unknown): Promise<T> {
   const res = await fetch(url, {
     method,
     credentials: "same-origin",

@@ -8,6 +8,7 @@ const ITEMS = [
   { href: "/events", label: "Live events" },
   { href: "/audit", label: "Audit" },
   { href: "/agents", label: "Agents" },
+  { href: "/delegations", label: "Delegations" },
   { href: "/autoheal", label: "Autoheal" },
 ];
 

@@ -14,7 +14,10 @@ export { expect };
 /** The alert the browser Vigil's one autoheal rule answers (e2e/browser/global-setup.ts). */
 export const BROWSER_ALERTNAME = "ConsoleE2eDown";
 
-export function env(name: "E2E_VIGIL" | "E2E_TRIAL" | "E2E_IDP" | "E2E_ALERTMANAGER"): string {
+/** The service behind the browser suite's nginx gateway (e2e/browser/global-setup.ts). */
+export const INVOICES_AUDIENCE = "https://invoices.example.com/";
+
+export function env(name: "E2E_VIGIL" | "E2E_TRIAL" | "E2E_IDP" | "E2E_ALERTMANAGER" | "E2E_GATEWAY" | "E2E_IDP_INFO"): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run through playwright.config.ts`);
   return value;

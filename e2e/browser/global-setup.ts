@@ -4,8 +4,10 @@ import path from "node:path";
 import { startTarget } from "@/lib/testing/autoheal-target";
 import { ensureBuild } from "../../scripts/build-if-stale.mjs";
 import { startAlertmanager } from "../support/alertmanager";
-import { BROWSER_ALERTNAME } from "./fixtures";
+import { echoService } from "../support/echo-service";
+import { BROWSER_ALERTNAME, INVOICES_AUDIENCE } from "./fixtures";
 import { idpEnv, startIdp } from "../support/idp";
+import { startGateway } from "../support/nginx";
 import { freePort, productionEnv, startVigil } from "../support/vigil-process";
 
 /** Alertmanager sends it with every webhook (http_config), as a production one would. */
@@ -14,9 +16,11 @@ const ALERT_TOKEN = "e2e-browser-alertmanager-token-0123456789";
 /**
  * Peers for the browser tests: oidc-provider as the organisation's IdP, Debian's
  * Alertmanager sending webhooks to Vigil, a node:http remediation target, Vigil in
- * production mode trusting the IdP with one autoheal rule (dry run, the default), and a
- * trial Vigil (no IdP, development sign-in). Tests find them through environment variables,
- * which Playwright passes on to its workers.
+ * production mode trusting the IdP with one autoheal rule (dry run, the default) and the
+ * "finance" group mapped to invoices scopes people may delegate, Debian's nginx with the
+ * shipped gateway config in front of a node:http invoices service that echoes the headers
+ * it receives, and a trial Vigil (no IdP, development sign-in). Tests find them through
+ * environment variables, which Playwright passes on to its workers.
  */
 export default async function globalSetup() {
   ensureBuild();
@@ -39,14 +43,22 @@ export default async function globalSetup() {
     blast_radius: { max_actions: 5, window: 1h }
 `,
   );
+  const env = productionEnv(vigilPort, {}, "localhost");
   const vigil = await startVigil("browser", {
-    ...productionEnv(vigilPort, {}, "localhost"),
+    ...env,
     ...idpEnv(idp.info),
     AUTOHEAL_RULES: rules,
     AUTOHEAL_ALERT_TOKEN: ALERT_TOKEN,
     ALERTMANAGER_URL: am.url,
     AUTOHEAL_HEARTBEAT_SECONDS: "5",
+    // People in the provider's "finance" group hold the invoices scopes, and may delegate them.
+    DELEGATION_SCOPES_CLAIM: "groups",
+    DELEGATION_SCOPE_MAP: "finance=invoices:read invoices:write",
+    // The gateway also accepts tokens minted for the invoices service behind it.
+    VALIDATOR_AUDIENCES: [env.VALIDATOR_AUDIENCES, INVOICES_AUDIENCE].filter(Boolean).join(","),
   });
+  const invoices = await echoService();
+  const gateway = await startGateway({ vigilPort, servicePort: invoices.port, listenPort: await freePort() });
   const trialPort = await freePort();
   const production = productionEnv(trialPort, {}, "localhost");
   // What `npm start` gets on a fresh clone: no NODE_ENV, no identity provider.
@@ -62,7 +74,11 @@ export default async function globalSetup() {
   process.env.E2E_TRIAL = trial.baseUrl;
   process.env.E2E_IDP = idp.info.issuer;
   process.env.E2E_ALERTMANAGER = am.url;
+  process.env.E2E_GATEWAY = gateway.base;
+  process.env.E2E_IDP_INFO = idp.file;
   return async () => {
+    await gateway.stop();
+    invoices.server.close();
     await vigil.stop();
     await trial.stop();
     await am.stop();

@@ -1,9 +1,8 @@
-import { once } from "node:events";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { createRemoteJWKSet, decodeJwt, importJWK, jwtVerify, SignJWT } from "jose";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { adminToken, agentWithCredential, api, basic } from "../support/client";
+import { echoService } from "../support/echo-service";
 import { startGateway } from "../support/nginx";
 import { personToken } from "../support/person-token";
 import { freePort, ORDERS_AUDIENCE } from "../support/vigil-process";
@@ -13,20 +12,6 @@ const EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const AT = "urn:ietf:params:oauth:token-type:access_token";
 const ALICE = "viewer-finance-alice";
 const personIdOf = (sub: string) => `${idp.issuer}#${encodeURIComponent(sub)}`;
-
-/** The protected service: answers with the headers it received. */
-async function echoService(): Promise<{ server: Server; port: number; seen: IncomingHttpHeaders[] }> {
-  const seen: IncomingHttpHeaders[] = [];
-  const server = createServer((req, res) => {
-    seen.push(req.headers);
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ headers: req.headers }));
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("no address");
-  return { server, port: address.port, seen };
-}
 
 /**
  * Delegation end to end with real parts: the organisation's provider (oidc-provider) issues

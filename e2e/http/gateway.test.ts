@@ -1,23 +1,8 @@
-import { once } from "node:events";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { adminToken, agentWithCredential, basic, tokenFor } from "../support/client";
+import { echoService } from "../support/echo-service";
 import { startGateway } from "../support/nginx";
 import { freePort, ORDERS_AUDIENCE } from "../support/vigil-process";
-
-/** The protected service: answers with the headers it received. */
-async function echoService(): Promise<{ server: Server; port: number; seen: IncomingHttpHeaders[] }> {
-  const seen: IncomingHttpHeaders[] = [];
-  const server = createServer((req, res) => {
-    seen.push(req.headers);
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ path: req.url, headers: req.headers }));
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("no address");
-  return { server, port: address.port, seen };
-}
 
 describe.each(inject("servers"))("nginx gateway in front of $name", ({ baseUrl }) => {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
@@ -54,6 +39,8 @@ describe.each(inject("servers"))("nginx gateway in front of $name", ({ baseUrl }
   });
 
   it("accepts tokens minted for a service behind it, and only for the configured audiences", async () => {
+    // Registered for both services (agents mint tokens only for their registered resources);
+    // the gateway accepts only the one in VALIDATOR_AUDIENCES.
     const agent = await agentWithCredential(baseUrl, { allowed_resources: [ORDERS_AUDIENCE, "https://billing.example.com/"] });
     const orders = await tokenFor(baseUrl, agent.clientId, agent.secret, { resource: ORDERS_AUDIENCE });
     expect((await through("/api/orders", { authorization: `Bearer ${orders}` })).status).toBe(200);

@@ -29,6 +29,8 @@ export async function startIdp(port: number, redirectBases: string[]) {
   const info = JSON.parse(readFileSync(file, "utf8")) as IdpInfo;
   return {
     info,
+    /** The same as a JSON file, for test processes that did not start the provider. */
+    file,
     stop: async () => {
       await child.stop();
     },

@@ -5,26 +5,32 @@ import { useState } from "react";
 import type { AgentUsage } from "@/lib/console/agent-usage";
 import type { AuditEventView } from "@/lib/audit/list";
 import type { AgentView } from "@/lib/identity/agents/schemas";
+import type { GrantView } from "@/lib/identity/delegations/schemas";
 import { Badge } from "@/components/ui/page-header";
 import { btnSecondary, card, link } from "@/components/ui/styles";
 import { apiGet, apiWrite } from "../api";
 import { EventsTable } from "../audit/events-table";
 import { ConfirmButton } from "../confirm-dialog";
 import { LazyUsageChart } from "../lazy-charts";
+import { useHydratedMark } from "../use-hydrated-mark";
 import { AgentForm } from "./agent-form";
 import { CredentialsPanel, type CredentialView } from "./credentials-panel";
+import { MayActFor } from "./may-act-for";
 
 export type AgentDetailData = {
   agent: AgentView;
   credentials: CredentialView[];
   usage: AgentUsage;
   events: AuditEventView[];
+  /** Live grants naming this agent. */
+  grants: GrantView[];
 };
 
 const when = (iso: string | null) => (iso ? `${iso.slice(0, 19).replace("T", " ")} UTC` : "never");
 
 /** One agent: fields, status actions, credentials, usage and recent events, kept fresh from the API. */
 export function AgentDetail({ initial, canWrite, renderedAt }: { initial: AgentDetailData; canWrite: boolean; renderedAt: number }) {
+  useHydratedMark("agent");
   const id = initial.agent.id;
   const base = `/api/v1/agents/${id}`;
   const client = useQueryClient();
@@ -132,6 +138,10 @@ export function AgentDetail({ initial, canWrite, renderedAt }: { initial: AgentD
             <dd>{agent.deployment_env}</dd>
             <dt className="text-muted">Scopes</dt>
             <dd className="font-mono text-xs">{agent.allowed_scopes.join(" ") || "none"}</dd>
+            <dt className="text-muted">Resources</dt>
+            <dd className="break-all font-mono text-xs" data-testid="registered-resources">
+              {agent.allowed_resources ? agent.allowed_resources.join(" ") : <span className="font-sans">Vigil&apos;s API only</span>}
+            </dd>
             <dt className="text-muted">Last seen</dt>
             <dd data-testid="last-seen">{when(agent.last_seen_at)}</dd>
             <dt className="text-muted">Created</dt>
@@ -161,6 +171,8 @@ export function AgentDetail({ initial, canWrite, renderedAt }: { initial: AgentD
           <LazyUsageChart days={usage.days} />
         </div>
       </div>
+
+      <MayActFor agentId={id} initial={initial.grants} renderedAt={renderedAt} />
 
       <CredentialsPanel agentId={id} credentials={credentials} canWrite={canWrite} agentActive={agent.status !== "decommissioned"} onChanged={refresh} />
 

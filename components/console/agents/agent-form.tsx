@@ -5,15 +5,21 @@ import type { AgentView } from "@/lib/identity/agents/schemas";
 import { btnPrimary, btnSecondary, input, label } from "@/components/ui/styles";
 import { ApiError, type FieldProblem } from "../api";
 
-type Values = { name: string; email: string; owner: string; deployment_env: string; allowed_scopes: string; monthly_token_quota: string };
+type Values = { name: string; email: string; owner: string; deployment_env: string; allowed_scopes: string; allowed_resources: string; monthly_token_quota: string };
 export type AgentPayload = Partial<Omit<AgentView, "id" | "status" | "created_at" | "updated_at" | "last_seen_at">>;
 
-const FIELDS: { name: keyof Values; label: string; hint?: string; type?: string }[] = [
+const FIELDS: { name: keyof Values; label: string; hint?: string; type?: string; lines?: boolean }[] = [
   { name: "name", label: "Name" },
   { name: "email", label: "Email", type: "email", hint: "unique; where its owner can be reached" },
   { name: "owner", label: "Owner", hint: "team or person accountable" },
   { name: "deployment_env", label: "Deployment environment", hint: "e.g. production, staging" },
   { name: "allowed_scopes", label: "Allowed scopes", hint: "space-separated, e.g. orders:read orders:write" },
+  {
+    name: "allowed_resources",
+    label: "Registered resources",
+    lines: true,
+    hint: "audiences its tokens may name (RFC 8707), one per line, e.g. https://invoices.example.com/; empty: Vigil's API only",
+  },
   { name: "monthly_token_quota", label: "Monthly token quota", type: "number", hint: "blank: the server default" },
 ];
 
@@ -23,8 +29,17 @@ const valuesOf = (a?: AgentView): Values => ({
   owner: a?.owner ?? "",
   deployment_env: a?.deployment_env ?? "",
   allowed_scopes: a?.allowed_scopes.join(" ") ?? "",
+  allowed_resources: a?.allowed_resources?.join("\n") ?? "",
   monthly_token_quota: a?.monthly_token_quota === null || a?.monthly_token_quota === undefined ? "" : String(a.monthly_token_quota),
 });
+
+function resourceLines(text: string): string[] | null {
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return lines.length > 0 ? lines : null;
+}
 
 function payloadOf(v: Values): AgentPayload {
   return {
@@ -33,6 +48,8 @@ function payloadOf(v: Values): AgentPayload {
     owner: v.owner,
     deployment_env: v.deployment_env,
     allowed_scopes: v.allowed_scopes.split(/\s+/).filter(Boolean),
+    // No lines: null, the default (only Vigil's own API audience).
+    allowed_resources: resourceLines(v.allowed_resources),
     monthly_token_quota: v.monthly_token_quota.trim() === "" ? null : Number(v.monthly_token_quota),
   };
 }
@@ -83,20 +100,34 @@ export function AgentForm({ agent, submitLabel, onSubmit, onCancel }: { agent?: 
         const problems = fields.filter((p) => p.path === f.name || p.path.startsWith(`${f.name}.`));
         const err = problems.length > 0;
         return (
-          <div key={f.name}>
+          <div key={f.name} className={f.lines ? "sm:col-span-2" : undefined}>
             <label htmlFor={`${id}-${f.name}`} className={label}>
               {f.label}
             </label>
-            <input
-              id={`${id}-${f.name}`}
-              name={f.name}
-              type={f.type ?? "text"}
-              className={`${input} mt-1`}
-              value={values[f.name]}
-              onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
-              aria-invalid={err}
-              aria-describedby={`${id}-${f.name}-help`}
-            />
+            {f.lines ? (
+              <textarea
+                id={`${id}-${f.name}`}
+                name={f.name}
+                rows={3}
+                spellCheck={false}
+                className={`${input} mt-1 font-mono`}
+                value={values[f.name]}
+                onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+                aria-invalid={err}
+                aria-describedby={`${id}-${f.name}-help`}
+              />
+            ) : (
+              <input
+                id={`${id}-${f.name}`}
+                name={f.name}
+                type={f.type ?? "text"}
+                className={`${input} mt-1`}
+                value={values[f.name]}
+                onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+                aria-invalid={err}
+                aria-describedby={`${id}-${f.name}-help`}
+              />
+            )}
             <p id={`${id}-${f.name}-help`} className={`mt-1 text-xs ${err ? "text-danger" : "text-muted"}`}>
               {err ? problems.map((p) => p.message).join("; ") : f.hint}
             </p>

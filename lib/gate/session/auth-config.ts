@@ -69,6 +69,9 @@ export function authConfig(): NextAuthConfig {
             // The person as their provider names them, and what their claims let them
             // delegate (DELEGATION_SCOPE_MAP): a console person grants only what they hold.
             token.issuer = typeof profile?.iss === "string" ? profile.iss : config.OIDC_ISSUER;
+            // The provider's subject, not the random id Auth.js gives each sign-in: a grant
+            // names (issuer, sub), and the person's own provider tokens must match it.
+            if (typeof profile?.sub === "string" && profile.sub) token.sub = profile.sub;
             token.delegable = mappedScopesFromClaims(profile ?? {});
           }
           token.provider = account.provider;

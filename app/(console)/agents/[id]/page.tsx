@@ -7,6 +7,7 @@ import { agentUsage } from "@/lib/console/agent-usage";
 import { NotFoundError } from "@/lib/errors";
 import { getAgent } from "@/lib/identity/agents/get";
 import { listCredentials } from "@/lib/identity/credentials/list";
+import { listDelegations } from "@/lib/identity/delegations/list";
 import { pageCtx } from "@/lib/console/page-ctx";
 
 export const dynamic = "force-dynamic";
@@ -22,10 +23,11 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
     if (error instanceof NotFoundError) notFound();
     throw error;
   }
-  const [credentials, usage, events] = await Promise.all([
+  const [credentials, usage, events, grants] = await Promise.all([
     listCredentials(ctx, { id: agent.id }),
     agentUsage(ctx, { id: agent.id }),
     listAudit(ctx, { agentId: agent.id, n: 20 }),
+    listDelegations(ctx, { agent_id: agent.id, active: "true", limit: 200 }),
   ]);
   return (
     <>
@@ -34,7 +36,7 @@ export default async function AgentPage({ params }: { params: Promise<{ id: stri
           ← Agents
         </Link>
       </nav>
-      <AgentDetail initial={{ agent, credentials: credentials.credentials, usage, events: events.events }} canWrite={ctx.canWrite} renderedAt={ctx.renderedAt} />
+      <AgentDetail initial={{ agent, credentials: credentials.credentials, usage, events: events.events, grants: grants.delegations }} canWrite={ctx.canWrite} renderedAt={ctx.renderedAt} />
     </>
   );
 }
