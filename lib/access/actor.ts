@@ -59,6 +59,13 @@ export function userActor(session: SessionPerson): Actor {
   return { kind: "user", id: session.sub, scopes, label, ...(person ? { person } : {}) };
 }
 
+/** The scopes a set stands for: `admin` stands for every Vigil API scope too. */
+export function impliedScopes(scopes: Iterable<string>): Set<string> {
+  const out = new Set(scopes);
+  if (out.has("admin")) for (const s of API_SCOPES) out.add(s);
+  return out;
+}
+
 export function hasScope(actor: Actor, scope: string): boolean {
   return actor.scopes.has(scope) || actor.scopes.has("admin");
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { delegationGrants } from "@/drizzle/schema";
-import { hasScope, requireScope, type Actor } from "@/lib/access/actor";
+import { hasScope, impliedScopes, requireScope, type Actor } from "@/lib/access/actor";
 import { personId, type Person } from "@/lib/access/person";
 import { commit } from "@/lib/audit/commit";
 import { getConfig } from "@/lib/config";
@@ -39,7 +39,8 @@ export async function createDelegation(ctx: VerbCtx, raw: unknown) {
   const input = parseInput(createGrantInput, raw);
   const grantor = grantorOf(ctx.actor, input.person);
   if (grantor.scopes) {
-    const lacking = input.scopes.filter((s) => !grantor.scopes?.has(s));
+    const held = impliedScopes(grantor.scopes);
+    const lacking = input.scopes.filter((s) => !held.has(s));
     if (lacking.length > 0) throw new ForbiddenError(`You cannot delegate scopes you do not hold: ${lacking.join(", ")}.`);
   }
   return commit(ctx, async (tx) => {

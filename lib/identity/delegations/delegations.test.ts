@@ -221,6 +221,15 @@ describe.each(testTargets())("delegation (RFC 8693 token exchange) on $name", (t
     expect(bots.delegations.map((d) => d.person.sub)).toEqual(["bob"]);
   });
 
+  it("treats a person's admin as every Vigil API scope, to grant and to exchange", async () => {
+    const bot = await agent({ allowed_scopes: ["agents:read"] });
+    const boss = personActor("boss", ["admin"]);
+    await grant(bot, { scopes: ["agents:read"] }, boss);
+    const body = await exchange(bot, { subject_token: await idp.token({ sub: "boss", aud: API, scope: "admin" }) });
+    expect(body.scope).toBe("agents:read");
+    expect(decodeJwt(body.access_token).aud).toBe(getConfig().apiAudience);
+  });
+
   it("lets nobody but the person or an admin revoke a grant", async () => {
     const bot = await agent();
     const g = await grant(bot);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { callerType } from "@/lib/access/actor";
+import { callerType, impliedScopes } from "@/lib/access/actor";
 import { personId } from "@/lib/access/person";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
@@ -98,7 +98,8 @@ async function decide(ctx: ClientCtx, form: OAuthForm, subject: Subject): Promis
   if (depth > maxDepth) throw refuse(`The delegation chain would be ${depth} agents long; at most ${maxDepth} may act in one chain.`);
 
   // The intersection: never wider than the person, the agent, the grant, or the request.
-  const available = [...subject.scopes].filter((s) => client.allowedScopes.includes(s) && (!grant || grant.scopes.includes(s)));
+  // A person with admin holds every Vigil API scope, and may delegate any of them.
+  const available = [...impliedScopes(subject.scopes)].filter((s) => client.allowedScopes.includes(s) && (!grant || grant.scopes.includes(s)));
   const requested = oauthParam(form, "scope");
   const asked = requested === null ? available : [...new Set(requested.split(" ").filter(Boolean))];
   const beyond = asked.filter((s) => !available.includes(s));
