@@ -7,6 +7,9 @@ import { reactivateAgent } from "@/lib/identity/agents/reactivate";
 import { decommissionAgent } from "@/lib/identity/agents/decommission";
 import { generateCredential } from "@/lib/identity/credentials/generate";
 import { revokeCredential } from "@/lib/identity/credentials/revoke";
+import type { Actor } from "@/lib/access/actor";
+import { createDelegation } from "@/lib/identity/delegations/create";
+import { revokeDelegation } from "@/lib/identity/delegations/revoke";
 import { actorWith, ctxFor } from "@/lib/testing/actors";
 import { createPostgresDatabase, testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { applyMigrations } from "@/lib/db/migrate";
@@ -99,5 +102,16 @@ describe.each(postgresUrls)("gate state view across instances (PostgreSQL)", (ad
     await suspendAgent(ctxFor(b.db, admin), { id: agent.id });
     await changed;
     expect(viewA.inactiveReason({ jti: "j", sub: agent.id })).toBe("agent suspended");
+  });
+
+  it("learns of a delegation revoked on another instance, and refuses what was issued under it", async () => {
+    const agent = await createAgent(ctxFor(b.db, admin), { ...input(), allowed_scopes: ["svc:read"] });
+    const person: Actor = { ...admin, person: { issuer: "https://idp.example", sub: "alice", label: "alice", scopes: new Set(["svc:read"]) } };
+    const grant = await createDelegation(ctxFor(b.db, person), { agent_id: agent.id, scopes: ["svc:read"] });
+    const delegated = { jti: "d", sub: "https://idp.example#alice", act: { sub: agent.id }, delegation_ids: [grant.id] };
+    expect(viewA.inactiveReason(delegated)).toBeNull();
+    await revokeDelegation(ctxFor(b.db, person), { id: grant.id });
+    // Instance A hears it through NOTIFY (B applied it locally at once).
+    await expect.poll(() => viewA.inactiveReason(delegated)).toBe("delegation revoked");
   });
 });
