@@ -1,4 +1,4 @@
-import { getConfig } from "@/lib/config";
+import { getConfig, type VigilConfig } from "@/lib/config";
 
 export const ROLES = ["viewer", "operator", "admin"] as const;
 export type Role = (typeof ROLES)[number];
@@ -25,14 +25,32 @@ export function claimValues(claims: Record<string, unknown>, path: string): stri
   return [];
 }
 
+// Parsed once per configuration (tests swap it), not on every token verified.
+const parsed = new WeakMap<VigilConfig, { roles: Map<string, Role>; scopes: Map<string, string[]> }>();
+
+function mappings(config: VigilConfig) {
+  let held = parsed.get(config);
+  if (!held) {
+    const roles = new Map<string, Role>();
+    for (const pair of config.OIDC_ROLE_MAP.split(",")) {
+      const [claimValue = "", role = ""] = pair.split("=");
+      roles.set(claimValue.trim(), role.trim() as Role);
+    }
+    const scopes = new Map<string, string[]>();
+    for (const entry of config.DELEGATION_SCOPE_MAP?.split(",") ?? []) {
+      const eq = entry.indexOf("=");
+      scopes.set(entry.slice(0, eq).trim(), entry.slice(eq + 1).split(" ").filter(Boolean));
+    }
+    held = { roles, scopes };
+    parsed.set(config, held);
+  }
+  return held;
+}
+
 /** The highest role the configured mapping gives these claims, or null (refused). */
 export function roleFromClaims(claims: Record<string, unknown>): Role | null {
   const config = getConfig();
-  const mapping = new Map<string, Role>();
-  for (const pair of config.OIDC_ROLE_MAP.split(",")) {
-    const [claimValue = "", role = ""] = pair.split("=");
-    mapping.set(claimValue.trim(), role.trim() as Role);
-  }
+  const mapping = mappings(config).roles;
   let best: Role | null = null;
   for (const value of claimValues(claims, config.OIDC_ROLES_CLAIM)) {
     const role = mapping.get(value);
@@ -53,11 +71,7 @@ export function scopesOfRole(role: Role | null): string[] {
 export function mappedScopesFromClaims(claims: Record<string, unknown>): string[] {
   const config = getConfig();
   if (!config.DELEGATION_SCOPE_MAP) return [];
-  const mapping = new Map<string, string[]>();
-  for (const entry of config.DELEGATION_SCOPE_MAP.split(",")) {
-    const eq = entry.indexOf("=");
-    mapping.set(entry.slice(0, eq).trim(), entry.slice(eq + 1).split(" ").filter(Boolean));
-  }
+  const mapping = mappings(config).scopes;
   const out = new Set<string>();
   for (const value of claimValues(claims, config.DELEGATION_SCOPES_CLAIM ?? config.OIDC_ROLES_CLAIM)) {
     for (const scope of mapping.get(value) ?? []) out.add(scope);

@@ -6,7 +6,7 @@ import type { RequestFacts, VerbCtx } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
 import { ForbiddenError, UnauthorizedError } from "@/lib/errors";
 import { getLogger } from "@/lib/observability/logger";
-import { getMetrics } from "@/lib/observability/metrics";
+import { countDecision } from "@/lib/observability/metrics";
 import { parseInput } from "@/lib/validation";
 import { authenticateBearer } from "./bearer";
 
@@ -55,14 +55,13 @@ export function gatewayIdentity(ctx: VerbCtx, raw: unknown): Record<string, stri
   const input = parseInput(gatewayInput, raw);
   const required = (input.required_scope ?? "").split(/[\s,]+/).filter(Boolean);
   const missing = required.find((s) => !hasScope(ctx.actor, s));
-  const decisions = getMetrics().authorizationDecisions;
   if (missing) {
-    decisions.inc({ point: "gateway", decision: "deny", caller: callerType(ctx.actor) });
+    countDecision("gateway", "deny", callerType(ctx.actor));
     const refused = new ForbiddenError(`This location requires the ${missing} scope.`, missing);
     recordDenial({ ...ctx, by: "gateway" }, input, refused);
     throw refused;
   }
-  decisions.inc({ point: "gateway", decision: "allow", caller: callerType(ctx.actor) });
+  countDecision("gateway", "allow", callerType(ctx.actor));
   const headers: Record<string, string> = { "X-User-Id": ctx.actor.id, "X-Scopes": [...ctx.actor.scopes].join(",") };
   if (ctx.actor.clientId) headers["X-Client-Id"] = ctx.actor.clientId;
   const delegation = ctx.actor.delegation;

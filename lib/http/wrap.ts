@@ -12,7 +12,7 @@ import { sessionActor } from "@/lib/gate/session/session-actor";
 import { authenticateClientRequest } from "@/lib/identity/credentials/authenticate-client";
 import { OAuthError } from "@/lib/identity/oauth-error";
 import { getLogger } from "@/lib/observability/logger";
-import { getMetrics, recordRequest } from "@/lib/observability/metrics";
+import { countDecision, recordRequest } from "@/lib/observability/metrics";
 import { ensureStarted } from "@/lib/runtime/start";
 import { defaultBodyLimit, readBody } from "./body";
 import { checkers } from "./checkers";
@@ -91,14 +91,13 @@ async function authenticate(route: Route, request: Request, base: RequestFacts &
 
 /** The table's scope check, counted as an authorization decision of the API. */
 function authorize(actor: Actor, scope: ApiScope | readonly ApiScope[]): void {
-  const decisions = getMetrics().authorizationDecisions;
   try {
     requireScope(actor, scope);
   } catch (error) {
-    decisions.inc({ point: "api", decision: "deny", caller: callerType(actor) });
+    countDecision("api", "deny", callerType(actor));
     throw error;
   }
-  decisions.inc({ point: "api", decision: "allow", caller: callerType(actor) });
+  countDecision("api", "allow", callerType(actor));
 }
 
 function limitsOf(route: Route): { ip?: LimitClass; subject?: LimitClass } {

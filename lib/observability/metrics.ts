@@ -144,6 +144,19 @@ export function recordRequest(method: string, route: string, status: number, sec
   child.duration.observe(seconds);
 }
 
+const decisionChildren = new Map<string, Child>();
+
+/** One authorization decision into vigil_authorization_decisions_total (label children cached, as above). */
+export function countDecision(point: "api" | "gateway" | "issuance" | "exchange", decision: "allow" | "deny", caller: string): void {
+  const key = `${point} ${decision} ${caller}`;
+  let child = decisionChildren.get(key);
+  if (!child) {
+    child = getMetrics().authorizationDecisions.labels({ point, decision, caller });
+    decisionChildren.set(key, child);
+  }
+  child.inc();
+}
+
 /** Times an async database operation into vigil_db_query_duration_seconds. */
 export async function timed<T>(operation: string, work: () => Promise<T>): Promise<T> {
   const end = getMetrics().dbQueryDuration.startTimer({ operation });

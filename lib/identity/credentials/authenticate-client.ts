@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { agents, credentials } from "@/drizzle/schema";
+import type { Actor } from "@/lib/access/actor";
 import { clientActor, type AuthenticatedClient } from "@/lib/access/client";
 import { commitBatched } from "@/lib/audit/batch";
 import type { ClientCtx, RequestFacts } from "@/lib/context";
@@ -76,14 +77,35 @@ export async function authenticateClient(db: Executor, presented: PresentedClien
   if (!current && !previous) throw fail("bad_secret", row.agentId);
   if (row.status !== "active") throw fail("credential_revoked", row.agentId);
   if (row.agentStatus !== "active") throw fail(`agent_${row.agentStatus}`, row.agentId);
-  return {
-    credentialId: row.credentialId,
-    clientId: presented.clientId,
-    agentId: row.agentId,
-    allowedScopes: row.allowedScopes,
-    allowedResources: row.allowedResources,
-    monthlyTokenQuota: row.monthlyTokenQuota,
-  };
+  return authenticatedOf(row, presented.clientId).client;
+}
+
+/** The actor of an authenticated client (memoised with it when it came from the cache). */
+function actorOf(client: AuthenticatedClient): Actor {
+  return clientActors.get(client) ?? clientActor(client);
+}
+const clientActors = new WeakMap<AuthenticatedClient, Actor>();
+
+// One client view and actor per cached record (the record is replaced when anything about
+// it changes), so the token endpoint does not rebuild them, scope set included, per request.
+const views = new WeakMap<ClientRecord, { client: AuthenticatedClient; actor: Actor }>();
+
+function authenticatedOf(row: ClientRecord, clientId: string): { client: AuthenticatedClient; actor: Actor } {
+  let held = views.get(row);
+  if (!held) {
+    const client: AuthenticatedClient = {
+      credentialId: row.credentialId,
+      clientId,
+      agentId: row.agentId,
+      allowedScopes: row.allowedScopes,
+      allowedResources: row.allowedResources,
+      monthlyTokenQuota: row.monthlyTokenQuota,
+    };
+    held = { client, actor: clientActor(client) };
+    views.set(row, held);
+    clientActors.set(client, held.actor);
+  }
+  return held;
 }
 
 /** The credential and its agent: from the cache when the gate view runs, else one indexed read. */
@@ -128,7 +150,7 @@ export async function authenticateClientRequest(
   // no-scope: records a refused client authentication; nobody is authenticated yet.
   try {
     const client = await authenticateClient(base.db, presentedClient(authorization, form));
-    return { ...base, actor: clientActor(client), client };
+    return { ...base, actor: actorOf(client), client };
   } catch (error) {
     if (error instanceof ClientAuthError) {
       getMetrics().authFailures.inc({ kind: "client", reason: error.reason });

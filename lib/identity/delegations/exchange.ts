@@ -5,7 +5,7 @@ import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
 import type { ClientCtx } from "@/lib/context";
 import { currentSigningKey } from "@/lib/keys/keyring";
-import { getMetrics } from "@/lib/observability/metrics";
+import { countDecision, getMetrics } from "@/lib/observability/metrics";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
 import { registeredResources, resolveAudience } from "../tokens/audience";
@@ -53,7 +53,6 @@ type Decided = { subject: Subject; scopes: string[]; dropped: string[]; aud: str
  */
 export async function exchangeToken(ctx: ClientCtx, form: OAuthForm): Promise<ExchangeResponse> {
   // no-scope: the person's grant (or may_act) authorizes an exchange, not a scope of the client.
-  const decisions = getMetrics().authorizationDecisions;
   let subject: Subject | null = null;
   try {
     checkExchangeRequest(form);
@@ -62,11 +61,11 @@ export async function exchangeToken(ctx: ClientCtx, form: OAuthForm): Promise<Ex
     subject = await verifySubject(ctx.db, oauthParam(form, "subject_token") ?? "");
     const decided = await decide(ctx, form, subject);
     const response = await issue(ctx, form, decided);
-    decisions.inc({ point: "exchange", decision: "allow", caller: "delegated" });
+    countDecision("exchange", "allow", "delegated");
     return response;
   } catch (error) {
     if (error instanceof OAuthError) {
-      decisions.inc({ point: "exchange", decision: "deny", caller: callerType(ctx.actor) });
+      countDecision("exchange", "deny", callerType(ctx.actor));
       await commitBatched(ctx, {
         kind: "delegation.denied",
         outcome: "denied",

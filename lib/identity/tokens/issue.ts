@@ -3,7 +3,7 @@ import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
 import type { ClientCtx } from "@/lib/context";
 import { currentSigningKey } from "@/lib/keys/keyring";
-import { getMetrics } from "@/lib/observability/metrics";
+import { countDecision, getMetrics } from "@/lib/observability/metrics";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
 import { exchangeToken, checkExchangeRequest, type ExchangeResponse } from "../delegations/exchange";
@@ -51,12 +51,11 @@ export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<Token
   const requested = oauthParam(form, "scope");
   const scopes = requested === null ? client.allowedScopes : [...new Set(requested.split(" ").filter(Boolean))];
   const notAllowed = scopes.filter((s) => !client.allowedScopes.includes(s));
-  const decisions = getMetrics().authorizationDecisions;
   if (notAllowed.length > 0) {
-    decisions.inc({ point: "issuance", decision: "deny", caller: "agent" });
+    countDecision("issuance", "deny", "agent");
     throw new OAuthError("invalid_scope", `This client may not request: ${notAllowed.join(" ")}.`);
   }
-  decisions.inc({ point: "issuance", decision: "allow", caller: "agent" });
+  countDecision("issuance", "allow", "agent");
 
   const release = await reserveQuota(ctx.db, client.agentId, client.monthlyTokenQuota);
   try {
