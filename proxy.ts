@@ -30,6 +30,8 @@ export async function proxy(request: NextRequest) {
   response.headers.set("X-Request-Id", requestId);
   response.headers.set("X-Content-Type-Options", "nosniff");
   response.headers.set("X-Frame-Options", "DENY");
+  // The consent page above all must never be framed (clickjacking); no console page needs to be.
+  response.headers.set("Content-Security-Policy", "frame-ancestors 'none'");
   response.headers.set("Referrer-Policy", "same-origin");
   return response;
 }

@@ -2,6 +2,10 @@ import { sql } from "drizzle-orm";
 import { check, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const agentStatuses = ["active", "suspended", "decommissioned"] as const;
+export const clientTypes = ["confidential", "public"] as const;
+export type ClientType = (typeof clientTypes)[number];
+export const consentModes = ["always", "once"] as const;
+export type ConsentMode = (typeof consentModes)[number];
 export type AgentStatus = (typeof agentStatuses)[number];
 
 export const agents = pgTable(
@@ -17,6 +21,15 @@ export const agents = pgTable(
     // Audiences tokens for this agent may name (RFC 8707 resource / audience); null = only
     // Vigil's own API audience (VIGIL_API_AUDIENCE), whatever it is configured to.
     allowedResources: text("allowed_resources").array(),
+    // OAuth client registration for agents people authorize interactively (authorization code).
+    description: text("description"),
+    redirectUris: text("redirect_uris").array().notNull().default(sql`'{}'::text[]`),
+    // public: a native agent without a secret (PKCE and refresh rotation only).
+    clientType: text("client_type", { enum: clientTypes }).notNull().default("confidential"),
+    // once: a person's live grant covering the request skips the consent page.
+    consentMode: text("consent_mode", { enum: consentModes }).notNull().default("always"),
+    logoUri: text("logo_uri"),
+    homepageUri: text("homepage_uri"),
     // null = the instance-wide default (TOKEN_MONTHLY_QUOTA); 0 = unlimited.
     monthlyTokenQuota: integer("monthly_token_quota"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),
@@ -28,6 +41,8 @@ export const agents = pgTable(
     index("agents_owner_created_idx").on(t.owner, t.createdAt, t.id),
     index("agents_created_idx").on(t.createdAt, t.id),
     check("agents_status_check", sql`${t.status} in ('active', 'suspended', 'decommissioned')`),
+    check("agents_client_type_check", sql`${t.clientType} in ('confidential', 'public')`),
+    check("agents_consent_mode_check", sql`${t.consentMode} in ('always', 'once')`),
   ],
 );
 

@@ -14,7 +14,8 @@ export const credentials = pgTable(
       .references(() => agents.id),
     clientId: text("client_id").notNull().unique(),
     // HMAC-SHA-256 of the secret under the instance's hashing key; the secret itself is never stored.
-    secretHash: text("secret_hash").notNull(),
+    // Null for a public client (an agent registered as client_type public has no secret).
+    secretHash: text("secret_hash"),
     // After a rotation the previous secret keeps working until previous_expires_at.
     previousSecretHash: text("previous_secret_hash"),
     previousExpiresAt: timestamp("previous_expires_at", { withTimezone: true, mode: "date" }),

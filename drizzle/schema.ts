@@ -10,3 +10,4 @@ export * from "./autoheal-alerts";
 export * from "./autoheal-jobs";
 export * from "./autoheal-state";
 export * from "./delegation-grants";
+export * from "./authorization";

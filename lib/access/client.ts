@@ -12,6 +12,8 @@ export type AuthenticatedClient = {
   allowedScopes: string[];
   /** Audiences its tokens may name; null = only Vigil's own API audience. */
   allowedResources: string[] | null;
+  /** public: no secret (authorization code with PKCE and refresh rotation only). */
+  clientType: "confidential" | "public";
   monthlyTokenQuota: number | null;
 };
 

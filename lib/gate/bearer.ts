@@ -3,6 +3,7 @@ import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
 import { UnauthorizedError } from "@/lib/errors";
 import { tokenInactiveReason } from "@/lib/identity/tokens/status";
+import { protectedResourceMetadataUrl } from "@/lib/identity/discovery";
 import { actChain, TokenInvalid, verifyVigilToken } from "@/lib/identity/tokens/verify";
 import { verifyProviderToken } from "@/lib/identity/tokens/verify-provider";
 import { getMetrics } from "@/lib/observability/metrics";
@@ -13,13 +14,27 @@ import { processSingleton } from "@/lib/process/singleton";
 
 const quote = (s: string) => s.replace(/["\\]/g, "");
 
+/**
+ * Where the caller may learn how to get a token for the resource it called (RFC 9728 §5.1):
+ * Vigil's own API's metadata, or the one a gateway names for the service behind it.
+ */
+export type ChallengeContext = { resourceMetadata?: string | null };
+
+const metadataParam = (c: ChallengeContext) => (c.resourceMetadata ? `, resource_metadata="${quote(c.resourceMetadata)}"` : "");
+
 /** RFC 6750 §3 challenge naming the cause. */
-export function invalidToken(description: string): UnauthorizedError {
+export function invalidToken(description: string, challenge: ChallengeContext = {}): UnauthorizedError {
   getMetrics().authFailures.inc({ kind: "bearer", reason: description });
   return new UnauthorizedError(
     `Bearer token rejected: ${description}.`,
-    `Bearer realm="vigil", error="invalid_token", error_description="${quote(description)}"`,
+    `Bearer realm="vigil", error="invalid_token", error_description="${quote(description)}"${metadataParam(challenge)}`,
   );
+}
+
+/** RFC 6750 §3.1: a request with no credentials at all gets a challenge with no error code. */
+function missingToken(challenge: ChallengeContext): UnauthorizedError {
+  getMetrics().authFailures.inc({ kind: "bearer", reason: "missing bearer token" });
+  return new UnauthorizedError("This request needs a bearer token: missing bearer token.", `Bearer realm="vigil"${metadataParam(challenge)}`);
 }
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
@@ -28,9 +43,10 @@ const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
 const MAX_TOKEN_LENGTH = 8192;
 
 /** The raw token of an `Authorization: Bearer` header, or a 401 naming what is wrong. */
-export function bearerToken(authorization: string | null): string {
-  const match = authorization ? BEARER.exec(authorization.trim()) : null;
-  if (!match?.[1] || match[1].length > MAX_TOKEN_LENGTH) throw invalidToken(authorization ? "malformed bearer token" : "missing bearer token");
+export function bearerToken(authorization: string | null, challenge: ChallengeContext = {}): string {
+  if (!authorization) throw missingToken(challenge);
+  const match = BEARER.exec(authorization.trim());
+  if (!match?.[1] || match[1].length > MAX_TOKEN_LENGTH) throw invalidToken("malformed bearer token", challenge);
   return match[1];
 }
 
@@ -50,10 +66,12 @@ function verifiedTokens(): VerifiedTokenCache {
  * never verify. Only memory is read: keys are cached, verified tokens are cached, and
  * revocations come from the gate's view.
  *
- * `audiences`: what a Vigil-issued token must be for (default: Vigil's own API).
+ * `audiences`: what a Vigil-issued token must be for (default: Vigil's own API, whose 401s
+ * then point at its RFC 9728 metadata unless `challenge` names another resource's).
  */
-export async function authenticateBearer(db: Executor, authorization: string | null, audiences?: readonly string[]): Promise<Actor> {
-  const token = bearerToken(authorization);
+export async function authenticateBearer(db: Executor, authorization: string | null, audiences?: readonly string[], challenge?: ChallengeContext): Promise<Actor> {
+  const named: ChallengeContext = challenge ?? (audiences ? {} : { resourceMetadata: protectedResourceMetadataUrl() });
+  const token = bearerToken(authorization, named);
   const config = getConfig();
   try {
     const cache = verifiedTokens();
@@ -79,7 +97,7 @@ export async function authenticateBearer(db: Executor, authorization: string | n
     }
     return verified.actor;
   } catch (error) {
-    if (error instanceof TokenInvalid) throw invalidToken(error.reason);
+    if (error instanceof TokenInvalid) throw invalidToken(error.reason, named);
     throw error;
   }
 }

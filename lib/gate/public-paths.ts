@@ -14,6 +14,7 @@ export const PUBLIC_PATHS: ReadonlyArray<{ path: string; prefix?: boolean; why: 
   { path: "/api/alert", why: "Alertmanager's webhook carries its own secret" },
   { path: "/api/autoheal/status", why: "autoheal switches, heartbeat and cooldowns are public by design (no labels)" },
   { path: "/signin", why: "where unauthenticated people are sent" },
+  { path: "/authorize/error", why: "a refused authorization request is explained to whoever was sent there, signed in or not" },
   { path: "/signed-out", why: "the landing page after sign-out" },
   { path: "/auth/", prefix: true, why: "sign-in refusal and error pages" },
   { path: "/robots.txt", why: "tells crawlers to stay out" },

@@ -16,6 +16,21 @@ function gatewayAudiences(): string[] {
   return config.VALIDATOR_AUDIENCES?.split(",").map((a) => a.trim()) ?? [config.apiAudience];
 }
 
+/**
+ * RFC 9728 for the services behind the gateway: nginx names the protected resource's
+ * metadata URL (X-Resource-Metadata, set in the gateway config) and the validator's 401
+ * points the client there. Only an absolute http(s) URL is repeated, never arbitrary text.
+ */
+function resourceMetadataOf(header: string | null): string | null {
+  if (!header || header.length > 512) return null;
+  try {
+    const url = new URL(header);
+    return (url.protocol === "https:" || url.protocol === "http:") && !/["\\\s]/.test(header) ? url.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
 /** What nginx tells about the request it is asking about (headers the route hands over as input). */
 const gatewayInput = z.object({
   required_scope: z.string().max(1000).optional(),
@@ -34,7 +49,8 @@ type Original = z.output<typeof gatewayInput>;
  */
 export async function authenticateAtGateway(base: RequestFacts & { db: Db }, request: Request): Promise<VerbCtx> {
   try {
-    const actor = await authenticateBearer(base.db, request.headers.get("authorization"), gatewayAudiences());
+    const challenge = { resourceMetadata: resourceMetadataOf(request.headers.get("x-resource-metadata")) };
+    const actor = await authenticateBearer(base.db, request.headers.get("authorization"), gatewayAudiences(), challenge);
     return { ...base, actor };
   } catch (error) {
     if (error instanceof UnauthorizedError) {

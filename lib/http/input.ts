@@ -7,21 +7,26 @@ function isEmpty(fields: Record<string, unknown>): boolean {
   return true;
 }
 
-/** Query string as a plain object; a repeated parameter is a 400, not a silent pick. */
-export function queryObject(url: URL): Record<string, string> {
+/**
+ * Query string as a plain object; a repeated parameter is a 400, not a silent pick, except
+ * those the route says may repeat (RFC 8707 `resource`), which become lists.
+ */
+export function queryObject(url: URL, repeatable: readonly string[] = []): Record<string, string | string[]> {
   if (url.search === "") return {};
   assertNoNulIn(url.searchParams, "The query string");
-  const out = new Map<string, string>();
+  const out = new Map<string, string | string[]>();
   for (const [key, value] of url.searchParams) {
-    if (out.has(key)) throw new ValidationError(`Query parameter ${key} must not repeat.`, [{ path: key, message: "repeated" }]);
-    out.set(key, value);
+    const held = out.get(key);
+    if (held === undefined) out.set(key, value);
+    else if (repeatable.includes(key)) out.set(key, [held, value].flat());
+    else throw new ValidationError(`Query parameter ${key} must not repeat.`, [{ path: key, message: "repeated" }]);
   }
   return Object.fromEntries(out);
 }
 
 type Sources = {
   params: Record<string, string>;
-  query: Record<string, string>;
+  query: Record<string, string | string[]>;
   body: Record<string, unknown>;
   /** Fields taken from request headers: they win over the same field in the query. */
   headers: Record<string, string>;

@@ -48,5 +48,8 @@ export const emptyReply = () => new Response(null, { status: 200, headers: NO_ST
 /** nginx reads only the status and headers of the auth subrequest: bodyless. */
 export const identityHeadersReply = (headers: Record<string, string>) => new Response(null, { status: 200, headers: { ...headers, "Cache-Control": "no-store" } });
 
+/** A browser on its way (authorization endpoint): 302, never cached. */
+export const redirectReply = (value: { redirect: string }) => new Response(null, { status: 302, headers: { Location: value.redirect, "Cache-Control": "no-store" } });
+
 export const metricsReply = (value: { text: string; contentType: string }) =>
   new Response(value.text, { headers: { "Content-Type": value.contentType, "Cache-Control": "no-store" } });

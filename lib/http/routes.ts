@@ -34,7 +34,9 @@ import { generateCredential } from "@/lib/identity/credentials/generate";
 import { listCredentials } from "@/lib/identity/credentials/list";
 import { revokeCredential } from "@/lib/identity/credentials/revoke";
 import { rotateCredential } from "@/lib/identity/credentials/rotate";
-import { issuerMetadata, publicSigningKeys } from "@/lib/identity/discovery";
+import { decideAuthorization } from "@/lib/identity/authorize/decide";
+import { startAuthorization } from "@/lib/identity/authorize/start";
+import { issuerMetadata, protectedResourceMetadata, publicSigningKeys } from "@/lib/identity/discovery";
 import { listSigningKeys } from "@/lib/identity/signing-keys/list";
 import { rotateSigningKey } from "@/lib/identity/signing-keys/rotate";
 import { introspectToken } from "@/lib/identity/tokens/introspect";
@@ -51,6 +53,7 @@ import {
   metricsReply,
   NO_STORE,
   readinessReply,
+  redirectReply,
 } from "./replies";
 import { route, type Route } from "./types";
 
@@ -87,6 +90,9 @@ export const routes: Route[] = [
   route({ method: "GET", path: "/api/ready", summary: "readiness: 503 until the database answers, migrations ran and a signing key is loaded", auth: { public: PROBE }, verb: readiness, reply: readinessReply, beforeReady: true }),
   route({ method: "GET", path: "/.well-known/openid-configuration", summary: "issuer metadata (discovery)", auth: { public: "verifiers discover the issuer without credentials" }, verb: issuerMetadata, reply: { headers: KEYS_CACHE } }),
   route({ method: "GET", path: "/.well-known/oauth-authorization-server", summary: "authorization server metadata (RFC 8414)", auth: { public: "clients discover the authorization server without credentials" }, verb: issuerMetadata, reply: { headers: KEYS_CACHE } }),
+  route({ method: "GET", path: "/.well-known/oauth-protected-resource", summary: "protected-resource metadata of Vigil's API (RFC 9728)", auth: { public: "clients find the authorization server of an API they met unauthenticated" }, verb: protectedResourceMetadata, reply: { headers: KEYS_CACHE } }),
+  route({ method: "GET", path: "/api/v1/authorize", summary: "authorization endpoint (code + PKCE S256): to consent, or back to the client with an error", auth: { public: "agents send people here before anyone is signed in; the consent page signs them in" }, verb: startAuthorization, repeatableQuery: ["resource"], reply: redirectReply }),
+  route({ method: "POST", path: "/api/v1/authorize/decision", summary: "the consent page's answer: approve (grant + code) or deny, as the client's redirect", auth: { scope: "delegations:write" }, body: "json", verb: decideAuthorization, limit: "api" }),
   route({ method: "GET", path: "/.well-known/jwks.json", summary: "public signing keys (pending, active, and retiring)", auth: { public: "public keys are public" }, verb: publicSigningKeys, reply: { headers: KEYS_CACHE } }),
   route({ method: "POST", path: "/api/v1/token", summary: "issue an access token (client_credentials)", auth: { client: "token" }, body: "form", precheck: checkTokenRequest, verb: issueToken, reply: { headers: NO_STORE }, oauth: true, limit: "token" }),
   route({ method: "GET", path: "/api/auth/validate", summary: "gateway validator (nginx auth_request): 200 with identity headers, 401 or 403", auth: { bearer: "gateway" }, verb: gatewayIdentity, headerInput: { "x-required-scope": "required_scope", "x-original-uri": "original_uri", "x-original-method": "original_method" }, reply: identityHeadersReply, limit: "validate" }),

@@ -63,6 +63,8 @@ export type Route = {
   body?: BodyKind | readonly BodyKind[];
   /** Body bytes allowed when not MAX_BODY_BYTES (the fast lane reads this many before the wrapper). */
   bodyLimit?: (authorization: string | null) => number;
+  /** Query parameters that may repeat (they reach the verb as lists); any other repeated one is a 400. */
+  repeatableQuery?: readonly string[];
   /** Request headers handed to the verb as input fields (the header wins over the query). */
   headerInput?: Record<string, string>;
   reply?: Reply;

@@ -48,7 +48,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     if (landing) return finish(landing);
     const input = assembleInput({
       params,
-      query: queryObject(url),
+      query: queryObject(url, route.repeatableQuery),
       body: body ?? (await readBody(request, route.body ?? "none", limitFor(route, request))),
       headers: headerInput(route, request),
     });

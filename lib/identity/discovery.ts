@@ -1,7 +1,7 @@
 import { API_SCOPES } from "@/lib/access/actor";
 import { getConfig } from "@/lib/config";
 import { jwks } from "@/lib/keys/keyring";
-import { TOKEN_EXCHANGE } from "./tokens/issue";
+import { GRANT_TYPES } from "./tokens/issue";
 
 /**
  * Authorization server metadata (RFC 8414), served at /.well-known/oauth-authorization-server
@@ -16,15 +16,41 @@ export function issuerMetadata() {
     token_endpoint: `${issuer}/api/v1/token`,
     introspection_endpoint: `${issuer}/api/v1/introspect`,
     revocation_endpoint: `${issuer}/api/v1/revoke`,
-    grant_types_supported: ["client_credentials", TOKEN_EXCHANGE],
-    response_types_supported: ["token"],
-    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    authorization_endpoint: `${issuer}/api/v1/authorize`,
+    grant_types_supported: [...GRANT_TYPES],
+    // The authorization code flow only: no implicit grant (OAuth 2.1), no ID tokens.
+    response_types_supported: ["code"],
+    response_modes_supported: ["query"],
+    code_challenge_methods_supported: ["S256"],
+    authorization_response_iss_parameter_supported: true,
+    // "none": public clients (native agents) with PKCE and refresh rotation only.
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
     introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
     scopes_supported: [...new Set([...API_SCOPES, "tokens:introspect"])],
     access_token_signing_alg_values_supported: ["RS256", "ES256", "EdDSA"],
   };
 }
+
+/**
+ * RFC 9728 protected-resource metadata for Vigil's own API: which authorization server
+ * issues tokens for it and how to present them. Its 401 answers point here
+ * (`WWW-Authenticate: Bearer resource_metadata="…"`), so an MCP client that meets the API
+ * unauthenticated finds where to get a token.
+ */
+export function protectedResourceMetadata() {
+  const { issuer, apiAudience } = getConfig();
+  return {
+    resource: apiAudience,
+    authorization_servers: [issuer],
+    scopes_supported: [...new Set([...API_SCOPES, "tokens:introspect"])],
+    bearer_methods_supported: ["header"],
+    resource_name: "Vigil API",
+    resource_documentation: `${issuer}/`,
+  };
+}
+
+export const protectedResourceMetadataUrl = () => `${getConfig().issuer}/.well-known/oauth-protected-resource`;
 
 /** The public signing keys: pending, active, and retiring ones until their last token expires. */
 export const publicSigningKeys = () => jwks();

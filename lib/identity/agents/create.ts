@@ -24,6 +24,12 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
           allowedScopes: input.allowed_scopes,
           monthlyTokenQuota: input.monthly_token_quota ?? null,
           allowedResources: input.allowed_resources ?? null,
+          description: input.description ?? null,
+          redirectUris: input.redirect_uris,
+          clientType: input.client_type,
+          consentMode: input.consent_mode,
+          logoUri: input.logo_uri ?? null,
+          homepageUri: input.homepage_uri ?? null,
         })
         .returning();
       if (!agent) throw new Error("insert returned no agent");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Agent } from "@/drizzle/schema";
+import { clientTypes, consentModes, type Agent } from "@/drizzle/schema";
 
 // RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\'.
 export const scopeToken = z
@@ -25,6 +25,26 @@ export const resourceList = z
   .max(32, "at most 32 resources")
   .refine((r) => new Set(r).size === r.length, "resources must not repeat");
 
+/** RFC 6749 §3.1.2: an absolute URI without a fragment; https, or http only on a loopback host (RFC 8252 §7.3), or a private-use scheme for native apps (§7.1). */
+export const redirectUri = z
+  .string()
+  .max(512)
+  .refine((value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return false;
+    }
+    if (url.hash || value.includes("#") || url.username || url.password) return false;
+    if (url.protocol === "https:") return true;
+    if (url.protocol === "http:") return ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
+    // Native apps: a reverse-domain private-use scheme (com.example.app:/callback).
+    return /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol);
+  }, "a redirect URI is absolute, without a fragment or userinfo: https, http on a loopback host, or a private-use scheme (RFC 8252)");
+
+const httpsUrl = z.url({ protocol: /^https$/, message: "must be an https URL" }).max(512);
+
 const fields = {
   name: z.string().trim().min(1, "name must not be empty").max(200),
   email: z
@@ -39,10 +59,30 @@ const fields = {
   monthly_token_quota: z.number().int().min(0).max(2_000_000_000).nullable(),
   // null: only Vigil's own API audience (VIGIL_API_AUDIENCE).
   allowed_resources: resourceList.nullable(),
+  description: z.string().trim().max(1000).nullable(),
+  redirect_uris: z
+    .array(redirectUri)
+    .max(16, "at most 16 redirect URIs")
+    .refine((r) => new Set(r).size === r.length, "redirect URIs must not repeat"),
+  client_type: z.enum(clientTypes, { message: `client_type is ${clientTypes.join(" or ")}` }),
+  consent_mode: z.enum(consentModes, { message: `consent_mode is ${consentModes.join(" or ")}` }),
+  logo_uri: httpsUrl.nullable(),
+  homepage_uri: httpsUrl.nullable(),
 };
 
 export const createAgentInput = z
-  .object({ ...fields, allowed_scopes: scopeList.default([]), monthly_token_quota: fields.monthly_token_quota.optional(), allowed_resources: fields.allowed_resources.optional() })
+  .object({
+    ...fields,
+    allowed_scopes: scopeList.default([]),
+    monthly_token_quota: fields.monthly_token_quota.optional(),
+    allowed_resources: fields.allowed_resources.optional(),
+    description: fields.description.optional(),
+    redirect_uris: fields.redirect_uris.default([]),
+    client_type: fields.client_type.default("confidential"),
+    consent_mode: fields.consent_mode.default("always"),
+    logo_uri: fields.logo_uri.optional(),
+    homepage_uri: fields.homepage_uri.optional(),
+  })
   .strict();
 
 export const updateAgentInput = z
@@ -62,6 +102,12 @@ export function agentView(agent: Agent) {
     deployment_env: agent.deploymentEnv,
     allowed_scopes: agent.allowedScopes,
     allowed_resources: agent.allowedResources,
+    description: agent.description,
+    redirect_uris: agent.redirectUris,
+    client_type: agent.clientType,
+    consent_mode: agent.consentMode,
+    logo_uri: agent.logoUri,
+    homepage_uri: agent.homepageUri,
     status: agent.status,
     monthly_token_quota: agent.monthlyTokenQuota,
     created_at: agent.createdAt.toISOString(),

@@ -32,6 +32,12 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
           allowedScopes: input.allowed_scopes,
           monthlyTokenQuota: input.monthly_token_quota,
           allowedResources: input.allowed_resources,
+          description: input.description,
+          redirectUris: input.redirect_uris,
+          clientType: input.client_type,
+          consentMode: input.consent_mode,
+          logoUri: input.logo_uri,
+          homepageUri: input.homepage_uri,
           updatedAt: sql`now()`,
         })
         .where(eq(agents.id, before.id))

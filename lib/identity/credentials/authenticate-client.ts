@@ -12,7 +12,7 @@ import { oauthParam, type OAuthForm } from "../oauth-params";
 import { secretMatches } from "../secrets";
 import { clientCacheFor, type ClientRecord } from "./client-cache";
 
-export type PresentedClient = { clientId: string; secret: string; method: "client_secret_basic" | "client_secret_post" };
+export type PresentedClient = { clientId: string; secret: string; method: "client_secret_basic" | "client_secret_post" | "none" };
 
 export type { AuthenticatedClient };
 
@@ -58,6 +58,9 @@ export function presentedClient(authorization: string | null, form: OAuthForm): 
     }
   }
   if (postId !== null && postSecret !== null) return { clientId: postId, secret: postSecret, method: "client_secret_post" };
+  // RFC 6749 §2.3 / OAuth 2.1 public clients: client_id alone; only a public client's
+  // credential (one without a secret) may authenticate this way.
+  if (postId !== null) return { clientId: postId, secret: "", method: "none" };
   throw new ClientAuthError("missing_client_authentication", postId, null);
 }
 
@@ -68,6 +71,13 @@ export async function authenticateClient(db: Executor, presented: PresentedClien
   if (presented.clientId.length > 200 || presented.secret.length > 200) throw fail("unknown_client");
   const row = await clientRecord(db, presented.clientId);
   if (!row) throw fail("unknown_client");
+  if (presented.method === "none" || row.secretHash === null) {
+    // A public client never has a secret, a confidential one always must show it.
+    if (presented.method !== "none" || row.secretHash !== null || row.clientType !== "public") throw fail(presented.method === "none" ? "secret_required" : "public_client_secret", row.agentId);
+    if (row.status !== "active") throw fail("credential_revoked", row.agentId);
+    if (row.agentStatus !== "active") throw fail(`agent_${row.agentStatus}`, row.agentId);
+    return authenticatedOf(row, presented.clientId).client;
+  }
   const current = secretMatches(presented.secret, row.secretHash);
   const previous =
     !current &&
@@ -99,6 +109,7 @@ function authenticatedOf(row: ClientRecord, clientId: string): { client: Authent
       agentId: row.agentId,
       allowedScopes: row.allowedScopes,
       allowedResources: row.allowedResources,
+      clientType: row.clientType,
       monthlyTokenQuota: row.monthlyTokenQuota,
     };
     held = { client, actor: clientActor(client) };
@@ -123,6 +134,7 @@ async function clientRecord(db: Executor, clientId: string): Promise<ClientRecor
           agentStatus: agents.status,
           allowedScopes: agents.allowedScopes,
           allowedResources: agents.allowedResources,
+          clientType: agents.clientType,
           monthlyTokenQuota: agents.monthlyTokenQuota,
         })
         .from(credentials)

@@ -13,6 +13,7 @@ const record = (status = "active"): ClientRecord => ({
   agentStatus: "active",
   allowedScopes: [],
   allowedResources: null,
+  clientType: "confidential",
   monthlyTokenQuota: null,
 });
 

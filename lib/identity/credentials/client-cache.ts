@@ -6,13 +6,15 @@ import { ChangeCache } from "../change-cache";
 export type ClientRecord = {
   credentialId: string;
   status: string;
-  secretHash: string;
+  /** Null for a public client's credential (no secret). */
+  secretHash: string | null;
   previousSecretHash: string | null;
   previousExpiresAt: Date | null;
   agentId: string;
   agentStatus: string;
   allowedScopes: string[];
   allowedResources: string[] | null;
+  clientType: "confidential" | "public";
   monthlyTokenQuota: number | null;
 };
 

@@ -9,7 +9,10 @@ import { assertCanManage } from "../agents/grant";
 import { hashSecret, newClientId, newClientSecret } from "../secrets";
 import { credentialView } from "./view";
 
-/** Returns the secret exactly once; only its HMAC is stored. */
+/**
+ * Returns the secret exactly once; only its HMAC is stored. A public client (a native agent,
+ * client_type public) gets a client_id and no secret: it authenticates with PKCE alone.
+ */
 export async function generateCredential(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
   const { params } = parseWithParams(raw, ["id"]);
@@ -19,10 +22,10 @@ export async function generateCredential(ctx: VerbCtx, raw: unknown) {
     if (agent.status === "decommissioned") {
       throw new ConflictError("This agent is decommissioned; it cannot receive credentials.");
     }
-    const secret = newClientSecret();
+    const secret = agent.clientType === "public" ? null : newClientSecret();
     const [row] = await tx
       .insert(credentials)
-      .values({ agentId: agent.id, clientId: newClientId(), secretHash: hashSecret(secret) })
+      .values({ agentId: agent.id, clientId: newClientId(), secretHash: secret === null ? null : hashSecret(secret) })
       .returning();
     if (!row) throw new Error("insert returned no credential");
     return {

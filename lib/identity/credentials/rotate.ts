@@ -31,6 +31,7 @@ export async function rotateCredential(ctx: VerbCtx, raw: unknown) {
     assertCanManage(ctx.actor, agent);
     const current = await findCredential(tx, agent.id, params.credentialId);
     if (current.status !== "active") throw new ConflictError("This credential is revoked; generate a new one.");
+    if (current.secretHash === null) throw new ConflictError("This is a public client's credential: it has no secret to rotate.");
     const secret = newClientSecret();
     const [row] = await tx
       .update(credentials)

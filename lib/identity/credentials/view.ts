@@ -7,6 +7,8 @@ export function credentialView(c: Credential) {
     agent_id: c.agentId,
     client_id: c.clientId,
     status: c.status,
+    // A public client's credential has no secret (PKCE instead).
+    public: c.secretHash === null,
     created_at: c.createdAt.toISOString(),
     rotated_at: c.rotatedAt?.toISOString() ?? null,
     previous_secret_expires_at:

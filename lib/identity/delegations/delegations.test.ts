@@ -56,7 +56,7 @@ describe.each(testTargets())("delegation (RFC 8693 token exchange) on $name", (t
       ...extra,
     });
     const credential = await generateCredential(ctxFor(t.handle.db, admin), { id: made.id });
-    return { id: made.id, clientId: credential.client_id, auth: basic(credential.client_id, credential.client_secret) };
+    return { id: made.id, clientId: credential.client_id, auth: basic(credential.client_id, credential.client_secret ?? "") };
   }
   const grant = (a: { id: string }, extra: Record<string, unknown> = {}, by = alice()) =>
     createDelegation(ctxFor(t.handle.db, by), { agent_id: a.id, scopes: ["invoices:read"], ...extra });

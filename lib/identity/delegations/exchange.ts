@@ -1,18 +1,16 @@
-import { randomUUID } from "node:crypto";
 import { callerType, impliedScopes } from "@/lib/access/actor";
 import { personId } from "@/lib/access/person";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
 import type { ClientCtx } from "@/lib/context";
-import { currentSigningKey } from "@/lib/keys/keyring";
 import { countDecision, getMetrics } from "@/lib/observability/metrics";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
 import { registeredResources, resolveAudience } from "../tokens/audience";
 import { monthOf, recordStoredCount, reserveQuota } from "../tokens/quota";
-import { signJwt } from "../tokens/sign";
 import { actChain, type ActClaim } from "../tokens/verify";
 import { activeGrant } from "./find";
+import { mintDelegated } from "./mint";
 import { ACCEPTED_TOKEN_TYPES, checkActorToken, refuse, TOKEN_TYPE, verifySubject, type Subject } from "./subject";
 
 export type ExchangeResponse = {
@@ -130,28 +128,10 @@ async function issue(ctx: ClientCtx, form: OAuthForm, d: Decided): Promise<Excha
   const { client } = ctx;
   const release = await reserveQuota(ctx.db, client.agentId, client.monthlyTokenQuota);
   try {
-    const key = currentSigningKey();
-    if (!key) throw new OAuthError("temporarily_unavailable", "No signing key is loaded yet.", 503);
-    const config = getConfig();
-    const now = Math.floor(Date.now() / 1000);
-    const jti = randomUUID();
     const scope = d.scopes.join(" ");
     const person = personId(d.subject.person.issuer, d.subject.person.sub);
     const grantIds = [...(d.grantId ? [d.grantId] : []), ...d.subject.grantIds];
-    const claims = {
-      iss: config.issuer,
-      sub: person,
-      aud: d.aud,
-      exp: d.exp,
-      iat: now,
-      nbf: now,
-      jti,
-      client_id: client.clientId,
-      scope,
-      act: d.act,
-      ...(grantIds.length > 0 ? { delegation_ids: grantIds } : {}),
-    };
-    const accessToken = await signJwt(key, { typ: "at+jwt" }, claims);
+    const { accessToken, jti, iat: now, kid } = await mintDelegated({ person, clientId: client.clientId, scopes: d.scopes, aud: d.aud, exp: d.exp, act: d.act, grantIds });
     const chain = actChain(d.act).map((hop) => `agent:${hop.sub}`);
     const month = monthOf();
     const stored = await commitBatched(
@@ -161,7 +141,7 @@ async function issue(ctx: ClientCtx, form: OAuthForm, d: Decided): Promise<Excha
         outcome: "success",
         agentId: client.agentId,
         clientId: client.clientId,
-        metadata: { jti, person, person_label: d.subject.person.label, chain, delegation_id: d.grantId, may_act: d.grantId === null, scope, dropped: d.dropped, aud: d.aud, exp: d.exp, kid: key.kid },
+        metadata: { jti, person, person_label: d.subject.person.label, chain, delegation_id: d.grantId, may_act: d.grantId === null, scope, dropped: d.dropped, aud: d.aud, exp: d.exp, kid },
       },
       { countToken: { agentId: client.agentId, month }, touch: { agentId: client.agentId, credentialId: client.credentialId } },
     );

@@ -12,6 +12,8 @@ export async function introspectToken(ctx: ClientCtx, form: OAuthForm) {
   const token = oauthParam(form, "token");
   if (!token) throw new OAuthError("invalid_request", "token is required.");
   const { client } = ctx;
+  // RFC 7662 §4: introspection needs an authenticated caller; a client_id alone is not one.
+  if (client.clientType === "public") throw new OAuthError("unauthorized_client", "A public client cannot introspect tokens.");
 
   let claims: VigilClaims | null = null;
   let reason: string | null = null;

@@ -6,6 +6,8 @@ import { currentSigningKey } from "@/lib/keys/keyring";
 import { countDecision, getMetrics } from "@/lib/observability/metrics";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
+import { checkCodeRequest, redeemAuthorizationCode, type CodeTokenResponse } from "../authorize/code-grant";
+import { checkRefreshRequest, refreshAccessToken } from "../authorize/refresh-grant";
 import { exchangeToken, checkExchangeRequest, type ExchangeResponse } from "../delegations/exchange";
 import { registeredResources, requestedAudiences, resolveAudience } from "./audience";
 import { monthOf, recordStoredCount, reserveQuota } from "./quota";
@@ -27,8 +29,10 @@ export function checkTokenRequest(form: OAuthForm): void {
   const grantType = oauthParam(form, "grant_type");
   if (!grantType) throw new OAuthError("invalid_request", "grant_type is required.");
   if (grantType === TOKEN_EXCHANGE) checkExchangeRequest(form);
+  else if (grantType === "authorization_code") checkCodeRequest(form);
+  else if (grantType === "refresh_token") checkRefreshRequest(form);
   else if (grantType !== "client_credentials") {
-    throw new OAuthError("unsupported_grant_type", `Supported grant types: client_credentials, ${TOKEN_EXCHANGE}.`);
+    throw new OAuthError("unsupported_grant_type", `Supported grant types: ${GRANT_TYPES.join(", ")}.`);
   }
   requestedAudiences(form);
 }
@@ -36,15 +40,27 @@ export function checkTokenRequest(form: OAuthForm): void {
 /** RFC 8693 §2.1. */
 export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 
+export const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials", TOKEN_EXCHANGE] as const;
+
+// A public client (no secret) proves nothing by its client_id alone: it may only redeem codes
+// it holds the PKCE verifier for, and refresh what those gave it (OAuth 2.1 §2.1).
+const PUBLIC_GRANTS = new Set(["authorization_code", "refresh_token"]);
+
 /**
  * OAuth 2.0 client_credentials (RFC 6749 §4.4) issuing RFC 9068 JWT access tokens to the
  * client the wrapper authenticated. The token is audited as token.issued and returned only
  * after that event has committed.
  */
-export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<TokenResponse | ExchangeResponse> {
+export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<TokenResponse | ExchangeResponse | CodeTokenResponse> {
   // no-scope: any authenticated client may ask for a token; its agent's allowed scopes bound what it gets.
   checkTokenRequest(form);
-  if (oauthParam(form, "grant_type") === TOKEN_EXCHANGE) return exchangeToken(ctx, form);
+  const grantType = oauthParam(form, "grant_type") ?? "";
+  if (ctx.client.clientType === "public" && !PUBLIC_GRANTS.has(grantType)) {
+    throw new OAuthError("unauthorized_client", "A public client may only use authorization_code (with PKCE) and refresh_token.");
+  }
+  if (grantType === TOKEN_EXCHANGE) return exchangeToken(ctx, form);
+  if (grantType === "authorization_code") return redeemAuthorizationCode(ctx, form);
+  if (grantType === "refresh_token") return refreshAccessToken(ctx, form);
   const { client } = ctx;
   const audience = resolveAudience(form, registeredResources(client.allowedResources));
 

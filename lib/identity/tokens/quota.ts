@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { tokenMonthlyCounts } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
@@ -51,4 +51,18 @@ export function recordStoredCount(agentId: string, month: string, stored: number
   if (stored === undefined) return;
   const key = `${agentId}|${month}`;
   counts().set(key, Math.max(stored, counts().get(key) ?? 0));
+}
+
+/**
+ * Counts one token inside a transaction of its own change (authorization codes, refreshes):
+ * the same counter the group commit keeps, returning the stored count for recordStoredCount.
+ * Taken before the commit appends its events, as every row lock must be (lib/audit/tail.ts).
+ */
+export async function countIssuedIn(tx: Executor, agentId: string, month = monthOf()): Promise<number> {
+  const [row] = await tx
+    .insert(tokenMonthlyCounts)
+    .values({ agentId, month, count: 1 })
+    .onConflictDoUpdate({ target: [tokenMonthlyCounts.agentId, tokenMonthlyCounts.month], set: { count: sql`${tokenMonthlyCounts.count} + 1` } })
+    .returning({ count: tokenMonthlyCounts.count });
+  return row?.count ?? 0;
 }

@@ -38,7 +38,9 @@ describe.each(testTargets())("token issuer on $name", (target) => {
       allowed_scopes: ["svc:read", "svc:write"],
       ...extra,
     });
-    const credential = await generateCredential(ctxFor(t.handle.db, admin), { id: agent.id });
+    const generated = await generateCredential(ctxFor(t.handle.db, admin), { id: agent.id });
+    if (generated.client_secret === null) throw new Error("setup: a confidential agent's credential has a secret");
+    const credential = { ...generated, client_secret: generated.client_secret };
     return { agent, credential, auth: basic(credential.client_id, credential.client_secret) };
   }
   const asClient: <T>(verb: Parameters<typeof call<T>>[1], endpoint: string, auth: string | null, fields: Record<string, string | string[]>) => Promise<T> = (verb, endpoint, auth, fields) =>
