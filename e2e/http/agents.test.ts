@@ -54,7 +54,9 @@ describe.each(inject("servers"))("agents API on $name", ({ baseUrl }) => {
   it("refuses anonymous callers (401, naming the cause) and callers without the scope (403)", async () => {
     const anonymous = await api(baseUrl, null)("GET", "/api/v1/agents");
     expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get("www-authenticate")).toBe('Bearer realm="vigil", error="invalid_token", error_description="missing bearer token"');
+    // RFC 6750 §3.1: no credentials, no error code; RFC 9728: where to learn how to get a token.
+    expect(anonymous.headers.get("www-authenticate")).toBe(`Bearer realm="vigil", resource_metadata="${baseUrl}/.well-known/oauth-protected-resource"`);
+    expect(anonymous.json.detail).toMatch(/missing bearer token/);
     const garbage = await api(baseUrl, "abc.def.ghi")("GET", "/api/v1/agents");
     expect(garbage.headers.get("www-authenticate")).toMatch(/error_description="malformed token"/);
 

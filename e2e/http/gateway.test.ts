@@ -78,10 +78,19 @@ describe.each(inject("servers"))("nginx gateway in front of $name", ({ baseUrl }
     const before = service.seen.length;
     const anonymous = await through("/api/orders", { "x-user-id": "forged" });
     expect(anonymous.status).toBe(401);
-    expect(anonymous.headers.get("www-authenticate")).toContain('error_description="missing bearer token"');
+    // No credentials: a challenge without an error code (RFC 6750 §3.1), naming the service's
+    // own protected-resource metadata as nginx told the validator (RFC 9728).
+    const metadata = `${gateway.base}/.well-known/oauth-protected-resource`;
+    expect(anonymous.headers.get("www-authenticate")).toBe(`Bearer realm="vigil", resource_metadata="${metadata}"`);
     const garbage = await through("/api/orders", { authorization: "Bearer a.b.c" });
     expect(garbage.status).toBe(401);
+    expect(garbage.headers.get("www-authenticate")).toContain(`error="invalid_token"`);
+    expect(garbage.headers.get("www-authenticate")).toContain(`resource_metadata="${metadata}"`);
     expect(service.seen.length).toBe(before);
+    // The metadata document itself is public and comes from the service behind the gateway.
+    const published = await fetch(metadata);
+    expect(published.status).toBe(200);
+    expect(((await published.json()) as { path: string }).path).toBe("/.well-known/oauth-protected-resource");
   });
 
   it("returns 403 where the location requires a scope the token lacks", async () => {

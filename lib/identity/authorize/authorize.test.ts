@@ -1,0 +1,237 @@
+import { createHash, randomBytes } from "node:crypto";
+import { and, count, eq, sql } from "drizzle-orm";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditEvents, authorizationCodes } from "@/drizzle/schema";
+import type { Actor } from "@/lib/access/actor";
+import { personId } from "@/lib/access/person";
+import { getConfig } from "@/lib/config";
+import { ForbiddenError } from "@/lib/errors";
+import { actorWith, ctxFor, machineCtx } from "@/lib/testing/actors";
+import { asClient, basic, oauthError } from "@/lib/testing/oauth";
+import { openLikeServer, testTargets, type TestDatabase } from "@/lib/testing/test-db";
+import { createAgent } from "../agents/create";
+import { generateCredential } from "../credentials/generate";
+import { revokeDelegation } from "../delegations/revoke";
+import { issueToken } from "../tokens/issue";
+import { revokeToken } from "../tokens/revoke";
+import { tokenInactiveReason } from "../tokens/status";
+import { verifyVigilToken } from "../tokens/verify";
+import { prepareConsent } from "./consent";
+import { decideAuthorization } from "./decide";
+import { startAuthorization } from "./start";
+
+const admin = actorWith("admin");
+const REDIRECT = "https://agent.example/callback";
+const ISSUER = "https://idp.example";
+let seq = 0;
+
+const alice: Actor = {
+  kind: "user",
+  id: "alice",
+  scopes: new Set(["delegations:read", "delegations:write"]),
+  label: "user:alice@example.com",
+  person: { issuer: ISSUER, sub: "alice", label: "alice@example.com", scopes: new Set(["invoices:read"]) },
+};
+
+const pkce = () => {
+  const verifier = randomBytes(32).toString("base64url");
+  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
+};
+
+describe.each(testTargets())("authorization code flow on $name", (target) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openLikeServer(target);
+  });
+  afterAll(async () => t?.drop());
+
+  async function client(extra: Record<string, unknown> = {}) {
+    const agent = await createAgent(ctxFor(t.handle.db, admin), {
+      name: `mcp client ${++seq}`,
+      email: `mcp-${seq}-${Math.random().toString(36).slice(2)}@example.com`,
+      owner: "platform",
+      deployment_env: "prod",
+      allowed_scopes: ["invoices:read", "invoices:write"],
+      redirect_uris: [REDIRECT, "http://127.0.0.1/callback"],
+      ...extra,
+    });
+    const credential = await generateCredential(ctxFor(t.handle.db, admin), { id: agent.id });
+    const auth = credential.client_secret === null ? null : basic(credential.client_id, credential.client_secret);
+    return { agent, clientId: credential.client_id, auth, secret: credential.client_secret };
+  }
+  const request = (c: { clientId: string }, challenge: string, extra: Record<string, unknown> = {}) => ({
+    response_type: "code",
+    client_id: c.clientId,
+    redirect_uri: REDIRECT,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    state: "st-1",
+    scope: "invoices:read invoices:write",
+    ...extra,
+  });
+  /** Approve as Alice and return the code from the client's redirect. */
+  async function codeFor(c: { clientId: string }, challenge: string, extra: Record<string, unknown> = {}) {
+    const { redirect_to } = await decideAuthorization(ctxFor(t.handle.db, alice), { ...request(c, challenge, extra), decision: "approve", duration_seconds: 3600 });
+    const url = new URL(redirect_to);
+    expect(url.searchParams.get("iss")).toBe(getConfig().issuer);
+    expect(url.searchParams.get("state")).toBe("st-1");
+    return url.searchParams.get("code") ?? "";
+  }
+  const redeem = (c: { clientId: string; auth: string | null }, fields: Record<string, string>) =>
+    asClient(t.handle.db, issueToken, "token", c.auth, { grant_type: "authorization_code", redirect_uri: REDIRECT, ...(c.auth ? {} : { client_id: c.clientId }), ...fields });
+  const refresh = (c: { clientId: string; auth: string | null }, token: string, extra: Record<string, string> = {}) =>
+    asClient(t.handle.db, issueToken, "token", c.auth, { grant_type: "refresh_token", refresh_token: token, ...(c.auth ? {} : { client_id: c.clientId }), ...extra });
+  const events = async (kind: string, agentId: string) =>
+    (await t.handle.db.select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.kind, kind), eq(auditEvents.agentId, agentId))))[0]?.n ?? 0;
+
+  it("sends a good request to consent, and an untrusted one to Vigil's own error page, never to the client", async () => {
+    const c = await client();
+    const { challenge } = pkce();
+    const ok = await startAuthorization(machineCtx(t.handle.db), request(c, challenge));
+    expect(new URL(ok.redirect).pathname).toBe("/authorize/consent");
+    for (const [params, reason] of [
+      [{ client_id: "vgc_nobody" }, "unknown_client"],
+      [{ redirect_uri: "https://evil.example/callback" }, "invalid_redirect_uri"],
+      [{ redirect_uri: "https://agent.example/callback/more" }, "invalid_redirect_uri"],
+      [{ redirect_uri: undefined }, "missing_redirect_uri"],
+    ] as const) {
+      const refused = await startAuthorization(machineCtx(t.handle.db), { ...request(c, challenge), ...params });
+      expect(refused.redirect).toBe(`${getConfig().issuer}/authorize/error?reason=${reason}`);
+    }
+    // RFC 8252 §7.3: a loopback redirect may use any port.
+    const loopback = await startAuthorization(machineCtx(t.handle.db), request(c, challenge, { redirect_uri: "http://127.0.0.1:49152/callback" }));
+    expect(new URL(loopback.redirect).pathname).toBe("/authorize/consent");
+  });
+
+  it.each([
+    ["no PKCE", { code_challenge: undefined }, "invalid_request"],
+    ["plain PKCE", { code_challenge_method: "plain" }, "invalid_request"],
+    ["no state", { state: undefined }, "invalid_request"],
+    ["response_type=token (implicit)", { response_type: "token" }, "unsupported_response_type"],
+    ["a scope the agent may not ask for", { scope: "payroll:read" }, "invalid_scope"],
+    ["a resource the agent is not registered for", { resource: "https://payroll.example/" }, "invalid_target"],
+  ])("sends %s back to the client as %s, with iss", async (_label, params, error) => {
+    const c = await client();
+    const { redirect } = await startAuthorization(machineCtx(t.handle.db), { ...request(c, pkce().challenge), ...params });
+    const url = new URL(redirect);
+    expect(url.origin + url.pathname).toBe(REDIRECT);
+    expect(url.searchParams.get("error")).toBe(error);
+    expect(url.searchParams.get("iss")).toBe(getConfig().issuer);
+    const [refusal] = await t.handle.db.select().from(auditEvents).where(and(eq(auditEvents.kind, "authorization.requested"), eq(auditEvents.clientId, c.clientId)));
+    expect(refusal).toMatchObject({ outcome: "denied", metadata: { reason: error } });
+  });
+
+  it("shows the intersection on consent, grants exactly it, and redeems the code once for a delegated token and a refresh token", async () => {
+    const c = await client();
+    const { verifier, challenge } = pkce();
+    const view = await prepareConsent(ctxFor(t.handle.db, alice), request(c, challenge));
+    expect(view).toMatchObject({ kind: "ask", requested: ["invoices:read", "invoices:write"], granted: ["invoices:read"], not_held: ["invoices:write"] });
+    const code = await codeFor(c, challenge);
+    const tokens = await redeem(c, { code, code_verifier: verifier });
+    expect(tokens).toMatchObject({ token_type: "Bearer", scope: "invoices:read" });
+    expect("refresh_token" in tokens && tokens.refresh_token).toMatch(/^vgr_/);
+    expect(decodeJwt(tokens.access_token)).toMatchObject({ sub: personId(ISSUER, "alice"), act: { sub: c.agent.id, client_id: c.clientId }, scope: "invoices:read" });
+    // The code is stored as a hash only.
+    expect(await t.handle.db.select().from(authorizationCodes).where(eq(authorizationCodes.codeHash, code))).toEqual([]);
+    expect(await events("code.redeemed", c.agent.id)).toBe(1);
+  });
+
+  it.each([
+    ["a wrong verifier", (v: string) => ({ code_verifier: `${v.slice(0, -1)}${v.endsWith("A") ? "B" : "A"}` }), "invalid_grant"],
+    ["another redirect_uri", () => ({ redirect_uri: "http://127.0.0.1/callback" }), "invalid_grant"],
+    ["no verifier", () => ({ code_verifier: "" }), "invalid_request"],
+  ])("refuses a code with %s (%s), issuing nothing", async (_label, change, code) => {
+    const c = await client();
+    const { verifier, challenge } = pkce();
+    const given = await codeFor(c, challenge);
+    expect(await oauthError(redeem(c, { code: given, code_verifier: verifier, ...change(verifier) }))).toMatchObject({ error: code });
+    expect(await events("code.redeemed", c.agent.id)).toBe(code === "invalid_grant" ? 1 : 0); // the refusal, audited once the client is known
+    const [row] = await t.handle.db.select().from(authorizationCodes).where(eq(authorizationCodes.clientId, c.clientId));
+    expect(row?.redeemedAt).toBeNull();
+  });
+
+  it("refuses another client's code, an expired code, and revokes what a replayed code issued", async () => {
+    const c = await client();
+    const other = await client();
+    const { verifier, challenge } = pkce();
+    const code = await codeFor(c, challenge);
+    expect(await oauthError(redeem(other, { code, code_verifier: verifier }))).toMatchObject({ error: "invalid_grant", description: expect.stringMatching(/another client/) });
+    const first = await redeem(c, { code, code_verifier: verifier });
+    expect(await oauthError(redeem(c, { code, code_verifier: verifier }))).toMatchObject({ error: "invalid_grant", description: expect.stringMatching(/already used/) });
+    expect(await tokenInactiveReason(t.handle.db, await verifyVigilToken(first.access_token))).toBe("token revoked");
+    expect(await oauthError(refresh(c, "refresh_token" in first ? first.refresh_token : ""))).toMatchObject({ error: "invalid_grant", description: expect.stringMatching(/revoked/) });
+
+    const late = pkce();
+    const lateCode = await codeFor(c, late.challenge);
+    await t.handle.db.update(authorizationCodes).set({ expiresAt: sql`now() - interval '1 second'` });
+    expect(await oauthError(redeem(c, { code: lateCode, code_verifier: late.verifier }))).toMatchObject({ error: "invalid_grant", description: expect.stringMatching(/expired/) });
+  });
+
+  it("rotates refresh tokens, lets them only narrow, and revokes the family on reuse", async () => {
+    const c = await client();
+    const { verifier, challenge } = pkce();
+    const alicePlus: Actor = { ...alice, person: { ...(alice.person ?? { issuer: ISSUER, sub: "alice", label: "alice" }), scopes: new Set(["invoices:read", "invoices:write"]) } };
+    const { redirect_to } = await decideAuthorization(ctxFor(t.handle.db, alicePlus), { ...request(c, challenge), decision: "approve", duration_seconds: 3600 });
+    const first = await redeem(c, { code: new URL(redirect_to).searchParams.get("code") ?? "", code_verifier: verifier });
+    const r1 = "refresh_token" in first ? first.refresh_token : "";
+    expect(await oauthError(refresh(c, r1, { scope: "invoices:read payroll:read" }))).toMatchObject({ error: "invalid_scope" });
+    const second = await refresh(c, r1, { scope: "invoices:read" });
+    expect(second.scope).toBe("invoices:read");
+    const r2 = "refresh_token" in second ? second.refresh_token : "";
+    expect(r2).not.toBe(r1);
+    // r1 again: someone else holds it. The family goes, r2 and the access tokens with it.
+    expect(await oauthError(refresh(c, r1))).toMatchObject({ error: "invalid_grant", description: expect.stringMatching(/already used/) });
+    expect(await oauthError(refresh(c, r2))).toMatchObject({ error: "invalid_grant" });
+    expect(await tokenInactiveReason(t.handle.db, await verifyVigilToken(second.access_token))).toBe("token revoked");
+    expect(await events("refresh.reuse_detected", c.agent.id)).toBe(1);
+  });
+
+  it("ends refresh tokens with the grant, and with RFC 7009 revocation", async () => {
+    const c = await client();
+    const a = pkce();
+    const first = await redeem(c, { code: await codeFor(c, a.challenge), code_verifier: a.verifier });
+    const grantId = decodeJwt(first.access_token).delegation_ids as string[];
+    await revokeDelegation(ctxFor(t.handle.db, alice), { id: grantId[0] ?? "" });
+    expect(await oauthError(refresh(c, "refresh_token" in first ? first.refresh_token : ""))).toMatchObject({ error: "invalid_grant", description: expect.stringMatching(/no longer active/) });
+
+    const b = pkce();
+    const second = await redeem(c, { code: await codeFor(c, b.challenge), code_verifier: b.verifier });
+    const rt = "refresh_token" in second ? second.refresh_token : "";
+    await asClient(t.handle.db, revokeToken, "revoke", c.auth, { token: rt, token_type_hint: "refresh_token" });
+    expect(await oauthError(refresh(c, rt))).toMatchObject({ error: "invalid_grant", description: expect.stringMatching(/revoked/) });
+    expect(await tokenInactiveReason(t.handle.db, await verifyVigilToken(second.access_token))).toBe("token revoked");
+  });
+
+  it("lets a public client use its code with PKCE alone, and nothing else", async () => {
+    const c = await client({ client_type: "public" });
+    expect(c.secret).toBeNull();
+    const { verifier, challenge } = pkce();
+    const tokens = await redeem(c, { code: await codeFor(c, challenge), code_verifier: verifier });
+    expect(decodeJwt(tokens.access_token)).toMatchObject({ act: { sub: c.agent.id } });
+    expect(await oauthError(asClient(t.handle.db, issueToken, "token", null, { grant_type: "client_credentials", client_id: c.clientId }))).toMatchObject({ error: "unauthorized_client" });
+  });
+
+  it("skips the consent page under consent_mode once when a live grant covers the request", async () => {
+    const c = await client({ consent_mode: "once" });
+    const first = pkce();
+    await codeFor(c, first.challenge);
+    const second = pkce();
+    const view = await prepareConsent(ctxFor(t.handle.db, alice), request(c, second.challenge, { scope: "invoices:read" }));
+    expect(view.kind).toBe("redirect");
+    const code = view.kind === "redirect" ? (new URL(view.to).searchParams.get("code") ?? "") : "";
+    expect((await redeem(c, { code, code_verifier: second.verifier })).scope).toBe("invoices:read");
+    // consent_mode always asks again.
+    const always = await client();
+    await codeFor(always, pkce().challenge);
+    expect((await prepareConsent(ctxFor(t.handle.db, alice), request(always, pkce().challenge))).kind).toBe("ask");
+  });
+
+  it("answers a denial with access_denied and refuses a caller who is not a person", async () => {
+    const c = await client();
+    const { redirect_to } = await decideAuthorization(ctxFor(t.handle.db, alice), { ...request(c, pkce().challenge), decision: "deny" });
+    expect(new URL(redirect_to).searchParams.get("error")).toBe("access_denied");
+    expect(await events("consent.denied", c.agent.id)).toBe(1);
+    await expect(decideAuthorization(ctxFor(t.handle.db, admin), { ...request(c, pkce().challenge), decision: "approve" })).rejects.toBeInstanceOf(ForbiddenError);
+  });
+});
