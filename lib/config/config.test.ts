@@ -101,6 +101,43 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("keeps client metadata documents off by default, and refuses them on without an allowlist", () => {
+    expect(loadConfig({}).clientMetadata).toEqual({ enabled: false, hosts: [], timeoutMs: 3000, maxBytes: 5120 });
+    expect(problemsOf({ CLIENT_METADATA_DOCUMENTS: "true" })).toEqual([
+      "CLIENT_METADATA_HOSTS: required when CLIENT_METADATA_DOCUMENTS is on " +
+        "(comma-separated hosts Vigil may fetch client metadata from, *.example.com for subdomains)",
+    ]);
+    expect(problemsOf({ CLIENT_METADATA_DOCUMENTS: "true", CLIENT_METADATA_HOSTS: " , " })).toHaveLength(1);
+    const on = loadConfig({
+      CLIENT_METADATA_DOCUMENTS: "true",
+      CLIENT_METADATA_HOSTS: "agents.example.com, *.mcp.example.org,127.0.0.1,::1,[fd00::1]",
+      CLIENT_METADATA_TIMEOUT_MS: "1500",
+      CLIENT_METADATA_MAX_BYTES: "8192",
+    });
+    expect(on.clientMetadata).toEqual({
+      enabled: true,
+      hosts: ["agents.example.com", "*.mcp.example.org", "127.0.0.1", "[::1]", "[fd00::1]"],
+      timeoutMs: 1500,
+      maxBytes: 8192,
+    });
+  });
+
+  it.each([
+    ["Agents.Example.com", 'write "Agents.Example.com" as "agents.example.com"'],
+    ["127.1", 'write "127.1" as "127.0.0.1"'],
+    ["::ffff:127.0.0.1", 'write "::ffff:127.0.0.1" as "[::ffff:7f00:1]"'],
+    ["example.com:443", '"example.com:443" is not a host name'],
+    ["https://example.com", '"https://example.com" is not a host name'],
+    ["user@example.com", '"user@example.com" is not a host name'],
+    ["example.com/path", '"example.com/path" is not a host name'],
+    ["exa mple.com", '"exa mple.com" is not a host name'],
+    ["*", '"*" is not a host name'],
+    ["*.com", '"*.com": a wildcard covers the subdomains of a name of two labels or more'],
+    ["*.10.0.0.1", '"*.10.0.0.1": a wildcard covers the subdomains of a name of two labels or more'],
+  ])("names the bad CLIENT_METADATA_HOSTS entry %s", (entry, message) => {
+    expect(problemsOf({ CLIENT_METADATA_HOSTS: `ok.example.com,${entry}` })).toEqual([`CLIENT_METADATA_HOSTS: ${message}`]);
+  });
+
   it("treats empty strings as unset", () => {
     expect(loadConfig({ DATABASE_URL: "", PORT: "" }).database.kind).toBe("pglite");
   });

@@ -7,6 +7,17 @@ export type VigilConfig = Env & {
   devSignIn: boolean;
   database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string };
   autoheal: AutohealConfig;
+  clientMetadata: ClientMetadataSettings;
+};
+
+/** Client ID metadata documents (lib/identity/clients/metadata-document.ts). */
+export type ClientMetadataSettings = {
+  enabled: boolean;
+  /** WHATWG hostnames, exact or "*.name" for name's subdomains; IP literals opt in to private addresses. */
+  hosts: readonly string[];
+  /** One deadline for resolving, connecting, and reading the whole body. */
+  timeoutMs: number;
+  maxBytes: number;
 };
 
 export type AutohealConfig = {
@@ -49,6 +60,13 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
       `AUTOHEAL_LEASE_SECONDS: must be at least twice AUTOHEAL_HEARTBEAT_SECONDS (${env.AUTOHEAL_HEARTBEAT_SECONDS})`,
     );
   }
+  // On without an allowlist, Vigil would fetch any URL a client names (SSRF); refuse instead.
+  if (env.CLIENT_METADATA_DOCUMENTS && (env.CLIENT_METADATA_HOSTS ?? []).length === 0) {
+    problems.push(
+      "CLIENT_METADATA_HOSTS: required when CLIENT_METADATA_DOCUMENTS is on " +
+        "(comma-separated hosts Vigil may fetch client metadata from, *.example.com for subdomains)",
+    );
+  }
   if (production) {
     if (!env.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
     if (!env.AUTH_URL) problems.push("AUTH_URL: required in production (the public URL of this Vigil)");
@@ -81,6 +99,12 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
       heartbeatMs: env.AUTOHEAL_HEARTBEAT_SECONDS * 1000,
       leaseMs: env.AUTOHEAL_LEASE_SECONDS * 1000,
       maxBodyBytes: env.AUTOHEAL_MAX_BODY_BYTES,
+    },
+    clientMetadata: {
+      enabled: env.CLIENT_METADATA_DOCUMENTS,
+      hosts: env.CLIENT_METADATA_HOSTS ?? [],
+      timeoutMs: env.CLIENT_METADATA_TIMEOUT_MS,
+      maxBytes: env.CLIENT_METADATA_MAX_BYTES,
     },
   };
 }

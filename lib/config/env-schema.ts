@@ -17,6 +17,40 @@ const rate = z
     return { perSecond: Number(perSecond), burst: Number(burst) };
   });
 
+/**
+ * Comma-separated host names, each exact or "*." + a name of at least two labels (its
+ * subdomains, not the name itself). Entries are kept as WHATWG URL hostnames (lower case,
+ * punycode, IPv6 in brackets) so they compare equal to `new URL(...).hostname`; an entry
+ * written any other way is refused with its canonical form, never silently rewritten.
+ */
+const hostList = z.string().transform((value, ctx) => {
+  const hosts: string[] = [];
+  for (const raw of value.split(",").map((h) => h.trim()).filter((h) => h !== "")) {
+    const wildcard = raw.startsWith("*.");
+    const name = wildcard ? raw.slice(2) : raw;
+    const bracketed = /^[0-9a-f:.]*:[0-9a-f:.]*$/i.test(name) ? `[${name}]` : name;
+    let hostname: string | null = null;
+    try {
+      const parsed = new URL(`https://${bracketed}/`);
+      if (parsed.port === "" && parsed.username === "" && parsed.pathname === "/") hostname = parsed.hostname;
+    } catch {
+      hostname = null;
+    }
+    // Labels of letters, digits, - and _ (punycode for the rest), or an IP literal; no port.
+    const shape = /^([a-z0-9_-]+\.)*[a-z0-9_-]+$|^\[[0-9a-f:.]+\]$/i;
+    if (hostname === null || !shape.test(bracketed) || !shape.test(hostname)) {
+      ctx.addIssue({ code: "custom", message: `"${raw}" is not a host name` });
+    } else if (hostname !== bracketed) {
+      ctx.addIssue({ code: "custom", message: `write "${raw}" as "${wildcard ? "*." : ""}${hostname}"` });
+    } else if (wildcard && (hostname.startsWith("[") || /^[0-9.]+$/.test(hostname) || !hostname.includes("."))) {
+      ctx.addIssue({ code: "custom", message: `"${raw}": a wildcard covers the subdomains of a name of two labels or more` });
+    } else {
+      hosts.push(wildcard ? `*.${hostname}` : hostname);
+    }
+  }
+  return hosts;
+});
+
 /** Every variable Vigil reads. The README's configuration table mirrors this object. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -125,6 +159,16 @@ export const envSchema = z.object({
   // Alertmanager sends up to 1000 alerts in one webhook (lib/autoheal/alertmanager-payload.ts),
   // far more than MAX_BODY_BYTES admits for the API; only POST /api/alert gets this limit.
   AUTOHEAL_MAX_BODY_BYTES: int(64 * 1024, 64 * 1024 * 1024).default(5 * 1024 * 1024),
+
+  // Client ID metadata documents (MCP authorization; draft-ietf-oauth-client-id-metadata-document):
+  // a client_id that is an https URL names a JSON document Vigil fetches. Off by default: on,
+  // Vigil makes outbound requests a client chooses, so they go only to CLIENT_METADATA_HOSTS
+  // (exact names, or "*.example.com" for its subdomains; required when on, lib/config/config.ts)
+  // and never to private addresses unless that exact IP is listed (lib/identity/clients).
+  CLIENT_METADATA_DOCUMENTS: bool.default(false),
+  CLIENT_METADATA_HOSTS: hostList.optional(),
+  CLIENT_METADATA_TIMEOUT_MS: int(100, 30_000).default(3000),
+  CLIENT_METADATA_MAX_BYTES: int(512, 1024 * 1024).default(5120),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,7 +1,7 @@
 import { processSingleton } from "@/lib/process/singleton";
 import { loadConfig, type VigilConfig } from "./config";
 
-export { ConfigError, loadConfig, type VigilConfig } from "./config";
+export { ConfigError, loadConfig, type ClientMetadataSettings, type VigilConfig } from "./config";
 
 const slot = () => processSingleton("config", (): { config?: VigilConfig } => ({}));
 
