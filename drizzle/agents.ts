@@ -30,6 +30,9 @@ export const agents = pgTable(
     consentMode: text("consent_mode", { enum: consentModes }).notNull().default("always"),
     logoUri: text("logo_uri"),
     homepageUri: text("homepage_uri"),
+    // An MCP client identified by a client ID metadata document: its client_id is this https
+    // URL (a public credential with that client_id is kept for it). Unique across agents.
+    clientIdUrl: text("client_id_url").unique(),
     // null = the instance-wide default (TOKEN_MONTHLY_QUOTA); 0 = unlimited.
     monthlyTokenQuota: integer("monthly_token_quota"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),

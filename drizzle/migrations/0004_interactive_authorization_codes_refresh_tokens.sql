@@ -46,6 +46,7 @@ ALTER TABLE "agents" ADD COLUMN "client_type" text DEFAULT 'confidential' NOT NU
 ALTER TABLE "agents" ADD COLUMN "consent_mode" text DEFAULT 'always' NOT NULL;--> statement-breakpoint
 ALTER TABLE "agents" ADD COLUMN "logo_uri" text;--> statement-breakpoint
 ALTER TABLE "agents" ADD COLUMN "homepage_uri" text;--> statement-breakpoint
+ALTER TABLE "agents" ADD COLUMN "client_id_url" text;--> statement-breakpoint
 ALTER TABLE "authorization_codes" ADD CONSTRAINT "authorization_codes_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "authorization_codes" ADD CONSTRAINT "authorization_codes_grant_id_delegation_grants_id_fk" FOREIGN KEY ("grant_id") REFERENCES "public"."delegation_grants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "refresh_tokens" ADD CONSTRAINT "refresh_tokens_agent_id_agents_id_fk" FOREIGN KEY ("agent_id") REFERENCES "public"."agents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -53,5 +54,6 @@ ALTER TABLE "refresh_tokens" ADD CONSTRAINT "refresh_tokens_grant_id_delegation_
 CREATE INDEX "authorization_codes_expires_idx" ON "authorization_codes" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "refresh_tokens_family_idx" ON "refresh_tokens" USING btree ("family_id");--> statement-breakpoint
 CREATE INDEX "refresh_tokens_grant_idx" ON "refresh_tokens" USING btree ("grant_id");--> statement-breakpoint
+ALTER TABLE "agents" ADD CONSTRAINT "agents_client_id_url_unique" UNIQUE("client_id_url");--> statement-breakpoint
 ALTER TABLE "agents" ADD CONSTRAINT "agents_client_type_check" CHECK ("agents"."client_type" in ('confidential', 'public'));--> statement-breakpoint
 ALTER TABLE "agents" ADD CONSTRAINT "agents_consent_mode_check" CHECK ("agents"."consent_mode" in ('always', 'once'));

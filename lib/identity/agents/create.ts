@@ -6,6 +6,7 @@ import { isUniqueViolation } from "@/lib/db/errors";
 import { ConflictError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation";
 import { assertCanGrant } from "./grant";
+import { ensureMetadataClient } from "./metadata-client";
 import { agentView, createAgentInput } from "./schemas";
 
 export async function createAgent(ctx: VerbCtx, raw: unknown) {
@@ -30,9 +31,11 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
           consentMode: input.consent_mode,
           logoUri: input.logo_uri ?? null,
           homepageUri: input.homepage_uri ?? null,
+          clientIdUrl: input.client_id_url ?? null,
         })
         .returning();
       if (!agent) throw new Error("insert returned no agent");
+      await ensureMetadataClient(tx, agent);
       return {
         value: agentView(agent),
         events: [
@@ -46,7 +49,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
       };
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError(`An agent with email ${input.email} already exists.`);
+    if (isUniqueViolation(error)) throw new ConflictError(`An agent with email ${input.email}${input.client_id_url ? " or this client ID URL" : ""} already exists.`);
     throw error;
   }
 }

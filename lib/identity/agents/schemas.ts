@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { clientTypes, consentModes, type Agent } from "@/drizzle/schema";
+import { parseClientIdUrl } from "../clients/client-id-url";
 
 // RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\'.
 export const scopeToken = z
@@ -45,6 +46,15 @@ export const redirectUri = z
 
 const httpsUrl = z.url({ protocol: /^https$/, message: "must be an https URL" }).max(512);
 
+/** A client ID metadata document URL (MCP): the rules the fetcher applies, checked at registration. */
+const clientIdUrl = z.string().superRefine((value, ctx) => {
+  try {
+    parseClientIdUrl(value);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : "not a client ID metadata document URL" });
+  }
+});
+
 const fields = {
   name: z.string().trim().min(1, "name must not be empty").max(200),
   email: z
@@ -68,6 +78,7 @@ const fields = {
   consent_mode: z.enum(consentModes, { message: `consent_mode is ${consentModes.join(" or ")}` }),
   logo_uri: httpsUrl.nullable(),
   homepage_uri: httpsUrl.nullable(),
+  client_id_url: clientIdUrl.nullable(),
 };
 
 export const createAgentInput = z
@@ -82,6 +93,7 @@ export const createAgentInput = z
     consent_mode: fields.consent_mode.default("always"),
     logo_uri: fields.logo_uri.optional(),
     homepage_uri: fields.homepage_uri.optional(),
+    client_id_url: fields.client_id_url.optional(),
   })
   .strict();
 
@@ -108,6 +120,7 @@ export function agentView(agent: Agent) {
     consent_mode: agent.consentMode,
     logo_uri: agent.logoUri,
     homepage_uri: agent.homepageUri,
+    client_id_url: agent.clientIdUrl,
     status: agent.status,
     monthly_token_quota: agent.monthlyTokenQuota,
     created_at: agent.createdAt.toISOString(),

@@ -9,6 +9,7 @@ import { gateNotice } from "@/lib/identity/state-view";
 import { parseWithParams } from "@/lib/validation";
 import { findAgent } from "./find";
 import { assertCanGrant, assertCanManage } from "./grant";
+import { ensureMetadataClient } from "./metadata-client";
 import { agentView, updateAgentInput } from "./schemas";
 
 export async function updateAgent(ctx: VerbCtx, raw: unknown) {
@@ -38,11 +39,13 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
           consentMode: input.consent_mode,
           logoUri: input.logo_uri,
           homepageUri: input.homepage_uri,
+          clientIdUrl: input.client_id_url,
           updatedAt: sql`now()`,
         })
         .where(eq(agents.id, before.id))
         .returning();
       if (!agent) throw new Error("update returned no agent");
+      await ensureMetadataClient(tx, agent);
       const beforeView = agentView(before);
       const afterView = agentView(agent);
       const changes = Object.fromEntries(
@@ -59,7 +62,7 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
       };
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError(`An agent with email ${input.email ?? ""} already exists.`);
+    if (isUniqueViolation(error)) throw new ConflictError(`Another agent already has this ${input.client_id_url ? "client ID URL" : `email ${input.email ?? ""}`}.`);
     throw error;
   }
 }
