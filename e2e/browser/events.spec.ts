@@ -110,7 +110,7 @@ test.describe("live events", () => {
         return route.fulfill({
           status: 200,
           contentType: "text/event-stream",
-          body: `retry: 3000\nid: ${from}\n\nevent: resume\nid: ${from}\ndata: {"last_event_id":"${from}"}\n\n`,
+          body: `retry: 3000\nevent: ready\nid: ${from}\ndata: {"last_event_id":"${from}"}\n\nevent: resume\nid: ${from}\ndata: {"last_event_id":"${from}"}\n\n`,
         });
       }
       return route.continue();

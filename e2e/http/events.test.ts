@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { EVENT_SOURCE_CLIENTS, EventSourceRecorder } from "@/lib/testing/event-source";
 import { createPostgresDatabase } from "@/lib/testing/test-db";
 import { SseReader, type SseBlock } from "@/lib/testing/sse-reader";
 import { adminToken, agentInput, agentWithCredential, api, tokenFor } from "../support/client";
+import { TcpRelay } from "../support/tcp-relay";
 import { freePort, productionEnv, startVigil, type VigilProcess } from "../support/vigil-process";
 
 type Event = { id: string; kind: string; agent_id: string | null };
@@ -20,11 +22,13 @@ async function connect(baseUrl: string, token: string, params: Record<string, st
       if (!stream) throw new Error(`no stream: ${res.status}`);
       return stream;
     },
-    /** The preamble: the server has subscribed once it is read. */
+    /** The opening event, naming the id the stream starts after: the server has subscribed once it is read. */
     ready: async () => {
-      const preamble = await stream?.next();
-      expect(preamble?.retry).toBe("3000");
-      return preamble?.id ?? "";
+      const opening = await stream?.next();
+      expect(opening?.retry).toBe("3000");
+      expect(opening?.event).toBe("ready");
+      expect(opening?.data).toBe(JSON.stringify({ last_event_id: opening?.id }));
+      return opening?.id ?? "";
     },
     drop: async () => {
       await stream?.cancel();
@@ -41,7 +45,7 @@ async function subscribersOn(baseUrl: string): Promise<number> {
 const view = (b: SseBlock) => JSON.parse(b.data ?? "null") as Event;
 
 describe.each(inject("servers"))("live stream over HTTP on $name", ({ baseUrl }) => {
-  it("answers with SSE headers, a retry hint and its starting id, then each new matching event", async () => {
+  it("answers with SSE headers, a retry hint and an opening event naming its starting id, then each new matching event", async () => {
     const token = await adminToken(baseUrl);
     const agent = await agentWithCredential(baseUrl);
     const sse = await connect(baseUrl, token, { q: `kind=token.issued AND agent=${agent.id}` });
@@ -57,6 +61,43 @@ describe.each(inject("servers"))("live stream over HTTP on $name", ({ baseUrl })
     expect(view(got ?? { comments: [] })).toMatchObject({ kind: "token.issued", agent_id: agent.id });
     expect(Number(got?.id)).toBeGreaterThan(Number(start));
     await sse.drop();
+  });
+
+  it.each(EVENT_SOURCE_CLIENTS)("an npm $name client that loses its connection before any event gets what was committed meanwhile, on its own reconnection", async (client) => {
+    const agent = await agentWithCredential(baseUrl);
+    const q = `kind=token.issued AND agent=${agent.id}`;
+    const relay = await TcpRelay.start(baseUrl);
+    const es = new EventSourceRecorder(client, `${relay.url}/api/v1/events?${new URLSearchParams({ q })}`, { authorization: `Bearer ${await adminToken(baseUrl)}` });
+    try {
+      await es.until(() => es.of("ready").length === 1);
+      expect(es.received.map((r) => r.type)).toEqual(["ready"]);
+      const start = es.of("ready")[0]?.lastEventId ?? "";
+      expect(start).toMatch(/^\d+$/);
+
+      // The connection drops with nothing but the opening received; the client's own
+      // reconnection (after the server's retry: 3000) waits at the relay until released.
+      relay.hold();
+      relay.cut();
+      await es.until(() => es.errors === 1);
+      await tokenFor(baseUrl, agent.clientId, agent.secret);
+      relay.release();
+      await es.until(() => es.opens === 2);
+      await tokenFor(baseUrl, agent.clientId, agent.secret);
+      const listed = await api(baseUrl, await adminToken(baseUrl))("GET", `/api/v1/audit?q=${encodeURIComponent(q)}`);
+      const committed = (listed.json.events as Event[]).map((e) => e.id).reverse();
+      expect(committed).toHaveLength(2);
+      await es.until(() => es.of("message").some((m) => m.lastEventId === committed[1]));
+
+      // A reconnection without Last-Event-ID would start after the first token: it would be missing.
+      expect(es.of("message").map((m) => m.lastEventId)).toEqual(committed);
+      expect(es.of("message").map((m) => JSON.parse(m.data) as Event)).toMatchObject(committed.map((id) => ({ id, kind: "token.issued", agent_id: agent.id })));
+      // The second stream opened where the first did: it was asked to resume from there.
+      expect(es.of("ready")).toEqual([0, 1].map(() => ({ type: "ready", lastEventId: start, data: JSON.stringify({ last_event_id: start }) })));
+      expect(es.opens).toBe(2);
+    } finally {
+      es.close();
+      await relay.stop();
+    }
   });
 
   it("refuses a malformed query or Last-Event-ID with a 400 problem before any stream", async () => {

@@ -28,7 +28,7 @@ export class SseReader {
     }
   }
 
-  /** The next block that carries data (events), skipping comments and id-only blocks. */
+  /** The next block that carries data (an event of any type), skipping comments and blocks without data. */
   async nextEvent(): Promise<SseBlock | null> {
     for (;;) {
       const block = await this.next();

@@ -16,7 +16,9 @@ const OFFLINE_AFTER = 3;
  * - `event: resume` (this client fell too far behind and the server cut it off), or an
  *   answer EventSource will not retry (an HTTP error): this hook reconnects with
  *   `?last_event_id=` set to the last id it handed on, after a backoff for errors;
- * - ids at or below the last one handed on are dropped, so a replay never repeats a row.
+ * - ids at or below the last one handed on are dropped, so a replay never repeats a row;
+ * - `event: ready` (each stream's opening) needs no listener: EventSource keeps its id, so a
+ *   connection lost before any event resumes from where that stream started.
  * The first connection uses `?since_id=from`: the server replays what was committed
  * between the page's render and this moment.
  */

@@ -9,12 +9,21 @@ import { isEventKind } from "../kinds";
 import { appendTestEvent, testEvent } from "@/lib/testing/audit";
 import { QuerySyntaxError } from "../query";
 import { liveHub } from "./hub";
-import { openLiveStream, REPLAY_PAGE, RETRY_MS, type LiveStreamOptions } from "./stream";
+import { OPENING_EVENT, openLiveStream, REPLAY_PAGE, RETRY_MS, type LiveStreamOptions } from "./stream";
 
 const reader = actorWith("audit:read");
 const defaults: LiveStreamOptions = { heartbeatMs: 60_000, maxQueueBytes: 1024 * 1024, maxSubscribers: 100 };
 const event = (name: string, metadata: Record<string, unknown> = {}) => (isEventKind(name) ? testEvent(name, metadata) : testEvent("heartbeat", { ...metadata, test: name }));
 const ids = (blocks: { id?: string }[]) => blocks.map((b) => Number(b.id));
+/** The opening block: a retry hint, and a named event carrying the id the stream starts after. */
+async function openingOf(stream: SseReader): Promise<number> {
+  const block = await stream.next();
+  expect(block?.retry).toBe(String(RETRY_MS));
+  expect(block?.event).toBe(OPENING_EVENT);
+  expect(block?.id).toMatch(/^\d+$/);
+  expect(JSON.parse(block?.data ?? "")).toEqual({ last_event_id: block?.id });
+  return Number(block?.id);
+}
 
 describe.each(testTargets())("live stream on $name", (target) => {
   let t: TestDatabase;
@@ -39,12 +48,10 @@ describe.each(testTargets())("live stream on $name", (target) => {
     expect(liveHub(t.handle).size).toBe(0);
   });
 
-  it("starts at the log's end: a retry hint and the starting id first, then each new matching event", async () => {
+  it("starts at the log's end: a retry hint and an opening event naming the starting id first, then each new matching event", async () => {
     await append("live.start");
     const stream = await open({ q: "meta.test=live.start" });
-    const preamble = await stream.next();
-    expect(preamble?.retry).toBe(String(RETRY_MS));
-    expect(Number(preamble?.id)).toBe(liveHub(t.handle).position);
+    expect(await openingOf(stream)).toBe(liveHub(t.handle).position);
     await append("live.other");
     const id = await append("live.start", { n: 1 });
     const got = await stream.nextEvent();
@@ -63,6 +70,8 @@ describe.each(testTargets())("live stream on $name", (target) => {
     const inserted = (await t.handle.db.insert(auditEvents).values(rows).returning({ id: auditEvents.id, metadata: auditEvents.metadata })).map((r) => ({ id: r.id, test: r.metadata.test }));
     const resumeAt = inserted[10]?.id ?? 0;
     const stream = await open({ q: "meta.test=replay.match", last_event_id: String(resumeAt) });
+    // A resumed stream opens at the id it resumes from: a second drop before any event loses nothing either.
+    expect(await openingOf(stream)).toBe(resumeAt);
     // Written while the replay reads: each arrives once, after everything before it.
     const live = await Promise.all(Array.from({ length: 20 }, (_, i) => append(i % 2 ? "replay.match" : "replay.other")));
     const liveMatching = live.filter((_, i) => i % 2).sort((a, b) => a - b);
@@ -79,6 +88,7 @@ describe.each(testTargets())("live stream on $name", (target) => {
     const first = await append("since.kind");
     const second = await append("since.kind");
     const stream = await open({ q: "meta.test=since.kind", since_id: String(first - 1) });
+    expect(await openingOf(stream)).toBe(first - 1);
     expect(ids(await stream.until((b) => Number(b.id) === second))).toEqual([first, second]);
     await stream.cancel();
   });

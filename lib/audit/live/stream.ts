@@ -5,7 +5,7 @@ import { getConfig } from "@/lib/config";
 import type { VerbCtx } from "@/lib/context";
 import { handleOf, type DbHandle } from "@/lib/db/client";
 import { ServiceUnavailableError } from "@/lib/errors";
-import { SSE_PING, sseFrame, ssePreamble } from "@/lib/events/sse";
+import { SSE_PING, sseFrame } from "@/lib/events/sse";
 import { requireScope } from "@/lib/access/actor";
 import { getMetrics } from "@/lib/observability/metrics";
 import { parseInput } from "@/lib/validation";
@@ -15,6 +15,8 @@ import { liveHub, LiveEvent, type AuditHub, type HubSubscriber } from "./hub";
 
 /** EventSource's reconnection delay, sent as `retry:`. */
 export const RETRY_MS = 3000;
+/** The opening event's name: a named event, so `onmessage` (audit events only) never sees it. */
+export const OPENING_EVENT = "ready";
 /** Rows per replay read. */
 export const REPLAY_PAGE = 500;
 
@@ -71,6 +73,19 @@ export async function openLiveStream(ctx: VerbCtx, raw: unknown, options: LiveSt
   return new LiveStream(handle, hub, filters, resumeFrom, options, ctx.signal).open(node ? (e) => matchesEvent(node, e) : () => true, input.q?.trim() ?? "");
 }
 
+/**
+ * The first block of every stream: the reconnection delay, and an event carrying the id the
+ * stream starts after, so a client that reconnects before its first audit event sends it as
+ * Last-Event-ID and misses nothing. It carries data on purpose: browsers take the id of an
+ * id-only block too (WHATWG sets the last event id before dropping an event without data),
+ * but `eventsource-parser` 3.x drops such a block whole, id and all, and so does every
+ * client on it: the npm `eventsource` up to 4.x, whose 3.x line @modelcontextprotocol/sdk
+ * pins. An event with data sets the id everywhere.
+ */
+function opening(id: string): Uint8Array {
+  return sseFrame({ retry: RETRY_MS, event: OPENING_EVENT, id, data: JSON.stringify({ last_event_id: id }) });
+}
+
 type State = "replay" | "live" | "closed";
 
 class LiveStream {
@@ -111,7 +126,7 @@ class LiveStream {
         start: (controller) => {
           this.controller = controller;
           if (this.state === "closed") return controller.close();
-          controller.enqueue(ssePreamble(RETRY_MS, String(this.after)));
+          controller.enqueue(opening(String(this.after)));
           this.heartbeat = setInterval(() => this.ping(), this.options.heartbeatMs);
           this.heartbeat.unref();
         },
