@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, authorizationCodes } from "@/drizzle/schema";
 import type { Actor } from "@/lib/access/actor";
 import { personId } from "@/lib/access/person";
-import { getConfig } from "@/lib/config";
+import { getConfig, setConfig } from "@/lib/config";
 import { ForbiddenError } from "@/lib/errors";
 import { actorWith, ctxFor, machineCtx } from "@/lib/testing/actors";
 import { asClient, basic, oauthError } from "@/lib/testing/oauth";
@@ -225,6 +225,24 @@ describe.each(testTargets())("authorization code flow on $name", (target) => {
     const always = await client();
     await codeFor(always, pkce().challenge);
     expect((await prepareConsent(ctxFor(t.handle.db, alice), request(always, pkce().challenge))).kind).toBe("ask");
+  });
+
+  it("takes an MCP client ID metadata document client only when enabled, and only from allowlisted hosts", async () => {
+    const url = "https://mcp-client.example/client.json";
+    // Registration: such a client is public, and gets a secretless credential with that client_id.
+    await expect(createAgent(ctxFor(t.handle.db, admin), { name: "doc client", email: `doc-${seq}@example.com`, owner: "x", deployment_env: "prod", client_id_url: url })).rejects.toThrow(/public client/);
+    const agent = await createAgent(ctxFor(t.handle.db, admin), { name: "doc client", email: `doc-${++seq}@example.com`, owner: "x", deployment_env: "prod", client_type: "public", allowed_scopes: ["invoices:read"], client_id_url: url });
+    expect(agent.client_id_url).toBe(url);
+    const asked = (redirect: string) => startAuthorization(machineCtx(t.handle.db), { ...request({ clientId: url }, pkce().challenge), redirect_uri: redirect });
+    expect((await asked(REDIRECT)).redirect).toBe(`${getConfig().issuer}/authorize/error?reason=unknown_client`);
+    const original = getConfig();
+    setConfig({ ...original, clientMetadata: { ...original.clientMetadata, enabled: true, hosts: ["allowed.example"] } });
+    try {
+      // Not on the allowlist: refused on Vigil's page before any request leaves.
+      expect((await asked(REDIRECT)).redirect).toBe(`${getConfig().issuer}/authorize/error?reason=client_metadata`);
+    } finally {
+      setConfig(original);
+    }
   });
 
   it("answers a denial with access_denied and refuses a caller who is not a person", async () => {

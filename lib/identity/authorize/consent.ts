@@ -12,7 +12,7 @@ export type ConsentView =
   | { kind: "redirect"; to: string }
   | {
       kind: "ask";
-      agent: { id: string; name: string; owner: string; description: string | null; logo_uri: string | null; homepage_uri: string | null; client_type: string };
+      agent: { id: string; name: string; owner: string; description: string | null; logo_uri: string | null; homepage_uri: string | null; client_type: string; client_name?: string | null };
       redirect_host: string;
       requested: string[];
       /** Of what is asked, what the person holds: exactly what approving grants. */
@@ -56,9 +56,20 @@ export async function prepareConsent(ctx: VerbCtx, raw: Record<string, unknown>)
   };
 }
 
+/** Vigil's registration first; a metadata document fills what it leaves empty (its name is the client's own word, shown as such). */
 function agentCard(request: AuthorizationRequest) {
   const a = request.agent;
-  return { id: a.id, name: a.name, owner: a.owner, description: a.description, logo_uri: a.logoUri, homepage_uri: a.homepageUri, client_type: a.clientType };
+  const d = request.document;
+  return {
+    id: a.id,
+    name: a.name,
+    owner: a.owner,
+    description: a.description,
+    logo_uri: a.logoUri ?? d?.logoUri ?? null,
+    homepage_uri: a.homepageUri ?? d?.clientUri ?? null,
+    client_type: a.clientType,
+    ...(d ? { client_name: d.clientName } : {}),
+  };
 }
 
 const remainingSeconds = (expiresAt: Date) => Math.max(60, Math.floor((expiresAt.getTime() - Date.now()) / 1000));

@@ -4,6 +4,7 @@ import { agents, credentials, type Agent } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
 import { AppError } from "@/lib/errors";
+import { ClientMetadataError, fetchClientMetadata, type ClientMetadata } from "../clients/metadata-document";
 import { registeredResources } from "../tokens/audience";
 
 /**
@@ -15,7 +16,7 @@ export class UntrustedAuthorizationError extends AppError {
   override readonly status = 400;
   override readonly title = "Authorization request refused";
   constructor(
-    readonly reason: "unknown_client" | "inactive_client" | "invalid_redirect_uri" | "missing_redirect_uri",
+    readonly reason: "unknown_client" | "inactive_client" | "invalid_redirect_uri" | "missing_redirect_uri" | "client_metadata",
     message: string,
   ) {
     super(message);
@@ -35,6 +36,8 @@ export class RedirectableAuthorizationError extends Error {
 export type AuthorizationRequest = {
   clientId: string;
   agent: Agent;
+  /** For an MCP client identified by a client ID metadata document: the document, as fetched and checked. */
+  document: ClientMetadata | null;
   redirectUri: string;
   state: string;
   codeChallenge: string;
@@ -96,10 +99,13 @@ const CHALLENGE = /^[A-Za-z0-9_-]{43,128}$/;
  */
 export async function validateAuthorizationRequest(db: Executor, raw: Record<string, unknown>): Promise<{ request: AuthorizationRequest } | { error: RedirectableAuthorizationError; redirectUri: string; state: string | null }> {
   const clientId = typeof raw.client_id === "string" ? raw.client_id : null;
+  // An https client_id is an MCP client ID metadata document: fetched (allowlisted hosts,
+  // no private addresses, no redirects, size and time limits) before anything else is read.
+  const document = clientId?.startsWith("https://") ? await clientDocument(clientId) : null;
   const agent = await loadClient(db, clientId);
   const redirectUri = typeof raw.redirect_uri === "string" ? raw.redirect_uri : null;
   if (!redirectUri) throw new UntrustedAuthorizationError("missing_redirect_uri", "The request has no redirect_uri; Vigil requires it to match one the agent registered.");
-  if (!redirectMatches(agent.redirectUris, redirectUri)) {
+  if (!redirectMatches(document ? document.redirectUris : agent.redirectUris, redirectUri)) {
     throw new UntrustedAuthorizationError("invalid_redirect_uri", `The redirect_uri is not one ${agent.name} registered.`);
   }
   const state = typeof raw.state === "string" ? raw.state : null;
@@ -120,9 +126,21 @@ export async function validateAuthorizationRequest(db: Executor, raw: Record<str
     const registered = registeredResources(agent.allowedResources);
     const unregistered = resources.filter((r) => !registered.includes(r));
     if (unregistered.length > 0) throw new RedirectableAuthorizationError("invalid_target", `${agent.name} is not registered for ${unregistered.join(", ")}.`);
-    return { request: { clientId: clientId ?? "", agent, redirectUri, state, codeChallenge: challenge, scopes, resources: [...new Set(resources)] } };
+    return { request: { clientId: clientId ?? "", agent, document, redirectUri, state, codeChallenge: challenge, scopes, resources: [...new Set(resources)] } };
   } catch (error) {
     if (error instanceof RedirectableAuthorizationError) return { error, redirectUri, state };
+    throw error;
+  }
+}
+
+async function clientDocument(clientId: string): Promise<ClientMetadata> {
+  if (!getConfig().clientMetadata.enabled) {
+    throw new UntrustedAuthorizationError("unknown_client", "This client identifies itself by a metadata document URL, which this Vigil does not accept (CLIENT_METADATA_DOCUMENTS is off).");
+  }
+  try {
+    return await fetchClientMetadata(clientId);
+  } catch (error) {
+    if (error instanceof ClientMetadataError) throw new UntrustedAuthorizationError("client_metadata", error.message);
     throw error;
   }
 }

@@ -15,6 +15,7 @@ export async function startAuthorization(ctx: MachineCtx, raw: unknown): Promise
   const issuer = getConfig().issuer;
   const clientId = typeof params.client_id === "string" ? params.client_id.slice(0, 200) : null;
   const audit = (outcome: "success" | "denied", metadata: Record<string, unknown>, agentId: string | null = null) =>
+    // no-scope: records the request itself; nobody is signed in yet.
     commitBatched({ ...ctx, by: clientId ? `client:${clientId}` : "anonymous" }, { kind: "authorization.requested", outcome, agentId, clientId, metadata });
   let validated;
   try {

@@ -57,6 +57,7 @@ export async function revokeToken(ctx: ClientCtx, form: OAuthForm): Promise<void
 
 /** A refresh token takes its whole family with it, and the access tokens they issued. */
 async function revokeRefreshToken(ctx: ClientCtx, token: string): Promise<void> {
+  // no-scope: a client revokes its own refresh token (admin clients any), checked below.
   const [row] = await ctx.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash(token)));
   if (!row || row.revokedAt) return;
   if (row.clientId !== ctx.client.clientId && !ctx.actor.scopes.has("admin")) {
