@@ -2,6 +2,22 @@ import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { agents } from "./agents";
 import { delegationGrants } from "./delegation-grants";
 
+/** What a code and a refresh token both carry of the consent they rest on (fresh builders per table). */
+const consented = () => ({
+  clientId: text("client_id").notNull(),
+  agentId: uuid("agent_id")
+    .notNull()
+    .references(() => agents.id),
+  grantId: uuid("grant_id")
+    .notNull()
+    .references(() => delegationGrants.id),
+  personIssuer: text("person_issuer").notNull(),
+  personSub: text("person_sub").notNull(),
+  personLabel: text("person_label").notNull(),
+  scopes: text("scopes").array().notNull(),
+  resources: text("resources").array().notNull(),
+});
+
 /**
  * Authorization codes (RFC 6749 §4.1): stored as a hash, single use, 60 seconds. What the
  * redemption issued is kept so a replayed code can revoke it (§4.1.2).
@@ -10,18 +26,7 @@ export const authorizationCodes = pgTable(
   "authorization_codes",
   {
     codeHash: text("code_hash").primaryKey(),
-    clientId: text("client_id").notNull(),
-    agentId: uuid("agent_id")
-      .notNull()
-      .references(() => agents.id),
-    grantId: uuid("grant_id")
-      .notNull()
-      .references(() => delegationGrants.id),
-    personIssuer: text("person_issuer").notNull(),
-    personSub: text("person_sub").notNull(),
-    personLabel: text("person_label").notNull(),
-    scopes: text("scopes").array().notNull(),
-    resources: text("resources").array().notNull(),
+    ...consented(),
     redirectUri: text("redirect_uri").notNull(),
     codeChallenge: text("code_challenge").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
@@ -44,18 +49,7 @@ export const refreshTokens = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     tokenHash: text("token_hash").notNull().unique(),
     familyId: uuid("family_id").notNull(),
-    clientId: text("client_id").notNull(),
-    agentId: uuid("agent_id")
-      .notNull()
-      .references(() => agents.id),
-    grantId: uuid("grant_id")
-      .notNull()
-      .references(() => delegationGrants.id),
-    personIssuer: text("person_issuer").notNull(),
-    personSub: text("person_sub").notNull(),
-    personLabel: text("person_label").notNull(),
-    scopes: text("scopes").array().notNull(),
-    resources: text("resources").array().notNull(),
+    ...consented(),
     // The access token issued with this refresh token (revoked with the family on reuse).
     accessJti: text("access_jti").notNull(),
     accessExpiresAt: timestamp("access_expires_at", { withTimezone: true, mode: "date" }).notNull(),

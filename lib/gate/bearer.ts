@@ -1,4 +1,3 @@
-import { decodeJwt, decodeProtectedHeader } from "jose";
 import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
 import { UnauthorizedError } from "@/lib/errors";
@@ -9,6 +8,7 @@ import { verifyProviderToken } from "@/lib/identity/tokens/verify-provider";
 import { getMetrics } from "@/lib/observability/metrics";
 import type { Actor } from "@/lib/access/actor";
 import { externalKeySet } from "@/lib/keys/external-issuer";
+import { peekJwt } from "@/lib/keys/peek";
 import { VerifiedTokenCache, type VerifiedToken } from "./verified-cache";
 import { processSingleton } from "@/lib/process/singleton";
 
@@ -115,21 +115,10 @@ function checkTimes(verified: VerifiedToken, leeway: number): void {
 }
 
 async function verifyFresh(token: string): Promise<VerifiedToken> {
-  let iss: unknown;
-  let alg: unknown;
-  let kid: string | undefined;
-  try {
-    iss = decodeJwt(token).iss;
-    ({ alg, kid } = decodeProtectedHeader(token));
-  } catch {
-    throw new TokenInvalid("malformed token");
-  }
-  if (typeof alg !== "string" || alg === "none" || alg.startsWith("HS")) throw new TokenInvalid("algorithm not allowed");
-  const config = getConfig();
-  if (iss === config.issuer) return ownToken(token, kid);
-  if (externalKeySet() && typeof iss === "string" && iss.replace(/\/+$/, "") === config.OIDC_ISSUER?.replace(/\/+$/, "")) {
-    return externalToken(token, kid);
-  }
+  const peeked = peekJwt(token);
+  if ("refused" in peeked) throw new TokenInvalid(peeked.refused === "malformed" ? "malformed token" : "algorithm not allowed");
+  if (peeked.from === "vigil") return ownToken(token, peeked.kid);
+  if (peeked.from === "provider" && externalKeySet()) return externalToken(token, peeked.kid);
   throw new TokenInvalid("wrong issuer");
 }
 

@@ -1,24 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { authorizationCodes, delegationGrants, revocations } from "@/drizzle/schema";
-import { personId } from "@/lib/access/person";
 import { commit, type EventDraft } from "@/lib/audit/commit";
 import { getConfig } from "@/lib/config";
 import type { ClientCtx } from "@/lib/context";
+import type { Tx } from "@/lib/db/types";
 import type { Notice } from "@/lib/events/notify";
 import { gateNotice } from "@/lib/identity/state-view";
-import { mintDelegated } from "../delegations/mint";
 import { OAuthError, type OAuthErrorCode } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
-import { registeredResources, resolveAudience } from "../tokens/audience";
-import { countIssuedIn, recordStoredCount, reserveQuota, monthOf } from "../tokens/quota";
-import { revokeFamily, storeRefreshToken } from "./refresh-tokens";
+import { issuePair, withQuotaSlot, type CodeTokenResponse, type PairOutcome } from "./issue-pair";
+import { revokeFamily } from "./refresh-tokens";
 import { verifierMatches } from "./request";
 import { tokenHash } from "./secrets";
 
-export type CodeTokenResponse = { access_token: string; token_type: "Bearer"; expires_in: number; scope: string; refresh_token: string };
-
-type Outcome = { ok: CodeTokenResponse } | { refused: OAuthErrorCode; description: string };
+export type { CodeTokenResponse } from "./issue-pair";
 
 /** What a code redemption must carry whoever sends it (the route's precheck runs it). */
 export function checkCodeRequest(form: OAuthForm): void {
@@ -39,10 +35,8 @@ export async function redeemAuthorizationCode(ctx: ClientCtx, form: OAuthForm): 
   // no-scope: the code is the authorization (a person consented); it is bound to this client.
   checkCodeRequest(form);
   const { client } = ctx;
-  const release = await reserveQuota(ctx.db, client.agentId, client.monthlyTokenQuota);
-  let outcome: Outcome;
-  try {
-    outcome = await commit<Outcome>(ctx, async (tx) => {
+  return withQuotaSlot(ctx, () =>
+    commit<PairOutcome>(ctx, async (tx) => {
       const refuse = (code: OAuthErrorCode, description: string, metadata: Record<string, unknown> = {}, notices: Notice[] = []) => ({
         value: { refused: code, description },
         events: [{ kind: "code.redeemed", outcome: "denied", agentId: client.agentId, clientId: client.clientId, metadata: { reason: description, ...metadata } } satisfies EventDraft],
@@ -65,42 +59,27 @@ export async function redeemAuthorizationCode(ctx: ClientCtx, form: OAuthForm): 
       const [grant] = await tx.select().from(delegationGrants).where(eq(delegationGrants.id, row.grantId));
       if (!grant || grant.revokedAt || grant.expiresAt.getTime() <= Date.now()) return refuse("invalid_grant", "The person's delegation behind this code is no longer active.");
 
-      const registered = registeredResources(client.allowedResources);
-      const allowed = grant.resources.length > 0 ? registered.filter((r) => grant.resources.includes(r)) : registered;
-      const aud = resolveAudience({ resource: row.resources }, allowed);
-      const exp = Math.min(Math.floor(Date.now() / 1000) + getConfig().TOKEN_TTL_SECONDS, Math.floor(grant.expiresAt.getTime() / 1000));
-      const person = { issuer: row.personIssuer, sub: row.personSub, label: row.personLabel };
-      const minted = await mintDelegated({ person: personId(person.issuer, person.sub), clientId: client.clientId, scopes: row.scopes, aud, exp, act: { sub: client.agentId, client_id: client.clientId }, grantIds: [grant.id] });
       const familyId = randomUUID();
-      const refresh = await storeRefreshToken(tx, { familyId, clientId: client.clientId, agentId: client.agentId, grant, person, scopes: row.scopes, resources: row.resources, accessJti: minted.jti, accessExp: exp });
-      await tx.update(authorizationCodes).set({ redeemedAt: sql`now()`, issuedJti: minted.jti, refreshFamily: familyId }).where(eq(authorizationCodes.codeHash, row.codeHash));
-      recordStoredCount(client.agentId, monthOf(), await countIssuedIn(tx, client.agentId));
+      const issued = await issuePair(tx, ctx, grant, row, row.scopes, familyId);
+      await tx.update(authorizationCodes).set({ redeemedAt: sql`now()`, issuedJti: issued.minted.jti, refreshFamily: familyId }).where(eq(authorizationCodes.codeHash, row.codeHash));
       return {
-        value: { ok: { access_token: minted.accessToken, token_type: "Bearer" as const, expires_in: exp - minted.iat, scope: row.scopes.join(" "), refresh_token: refresh } },
+        value: { ok: issued.response },
         events: [
           {
             kind: "code.redeemed",
             outcome: "success",
             agentId: client.agentId,
             clientId: client.clientId,
-            metadata: { jti: minted.jti, person: personId(person.issuer, person.sub), delegation_id: grant.id, scope: row.scopes.join(" "), aud, exp, refresh_family: familyId, kid: minted.kid },
+            metadata: { jti: issued.minted.jti, person: issued.person, delegation_id: grant.id, scope: issued.response.scope, aud: issued.aud, exp: issued.exp, refresh_family: familyId, kid: issued.minted.kid },
           },
         ],
       };
-    });
-  } catch (error) {
-    release();
-    throw error;
-  }
-  if ("refused" in outcome) {
-    release();
-    throw new OAuthError(outcome.refused, outcome.description);
-  }
-  return outcome.ok;
+    }),
+  );
 }
 
 /** A replayed code: the access token it issued and its refresh family, revoked. */
-async function revokeIssued(tx: Parameters<typeof storeRefreshToken>[0], jti: string | null, family: string | null, agentId: string, clientId: string, by: string): Promise<Notice[]> {
+async function revokeIssued(tx: Tx, jti: string | null, family: string | null, agentId: string, clientId: string, by: string): Promise<Notice[]> {
   const notices: Notice[] = [];
   if (family) notices.push(...(await revokeFamily(tx, family, "authorization code replayed", by)).notices);
   if (jti && !notices.some((n) => (n.payload as { jti?: string }).jti === jti)) {

@@ -1,9 +1,10 @@
-import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import { delegationGrants, type DelegationGrant } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
 import type { Tx } from "@/lib/db/types";
 import type { EventDraft } from "@/lib/audit/commit";
 import { personId, type Person } from "@/lib/access/person";
+import { liveGrantOf } from "../delegations/find";
 
 /**
  * Consent as a delegation grant: the person's live grant to this agent is extended (scopes
@@ -22,15 +23,7 @@ export async function grantForConsent(
   const [existing] = await tx
     .select()
     .from(delegationGrants)
-    .where(
-      and(
-        eq(delegationGrants.personIssuer, person.issuer),
-        eq(delegationGrants.personSub, person.sub),
-        eq(delegationGrants.agentId, agentId),
-        isNull(delegationGrants.revokedAt),
-        gt(delegationGrants.expiresAt, sql`now()`),
-      ),
-    )
+    .where(liveGrantOf(person, agentId))
     .orderBy(desc(delegationGrants.createdAt))
     .limit(1)
     .for("update");

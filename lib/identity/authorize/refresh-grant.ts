@@ -1,20 +1,13 @@
 import { eq, sql } from "drizzle-orm";
 import { delegationGrants, refreshTokens } from "@/drizzle/schema";
-import { personId } from "@/lib/access/person";
 import { commit, type EventDraft } from "@/lib/audit/commit";
-import { getConfig } from "@/lib/config";
 import type { ClientCtx } from "@/lib/context";
 import type { Notice } from "@/lib/events/notify";
-import { mintDelegated } from "../delegations/mint";
 import { OAuthError, type OAuthErrorCode } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
-import { registeredResources, resolveAudience } from "../tokens/audience";
-import { countIssuedIn, monthOf, recordStoredCount, reserveQuota } from "../tokens/quota";
-import type { CodeTokenResponse } from "./code-grant";
-import { revokeFamily, storeRefreshToken } from "./refresh-tokens";
+import { issuePair, withQuotaSlot, type CodeTokenResponse, type PairOutcome } from "./issue-pair";
+import { revokeFamily } from "./refresh-tokens";
 import { tokenHash } from "./secrets";
-
-type Outcome = { ok: CodeTokenResponse } | { refused: OAuthErrorCode; description: string };
 
 export function checkRefreshRequest(form: OAuthForm): void {
   if (!oauthParam(form, "refresh_token")) throw new OAuthError("invalid_request", "refresh_token is required for grant_type=refresh_token.");
@@ -30,10 +23,8 @@ export async function refreshAccessToken(ctx: ClientCtx, form: OAuthForm): Promi
   // no-scope: the refresh token is the authorization, bound to this client and a person's grant.
   checkRefreshRequest(form);
   const { client } = ctx;
-  const release = await reserveQuota(ctx.db, client.agentId, client.monthlyTokenQuota);
-  let outcome: Outcome;
-  try {
-    outcome = await commit<Outcome>(ctx, async (tx) => {
+  return withQuotaSlot(ctx, () =>
+    commit<PairOutcome>(ctx, async (tx) => {
       const refuse = (kind: "refresh.rotated" | "refresh.reuse_detected", code: OAuthErrorCode, description: string, metadata: Record<string, unknown> = {}, notices: Notice[] = []) => ({
         value: { refused: code, description },
         events: [{ kind, outcome: "denied", agentId: client.agentId, clientId: client.clientId, metadata: { reason: description, ...metadata } } satisfies EventDraft],
@@ -59,35 +50,20 @@ export async function refreshAccessToken(ctx: ClientCtx, form: OAuthForm): Promi
       const wider = scopes.filter((s) => !row.scopes.includes(s) || !grant.scopes.includes(s));
       if (wider.length > 0 || scopes.length === 0) return refuse("refresh.rotated", "invalid_scope", `A refresh may only narrow the scope: ${wider.join(" ") || "(none asked)"} is not within ${row.scopes.join(" ")}.`);
 
-      const registered = registeredResources(client.allowedResources);
-      const allowed = grant.resources.length > 0 ? registered.filter((r) => grant.resources.includes(r)) : registered;
-      const aud = resolveAudience({ resource: row.resources }, allowed);
-      const exp = Math.min(Math.floor(Date.now() / 1000) + getConfig().TOKEN_TTL_SECONDS, Math.floor(grant.expiresAt.getTime() / 1000));
-      const person = { issuer: row.personIssuer, sub: row.personSub, label: row.personLabel };
-      const minted = await mintDelegated({ person: personId(person.issuer, person.sub), clientId: client.clientId, scopes, aud, exp, act: { sub: client.agentId, client_id: client.clientId }, grantIds: [grant.id] });
+      const issued = await issuePair(tx, ctx, grant, row, scopes, row.familyId);
       await tx.update(refreshTokens).set({ usedAt: sql`now()` }).where(eq(refreshTokens.id, row.id));
-      const next = await storeRefreshToken(tx, { familyId: row.familyId, clientId: client.clientId, agentId: client.agentId, grant, person, scopes, resources: row.resources, accessJti: minted.jti, accessExp: exp });
-      recordStoredCount(client.agentId, monthOf(), await countIssuedIn(tx, client.agentId));
       return {
-        value: { ok: { access_token: minted.accessToken, token_type: "Bearer" as const, expires_in: exp - minted.iat, scope: scopes.join(" "), refresh_token: next } },
+        value: { ok: issued.response },
         events: [
           {
             kind: "refresh.rotated",
             outcome: "success",
             agentId: client.agentId,
             clientId: client.clientId,
-            metadata: { jti: minted.jti, person: personId(person.issuer, person.sub), delegation_id: grant.id, family: row.familyId, scope: scopes.join(" "), aud, exp, kid: minted.kid },
+            metadata: { jti: issued.minted.jti, person: issued.person, delegation_id: grant.id, family: row.familyId, scope: issued.response.scope, aud: issued.aud, exp: issued.exp, kid: issued.minted.kid },
           },
         ],
       };
-    });
-  } catch (error) {
-    release();
-    throw error;
-  }
-  if ("refused" in outcome) {
-    release();
-    throw new OAuthError(outcome.refused, outcome.description);
-  }
-  return outcome.ok;
+    }),
+  );
 }

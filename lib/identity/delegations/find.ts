@@ -27,20 +27,23 @@ export async function activeGrant(db: Executor, person: { issuer: string; sub: s
   return grant && grant.expiresAt.getTime() > Date.now() ? grant : undefined;
 }
 
+/** The person's unrevoked, unexpired grants to this agent. */
+export function liveGrantOf(person: { issuer: string; sub: string }, agentId: string) {
+  return and(
+    eq(delegationGrants.personIssuer, person.issuer),
+    eq(delegationGrants.personSub, person.sub),
+    eq(delegationGrants.agentId, agentId),
+    isNull(delegationGrants.revokedAt),
+    gt(delegationGrants.expiresAt, sql`now()`),
+  );
+}
+
 async function readActiveGrant(db: Executor, person: { issuer: string; sub: string }, agentId: string): Promise<DelegationGrant | undefined> {
   const [row] = await timed("grant_lookup", () =>
     db
     .select()
     .from(delegationGrants)
-    .where(
-      and(
-        eq(delegationGrants.personIssuer, person.issuer),
-        eq(delegationGrants.personSub, person.sub),
-        eq(delegationGrants.agentId, agentId),
-        isNull(delegationGrants.revokedAt),
-        gt(delegationGrants.expiresAt, sql`now()`),
-      ),
-    )
+    .where(liveGrantOf(person, agentId))
     .orderBy(desc(delegationGrants.createdAt))
     .limit(1),
   );

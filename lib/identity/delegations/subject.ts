@@ -1,7 +1,8 @@
-import { decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
+import type { JWTPayload } from "jose";
 import { parsePersonId } from "@/lib/access/person";
 import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
+import { peekJwt } from "@/lib/keys/peek";
 import { OAuthError } from "../oauth-error";
 import { tokenInactiveReason } from "../tokens/status";
 import { TokenInvalid, verifyVigilToken, type ActClaim } from "../tokens/verify";
@@ -45,19 +46,11 @@ function mayActOf(payload: JWTPayload): Subject["mayAct"] {
  * names no person and is refused.
  */
 export async function verifySubject(db: Executor, token: string): Promise<Subject> {
-  let iss: unknown;
-  let alg: unknown;
-  let kid: string | undefined;
-  try {
-    iss = decodeJwt(token).iss;
-    ({ alg, kid } = decodeProtectedHeader(token));
-  } catch {
-    throw refuse("subject_token is not a JWT.");
-  }
-  if (typeof alg !== "string" || alg === "none" || alg.startsWith("HS")) throw refuse("subject_token: algorithm not allowed.");
+  const peeked = peekJwt(token);
+  if ("refused" in peeked) throw refuse(peeked.refused === "malformed" ? "subject_token is not a JWT." : "subject_token: algorithm not allowed.");
   const config = getConfig();
   try {
-    if (iss === config.issuer) {
+    if (peeked.from === "vigil") {
       const claims = await verifyVigilToken(token);
       if (!claims.act) throw refuse("subject_token is an agent's own token; it names no person to act for (send the person's token).");
       const inactive = await tokenInactiveReason(db, claims);
@@ -73,8 +66,8 @@ export async function verifySubject(db: Executor, token: string): Promise<Subjec
         mayAct: null,
       };
     }
-    if (config.OIDC_ISSUER && typeof iss === "string" && iss.replace(/\/+$/, "") === config.OIDC_ISSUER.replace(/\/+$/, "")) {
-      const verified = await verifyProviderToken(token, kid, [config.OIDC_AUDIENCE ?? config.apiAudience]);
+    if (peeked.from === "provider") {
+      const verified = await verifyProviderToken(token, peeked.kid, [config.OIDC_AUDIENCE ?? config.apiAudience]);
       const { person } = verified;
       return {
         person: { issuer: person.issuer, sub: person.sub, label: person.label },
