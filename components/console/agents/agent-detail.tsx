@@ -14,6 +14,7 @@ import { ConfirmButton } from "../confirm-dialog";
 import { LazyUsageChart } from "../lazy-charts";
 import { useHydratedMark } from "../use-hydrated-mark";
 import { AgentForm } from "./agent-form";
+import { ClientRegistration } from "./client-registration";
 import { CredentialsPanel, type CredentialView } from "./credentials-panel";
 import { MayActFor } from "./may-act-for";
 
@@ -172,9 +173,11 @@ export function AgentDetail({ initial, canWrite, renderedAt }: { initial: AgentD
         </div>
       </div>
 
+      <ClientRegistration agent={agent} />
+
       <MayActFor agentId={id} initial={initial.grants} renderedAt={renderedAt} />
 
-      <CredentialsPanel agentId={id} credentials={credentials} canWrite={canWrite} agentActive={agent.status !== "decommissioned"} onChanged={refresh} />
+      <CredentialsPanel agentId={id} agentName={agent.name} credentials={credentials} canWrite={canWrite} agentActive={agent.status !== "decommissioned"} onChanged={refresh} />
 
       <section aria-labelledby="recent" className="space-y-2">
         <div className="flex flex-wrap items-center justify-between gap-2">

@@ -4,59 +4,43 @@ import { useId, useState, type FormEvent } from "react";
 import type { AgentView } from "@/lib/identity/agents/schemas";
 import { btnPrimary, btnSecondary, input, label } from "@/components/ui/styles";
 import { ApiError, type FieldProblem } from "../api";
+import { AGENT_FIELDS, ALL_FIELDS, CLIENT_FIELDS, payloadOf, problemsFor, valuesOf, type AgentPayload, type Field, type Values } from "./agent-fields";
 
-type Values = { name: string; email: string; owner: string; deployment_env: string; allowed_scopes: string; allowed_resources: string; monthly_token_quota: string };
-export type AgentPayload = Partial<Omit<AgentView, "id" | "status" | "created_at" | "updated_at" | "last_seen_at">>;
+export type { AgentPayload };
 
-const FIELDS: { name: keyof Values; label: string; hint?: string; type?: string; lines?: boolean }[] = [
-  { name: "name", label: "Name" },
-  { name: "email", label: "Email", type: "email", hint: "unique; where its owner can be reached" },
-  { name: "owner", label: "Owner", hint: "team or person accountable" },
-  { name: "deployment_env", label: "Deployment environment", hint: "e.g. production, staging" },
-  { name: "allowed_scopes", label: "Allowed scopes", hint: "space-separated, e.g. orders:read orders:write" },
-  {
-    name: "allowed_resources",
-    label: "Registered resources",
-    lines: true,
-    hint: "audiences its tokens may name (RFC 8707), one per line, e.g. https://invoices.example.com/; empty: Vigil's API only",
-  },
-  { name: "monthly_token_quota", label: "Monthly token quota", type: "number", hint: "blank: the server default" },
-];
-
-const valuesOf = (a?: AgentView): Values => ({
-  name: a?.name ?? "",
-  email: a?.email ?? "",
-  owner: a?.owner ?? "",
-  deployment_env: a?.deployment_env ?? "",
-  allowed_scopes: a?.allowed_scopes.join(" ") ?? "",
-  allowed_resources: a?.allowed_resources?.join("\n") ?? "",
-  monthly_token_quota: a?.monthly_token_quota === null || a?.monthly_token_quota === undefined ? "" : String(a.monthly_token_quota),
-});
-
-function resourceLines(text: string): string[] | null {
-  const lines = text
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean);
-  return lines.length > 0 ? lines : null;
-}
-
-function payloadOf(v: Values): AgentPayload {
-  return {
-    name: v.name,
-    email: v.email,
-    owner: v.owner,
-    deployment_env: v.deployment_env,
-    allowed_scopes: v.allowed_scopes.split(/\s+/).filter(Boolean),
-    // No lines: null, the default (only Vigil's own API audience).
-    allowed_resources: resourceLines(v.allowed_resources),
-    monthly_token_quota: v.monthly_token_quota.trim() === "" ? null : Number(v.monthly_token_quota),
-  };
+/** One labelled control with its hint, or the API's problem with it, below. */
+function FieldControl({ id, field, value, problem, onChange }: { id: string; field: Field; value: string; problem: string | null; onChange: (value: string) => void }) {
+  const control = `${id}-${field.name}`;
+  const common = { id: control, name: field.name, value, "aria-invalid": problem !== null, "aria-describedby": `${control}-help` };
+  return (
+    <div className={field.area ? "sm:col-span-2" : undefined}>
+      <label htmlFor={control} className={label}>
+        {field.label}
+      </label>
+      {field.area ? (
+        <textarea {...common} rows={3} spellCheck={field.area === "text"} className={`${input} mt-1 ${field.area === "list" ? "font-mono" : ""}`} onChange={(e) => onChange(e.target.value)} />
+      ) : field.options ? (
+        <select {...common} className={`${input} mt-1`} onChange={(e) => onChange(e.target.value)}>
+          {field.options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input {...common} type={field.type ?? "text"} className={`${input} mt-1`} onChange={(e) => onChange(e.target.value)} />
+      )}
+      <p id={`${control}-help`} className={`mt-1 text-xs ${problem ? "text-danger" : "text-muted"}`}>
+        {problem ?? field.hint}
+      </p>
+    </div>
+  );
 }
 
 /**
- * Create or edit an agent. The API validates; its field errors are shown next to the
- * fields they name (problem+json `errors[].path`), anything else above the buttons.
+ * Create or edit an agent, with its OAuth client registration. The API validates; its field
+ * errors are shown next to the fields they name (problem+json `errors[].path`), anything
+ * else above the buttons.
  */
 export function AgentForm({ agent, submitLabel, onSubmit, onCancel }: { agent?: AgentView; submitLabel: string; onSubmit: (payload: AgentPayload) => Promise<void>; onCancel?: () => void }) {
   const id = useId();
@@ -85,7 +69,7 @@ export function AgentForm({ agent, submitLabel, onSubmit, onCancel }: { agent?: 
       await onSubmit(payload);
     } catch (error) {
       if (error instanceof ApiError) {
-        const known = error.fields.filter((f) => FIELDS.some((x) => f.path === x.name || f.path.startsWith(`${x.name}.`)));
+        const known = error.fields.filter((f) => ALL_FIELDS.some((x) => f.path === x.name || f.path.startsWith(`${x.name}.`)));
         setFields(known);
         setMessage(known.length === error.fields.length && known.length > 0 ? "Please correct the fields marked below." : error.message);
       } else setMessage("The request did not reach Vigil; try again.");
@@ -94,47 +78,22 @@ export function AgentForm({ agent, submitLabel, onSubmit, onCancel }: { agent?: 
     }
   };
 
+  const controls = (list: Field[]) =>
+    list.map((f) => (
+      <FieldControl key={f.name} id={id} field={f} value={values[f.name]} problem={problemsFor(f, fields, values[f.name])} onChange={(v) => setValues((old) => ({ ...old, [f.name]: v }))} />
+    ));
+
   return (
-    <form onSubmit={submit} className="grid gap-3 sm:grid-cols-2" noValidate>
-      {FIELDS.map((f) => {
-        const problems = fields.filter((p) => p.path === f.name || p.path.startsWith(`${f.name}.`));
-        const err = problems.length > 0;
-        return (
-          <div key={f.name} className={f.lines ? "sm:col-span-2" : undefined}>
-            <label htmlFor={`${id}-${f.name}`} className={label}>
-              {f.label}
-            </label>
-            {f.lines ? (
-              <textarea
-                id={`${id}-${f.name}`}
-                name={f.name}
-                rows={3}
-                spellCheck={false}
-                className={`${input} mt-1 font-mono`}
-                value={values[f.name]}
-                onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
-                aria-invalid={err}
-                aria-describedby={`${id}-${f.name}-help`}
-              />
-            ) : (
-              <input
-                id={`${id}-${f.name}`}
-                name={f.name}
-                type={f.type ?? "text"}
-                className={`${input} mt-1`}
-                value={values[f.name]}
-                onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
-                aria-invalid={err}
-                aria-describedby={`${id}-${f.name}-help`}
-              />
-            )}
-            <p id={`${id}-${f.name}-help`} className={`mt-1 text-xs ${err ? "text-danger" : "text-muted"}`}>
-              {err ? problems.map((p) => p.message).join("; ") : f.hint}
-            </p>
-          </div>
-        );
-      })}
-      <div className="flex flex-wrap items-center gap-2 sm:col-span-2">
+    <form onSubmit={submit} className="space-y-4" noValidate>
+      <div className="grid gap-3 sm:grid-cols-2">{controls(AGENT_FIELDS)}</div>
+      <fieldset className="grid gap-3 rounded-md border border-line p-3 sm:grid-cols-2" aria-describedby={`${id}-client-help`}>
+        <legend className="px-1 text-sm font-semibold">People authorize it (OAuth client)</legend>
+        <p id={`${id}-client-help`} className="text-xs text-muted sm:col-span-2">
+          How people let this agent act for them on Vigil&apos;s consent page (authorization code with PKCE). What they see there comes from here.
+        </p>
+        {controls(CLIENT_FIELDS)}
+      </fieldset>
+      <div className="flex flex-wrap items-center gap-2">
         <button type="submit" className={btnPrimary} disabled={busy}>
           {busy ? "Saving…" : submitLabel}
         </button>

@@ -9,18 +9,21 @@ import { ConfirmButton } from "../confirm-dialog";
 import { SecretReveal, type Revealed } from "./secret-reveal";
 
 export type CredentialView = ReturnType<typeof credentialView>;
-type WithSecret = CredentialView & { client_secret: string };
+/** A public client's credential comes back with `client_secret: null`: it has none. */
+type WithSecret = CredentialView & { client_secret: string | null };
 
 const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace("T", " ") : "—");
 
 export function CredentialsPanel({
   agentId,
+  agentName,
   credentials,
   canWrite,
   agentActive,
   onChanged,
 }: {
   agentId: string;
+  agentName: string;
   credentials: CredentialView[];
   canWrite: boolean;
   agentActive: boolean;
@@ -58,7 +61,7 @@ export function CredentialsPanel({
           {error}
         </p>
       ) : null}
-      {revealed ? <SecretReveal secret={revealed} onDone={() => setRevealed(null)} /> : null}
+      {revealed ? <SecretReveal secret={revealed} agentName={agentName} onDone={() => setRevealed(null)} /> : null}
       {credentials.length === 0 ? (
         <EmptyState title="No credentials yet.">{canWrite ? "Generate one: the agent exchanges it for tokens at POST /api/v1/token." : null}</EmptyState>
       ) : (
@@ -81,7 +84,10 @@ export function CredentialsPanel({
             <tbody>
               {credentials.map((c) => (
                 <tr key={c.id} className="border-b border-line last:border-0" data-testid="credential-row">
-                  <td className={`${td} break-all font-mono text-xs`}>{c.client_id}</td>
+                  <td className={`${td} break-all font-mono text-xs`}>
+                    {c.client_id}
+                    {c.public ? <span className="block font-sans text-muted">public client — no secret</span> : null}
+                  </td>
                   <td className={td}>
                     <Badge value={c.status} />
                   </td>
@@ -95,26 +101,28 @@ export function CredentialsPanel({
                     <td className={`${td} whitespace-nowrap`}>
                       {c.status === "active" ? (
                         <div className="flex gap-2">
-                          <ConfirmButton
-                            label="Rotate"
-                            title={`Rotate ${c.client_id}?`}
-                            consequence="A new secret is issued and shown once. The current secret keeps working for the grace period, so running agents can switch without a failed request."
-                            confirmLabel="Rotate secret"
-                            onConfirm={async (form) => {
-                              const raw = String(form.get("grace") ?? "").trim();
-                              const body = raw === "" ? {} : { grace_seconds: Number(raw) };
-                              const r = await apiWrite<WithSecret>("POST", `${base}/${c.id}/rotate`, body);
-                              setRevealed({ client_id: r.client_id, client_secret: r.client_secret, rotated: true, grace_until: r.previous_secret_expires_at });
-                              await onChanged();
-                            }}
-                          >
-                            <div>
-                              <label htmlFor={`grace-${c.id}`} className={label}>
-                                Grace period (seconds)
-                              </label>
-                              <input id={`grace-${c.id}`} name="grace" type="number" min={0} max={2592000} placeholder="server default" className={`${input} mt-1`} />
-                            </div>
-                          </ConfirmButton>
+                          {c.public ? null : (
+                            <ConfirmButton
+                              label="Rotate"
+                              title={`Rotate ${c.client_id}?`}
+                              consequence="A new secret is issued and shown once. The current secret keeps working for the grace period, so running agents can switch without a failed request."
+                              confirmLabel="Rotate secret"
+                              onConfirm={async (form) => {
+                                const raw = String(form.get("grace") ?? "").trim();
+                                const body = raw === "" ? {} : { grace_seconds: Number(raw) };
+                                const r = await apiWrite<WithSecret>("POST", `${base}/${c.id}/rotate`, body);
+                                setRevealed({ client_id: r.client_id, client_secret: r.client_secret, rotated: true, grace_until: r.previous_secret_expires_at });
+                                await onChanged();
+                              }}
+                            >
+                              <div>
+                                <label htmlFor={`grace-${c.id}`} className={label}>
+                                  Grace period (seconds)
+                                </label>
+                                <input id={`grace-${c.id}`} name="grace" type="number" min={0} max={2592000} placeholder="server default" className={`${input} mt-1`} />
+                              </div>
+                            </ConfirmButton>
+                          )}
                           <ConfirmButton
                             label="Revoke"
                             danger

@@ -1,0 +1,148 @@
+import type { ClientType, ConsentMode } from "@/drizzle/agents";
+import type { AgentView } from "@/lib/identity/agents/schemas";
+
+/** The form's text for every field; the API's JSON comes from payloadOf. */
+export type Values = {
+  name: string;
+  email: string;
+  owner: string;
+  deployment_env: string;
+  allowed_scopes: string;
+  allowed_resources: string;
+  monthly_token_quota: string;
+  description: string;
+  redirect_uris: string;
+  client_type: ClientType;
+  consent_mode: ConsentMode;
+  logo_uri: string;
+  homepage_uri: string;
+};
+export type AgentPayload = Partial<Omit<AgentView, "id" | "status" | "created_at" | "updated_at" | "last_seen_at">>;
+
+export type Field = {
+  name: keyof Values;
+  label: string;
+  hint?: string;
+  type?: "email" | "number" | "url";
+  /** A textarea; `list` ones are sent as one entry per line. */
+  area?: "list" | "text";
+  options?: { value: string; label: string }[];
+};
+
+export const AGENT_FIELDS: Field[] = [
+  { name: "name", label: "Name" },
+  { name: "email", label: "Email", type: "email", hint: "unique; where its owner can be reached" },
+  { name: "owner", label: "Owner", hint: "team or person accountable" },
+  { name: "deployment_env", label: "Deployment environment", hint: "e.g. production, staging" },
+  { name: "allowed_scopes", label: "Allowed scopes", hint: "space-separated, e.g. orders:read orders:write" },
+  {
+    name: "allowed_resources",
+    label: "Registered resources",
+    area: "list",
+    hint: "audiences its tokens may name (RFC 8707), one per line, e.g. https://invoices.example.com/; empty: Vigil's API only",
+  },
+  { name: "monthly_token_quota", label: "Monthly token quota", type: "number", hint: "blank: the server default" },
+];
+
+/** How people let the agent act for them: the OAuth client registration the consent page shows. */
+export const CLIENT_FIELDS: Field[] = [
+  { name: "description", label: "Description", area: "text", hint: "shown to people on the consent page: what the agent does for them (at most 1000 characters)" },
+  {
+    name: "redirect_uris",
+    label: "Redirect URIs",
+    area: "list",
+    hint: "one per line, matched exactly: https, http on 127.0.0.1, [::1] or localhost (any port at request time, RFC 8252), or a private-use scheme such as com.example.app:/callback; empty: people cannot authorize it",
+  },
+  {
+    name: "client_type",
+    label: "Client type",
+    options: [
+      { value: "confidential", label: "Confidential — a server that keeps a secret" },
+      { value: "public", label: "Public — a native or browser app, no secret (PKCE only)" },
+    ],
+    hint: "applies to credentials generated after a change: a public client's credentials have no secret",
+  },
+  {
+    name: "consent_mode",
+    label: "Consent",
+    options: [
+      { value: "always", label: "Ask every time" },
+      { value: "once", label: "Ask once — skip the page while a live grant covers the request" },
+    ],
+  },
+  { name: "logo_uri", label: "Logo URL", type: "url", hint: "https only; shown on the consent page (blank: its initial)" },
+  { name: "homepage_uri", label: "Homepage URL", type: "url", hint: "https only; linked from the consent page" },
+];
+
+export const ALL_FIELDS = [...AGENT_FIELDS, ...CLIENT_FIELDS];
+
+export const valuesOf = (a?: AgentView): Values => ({
+  name: a?.name ?? "",
+  email: a?.email ?? "",
+  owner: a?.owner ?? "",
+  deployment_env: a?.deployment_env ?? "",
+  allowed_scopes: a?.allowed_scopes.join(" ") ?? "",
+  allowed_resources: a?.allowed_resources?.join("\n") ?? "",
+  monthly_token_quota: a?.monthly_token_quota === null || a?.monthly_token_quota === undefined ? "" : String(a.monthly_token_quota),
+  description: a?.description ?? "",
+  redirect_uris: a?.redirect_uris.join("\n") ?? "",
+  client_type: a?.client_type ?? "confidential",
+  consent_mode: a?.consent_mode ?? "always",
+  logo_uri: a?.logo_uri ?? "",
+  homepage_uri: a?.homepage_uri ?? "",
+});
+
+const lines = (text: string): string[] =>
+  text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+const orNull = (text: string) => (text.trim() === "" ? null : text.trim());
+
+export function payloadOf(v: Values): AgentPayload {
+  const resources = lines(v.allowed_resources);
+  return {
+    name: v.name,
+    email: v.email,
+    owner: v.owner,
+    deployment_env: v.deployment_env,
+    allowed_scopes: v.allowed_scopes.split(/\s+/).filter(Boolean),
+    // No lines: null, the default (only Vigil's own API audience).
+    allowed_resources: resources.length > 0 ? resources : null,
+    monthly_token_quota: v.monthly_token_quota.trim() === "" ? null : Number(v.monthly_token_quota),
+    description: orNull(v.description),
+    redirect_uris: lines(v.redirect_uris),
+    client_type: v.client_type,
+    consent_mode: v.consent_mode,
+    logo_uri: orNull(v.logo_uri),
+    homepage_uri: orNull(v.homepage_uri),
+  };
+}
+
+/** Which line of a textarea holds its `index`-th entry (blank lines are skipped when sent). */
+function lineOf(text: string, index: number): number | null {
+  let seen = -1;
+  const all = text.split("\n");
+  for (let i = 0; i < all.length; i++) {
+    if ((all[i] ?? "").trim() !== "") seen += 1;
+    if (seen === index) return i + 1;
+  }
+  return null;
+}
+
+/**
+ * The API's problems with one field, in words: a list field's `redirect_uris.2` names the
+ * textarea line the third entry is on.
+ */
+export function problemsFor(field: Field, problems: { path: string; message: string }[], text: string): string | null {
+  const mine = problems.filter((p) => p.path === field.name || p.path.startsWith(`${field.name}.`));
+  if (mine.length === 0) return null;
+  return mine
+    .map((p) => {
+      const rest = p.path.slice(field.name.length + 1);
+      const line = field.area === "list" && /^\d+$/.test(rest) ? lineOf(text, Number(rest)) : null;
+      return line === null ? p.message : `line ${line}: ${p.message}`;
+    })
+    .join("; ");
+}
