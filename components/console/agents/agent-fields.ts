@@ -60,7 +60,7 @@ export const CLIENT_FIELDS: Field[] = [
       { value: "confidential", label: "Confidential — a server that keeps a secret" },
       { value: "public", label: "Public — a native or browser app, no secret (PKCE only)" },
     ],
-    hint: "applies to credentials generated after a change: a public client's credentials have no secret",
+    hint: "a public client's credentials have no secret: revoke credentials with a secret before switching to public",
   },
   {
     name: "consent_mode",

@@ -5,6 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "@
 import { actorWith, ctxFor } from "@/lib/testing/actors";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { generateCredential } from "../credentials/generate";
+import { revokeCredential } from "../credentials/revoke";
 import { createAgent } from "./create";
 import { getAgent } from "./get";
 import { listAgents } from "./list";
@@ -117,6 +118,17 @@ describe.each(testTargets())("agents on $name", (target) => {
       .where(sql`${auditEvents.kind} = 'agent.updated' and ${auditEvents.agentId} = ${agent.id}`);
     expect(event?.metadata).toEqual({ changes: { owner: { from: "platform", to: "sre" }, allowed_scopes: { from: ["svc:read"], to: ["svc:read", "svc:write"] } } });
     await expect(updateAgent(ctx(), { id: agent.id })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("switches to a public client only once no credential with a secret is live", async () => {
+    const agent = await createAgent(ctx(), newAgent());
+    const credential = await generateCredential(ctx(), { id: agent.id });
+    await expect(updateAgent(ctx(), { id: agent.id, client_type: "public" })).rejects.toThrow(/1 active credential with a secret/);
+    expect((await getAgent(ctx(reader), { id: agent.id })).client_type).toBe("confidential");
+    await revokeCredential(ctx(), { id: agent.id, credentialId: credential.id });
+    expect((await updateAgent(ctx(), { id: agent.id, client_type: "public" })).client_type).toBe("public");
+    const secretless = await generateCredential(ctx(), { id: agent.id });
+    expect(secretless.client_secret).toBeNull();
   });
 
   it("treats unknown and malformed ids as not found", async () => {

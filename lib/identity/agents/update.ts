@@ -1,8 +1,9 @@
-import { eq, sql } from "drizzle-orm";
-import { agents } from "@/drizzle/schema";
+import { and, count, eq, isNotNull, sql } from "drizzle-orm";
+import { agents, credentials } from "@/drizzle/schema";
 import { requireScope } from "@/lib/access/actor";
 import { commit } from "@/lib/audit/commit";
 import type { VerbCtx } from "@/lib/context";
+import type { Tx } from "@/lib/db/types";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { ConflictError } from "@/lib/errors";
 import { gateNotice } from "@/lib/identity/state-view";
@@ -11,6 +12,20 @@ import { findAgent } from "./find";
 import { assertCanGrant, assertCanManage } from "./grant";
 import { ensureMetadataClient } from "./metadata-client";
 import { agentView, updateAgentInput } from "./schemas";
+
+/**
+ * A public client holds no secret. Switching an agent to public while it still has live
+ * credentials with secrets would leave secrets that authenticate a client meant to have none:
+ * the operator revokes them first (and generates secretless ones after the switch).
+ */
+async function assertNoSecrets(tx: Tx, agentId: string): Promise<void> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(credentials)
+    .where(and(eq(credentials.agentId, agentId), eq(credentials.status, "active"), isNotNull(credentials.secretHash)));
+  const n = row?.n ?? 0;
+  if (n > 0) throw new ConflictError(`This agent has ${n} active credential${n === 1 ? "" : "s"} with a secret; a public client has none. Revoke ${n === 1 ? "it" : "them"} first, then switch to public and generate a secretless credential.`);
+}
 
 export async function updateAgent(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
@@ -23,6 +38,7 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
       if (before.status === "decommissioned") {
         throw new ConflictError("This agent is decommissioned; it can no longer be changed.");
       }
+      if (input.client_type === "public" && before.clientType !== "public") await assertNoSecrets(tx, before.id);
       const [agent] = await tx
         .update(agents)
         .set({
