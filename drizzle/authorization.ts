@@ -64,3 +64,4 @@ export const refreshTokens = pgTable(
 
 export type AuthorizationCode = typeof authorizationCodes.$inferSelect;
 export type RefreshToken = typeof refreshTokens.$inferSelect;
+export type NewRefreshToken = typeof refreshTokens.$inferInsert;

@@ -10,7 +10,7 @@ import { importsOf, productionFiles, readSource } from "@/lib/testing/source";
  * The route table test (lib/http/routes.test.ts) checks the other half: that the table and
  * the verbs agree on the scopes.
  */
-const COMMITS = new Set(["commit", "commitBatched"]);
+const COMMITS = new Set(["commit", "commitBatched", "commitClaimed"]);
 
 type Finding = { file: string; line: number; name: string };
 

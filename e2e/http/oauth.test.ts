@@ -18,8 +18,9 @@ describe.each(inject("servers"))("OAuth endpoints on $name", ({ baseUrl }) => {
       token_endpoint: `${baseUrl}/api/v1/token`,
       introspection_endpoint: `${baseUrl}/api/v1/introspect`,
       revocation_endpoint: `${baseUrl}/api/v1/revoke`,
-      grant_types_supported: ["client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"],
-      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+      grant_types_supported: ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"],
+      // "none": public clients (PKCE only) at the token endpoint.
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
     });
     expect(meta.scopes_supported).toEqual(expect.arrayContaining(["agents:read", "agents:write", "audit:read", "admin"]));
     const jwksRes = await fetch(`${baseUrl}/.well-known/jwks.json`);
@@ -53,7 +54,8 @@ describe.each(inject("servers"))("OAuth endpoints on $name", ({ baseUrl }) => {
   it.each([
     ["JSON instead of a form", { "content-type": "application/json" }, '{"grant_type":"client_credentials"}', 415, "invalid_request"],
     ["no grant_type", {}, "scope=x", 400, "invalid_request"],
-    ["another grant", {}, "grant_type=authorization_code&code=x", 400, "unsupported_grant_type"],
+    ["a grant Vigil does not offer (password)", {}, "grant_type=password&username=a&password=b", 400, "unsupported_grant_type"],
+    ["a code without its verifier and redirect_uri", {}, "grant_type=authorization_code&code=x", 400, "invalid_request"],
     ["no client authentication", {}, "grant_type=client_credentials", 401, "invalid_client"],
     ["an unknown client", { authorization: basic("vgc_nobody", "vgs_nothing") }, "grant_type=client_credentials", 401, "invalid_client"],
     ["a body over the limit", {}, `grant_type=client_credentials&pad=${"a".repeat(70_000)}`, 413, "invalid_request"],

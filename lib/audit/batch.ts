@@ -1,6 +1,7 @@
 import type { CommitCtx } from "@/lib/context";
 import { queryRows } from "@/lib/db/rows";
-import type { Db } from "@/lib/db/types";
+import { inTransaction } from "@/lib/db/transaction";
+import type { Db, Executor, Tx } from "@/lib/db/types";
 import { timed } from "@/lib/observability/metrics";
 import { perObject } from "@/lib/process/singleton";
 import { batchStatement, type CountIncrement } from "./batch-sql";
@@ -24,39 +25,60 @@ type BatchItem = Bookkeeping & { event: AuditInput };
  * committed, with the agent's stored monthly count when `countToken` was given.
  */
 export function commitBatched(ctx: CommitCtx, draft: EventDraft, bookkeeping: Bookkeeping = {}): Promise<number | undefined> {
-  return auditBatcher(ctx.db).enqueue({ ...bookkeeping, event: stamp(ctx, draft) });
+  return perObject("audit-batcher", ctx.db, (db) => new GroupCommitter<BatchItem, number | undefined>((items) => writeEvents(db, items))).enqueue({
+    ...bookkeeping,
+    event: stamp(ctx, draft),
+  });
 }
 
-type Pending = { item: BatchItem; resolve: (count: number | undefined) => void; reject: (e: unknown) => void };
+/**
+ * Rows that many requests write at once and that each request must win to go on: a code
+ * redeemed, a refresh token used. `write` stakes a whole batch's claims in the transaction
+ * and says, item by item, which it won; only the winners' events and counts are written,
+ * in the same commit. A loser has written nothing and may take its careful path.
+ */
+export type ClaimWriter<C> = { name: string; write: (tx: Tx, claims: C[]) => Promise<boolean[]> };
+
+export type Claimed = { won: true; count: number | undefined } | { won: false };
+
+type ClaimItem<C> = BatchItem & { claim: C };
+
+/**
+ * Group commit for a hot write that changes rows of its own (code redemption, refresh
+ * rotation): concurrent callers share one transaction — their claims, then their events
+ * and monthly counts in one statement — instead of a commit, and a queue on the agent's
+ * counter row, each. Resolves once committed.
+ */
+export function commitClaimed<C>(ctx: CommitCtx, writer: ClaimWriter<C>, claim: C, draft: EventDraft, bookkeeping: Bookkeeping = {}): Promise<Claimed> {
+  const committer = perObject(`claim-batcher:${writer.name}`, ctx.db, (db) => new GroupCommitter<ClaimItem<C>, Claimed>((items) => writeClaims(db, writer, items)));
+  return committer.enqueue({ ...bookkeeping, claim, event: stamp(ctx, draft) });
+}
+
+type Pending<I, R> = { item: I; resolve: (result: R) => void; reject: (e: unknown) => void };
 
 const MAX_BATCH = 500;
 
 /**
- * Group commit for the hot endpoints. Each caller waits until its event is committed (so
- * nothing is answered before it is durable), but concurrent callers share one transaction:
- * one multi-row insert instead of a commit per request, and no row lock queue on the
- * per-agent counter. While a flush runs, new items collect for the next one; there is no
- * timer, so an idle server adds no latency.
+ * Each caller waits until its item is committed (so nothing is answered before it is
+ * durable), but concurrent callers share one transaction. While a flush runs, new items
+ * collect for the next one; there is no timer, so an idle server adds no latency.
  */
-class AuditBatcher {
-  private queue: Pending[] = [];
+class GroupCommitter<I, R> {
+  private queue: Pending<I, R>[] = [];
   private flushing = false;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly flush: (items: I[]) => Promise<R[]>) {}
 
-  enqueue(item: BatchItem): Promise<number | undefined> {
+  enqueue(item: I): Promise<R> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       if (!this.flushing) void this.drain();
     });
   }
 
-  private async write(batch: Pending[]): Promise<void> {
-    const counts = await timed("audit_batch", () => writeBatch(this.db, batch.map((p) => p.item)));
-    for (const p of batch) {
-      const c = p.item.countToken;
-      p.resolve(c ? counts.get(`${c.agentId}|${c.month}`) : undefined);
-    }
+  private async write(batch: Pending<I, R>[]): Promise<void> {
+    const results = await this.flush(batch.map((p) => p.item));
+    batch.forEach((p, i) => p.resolve(results[i] as R));
   }
 
   private async drain(): Promise<void> {
@@ -78,7 +100,8 @@ class AuditBatcher {
   }
 }
 
-async function writeBatch(db: Db, items: BatchItem[]): Promise<Map<string, number>> {
+/** Events and bookkeeping in one statement; each item's agent's stored monthly count. */
+async function writeEvents(db: Executor, items: BatchItem[]): Promise<(number | undefined)[]> {
   const increments = new Map<string, CountIncrement>();
   const agentIds = new Set<string>();
   const credentialIds = new Set<string>();
@@ -94,15 +117,28 @@ async function writeBatch(db: Db, items: BatchItem[]): Promise<Map<string, numbe
       credentialIds.add(touch.credentialId);
     }
   }
+  // Sorted, so concurrent batches lock counter rows in the same order.
   const sorted = [...increments].sort(([a], [b]) => a.localeCompare(b)).map(([, inc]) => inc);
-  const rows = await queryRows<{ agent_id: string | null; month: string | null; count: number | null }>(
-    db,
-    batchStatement(items.map((i) => toRow(i.event)), sorted, [...agentIds], [...credentialIds]),
+  const rows = await timed("audit_batch", () =>
+    queryRows<{ agent_id: string | null; month: string | null; count: number | null }>(
+      db,
+      batchStatement(items.map((i) => toRow(i.event)), sorted, [...agentIds], [...credentialIds]),
+    ),
   );
-  return new Map(rows.filter((r) => r.agent_id !== null).map((r) => [`${r.agent_id}|${r.month}`, Number(r.count)]));
+  const counts = new Map(rows.filter((r) => r.agent_id !== null).map((r) => [`${r.agent_id}|${r.month}`, Number(r.count)]));
+  return items.map(({ countToken: c }) => (c ? counts.get(`${c.agentId}|${c.month}`) : undefined));
 }
 
-/** One batcher per database handle (the process has one; tests open several). */
-function auditBatcher(db: Db): AuditBatcher {
-  return perObject("audit-batcher", db, (owner) => new AuditBatcher(owner));
+/** Claims first (their row locks before the log's tail lock, as everywhere), then the winners' events. */
+async function writeClaims<C>(db: Db, writer: ClaimWriter<C>, items: ClaimItem<C>[]): Promise<Claimed[]> {
+  return inTransaction(db, async (tx) => {
+    const won = await writer.write(
+      tx,
+      items.map((i) => i.claim),
+    );
+    const winners = items.filter((_, i) => won[i]);
+    const counts = winners.length > 0 ? await writeEvents(tx, winners) : [];
+    let next = 0;
+    return won.map((w): Claimed => (w ? { won: true, count: counts[next++] } : { won: false }));
+  });
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { and, count, eq, sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { auditEvents, authorizationCodes } from "@/drizzle/schema";
 import type { Actor } from "@/lib/access/actor";
 import { personId } from "@/lib/access/person";
 import { getConfig, setConfig } from "@/lib/config";
+import { inTransaction } from "@/lib/db/transaction";
 import { ForbiddenError } from "@/lib/errors";
 import { actorWith, ctxFor, machineCtx } from "@/lib/testing/actors";
 import { asClient, basic, oauthError } from "@/lib/testing/oauth";
@@ -19,6 +20,8 @@ import { tokenInactiveReason } from "../tokens/status";
 import { verifyVigilToken } from "../tokens/verify";
 import { prepareConsent } from "./consent";
 import { decideAuthorization } from "./decide";
+import { writePairClaims, type PairClaim } from "./pair-claims";
+import { tokenHash } from "./secrets";
 import { startAuthorization } from "./start";
 
 const admin = actorWith("admin");
@@ -185,6 +188,51 @@ describe.each(testTargets())("authorization code flow on $name", (target) => {
     expect(await oauthError(refresh(c, r2))).toMatchObject({ error: "invalid_grant" });
     expect(await tokenInactiveReason(t.handle.db, await verifyVigilToken(second.access_token))).toBe("token revoked");
     expect(await events("refresh.reuse_detected", c.agent.id)).toBe(1);
+  });
+
+  it("spends a code once when it is presented many times at the same moment, and revokes what it issued", async () => {
+    const c = await client();
+    const { verifier, challenge } = pkce();
+    const code = await codeFor(c, challenge);
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => redeem(c, { code, code_verifier: verifier })));
+    const won = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    expect(won).toHaveLength(1);
+    for (const r of results) if (r.status === "rejected") expect(await oauthError(Promise.reject(r.reason))).toMatchObject({ error: "invalid_grant" });
+    // The replays came after the winner: what it issued no longer works.
+    expect(await tokenInactiveReason(t.handle.db, await verifyVigilToken(won[0]?.access_token ?? ""))).toBe("token revoked");
+    const rows = await t.handle.db.select({ outcome: auditEvents.outcome, n: count() }).from(auditEvents).where(and(eq(auditEvents.kind, "code.redeemed"), eq(auditEvents.agentId, c.agent.id))).groupBy(auditEvents.outcome);
+    expect(Object.fromEntries(rows.map((r) => [r.outcome, r.n]))).toEqual({ success: 1, denied: 5 });
+  });
+
+  it("rotates a refresh token once when it is presented many times at the same moment, and revokes the family", async () => {
+    const c = await client();
+    const { verifier, challenge } = pkce();
+    const first = await redeem(c, { code: await codeFor(c, challenge), code_verifier: verifier });
+    const token = "refresh_token" in first ? first.refresh_token : "";
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => refresh(c, token)));
+    const won = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    expect(won).toHaveLength(1);
+    const next = won[0] && "refresh_token" in won[0] ? won[0].refresh_token : "";
+    expect(await oauthError(refresh(c, next))).toMatchObject({ error: "invalid_grant", description: expect.stringMatching(/revoked/) });
+    const rotated = await t.handle.db.select({ n: count() }).from(auditEvents).where(and(eq(auditEvents.kind, "refresh.rotated"), eq(auditEvents.outcome, "success"), eq(auditEvents.agentId, c.agent.id)));
+    expect(rotated[0]?.n).toBe(1);
+    // The first replay revokes the family; replays after it find the token revoked.
+    expect(await events("refresh.reuse_detected", c.agent.id)).toBe(1);
+  });
+
+  it("claims a code only while it is unused, unexpired and its grant live, and one of the same code twice", async () => {
+    const c = await client();
+    const given = await Promise.all([0, 1, 2, 3].map(async () => tokenHash(await codeFor(c, pkce().challenge))));
+    const [fresh, expired, orphaned, spent] = given as [string, string, string, string];
+    await t.handle.db.update(authorizationCodes).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(authorizationCodes.codeHash, expired));
+    await t.handle.db.update(authorizationCodes).set({ redeemedAt: sql`now()` }).where(eq(authorizationCodes.codeHash, spent));
+    const [row] = await t.handle.db.select().from(authorizationCodes).where(eq(authorizationCodes.codeHash, orphaned));
+    // The grant the codes rest on, revoked after they were read: every claim on it loses.
+    const stake = (code: string): PairClaim => ({ code, jti: randomUUID(), family: randomUUID(), store: { ...storeRow, tokenHash: randomUUID(), familyId: randomUUID(), grantId: row?.grantId ?? "" } });
+    const storeRow = { clientId: c.clientId, agentId: c.agent.id, grantId: "", personIssuer: ISSUER, personSub: "alice", personLabel: "alice", scopes: [], resources: [], accessJti: "j", accessExpiresAt: new Date(), expiresAt: new Date(Date.now() + 60_000), familyId: "", tokenHash: "" };
+    expect(await inTransaction(t.handle.db, (tx) => writePairClaims(tx, [stake(fresh), stake(fresh), stake(expired), stake(spent)]))).toEqual([true, false, false, false]);
+    await revokeDelegation(ctxFor(t.handle.db, alice), { id: row?.grantId ?? "" });
+    expect(await inTransaction(t.handle.db, (tx) => writePairClaims(tx, [stake(orphaned)]))).toEqual([false]);
   });
 
   it("ends refresh tokens with the grant, and with RFC 7009 revocation", async () => {

@@ -1,4 +1,4 @@
-import type { DelegationGrant } from "@/drizzle/schema";
+import { refreshTokens, type DelegationGrant, type NewRefreshToken } from "@/drizzle/schema";
 import { personId } from "@/lib/access/person";
 import { getConfig } from "@/lib/config";
 import type { ClientCtx } from "@/lib/context";
@@ -7,7 +7,7 @@ import { mintDelegated, type Minted } from "../delegations/mint";
 import { OAuthError, type OAuthErrorCode } from "../oauth-error";
 import { registeredResources, resolveAudience } from "../tokens/audience";
 import { countIssuedIn, monthOf, recordStoredCount, reserveQuota } from "../tokens/quota";
-import { storeRefreshToken } from "./refresh-tokens";
+import { newRefreshRow } from "./refresh-tokens";
 
 export type CodeTokenResponse = { access_token: string; token_type: "Bearer"; expires_in: number; scope: string; refresh_token: string };
 
@@ -17,14 +17,18 @@ export type PairOutcome = { ok: CodeTokenResponse } | { refused: OAuthErrorCode;
 /** What a code or a refresh token remembers of the person's consent. */
 type Consented = { personIssuer: string; personSub: string; personLabel: string; resources: string[] };
 
-export type IssuedPair = { response: CodeTokenResponse; minted: Minted; aud: string | string[]; exp: number; person: string };
+/** A signed access token and its refresh token's row, not yet stored: nothing is issued until it is. */
+export type PreparedPair = { response: CodeTokenResponse; minted: Minted; aud: string | string[]; exp: number; person: string; refresh: NewRefreshToken };
+
+export const grantIsLive = (grant: DelegationGrant | null | undefined): grant is DelegationGrant =>
+  !!grant && !grant.revokedAt && grant.expiresAt.getTime() > Date.now();
 
 /**
  * The token pair both redemptions issue: the delegated access token (`sub` the person, `act`
  * the agent), audience within the agent's registered resources and the grant's, lifetime
- * capped by the grant; and a refresh token in `familyId`. Counted against the agent's quota.
+ * capped by the grant; and a refresh token in `familyId`.
  */
-export async function issuePair(tx: Tx, ctx: ClientCtx, grant: DelegationGrant, consented: Consented, scopes: string[], familyId: string): Promise<IssuedPair> {
+export async function preparePair(ctx: ClientCtx, grant: DelegationGrant, consented: Consented, scopes: string[], familyId: string): Promise<PreparedPair> {
   const { client } = ctx;
   const registered = registeredResources(client.allowedResources);
   const allowed = grant.resources.length > 0 ? registered.filter((r) => grant.resources.includes(r)) : registered;
@@ -32,10 +36,15 @@ export async function issuePair(tx: Tx, ctx: ClientCtx, grant: DelegationGrant, 
   const exp = Math.min(Math.floor(Date.now() / 1000) + getConfig().TOKEN_TTL_SECONDS, Math.floor(grant.expiresAt.getTime() / 1000));
   const person = { issuer: consented.personIssuer, sub: consented.personSub, label: consented.personLabel };
   const minted = await mintDelegated({ person: personId(person.issuer, person.sub), clientId: client.clientId, scopes, aud, exp, act: { sub: client.agentId, client_id: client.clientId }, grantIds: [grant.id] });
-  const refresh = await storeRefreshToken(tx, { familyId, clientId: client.clientId, agentId: client.agentId, grant, person, scopes, resources: consented.resources, accessJti: minted.jti, accessExp: exp });
-  recordStoredCount(client.agentId, monthOf(), await countIssuedIn(tx, client.agentId));
-  const response = { access_token: minted.accessToken, token_type: "Bearer" as const, expires_in: exp - minted.iat, scope: scopes.join(" "), refresh_token: refresh };
-  return { response, minted, aud, exp, person: personId(person.issuer, person.sub) };
+  const refresh = newRefreshRow({ familyId, clientId: client.clientId, agentId: client.agentId, grant, person, scopes, resources: consented.resources, accessJti: minted.jti, accessExp: exp });
+  const response = { access_token: minted.accessToken, token_type: "Bearer" as const, expires_in: exp - minted.iat, scope: scopes.join(" "), refresh_token: refresh.token };
+  return { response, minted, aud, exp, person: personId(person.issuer, person.sub), refresh: refresh.row };
+}
+
+/** The careful path's store: the refresh token and the agent's monthly count, in its transaction. */
+export async function storePair(tx: Tx, ctx: ClientCtx, pair: PreparedPair): Promise<void> {
+  await tx.insert(refreshTokens).values(pair.refresh);
+  recordStoredCount(ctx.client.agentId, monthOf(), await countIssuedIn(tx, ctx.client.agentId));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { refreshTokens, revocations, type DelegationGrant } from "@/drizzle/schema";
+import { refreshTokens, revocations, type DelegationGrant, type NewRefreshToken } from "@/drizzle/schema";
 import type { Tx } from "@/lib/db/types";
 import type { Notice } from "@/lib/events/notify";
 import { gateNotice } from "@/lib/identity/state-view";
@@ -17,10 +17,10 @@ export type RefreshFacts = {
   accessExp: number;
 };
 
-/** A new refresh token in a family; it lives no longer than the grant it rests on. */
-export async function storeRefreshToken(tx: Tx, f: RefreshFacts): Promise<string> {
+/** A new refresh token in a family, and its row; it lives no longer than the grant it rests on. */
+export function newRefreshRow(f: RefreshFacts): { token: string; row: NewRefreshToken } {
   const token = newRefreshToken();
-  await tx.insert(refreshTokens).values({
+  const row = {
     tokenHash: tokenHash(token),
     familyId: f.familyId,
     clientId: f.clientId,
@@ -34,8 +34,8 @@ export async function storeRefreshToken(tx: Tx, f: RefreshFacts): Promise<string
     accessJti: f.accessJti,
     accessExpiresAt: new Date(f.accessExp * 1000),
     expiresAt: f.grant.expiresAt,
-  });
-  return token;
+  };
+  return { token, row };
 }
 
 /**

@@ -1,0 +1,45 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queryRows } from "@/lib/db/rows";
+import { machineCtx } from "@/lib/testing/actors";
+import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
+import { commitClaimed, type ClaimWriter } from "./batch";
+
+type Claim = { name: string; win: boolean; explode?: boolean };
+
+describe.each(testTargets())("group commit of claims on $name", (target) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await target.open();
+  });
+  afterAll(async () => t?.drop());
+  const logged = async (prefix: string) =>
+    (await queryRows<{ name: string }>(t.handle.db, sql`select metadata->>'claim' as name from audit_events where metadata->>'claim' like ${`${prefix}%`} order by id`)).map((r) => r.name);
+
+  // The writer sees every claim of a batch at once, stakes them in the transaction, and says which won.
+  const batches: string[][] = [];
+  const writer: ClaimWriter<Claim> = {
+    name: "test-claims",
+    write: async (tx, claims) => {
+      batches.push(claims.map((c) => c.name));
+      await tx.execute(sql`select 1`);
+      if (claims.some((c) => c.explode)) throw new Error("cannot write this claim");
+      return claims.map((c) => c.win);
+    },
+  };
+  const claim = (c: Claim) => commitClaimed(machineCtx(t.handle.db), writer, c, { kind: "heartbeat", outcome: "success", metadata: { claim: c.name } });
+
+  it("writes the winners' events in one commit and nothing of the losers", async () => {
+    const results = await Promise.all([claim({ name: "a.1", win: true }), claim({ name: "a.2", win: false }), claim({ name: "a.3", win: true })]);
+    expect(results.map((r) => r.won)).toEqual([true, false, true]);
+    expect(await logged("a.")).toEqual(["a.1", "a.3"]);
+    // Concurrent callers shared a batch (the first flush takes one, the rest wait for the next).
+    expect(batches.filter((b) => b.some((n) => n.startsWith("a."))).length).toBeLessThan(3);
+  });
+
+  it("fails only the claim that cannot be written, not its neighbours", async () => {
+    const results = await Promise.allSettled([claim({ name: "b.1", win: true }), claim({ name: "b.2", win: true, explode: true }), claim({ name: "b.3", win: true })]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(await logged("b.")).toEqual(["b.1", "b.3"]);
+  });
+});
