@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureBuild } from "./lib/build.mjs";
 import { auditBench } from "./audit.mjs";
+import { authcodeBench } from "./authcode.mjs";
 import { sseBench } from "./sse.mjs";
 import { autohealBench } from "./autoheal.mjs";
 import { consoleBench } from "./console.mjs";
@@ -22,6 +23,7 @@ const SECTIONS = {
   token: tokenBench,
   validator: validatorBench,
   exchange: exchangeBench,
+  authcode: authcodeBench,
   audit: auditBench,
   sse: sseBench,
   autoheal: autohealBench,

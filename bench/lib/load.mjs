@@ -24,6 +24,18 @@ import autocannon from "autocannon";
  */
 
 /**
+ * One connection's own requests, for bodies that cannot repeat (single-use codes, rotating
+ * refresh tokens). autocannon asks for the next body only after handing over the previous
+ * response (its onResponse runs before the next setupRequest), so a chain can continue
+ * from each answer. After a timeout or a connection error autocannon sends again without a
+ * response in between: `body` is then called with `resend` true.
+ * @typedef {object} Connection
+ * @property {(resend: boolean) => string} body the next request's body
+ * @property {(status: number, text: string) => boolean} answer sees every response; false
+ *   ends this connection after it, as the end of the run does
+ */
+
+/**
  * @param {object} opts
  * @param {string} opts.label
  * @param {string} opts.url
@@ -32,9 +44,11 @@ import autocannon from "autocannon";
  * @param {Record<string, string>} opts.headers
  * @param {number} opts.seconds
  * @param {number} [opts.connections]
+ * @param {() => Connection} [opts.perConnection] state of its own for each connection (a
+ *   refresh token chain, a share of single-use codes): called once per connection
  * @returns {Promise<LoadResult>}
  */
-export async function runLoad({ label, url, body, headers, seconds, connections = 50, method = "POST" }) {
+export async function runLoad({ label, url, body, headers, seconds, connections = 50, method = "POST", perConnection }) {
   /** @type {any[]} */
   const clients = [];
   /** @type {Record<string, number>} */
@@ -57,6 +71,7 @@ export async function runLoad({ label, url, body, headers, seconds, connections 
     timeout: 10,
     setupClient(/** @type {any} */ client) {
       clients.push(client);
+      if (perConnection) ownRequests(client, perConnection(), { url, method, headers });
       client.on("response", (/** @type {number} */ statusCode) => {
         lastStatus = statusCode;
         lastResponseAt = performance.now();
@@ -113,4 +128,32 @@ export async function runLoad({ label, url, body, headers, seconds, connections 
     sampleBodies,
     clean: result.errors === 0 && result.timeouts === 0 && result.non2xx === 0,
   };
+}
+
+/**
+ * Replaces an autocannon client's one static request with one built from the connection's
+ * state. setRequests builds the first request at once; each later one is built as it is sent.
+ * @param {any} client
+ * @param {Connection} conn
+ * @param {{ url: string, method: string, headers: Record<string, string> }} request
+ */
+function ownRequests(client, conn, { url, method, headers }) {
+  let awaiting = false;
+  const { pathname, search } = new URL(url);
+  client.setRequests([
+    {
+      method,
+      path: `${pathname}${search}`,
+      headers,
+      setupRequest: (/** @type {Record<string, unknown>} */ req) => {
+        const resend = awaiting;
+        awaiting = true;
+        return { ...req, body: conn.body(resend) };
+      },
+      onResponse: (/** @type {number} */ status, /** @type {string} */ text) => {
+        awaiting = false;
+        if (!conn.answer(status, text)) client.responseMax = Math.max(1, client.reqsMade);
+      },
+    },
+  ]);
 }

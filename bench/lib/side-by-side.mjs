@@ -1,6 +1,6 @@
-// Tables for sections that measure one Vigil under two kinds of request in interleaved
-// rounds (bench/exchange.mjs): the run table with CPU columns, Vigil's own timers per side,
-// and the means with side a / side b ratios.
+// Tables for sections that measure one Vigil under several kinds of request in interleaved
+// rounds (bench/exchange.mjs, bench/authcode.mjs): the run table with CPU columns, Vigil's
+// own timers per side, and the means with side a / side b ratios.
 import { fixed, mean, table } from "./format.mjs";
 
 /**

@@ -100,13 +100,14 @@ export async function adminCall(vigil, token, method, pathname, body) {
 
 /**
  * An agent allowed `scopes` (and, when given, registered for the audiences `resources`
- * instead of Vigil's API alone), and one client credential for it.
+ * instead of Vigil's API alone, and for the authorization code flow's `redirectUris`), and
+ * one client credential for it.
  * @param {Vigil} vigil
  * @param {string} token admin bearer token
- * @param {{ name?: string, scopes: string[], resources?: string[] }} opts
+ * @param {{ name?: string, scopes: string[], resources?: string[], redirectUris?: string[] }} opts
  * @returns {Promise<{ agentId: string, clientId: string, clientSecret: string }>}
  */
-export async function createAgentWithCredential(vigil, token, { name = "bench-agent", scopes, resources }) {
+export async function createAgentWithCredential(vigil, token, { name = "bench-agent", scopes, resources, redirectUris }) {
   const agent = await adminCall(vigil, token, "POST", "/api/v1/agents", {
     name,
     email: "bench@example.com",
@@ -114,6 +115,7 @@ export async function createAgentWithCredential(vigil, token, { name = "bench-ag
     deployment_env: "bench",
     allowed_scopes: scopes,
     ...(resources ? { allowed_resources: resources } : {}),
+    ...(redirectUris ? { redirect_uris: redirectUris } : {}),
   });
   const cred = await adminCall(vigil, token, "POST", `/api/v1/agents/${agent.id}/credentials`, {});
   if (!cred.client_id || !cred.client_secret) throw new Error(`credential response lacks client_id/client_secret: ${JSON.stringify(cred)}`);
