@@ -16,15 +16,16 @@ describe.each(testTargets())("group commit of claims on $name", (target) => {
   const logged = async (prefix: string) =>
     (await queryRows<{ name: string }>(t.handle.db, sql`select metadata->>'claim' as name from audit_events where metadata->>'claim' like ${`${prefix}%`} order by id`)).map((r) => r.name);
 
-  // The writer sees every claim of a batch at once, stakes them in the transaction, and says which won.
+  // The writer sees every claim of a batch at once and stakes them in the statement: here
+  // the claims that say so win, and one that explodes fails the statement it is in.
   const batches: string[][] = [];
   const writer: ClaimWriter<Claim> = {
     name: "test-claims",
-    write: async (tx, claims) => {
+    stake: (claims) => {
       batches.push(claims.map((c) => c.name));
-      await tx.execute(sql`select 1`);
-      if (claims.some((c) => c.explode)) throw new Error("cannot write this claim");
-      return claims.map((c) => c.win);
+      const winners = JSON.stringify(claims.flatMap((c, i) => (c.win ? [i] : [])));
+      const explode = claims.some((c) => c.explode) ? sql`1 / 0` : sql`1`;
+      return sql`won as (select value::int as item from jsonb_array_elements_text(${winners}::jsonb)), staked as (select 1 where ${explode} = 1)`;
     },
   };
   const claim = (c: Claim) => commitClaimed(machineCtx(t.handle.db), writer, c, { kind: "heartbeat", outcome: "success", metadata: { claim: c.name } });

@@ -1,10 +1,10 @@
 import type { CommitCtx } from "@/lib/context";
 import { queryRows } from "@/lib/db/rows";
-import { inTransaction } from "@/lib/db/transaction";
-import type { Db, Executor, Tx } from "@/lib/db/types";
+import type { Executor } from "@/lib/db/types";
 import { timed } from "@/lib/observability/metrics";
+import { GroupRunner } from "@/lib/process/group";
 import { perObject } from "@/lib/process/singleton";
-import { batchStatement, type CountIncrement } from "./batch-sql";
+import { batchStatement, type CountIncrement, type Stake } from "./batch-sql";
 import { stamp, type EventDraft } from "./commit";
 import { toRow, type AuditInput } from "./event";
 
@@ -25,7 +25,7 @@ type BatchItem = Bookkeeping & { event: AuditInput };
  * committed, with the agent's stored monthly count when `countToken` was given.
  */
 export function commitBatched(ctx: CommitCtx, draft: EventDraft, bookkeeping: Bookkeeping = {}): Promise<number | undefined> {
-  return perObject("audit-batcher", ctx.db, (db) => new GroupCommitter<BatchItem, number | undefined>((items) => writeEvents(db, items))).enqueue({
+  return perObject("audit-batcher", ctx.db, (db) => new GroupRunner<BatchItem, number | undefined>((items) => writeEvents(db, items))).submit({
     ...bookkeeping,
     event: stamp(ctx, draft),
   });
@@ -33,11 +33,12 @@ export function commitBatched(ctx: CommitCtx, draft: EventDraft, bookkeeping: Bo
 
 /**
  * Rows that many requests write at once and that each request must win to go on: a code
- * redeemed, a refresh token used. `write` stakes a whole batch's claims in the transaction
- * and says, item by item, which it won; only the winners' events and counts are written,
- * in the same commit. A loser has written nothing and may take its careful path.
+ * redeemed, a refresh token used. `stake` turns a whole batch's claims (claim i is item i)
+ * into the CTEs that try them and write what the winners add (batch-sql.ts `Stake`); only
+ * the winners' events and counts are written, in the same statement. A loser has written
+ * nothing and may take its careful path.
  */
-export type ClaimWriter<C> = { name: string; write: (tx: Tx, claims: C[]) => Promise<boolean[]> };
+export type ClaimWriter<C> = { name: string; stake: (claims: C[]) => Stake };
 
 export type Claimed = { won: true; count: number | undefined } | { won: false };
 
@@ -45,70 +46,27 @@ type ClaimItem<C> = BatchItem & { claim: C };
 
 /**
  * Group commit for a hot write that changes rows of its own (code redemption, refresh
- * rotation): concurrent callers share one transaction — their claims, then their events
- * and monthly counts in one statement — instead of a commit, and a queue on the agent's
- * counter row, each. Resolves once committed.
+ * rotation): concurrent callers share one statement — their claims, the winners' events and
+ * monthly counts — instead of a transaction, and a queue on the agent's counter row, each.
+ * Resolves once committed.
  */
 export function commitClaimed<C>(ctx: CommitCtx, writer: ClaimWriter<C>, claim: C, draft: EventDraft, bookkeeping: Bookkeeping = {}): Promise<Claimed> {
-  const committer = perObject(`claim-batcher:${writer.name}`, ctx.db, (db) => new GroupCommitter<ClaimItem<C>, Claimed>((items) => writeClaims(db, writer, items)));
-  return committer.enqueue({ ...bookkeeping, claim, event: stamp(ctx, draft) });
+  const committer = perObject(`claim-batcher:${writer.name}`, ctx.db, (db) => new GroupRunner<ClaimItem<C>, Claimed>((items) => writeClaims(db, writer, items)));
+  return committer.submit({ ...bookkeeping, claim, event: stamp(ctx, draft) });
 }
 
-type Pending<I, R> = { item: I; resolve: (result: R) => void; reject: (e: unknown) => void };
+type Written = { counts: Map<string, number>; won: Set<number> };
 
-const MAX_BATCH = 500;
-
-/**
- * Each caller waits until its item is committed (so nothing is answered before it is
- * durable), but concurrent callers share one transaction. While a flush runs, new items
- * collect for the next one; there is no timer, so an idle server adds no latency.
- */
-class GroupCommitter<I, R> {
-  private queue: Pending<I, R>[] = [];
-  private flushing = false;
-
-  constructor(private readonly flush: (items: I[]) => Promise<R[]>) {}
-
-  enqueue(item: I): Promise<R> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      if (!this.flushing) void this.drain();
-    });
-  }
-
-  private async write(batch: Pending<I, R>[]): Promise<void> {
-    const results = await this.flush(batch.map((p) => p.item));
-    batch.forEach((p, i) => p.resolve(results[i] as R));
-  }
-
-  private async drain(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        try {
-          await this.write(batch);
-        } catch {
-          // One bad item must not fail its neighbours: retry them one by one, so only the
-          // item that cannot be written fails (and a database outage fails each alike).
-          for (const one of batch) await this.write([one]).catch((error: unknown) => one.reject(error));
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-}
-
-/** Events and bookkeeping in one statement; each item's agent's stored monthly count. */
-async function writeEvents(db: Executor, items: BatchItem[]): Promise<(number | undefined)[]> {
+/** Events and bookkeeping (and claims, when staked) in one statement. */
+async function writeBatch(db: Executor, items: BatchItem[], stake?: Stake): Promise<Written> {
   const increments = new Map<string, CountIncrement>();
   const agentIds = new Set<string>();
   const credentialIds = new Set<string>();
-  for (const { countToken, touch } of items) {
+  items.forEach(({ countToken, touch }, i) => {
     if (countToken) {
-      const key = `${countToken.agentId}|${countToken.month}`;
-      const entry = increments.get(key) ?? { ...countToken, n: 0 };
+      // A claim's count depends on its claim winning; others add up before the statement.
+      const key = stake ? `${i}` : `${countToken.agentId}|${countToken.month}`;
+      const entry = increments.get(key) ?? { ...countToken, n: 0, ...(stake ? { item: i } : {}) };
       entry.n += 1;
       increments.set(key, entry);
     }
@@ -116,29 +74,32 @@ async function writeEvents(db: Executor, items: BatchItem[]): Promise<(number | 
       agentIds.add(touch.agentId);
       credentialIds.add(touch.credentialId);
     }
-  }
-  // Sorted, so concurrent batches lock counter rows in the same order.
-  const sorted = [...increments].sort(([a], [b]) => a.localeCompare(b)).map(([, inc]) => inc);
-  const rows = await timed("audit_batch", () =>
-    queryRows<{ agent_id: string | null; month: string | null; count: number | null }>(
+  });
+  const rows = items.map((it, i) => (stake ? { ...toRow(it.event), item: i } : toRow(it.event)));
+  const result = await timed(stake ? "claim_batch" : "audit_batch", () =>
+    queryRows<{ agent_id: string | null; month: string | null; count: number | null; won: number[] }>(
       db,
-      batchStatement(items.map((i) => toRow(i.event)), sorted, [...agentIds], [...credentialIds]),
+      batchStatement(rows, [...increments.values()], [...agentIds], [...credentialIds], stake),
     ),
   );
-  const counts = new Map(rows.filter((r) => r.agent_id !== null).map((r) => [`${r.agent_id}|${r.month}`, Number(r.count)]));
-  return items.map(({ countToken: c }) => (c ? counts.get(`${c.agentId}|${c.month}`) : undefined));
+  return {
+    counts: new Map(result.filter((r) => r.agent_id !== null).map((r) => [`${r.agent_id}|${r.month}`, Number(r.count)])),
+    won: new Set(result[0]?.won ?? []),
+  };
 }
 
-/** Claims first (their row locks before the log's tail lock, as everywhere), then the winners' events. */
-async function writeClaims<C>(db: Db, writer: ClaimWriter<C>, items: ClaimItem<C>[]): Promise<Claimed[]> {
-  return inTransaction(db, async (tx) => {
-    const won = await writer.write(
-      tx,
-      items.map((i) => i.claim),
-    );
-    const winners = items.filter((_, i) => won[i]);
-    const counts = winners.length > 0 ? await writeEvents(tx, winners) : [];
-    let next = 0;
-    return won.map((w): Claimed => (w ? { won: true, count: counts[next++] } : { won: false }));
-  });
+const countOf = (counts: Map<string, number>, c: Bookkeeping["countToken"]) => (c ? counts.get(`${c.agentId}|${c.month}`) : undefined);
+
+async function writeEvents(db: Executor, items: BatchItem[]): Promise<(number | undefined)[]> {
+  const { counts } = await writeBatch(db, items);
+  return items.map((i) => countOf(counts, i.countToken));
+}
+
+async function writeClaims<C>(db: Executor, writer: ClaimWriter<C>, items: ClaimItem<C>[]): Promise<Claimed[]> {
+  const { counts, won } = await writeBatch(
+    db,
+    items,
+    writer.stake(items.map((i) => i.claim)),
+  );
+  return items.map((item, i): Claimed => (won.has(i) ? { won: true, count: countOf(counts, item.countToken) } : { won: false }));
 }

@@ -2,11 +2,12 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { and, count, eq, sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, authorizationCodes } from "@/drizzle/schema";
+import { auditEvents, authorizationCodes, refreshTokens } from "@/drizzle/schema";
 import type { Actor } from "@/lib/access/actor";
 import { personId } from "@/lib/access/person";
 import { getConfig, setConfig } from "@/lib/config";
-import { inTransaction } from "@/lib/db/transaction";
+import { batchStatement } from "@/lib/audit/batch-sql";
+import { queryRows } from "@/lib/db/rows";
 import { ForbiddenError } from "@/lib/errors";
 import { actorWith, ctxFor, machineCtx } from "@/lib/testing/actors";
 import { asClient, basic, oauthError } from "@/lib/testing/oauth";
@@ -20,7 +21,7 @@ import { tokenInactiveReason } from "../tokens/status";
 import { verifyVigilToken } from "../tokens/verify";
 import { prepareConsent } from "./consent";
 import { decideAuthorization } from "./decide";
-import { writePairClaims, type PairClaim } from "./pair-claims";
+import { stakePairClaims, type PairClaim } from "./pair-claims";
 import { tokenHash } from "./secrets";
 import { startAuthorization } from "./start";
 
@@ -230,9 +231,11 @@ describe.each(testTargets())("authorization code flow on $name", (target) => {
     // The grant the codes rest on, revoked after they were read: every claim on it loses.
     const stake = (code: string): PairClaim => ({ code, jti: randomUUID(), family: randomUUID(), store: { ...storeRow, tokenHash: randomUUID(), familyId: randomUUID(), grantId: row?.grantId ?? "" } });
     const storeRow = { clientId: c.clientId, agentId: c.agent.id, grantId: "", personIssuer: ISSUER, personSub: "alice", personLabel: "alice", scopes: [], resources: [], accessJti: "j", accessExpiresAt: new Date(), expiresAt: new Date(Date.now() + 60_000), familyId: "", tokenHash: "" };
-    expect(await inTransaction(t.handle.db, (tx) => writePairClaims(tx, [stake(fresh), stake(fresh), stake(expired), stake(spent)]))).toEqual([true, false, false, false]);
+    const claim = async (claims: PairClaim[]) => (await queryRows<{ won: number[] }>(t.handle.db, batchStatement([], [], [], [], stakePairClaims(claims))))[0]?.won.sort();
+    expect(await claim([stake(fresh), stake(fresh), stake(expired), stake(spent)])).toEqual([0]);
+    expect(await t.handle.db.select({ n: count() }).from(refreshTokens).where(eq(refreshTokens.clientId, c.clientId))).toEqual([{ n: 1 }]); // the winner's only
     await revokeDelegation(ctxFor(t.handle.db, alice), { id: row?.grantId ?? "" });
-    expect(await inTransaction(t.handle.db, (tx) => writePairClaims(tx, [stake(orphaned)]))).toEqual([false]);
+    expect(await claim([stake(orphaned)])).toEqual([]);
   });
 
   it("ends refresh tokens with the grant, and with RFC 7009 revocation", async () => {

@@ -10,6 +10,7 @@ import { gateNotice } from "@/lib/identity/state-view";
 import { OAuthError, type OAuthErrorCode } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
 import { grantIsLive, preparePair, storePair, withQuotaSlot, type CodeTokenResponse, type PairOutcome, type PreparedPair } from "./issue-pair";
+import { codeWithGrant } from "./lookups";
 import { claimPair } from "./pair-claims";
 import { revokeFamily } from "./refresh-tokens";
 import { verifierMatches } from "./request";
@@ -66,11 +67,7 @@ export async function redeemAuthorizationCode(ctx: ClientCtx, form: OAuthForm): 
 
 async function redeemAtOnce(ctx: ClientCtx, form: OAuthForm): Promise<CodeTokenResponse | null> {
   const hash = tokenHash(oauthParam(form, "code") ?? "");
-  const [hit] = await ctx.db
-    .select({ code: authorizationCodes, grant: delegationGrants })
-    .from(authorizationCodes)
-    .innerJoin(delegationGrants, eq(delegationGrants.id, authorizationCodes.grantId))
-    .where(eq(authorizationCodes.codeHash, hash));
+  const hit = await codeWithGrant(ctx.db, hash);
   if (!hit || hit.code.redeemedAt || codeProblem(hit.code, ctx.client.clientId, form, hit.grant)) return null;
   const family = randomUUID();
   const pair = await preparePair(ctx, hit.grant, hit.code, hit.code.scopes, family);

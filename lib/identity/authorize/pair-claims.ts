@@ -1,10 +1,8 @@
-import { sql } from "drizzle-orm";
-import { refreshTokens, type NewRefreshToken } from "@/drizzle/schema";
+import { sql, type SQL } from "drizzle-orm";
+import type { NewRefreshToken } from "@/drizzle/schema";
 import { commitClaimed, type ClaimWriter } from "@/lib/audit/batch";
 import type { EventDraft } from "@/lib/audit/commit";
 import type { ClientCtx } from "@/lib/context";
-import { queryRows } from "@/lib/db/rows";
-import type { Tx } from "@/lib/db/types";
 import { monthOf, recordStoredCount } from "../tokens/quota";
 import type { PreparedPair } from "./issue-pair";
 
@@ -16,48 +14,69 @@ export type Stake = { code: string; jti: string; family: string } | { refresh: s
 export type PairClaim = Stake & { store: NewRefreshToken };
 
 // A grant revoked or expired since the request read it loses the claim (then the careful path says why).
-const LIVE_GRANT = (grantId: ReturnType<typeof sql.raw>) => sql`exists (select 1 from delegation_grants g where g.id = ${grantId} and g.revoked_at is null and g.expires_at > now())`;
+const liveGrant = (grantId: SQL) => sql`exists (select 1 from delegation_grants g where g.id = ${grantId} and g.revoked_at is null and g.expires_at > now())`;
 
 /**
- * One statement per kind for the whole batch. A claim wins only if its row is still unused,
- * unexpired and its grant live at this moment (the update re-reads a row another
- * transaction changed first), so a code or refresh token is spent at most once. The same
- * code or token twice in one batch: the second loses here and is handled as a replay.
+ * The claims of one batch as CTEs (item i is claim i). A claim wins only if its row is
+ * still unused, unexpired and its grant live at this moment (an update re-reads a row
+ * another transaction changed first), so a code or refresh token is spent at most once; the
+ * same code or token twice in one batch is staked once, and the second loses (a replay).
+ * Rows are found with `= any(array)`, which the planner answers from the unique index; a
+ * join against the unpacked JSON alone is planned as a scan of the whole table.
  */
-export async function writePairClaims(tx: Tx, claims: PairClaim[]): Promise<boolean[]> {
+export function stakePairClaims(claims: PairClaim[]): SQL {
   const seen = new Set<string>();
-  const key = (c: PairClaim) => ("code" in c ? `c:${c.code}` : `r:${c.refresh}`);
-  const first = claims.map((c) => !seen.has(key(c)) && !!seen.add(key(c)));
-  const codes = claims.flatMap((c, i) => (first[i] && "code" in c ? [{ code_hash: c.code, jti: c.jti, family: c.family }] : []));
-  const refreshes = claims.flatMap((c, i) => (first[i] && "refresh" in c ? [c.refresh] : []));
-  const won = new Set<string>();
-  if (codes.length > 0) {
-    const rows = await queryRows<{ code_hash: string }>(
-      tx,
-      sql`update authorization_codes c set redeemed_at = now(), issued_jti = x.jti, refresh_family = x.family
-        from jsonb_to_recordset(${JSON.stringify(codes)}::jsonb) as x(code_hash text, jti text, family uuid)
-        where c.code_hash = x.code_hash and c.redeemed_at is null and c.expires_at > now() and ${LIVE_GRANT(sql.raw("c.grant_id"))}
-        returning c.code_hash`,
-    );
-    for (const r of rows) won.add(`c:${r.code_hash}`);
-  }
-  if (refreshes.length > 0) {
-    const rows = await queryRows<{ token_hash: string }>(
-      tx,
-      sql`update refresh_tokens r set used_at = now()
-        from jsonb_array_elements_text(${JSON.stringify(refreshes)}::jsonb) as x(h)
-        where r.token_hash = x.h and r.used_at is null and r.revoked_at is null and r.expires_at > now() and ${LIVE_GRANT(sql.raw("r.grant_id"))}
-        returning r.token_hash`,
-    );
-    for (const r of rows) won.add(`r:${r.token_hash}`);
-  }
-  const winners = claims.map((c, i) => first[i] === true && won.has(key(c)));
-  const stored = claims.filter((_, i) => winners[i]).map((c) => c.store);
-  if (stored.length > 0) await tx.insert(refreshTokens).values(stored);
-  return winners;
+  const staked = claims.flatMap((c, item) => {
+    const key = "code" in c ? `c:${c.code}` : `r:${c.refresh}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ item, code_hash: "code" in c ? c.code : null, jti: "code" in c ? c.jti : null, family: "code" in c ? c.family : null, refresh_hash: "refresh" in c ? c.refresh : null }];
+  });
+  const stores = claims.map((c, item) => ({
+    item,
+    token_hash: c.store.tokenHash,
+    family_id: c.store.familyId,
+    client_id: c.store.clientId,
+    agent_id: c.store.agentId,
+    grant_id: c.store.grantId,
+    person_issuer: c.store.personIssuer,
+    person_sub: c.store.personSub,
+    person_label: c.store.personLabel,
+    scopes: c.store.scopes,
+    resources: c.store.resources,
+    access_jti: c.store.accessJti,
+    access_expires_at: c.store.accessExpiresAt,
+    expires_at: c.store.expiresAt,
+  }));
+  return sql`claims as (
+    select * from jsonb_to_recordset(${JSON.stringify(staked)}::jsonb) as x(item int, code_hash text, jti text, family uuid, refresh_hash text)
+  ), codes_won as (
+    update authorization_codes c set redeemed_at = now(), issued_jti = x.jti, refresh_family = x.family
+    from claims x
+    where c.code_hash = x.code_hash and c.code_hash = any(array(select code_hash from claims where code_hash is not null))
+      and c.redeemed_at is null and c.expires_at > now() and ${liveGrant(sql.raw("c.grant_id"))}
+    returning x.item
+  ), refresh_won as (
+    update refresh_tokens r set used_at = now()
+    from claims x
+    where r.token_hash = x.refresh_hash and r.token_hash = any(array(select refresh_hash from claims where refresh_hash is not null))
+      and r.used_at is null and r.revoked_at is null and r.expires_at > now() and ${liveGrant(sql.raw("r.grant_id"))}
+    returning x.item
+  ), won as (
+    select item from codes_won union all select item from refresh_won
+  ), stored as (
+    insert into refresh_tokens (token_hash, family_id, client_id, agent_id, grant_id, person_issuer, person_sub, person_label, scopes, resources, access_jti, access_expires_at, expires_at)
+    select token_hash, family_id, client_id, agent_id, grant_id, person_issuer, person_sub, person_label, scopes, resources, access_jti, access_expires_at, expires_at
+    from jsonb_to_recordset(${JSON.stringify(stores)}::jsonb) as s(item int, token_hash text, family_id uuid, client_id text, agent_id uuid, grant_id uuid,
+      person_issuer text, person_sub text, person_label text, scopes text[], resources text[], access_jti text, access_expires_at timestamptz, expires_at timestamptz)
+    where s.item in (select item from won)
+    returning 1
+  ), staked as (
+    select count(*) from stored
+  )`;
 }
 
-const pairClaims: ClaimWriter<PairClaim> = { name: "token-pairs", write: writePairClaims };
+const pairClaims: ClaimWriter<PairClaim> = { name: "token-pairs", stake: stakePairClaims };
 
 /**
  * The fast path of both redemptions: the pair is issued, its code or refresh token spent and

@@ -6,6 +6,7 @@ import type { Notice } from "@/lib/events/notify";
 import { OAuthError, type OAuthErrorCode } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
 import { grantIsLive, preparePair, storePair, withQuotaSlot, type CodeTokenResponse, type PairOutcome, type PreparedPair } from "./issue-pair";
+import { refreshWithGrant } from "./lookups";
 import { claimPair } from "./pair-claims";
 import { revokeFamily } from "./refresh-tokens";
 import { tokenHash } from "./secrets";
@@ -63,11 +64,7 @@ export async function refreshAccessToken(ctx: ClientCtx, form: OAuthForm): Promi
 
 async function refreshAtOnce(ctx: ClientCtx, form: OAuthForm): Promise<CodeTokenResponse | null> {
   const hash = tokenHash(oauthParam(form, "refresh_token") ?? "");
-  const [hit] = await ctx.db
-    .select({ token: refreshTokens, grant: delegationGrants })
-    .from(refreshTokens)
-    .innerJoin(delegationGrants, eq(delegationGrants.id, refreshTokens.grantId))
-    .where(eq(refreshTokens.tokenHash, hash));
+  const hit = await refreshWithGrant(ctx.db, hash);
   if (!hit || hit.token.usedAt) return null;
   const scopes = askedScopes(hit.token, form);
   if (refreshProblem(hit.token, ctx.client.clientId, hit.grant, scopes)) return null;
