@@ -51,7 +51,7 @@ export async function startVigil({ root, databaseUrl, logDir, env: sectionEnv = 
     AUTH_URL: sectionEnv.AUTH_URL ?? baseUrl,
     VIGIL_BOOTSTRAP_ADMIN_SECRET: adminSecret,
   });
-  const service = startService({ name: "vigil", command: process.execPath, args: ["dist/server.mjs"], cwd: root, env, logDir });
+  const service = startService({ name: "vigil", command: process.execPath, args: [...(process.env.BENCH_CPU_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : []), "dist/server.mjs"], cwd: root, env, logDir });
   try {
     await waitForHttp(`${baseUrl}/api/ready`, { service });
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { CommitCtx } from "@/lib/context";
-import { queryRows } from "@/lib/db/rows";
-import type { Executor } from "@/lib/db/types";
+import { queryPrepared } from "@/lib/db/rows";
+import type { Db } from "@/lib/db/types";
 import { timed } from "@/lib/observability/metrics";
 import { GroupRunner } from "@/lib/process/group";
 import { perObject } from "@/lib/process/singleton";
@@ -58,7 +58,7 @@ export function commitClaimed<C>(ctx: CommitCtx, writer: ClaimWriter<C>, claim: 
 type Written = { counts: Map<string, number>; won: Set<number> };
 
 /** Events and bookkeeping (and claims, when staked) in one statement. */
-async function writeBatch(db: Executor, items: BatchItem[], stake?: Stake): Promise<Written> {
+async function writeBatch(db: Db, items: BatchItem[], stake?: Stake): Promise<Written> {
   const increments = new Map<string, CountIncrement>();
   const agentIds = new Set<string>();
   const credentialIds = new Set<string>();
@@ -77,7 +77,7 @@ async function writeBatch(db: Executor, items: BatchItem[], stake?: Stake): Prom
   });
   const rows = items.map((it, i) => (stake ? { ...toRow(it.event), item: i } : toRow(it.event)));
   const result = await timed(stake ? "claim_batch" : "audit_batch", () =>
-    queryRows<{ agent_id: string | null; month: string | null; count: number | null; won: number[] }>(
+    queryPrepared<{ agent_id: string | null; month: string | null; count: number | null; won: number[] }>(
       db,
       batchStatement(rows, [...increments.values()], [...agentIds], [...credentialIds], stake),
     ),
@@ -90,12 +90,12 @@ async function writeBatch(db: Executor, items: BatchItem[], stake?: Stake): Prom
 
 const countOf = (counts: Map<string, number>, c: Bookkeeping["countToken"]) => (c ? counts.get(`${c.agentId}|${c.month}`) : undefined);
 
-async function writeEvents(db: Executor, items: BatchItem[]): Promise<(number | undefined)[]> {
+async function writeEvents(db: Db, items: BatchItem[]): Promise<(number | undefined)[]> {
   const { counts } = await writeBatch(db, items);
   return items.map((i) => countOf(counts, i.countToken));
 }
 
-async function writeClaims<C>(db: Executor, writer: ClaimWriter<C>, items: ClaimItem<C>[]): Promise<Claimed[]> {
+async function writeClaims<C>(db: Db, writer: ClaimWriter<C>, items: ClaimItem<C>[]): Promise<Claimed[]> {
   const { counts, won } = await writeBatch(
     db,
     items,

@@ -69,7 +69,10 @@ export async function openDatabase(
       idle_timeout: 60,
       // No request holds a connection longer than this: an expensive audit query is
       // cancelled (503) instead of starving the pool the token endpoint needs.
-      connection: { application_name: "vigil", statement_timeout: getConfig().DATABASE_STATEMENT_TIMEOUT_MS },
+      // Prepared statements (queryPrepared, the hot fixed-text ones) are planned for their
+      // values on every run, as unprepared ones are: a generic plan cannot see how many keys
+      // a JSON parameter holds and scans whole tables for them.
+      connection: { application_name: "vigil", statement_timeout: getConfig().DATABASE_STATEMENT_TIMEOUT_MS, plan_cache_mode: "force_custom_plan" },
     });
     const db = drizzle({ client: sql, schema }) as unknown as Db;
     const handle: DbHandle = { db, kind: "postgres", url: target.url, sql, close: () => sql.end({ timeout: 5 }) };

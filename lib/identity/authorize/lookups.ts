@@ -9,8 +9,10 @@ import { perObject } from "@/lib/process/singleton";
 export type CodeHit = { code: AuthorizationCode; grant: DelegationGrant };
 export type RefreshHit = { token: RefreshToken; grant: DelegationGrant };
 
-// One statement text for any number of keys (the driver prepares it once), answered from the unique index.
-const anyOf = (column: AnyPgColumn, keys: string[]) => sql`${column} = any(array(select jsonb_array_elements_text(${JSON.stringify([...new Set(keys)])}::jsonb)))`;
+// One statement for any number of keys, answered from the unique index; the keys travel as
+// one JSON parameter, so the statement is prepared once per connection (queryPrepared says why).
+const anyOf = (column: AnyPgColumn) => sql`${column} = any(array(select jsonb_array_elements_text(${sql.placeholder("keys")}::jsonb)))`;
+const keysOf = (keys: string[]) => ({ keys: JSON.stringify([...new Set(keys)]) });
 
 // Reads lock nothing, so a few may be in flight at once: a request waits for a free slot, not for the last batch.
 const LOOKUPS_IN_FLIGHT = 3;
@@ -28,14 +30,24 @@ function lookup<V>(kind: string, db: Db, load: (db: Db, keys: string[]) => Promi
   return runner.submit(key);
 }
 
+const codeQuery = (db: Db) =>
+  perObject("code_lookup_query", db, () =>
+    db.select({ code: authorizationCodes, grant: delegationGrants }).from(authorizationCodes).innerJoin(delegationGrants, eq(delegationGrants.id, authorizationCodes.grantId)).where(anyOf(authorizationCodes.codeHash)).prepare("code_lookup"),
+  );
+
+const refreshQuery = (db: Db) =>
+  perObject("refresh_lookup_query", db, () =>
+    db.select({ token: refreshTokens, grant: delegationGrants }).from(refreshTokens).innerJoin(delegationGrants, eq(delegationGrants.id, refreshTokens.grantId)).where(anyOf(refreshTokens.tokenHash)).prepare("refresh_lookup"),
+  );
+
 export const codeWithGrant = (db: Db, hash: string) =>
   lookup<CodeHit>("code_lookup", db, async (owner, hashes) => {
-    const rows = await owner.select({ code: authorizationCodes, grant: delegationGrants }).from(authorizationCodes).innerJoin(delegationGrants, eq(delegationGrants.id, authorizationCodes.grantId)).where(anyOf(authorizationCodes.codeHash, hashes));
+    const rows = await codeQuery(owner).execute(keysOf(hashes));
     return new Map(rows.map((r) => [r.code.codeHash, r]));
   }, hash);
 
 export const refreshWithGrant = (db: Db, hash: string) =>
   lookup<RefreshHit>("refresh_lookup", db, async (owner, hashes) => {
-    const rows = await owner.select({ token: refreshTokens, grant: delegationGrants }).from(refreshTokens).innerJoin(delegationGrants, eq(delegationGrants.id, refreshTokens.grantId)).where(anyOf(refreshTokens.tokenHash, hashes));
+    const rows = await refreshQuery(owner).execute(keysOf(hashes));
     return new Map(rows.map((r) => [r.token.tokenHash, r]));
   }, hash);
