@@ -64,6 +64,8 @@ export const envSchema = z.object({
     .optional(),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  /** Off behind a pooler that cannot hold named prepared statements (PgBouncer in transaction mode before 1.21). */
+  DATABASE_PREPARED_STATEMENTS: bool.default(true),
   VIGIL_DATA_DIR: z.string().min(1).default("./data"),
   VIGIL_ALLOW_EMBEDDED_DB: bool.default(false),
 

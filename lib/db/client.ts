@@ -15,6 +15,8 @@ export type DbHandle = {
   url?: string;
   /** postgres.js client (LISTEN/NOTIFY, raw access) when kind = postgres. */
   sql?: Sql;
+  /** Whether hot statements may run as named prepared statements (DATABASE_PREPARED_STATEMENTS). */
+  prepared?: boolean;
   /** PGlite instance when kind = pglite. */
   pglite?: PGlite;
   close: () => Promise<void>;
@@ -61,6 +63,7 @@ export async function openDatabase(
   if (target.kind === "postgres") {
     const { default: postgres } = await import("postgres");
     const { drizzle } = await import("drizzle-orm/postgres-js");
+    const prepared = getConfig().DATABASE_PREPARED_STATEMENTS;
     const sql = postgres(target.url, {
       max: poolMax,
       onnotice: () => {},
@@ -72,10 +75,14 @@ export async function openDatabase(
       // Prepared statements (queryPrepared, the hot fixed-text ones) are planned for their
       // values on every run, as unprepared ones are: a generic plan cannot see how many keys
       // a JSON parameter holds and scans whole tables for them.
-      connection: { application_name: "vigil", statement_timeout: getConfig().DATABASE_STATEMENT_TIMEOUT_MS, plan_cache_mode: "force_custom_plan" },
+      connection: {
+        application_name: "vigil",
+        statement_timeout: getConfig().DATABASE_STATEMENT_TIMEOUT_MS,
+        ...(prepared ? { plan_cache_mode: "force_custom_plan" } : {}),
+      },
     });
     const db = drizzle({ client: sql, schema }) as unknown as Db;
-    const handle: DbHandle = { db, kind: "postgres", url: target.url, sql, close: () => sql.end({ timeout: 5 }) };
+    const handle: DbHandle = { db, kind: "postgres", url: target.url, sql, prepared, close: () => sql.end({ timeout: 5 }) };
     handles.set(db, handle);
     return handle;
   }

@@ -17,11 +17,12 @@ const dialect = new PgDialect();
  * parameters in a round trip of its own before running it: two writes and two waits per
  * query. Prepared (by its text, once per pooled connection, as postgres.js does by default),
  * the statement runs in one. Only for fixed texts: each distinct text stays prepared on its
- * connection for the connection's life. PGlite runs in-process and has no round trips to save.
+ * connection for the connection's life. PGlite runs in-process and has no round trips to save;
+ * with DATABASE_PREPARED_STATEMENTS=false (a pooler that cannot hold them) it runs unprepared.
  */
 export async function queryPrepared<T>(db: Db, query: SQL): Promise<T[]> {
   const handle = handleOf(db);
-  if (handle.kind !== "postgres" || !handle.sql) return queryRows<T>(db, query);
+  if (!handle.prepared || !handle.sql) return queryRows<T>(db, query);
   const { sql: text, params } = dialect.sqlToQuery(query);
   return (await handle.sql.unsafe(text, params as never[], { prepare: true })) as unknown as T[];
 }

@@ -1,13 +1,15 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { and, count, eq, sql } from "drizzle-orm";
+import { and, count, eq, sql, type SQL } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, authorizationCodes, refreshTokens } from "@/drizzle/schema";
+import { auditEvents, authorizationCodes, delegationGrants, refreshTokens } from "@/drizzle/schema";
 import type { Actor } from "@/lib/access/actor";
 import { personId } from "@/lib/access/person";
 import { getConfig, setConfig } from "@/lib/config";
 import { batchStatement } from "@/lib/audit/batch-sql";
 import { queryRows } from "@/lib/db/rows";
+import { inTransaction } from "@/lib/db/transaction";
+import { AUDIT_TAIL_LOCK } from "@/lib/audit/tail";
 import { ForbiddenError } from "@/lib/errors";
 import { actorWith, ctxFor, machineCtx } from "@/lib/testing/actors";
 import { asClient, basic, oauthError } from "@/lib/testing/oauth";
@@ -21,7 +23,9 @@ import { tokenInactiveReason } from "../tokens/status";
 import { verifyVigilToken } from "../tokens/verify";
 import { prepareConsent } from "./consent";
 import { decideAuthorization } from "./decide";
-import { stakePairClaims, type PairClaim } from "./pair-claims";
+import { preparePair, type PreparedPair } from "./issue-pair";
+import { claimPair, stakePairClaims, type PairClaim } from "./pair-claims";
+import { revokeFamily } from "./refresh-tokens";
 import { tokenHash } from "./secrets";
 import { startAuthorization } from "./start";
 
@@ -227,16 +231,100 @@ describe.each(testTargets())("authorization code flow on $name", (target) => {
     const [fresh, expired, orphaned, spent] = given as [string, string, string, string];
     await t.handle.db.update(authorizationCodes).set({ expiresAt: sql`now() - interval '1 second'` }).where(eq(authorizationCodes.codeHash, expired));
     await t.handle.db.update(authorizationCodes).set({ redeemedAt: sql`now()` }).where(eq(authorizationCodes.codeHash, spent));
-    const [row] = await t.handle.db.select().from(authorizationCodes).where(eq(authorizationCodes.codeHash, orphaned));
-    // The grant the codes rest on, revoked after they were read: every claim on it loses.
-    const stake = (code: string): PairClaim => ({ code, jti: randomUUID(), family: randomUUID(), store: { ...storeRow, tokenHash: randomUUID(), familyId: randomUUID(), grantId: row?.grantId ?? "" } });
+    // Approvals at the same moment may each have made a grant: each code's new refresh token names the code's own.
+    const grantOf = new Map((await t.handle.db.select({ hash: authorizationCodes.codeHash, grantId: authorizationCodes.grantId }).from(authorizationCodes).where(eq(authorizationCodes.clientId, c.clientId))).map((r) => [r.hash, r.grantId]));
+    const stake = (code: string): PairClaim => ({ code, jti: randomUUID(), family: randomUUID(), store: { ...storeRow, tokenHash: randomUUID(), familyId: randomUUID(), grantId: grantOf.get(code) ?? "" } });
     const storeRow = { clientId: c.clientId, agentId: c.agent.id, grantId: "", personIssuer: ISSUER, personSub: "alice", personLabel: "alice", scopes: [], resources: [], accessJti: "j", accessExpiresAt: new Date(), expiresAt: new Date(Date.now() + 60_000), familyId: "", tokenHash: "" };
     const claim = async (claims: PairClaim[]) => (await queryRows<{ won: number[] }>(t.handle.db, batchStatement([], [], [], [], stakePairClaims(claims))))[0]?.won.sort();
     expect(await claim([stake(fresh), stake(fresh), stake(expired), stake(spent)])).toEqual([0]);
     expect(await t.handle.db.select({ n: count() }).from(refreshTokens).where(eq(refreshTokens.clientId, c.clientId))).toEqual([{ n: 1 }]); // the winner's only
-    await revokeDelegation(ctxFor(t.handle.db, alice), { id: row?.grantId ?? "" });
+    // The grant a code rests on, revoked after it was read: the claim loses.
+    await revokeDelegation(ctxFor(t.handle.db, alice), { id: grantOf.get(orphaned) ?? "" });
     expect(await claim([stake(orphaned)])).toEqual([]);
   });
+
+  it("takes a claim that lost to itself, as when its batch committed and the group commit retried it, for the win it was", async () => {
+    const c = await client();
+    const hash = tokenHash(await codeFor(c, pkce().challenge));
+    const [code] = await t.handle.db.select().from(authorizationCodes).where(eq(authorizationCodes.codeHash, hash));
+    const [grant] = await t.handle.db.select().from(delegationGrants).where(eq(delegationGrants.id, code?.grantId ?? ""));
+    if (!code || !grant) throw new Error("the consent stored no code");
+    const outcomes = await asClient(t.handle.db, async (ctx) => {
+      const claimWith = async (pair: PreparedPair, family: string) =>
+        claimPair(ctx, { code: hash, jti: pair.minted.jti, family }, pair, { kind: "code.redeemed", outcome: "success", agentId: c.agent.id, metadata: { jti: pair.minted.jti } });
+      const family = randomUUID();
+      const pair = await preparePair(ctx, grant, code, code.scopes, family);
+      const other = randomUUID();
+      return [await claimWith(pair, family), await claimWith(pair, family), await claimWith(await preparePair(ctx, grant, code, code.scopes, other), other)];
+    }, "token", c.auth, {});
+    // The same pair again won (its refresh token is stored); another pair for the spent code did not.
+    expect(outcomes).toEqual([true, true, false]);
+    expect(await events("code.redeemed", c.agent.id)).toBe(1);
+    expect(await t.handle.db.select({ n: count() }).from(refreshTokens).where(eq(refreshTokens.clientId, c.clientId))).toEqual([{ n: 1 }]);
+  });
+
+  if (target.name === "postgres") {
+    it("lets a grant's revocation and a redemption under it meet without a deadlock, and the revocation wins", async () => {
+      const c = await client();
+      const { verifier, challenge } = pkce();
+      const code = await codeFor(c, challenge);
+      const [row] = await t.handle.db.select({ grantId: authorizationCodes.grantId }).from(authorizationCodes).where(eq(authorizationCodes.codeHash, tokenHash(code)));
+      const grantId = row?.grantId ?? "";
+      let held = false;
+      let release!: () => void;
+      const mayRevoke = new Promise<void>((r) => (release = r));
+      // As revokeDelegation does: the grant locked first, the audit log's tail lock last.
+      const revocation = inTransaction(t.handle.db, async (tx) => {
+        await tx.select({ id: delegationGrants.id }).from(delegationGrants).where(eq(delegationGrants.id, grantId)).for("update");
+        held = true;
+        await mayRevoke;
+        await tx.update(delegationGrants).set({ revokedAt: sql`now()` }).where(eq(delegationGrants.id, grantId));
+        await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_TAIL_LOCK})`);
+      });
+      await expect.poll(() => held).toBe(true);
+      const redemption = oauthError(redeem(c, { code, code_verifier: verifier }));
+      // The redemption's claim is seen waiting for the grant (observed in pg_locks, not timed),
+      // holding no tail lock: had it taken that first, the revocation's wait for it would close
+      // a cycle, and PostgreSQL would abort one of them a deadlock timeout later.
+      const locks = async (which: SQL) =>
+        (await queryRows<{ n: number }>(t.handle.db, sql`select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid where a.datname = current_database() and ${which}`))[0]?.n;
+      await expect.poll(() => locks(sql`not l.granted`)).toBeGreaterThan(0);
+      expect(await locks(sql`l.locktype = 'advisory' and l.granted`)).toBe(0);
+      release();
+      await revocation;
+      expect(await redemption).toMatchObject({ error: "invalid_grant" });
+      expect(await events("code.redeemed", c.agent.id)).toBe(1); // the refusal, recorded
+    });
+  }
+
+  if (target.name === "postgres") {
+    it("revokes a family's refresh token stored by a rotation that committed while the revocation waited for it", async () => {
+      const c = await client();
+      const { verifier, challenge } = pkce();
+      const first = await redeem(c, { code: await codeFor(c, challenge), code_verifier: verifier });
+      const [used] = await t.handle.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash("refresh_token" in first ? first.refresh_token : "")));
+      if (!used) throw new Error("the redemption stored no refresh token");
+      const nextHash = tokenHash(randomBytes(32).toString("base64url"));
+      let rotating = false;
+      let release!: () => void;
+      const mayCommit = new Promise<void>((r) => (release = r));
+      // A rotation as a claim makes it: the used token marked, the next one stored, then a wait before COMMIT.
+      const rotation = inTransaction(t.handle.db, async (tx) => {
+        await tx.update(refreshTokens).set({ usedAt: sql`now()` }).where(eq(refreshTokens.id, used.id));
+        await tx.insert(refreshTokens).values({ ...used, id: undefined, usedAt: null, createdAt: undefined, tokenHash: nextHash });
+        rotating = true;
+        await mayCommit;
+      });
+      await expect.poll(() => rotating).toBe(true);
+      const revocation = inTransaction(t.handle.db, (tx) => revokeFamily(tx, used.familyId, "test", "test"));
+      await expect.poll(async () => (await queryRows<{ n: number }>(t.handle.db, sql`select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid where a.datname = current_database() and not l.granted`))[0]?.n).toBeGreaterThan(0);
+      release();
+      await rotation;
+      expect((await revocation).refresh).toBe(2);
+      const [next] = await t.handle.db.select({ revokedAt: refreshTokens.revokedAt }).from(refreshTokens).where(eq(refreshTokens.tokenHash, nextHash));
+      expect(next?.revokedAt).toBeInstanceOf(Date);
+    });
+  }
 
   it("ends refresh tokens with the grant, and with RFC 7009 revocation", async () => {
     const c = await client();

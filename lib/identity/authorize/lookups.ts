@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { authorizationCodes, delegationGrants, refreshTokens, type AuthorizationCode, type DelegationGrant, type RefreshToken } from "@/drizzle/schema";
+import { handleOf } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
 import { timed } from "@/lib/observability/metrics";
 import { GroupRunner } from "@/lib/process/group";
@@ -13,6 +14,8 @@ export type RefreshHit = { token: RefreshToken; grant: DelegationGrant };
 // one JSON parameter, so the statement is prepared once per connection (queryPrepared says why).
 const anyOf = (column: AnyPgColumn) => sql`${column} = any(array(select jsonb_array_elements_text(${sql.placeholder("keys")}::jsonb)))`;
 const keysOf = (keys: string[]) => ({ keys: JSON.stringify([...new Set(keys)]) });
+// drizzle hands postgres.js the name as its `prepare` option: an empty one runs the statement unprepared.
+const statementName = (db: Db, name: string) => (handleOf(db).prepared ? name : "");
 
 // Reads lock nothing, so a few may be in flight at once: a request waits for a free slot, not for the last batch.
 const LOOKUPS_IN_FLIGHT = 3;
@@ -32,12 +35,12 @@ function lookup<V>(kind: string, db: Db, load: (db: Db, keys: string[]) => Promi
 
 const codeQuery = (db: Db) =>
   perObject("code_lookup_query", db, () =>
-    db.select({ code: authorizationCodes, grant: delegationGrants }).from(authorizationCodes).innerJoin(delegationGrants, eq(delegationGrants.id, authorizationCodes.grantId)).where(anyOf(authorizationCodes.codeHash)).prepare("code_lookup"),
+    db.select({ code: authorizationCodes, grant: delegationGrants }).from(authorizationCodes).innerJoin(delegationGrants, eq(delegationGrants.id, authorizationCodes.grantId)).where(anyOf(authorizationCodes.codeHash)).prepare(statementName(db, "code_lookup")),
   );
 
 const refreshQuery = (db: Db) =>
   perObject("refresh_lookup_query", db, () =>
-    db.select({ token: refreshTokens, grant: delegationGrants }).from(refreshTokens).innerJoin(delegationGrants, eq(delegationGrants.id, refreshTokens.grantId)).where(anyOf(refreshTokens.tokenHash)).prepare("refresh_lookup"),
+    db.select({ token: refreshTokens, grant: delegationGrants }).from(refreshTokens).innerJoin(delegationGrants, eq(delegationGrants.id, refreshTokens.grantId)).where(anyOf(refreshTokens.tokenHash)).prepare(statementName(db, "refresh_lookup")),
   );
 
 export const codeWithGrant = (db: Db, hash: string) =>

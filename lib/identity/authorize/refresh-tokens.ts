@@ -38,17 +38,28 @@ export function newRefreshRow(f: RefreshFacts): { token: string; row: NewRefresh
   return { token, row };
 }
 
+// Each round past the first needs a rotation that committed during the previous one.
+const MAX_REVOKE_ROUNDS = 50;
+
 /**
  * Revokes a whole family: every refresh token in it, and every access token they issued that
  * is still alive (revocations, announced to every instance's view). Used for reuse, replayed
  * codes and RFC 7009 revocation of a refresh token.
  */
 export async function revokeFamily(tx: Tx, familyId: string, reason: string, by: string): Promise<{ refresh: number; access: string[]; notices: Notice[] }> {
-  const revoked = await tx
-    .update(refreshTokens)
-    .set({ revokedAt: sql`now()`, revokedReason: reason })
-    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
-    .returning({ id: refreshTokens.id });
+  // Until a round finds nothing: a rotation committing while the first round waited for its
+  // old token's row stored a new token that round's snapshot could not see; the next
+  // statement sees it (READ COMMITTED), so no refresh token of the family outlives this.
+  let refresh = 0;
+  for (let round = 0; round < MAX_REVOKE_ROUNDS; round += 1) {
+    const revoked = await tx
+      .update(refreshTokens)
+      .set({ revokedAt: sql`now()`, revokedReason: reason })
+      .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
+      .returning({ id: refreshTokens.id });
+    if (revoked.length === 0) break;
+    refresh += revoked.length;
+  }
   const live = await tx
     .select({ jti: refreshTokens.accessJti, exp: refreshTokens.accessExpiresAt, agentId: refreshTokens.agentId, clientId: refreshTokens.clientId })
     .from(refreshTokens)
@@ -62,5 +73,5 @@ export async function revokeFamily(tx: Tx, familyId: string, reason: string, by:
       .returning({ jti: revocations.jti });
     if (inserted.length > 0) notices.push(gateNotice({ t: "jti", jti: token.jti, exp: Math.floor(token.exp.getTime() / 1000) }));
   }
-  return { refresh: revoked.length, access: live.map((t) => t.jti), notices };
+  return { refresh, access: live.map((t) => t.jti), notices };
 }
