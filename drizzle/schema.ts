@@ -11,3 +11,4 @@ export * from "./autoheal-jobs";
 export * from "./autoheal-state";
 export * from "./delegation-grants";
 export * from "./authorization";
+export * from "./replay-claims";

@@ -142,3 +142,22 @@ describe("loadConfig", () => {
     expect(loadConfig({ DATABASE_URL: "", PORT: "" }).database.kind).toBe("pglite");
   });
 });
+
+describe("DPoP and replay cache settings", () => {
+  it("accepts redis:// and rediss:// URLs and asymmetric algorithm lists", () => {
+    const config = loadConfig({ REDIS_URL: "rediss://:pw@cache.internal:6380/0", DPOP_SIGNING_ALGS: "ES256,EdDSA", DPOP_PROOF_MAX_AGE_SECONDS: "60" });
+    expect(config.REDIS_URL).toBe("rediss://:pw@cache.internal:6380/0");
+    expect(config.DPOP_SIGNING_ALGS).toBe("ES256,EdDSA");
+    expect(config.DPOP_PROOF_MAX_AGE_SECONDS).toBe(60);
+    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379" }).REDIS_URL).toBe("redis://127.0.0.1:6379");
+  });
+
+  it.each([
+    ["REDIS_URL", "http://cache.internal:6379"],
+    ["DPOP_SIGNING_ALGS", "HS256"],
+    ["DPOP_SIGNING_ALGS", "ES256,none"],
+    ["DPOP_PROOF_MAX_AGE_SECONDS", "0"],
+  ])("refuses %s=%s", (name, value) => {
+    expect(problemsOf({ [name]: value }).some((p) => p.startsWith(`${name}:`))).toBe(true);
+  });
+});

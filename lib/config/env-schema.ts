@@ -171,6 +171,19 @@ export const envSchema = z.object({
   CLIENT_METADATA_HOSTS: hostList.optional(),
   CLIENT_METADATA_TIMEOUT_MS: int(100, 30_000).default(3000),
   CLIENT_METADATA_MAX_BYTES: int(512, 1024 * 1024).default(5120),
+
+  // DPoP (RFC 9449). A proof is accepted for DPOP_PROOF_MAX_AGE_SECONDS after its iat (and
+  // CLOCK_LEEWAY_SECONDS before it); its jti is remembered as long, so the window bounds the
+  // replay cache. Asymmetric algorithms only: a proof proves possession of a private key.
+  // Ed25519 is RFC 9864's fully specified name for EdDSA over Ed25519 (the dpop npm package sends it).
+  DPOP_PROOF_MAX_AGE_SECONDS: int(5, 3600).default(300),
+  DPOP_SIGNING_ALGS: z
+    .string()
+    .regex(/^(RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512|EdDSA|Ed25519)(,(RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512|EdDSA|Ed25519))*$/, "comma-separated asymmetric JWS algorithms (no none, no HS*)")
+    .default("ES256,RS256,PS256,EdDSA,Ed25519"),
+  // Single-use ids (DPoP proof jti, client assertion jti) are claimed in Redis when set, so
+  // every replica sees every claim; unset, in the database (PostgreSQL or PGlite).
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -11,7 +11,10 @@ export type OAuthErrorCode =
   | "unsupported_token_type"
   | "quota_exceeded"
   | "rate_limited"
-  | "temporarily_unavailable";
+  | "temporarily_unavailable"
+  // RFC 9449 §12.2 (DPoP)
+  | "invalid_dpop_proof"
+  | "use_dpop_nonce";
 
 /** RFC 6749 §5.2 error, rendered as `{error, error_description}` by lib/http. */
 export class OAuthError extends AppError {
