@@ -9,6 +9,7 @@ const PEERS = [
   { bin: process.env.NGINX_BIN ?? "/usr/sbin/nginx", pkg: "nginx", why: "the gateway in front of the validator" },
   { bin: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", pkg: "chromium", why: "the browser tests (Playwright)" },
   { bin: process.env.ALERTMANAGER_BIN ?? "/usr/bin/prometheus-alertmanager", pkg: "prometheus-alertmanager", why: "sends real webhooks to the autoheal intake" },
+  { bin: "redis-server", pkg: "redis-server", why: "the replay cache's Redis store (the tests start their own on a free port)" },
 ];
 
 const missing = PEERS.filter(({ bin }) => spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0);
