@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { check, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const agentStatuses = ["active", "suspended", "decommissioned"] as const;
 export const clientTypes = ["confidential", "public"] as const;
@@ -7,6 +7,10 @@ export type ClientType = (typeof clientTypes)[number];
 export const consentModes = ["always", "once"] as const;
 export type ConsentMode = (typeof consentModes)[number];
 export type AgentStatus = (typeof agentStatuses)[number];
+
+/** A public key an agent signs client assertions with (private_key_jwt), as registered. */
+export type ClientJwk = { kty: "EC" | "RSA" | "OKP"; kid: string; alg: string; [member: string]: unknown };
+export type ClientJwks = { keys: ClientJwk[] };
 
 export const agents = pgTable(
   "agents",
@@ -33,6 +37,9 @@ export const agents = pgTable(
     // An MCP client identified by a client ID metadata document: its client_id is this https
     // URL (a public credential with that client_id is kept for it). Unique across agents.
     clientIdUrl: text("client_id_url").unique(),
+    // Public keys for private_key_jwt client authentication (RFC 7523 §2.2), validated at
+    // registration (lib/identity/agents/jwks.ts); null = none registered.
+    jwks: jsonb("jwks").$type<ClientJwks>(),
     // null = the instance-wide default (TOKEN_MONTHLY_QUOTA); 0 = unlimited.
     monthlyTokenQuota: integer("monthly_token_quota"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),

@@ -19,8 +19,9 @@ describe.each(inject("servers"))("OAuth endpoints on $name", ({ baseUrl }) => {
       introspection_endpoint: `${baseUrl}/api/v1/introspect`,
       revocation_endpoint: `${baseUrl}/api/v1/revoke`,
       grant_types_supported: ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"],
-      // "none": public clients (PKCE only) at the token endpoint.
-      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+      // "none": public clients (PKCE only) at the token endpoint; private_key_jwt: agents with registered keys.
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+      token_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
     });
     expect(meta.scopes_supported).toEqual(expect.arrayContaining(["agents:read", "agents:write", "audit:read", "admin"]));
     const jwksRes = await fetch(`${baseUrl}/.well-known/jwks.json`);

@@ -1,7 +1,11 @@
 import type { Actor } from "./actor";
 
+/** How a client proved who it is (RFC 7591 §2 names). "none": a public client's client_id alone. */
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "none";
+
 /**
- * An OAuth client the route wrapper has authenticated (client_secret_basic or _post): the
+ * An OAuth client the route wrapper has authenticated (a secret, a signed assertion, or a
+ * public client's client_id alone): the
  * credential and the agent it belongs to. Token, introspection and revocation verbs receive
  * it in `ctx.client`; they never authenticate a client themselves.
  */
@@ -15,7 +19,14 @@ export type AuthenticatedClient = {
   /** public: no secret (authorization code with PKCE and refresh rotation only). */
   clientType: "confidential" | "public";
   monthlyTokenQuota: number | null;
+  authMethod: ClientAuthMethod;
 };
+
+/**
+ * True when the client proved nothing but its client_id (a public client, "none"). A public
+ * agent that signs a client assertion with a registered key has proved possession of it.
+ */
+export const provedNothing = (client: AuthenticatedClient): boolean => client.authMethod === "none";
 
 /** An authenticated client acts as its agent, holding the agent's allowed scopes. */
 export function clientActor(client: AuthenticatedClient): Actor {

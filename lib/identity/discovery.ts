@@ -1,6 +1,8 @@
 import { API_SCOPES } from "@/lib/access/actor";
 import { getConfig } from "@/lib/config";
 import { jwks } from "@/lib/keys/keyring";
+import { CLIENT_ASSERTION_ALGS } from "./agents/jwks";
+import { oauthEndpoints } from "./endpoints";
 import { GRANT_TYPES } from "./tokens/issue";
 
 /**
@@ -10,13 +12,15 @@ import { GRANT_TYPES } from "./tokens/issue";
  */
 export function issuerMetadata() {
   const { issuer } = getConfig();
+  const endpoints = oauthEndpoints(issuer);
+  const assertionAlgs = [...CLIENT_ASSERTION_ALGS];
   return {
     issuer,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
-    token_endpoint: `${issuer}/api/v1/token`,
-    introspection_endpoint: `${issuer}/api/v1/introspect`,
-    revocation_endpoint: `${issuer}/api/v1/revoke`,
-    authorization_endpoint: `${issuer}/api/v1/authorize`,
+    token_endpoint: endpoints.token,
+    introspection_endpoint: endpoints.introspect,
+    revocation_endpoint: endpoints.revoke,
+    authorization_endpoint: endpoints.authorize,
     grant_types_supported: [...GRANT_TYPES],
     // The authorization code flow only: no implicit grant (OAuth 2.1), no ID tokens.
     response_types_supported: ["code"],
@@ -24,9 +28,13 @@ export function issuerMetadata() {
     code_challenge_methods_supported: ["S256"],
     authorization_response_iss_parameter_supported: true,
     // "none": public clients (native agents) with PKCE and refresh rotation only.
-    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
-    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
-    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+    // private_key_jwt (RFC 7523 §2.2): agents that registered public keys.
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+    token_endpoint_auth_signing_alg_values_supported: assertionAlgs,
+    introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+    introspection_endpoint_auth_signing_alg_values_supported: assertionAlgs,
+    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+    revocation_endpoint_auth_signing_alg_values_supported: assertionAlgs,
     scopes_supported: [...new Set([...API_SCOPES, "tokens:introspect"])],
     access_token_signing_alg_values_supported: ["RS256", "ES256", "EdDSA"],
   };

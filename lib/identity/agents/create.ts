@@ -6,6 +6,7 @@ import { isUniqueViolation } from "@/lib/db/errors";
 import { ConflictError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation";
 import { assertCanGrant } from "./grant";
+import { assertImportableJwks } from "./jwks";
 import { ensureMetadataClient } from "./metadata-client";
 import { agentView, createAgentInput } from "./schemas";
 
@@ -13,6 +14,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
   const input = parseInput(createAgentInput, raw);
   assertCanGrant(ctx.actor, input.allowed_scopes);
+  await assertImportableJwks(input.jwks);
   try {
     return await commit(ctx, async (tx) => {
       const [agent] = await tx
@@ -32,6 +34,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
           logoUri: input.logo_uri ?? null,
           homepageUri: input.homepage_uri ?? null,
           clientIdUrl: input.client_id_url ?? null,
+          jwks: input.jwks ?? null,
         })
         .returning();
       if (!agent) throw new Error("insert returned no agent");
@@ -43,7 +46,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
             kind: "agent.created",
             outcome: "success",
             agentId: agent.id,
-            metadata: { name: agent.name, owner: agent.owner, deployment_env: agent.deploymentEnv, allowed_scopes: agent.allowedScopes, allowed_resources: agent.allowedResources },
+            metadata: { name: agent.name, owner: agent.owner, deployment_env: agent.deploymentEnv, allowed_scopes: agent.allowedScopes, allowed_resources: agent.allowedResources, jwks_kids: agent.jwks?.keys.map((k) => k.kid) ?? [] },
           },
         ],
       };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { clientTypes, consentModes, type Agent } from "@/drizzle/schema";
 import { parseClientIdUrl } from "../clients/client-id-url";
+import { clientJwks } from "./jwks";
 
 // RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\'.
 export const scopeToken = z
@@ -79,6 +80,8 @@ const fields = {
   logo_uri: httpsUrl.nullable(),
   homepage_uri: httpsUrl.nullable(),
   client_id_url: clientIdUrl.nullable(),
+  // Public keys for private_key_jwt; null removes them.
+  jwks: clientJwks.nullable(),
 };
 
 export const createAgentInput = z
@@ -94,6 +97,7 @@ export const createAgentInput = z
     logo_uri: fields.logo_uri.optional(),
     homepage_uri: fields.homepage_uri.optional(),
     client_id_url: fields.client_id_url.optional(),
+    jwks: fields.jwks.optional(),
   })
   .strict();
 
@@ -121,6 +125,7 @@ export function agentView(agent: Agent) {
     logo_uri: agent.logoUri,
     homepage_uri: agent.homepageUri,
     client_id_url: agent.clientIdUrl,
+    jwks: agent.jwks,
     status: agent.status,
     monthly_token_quota: agent.monthlyTokenQuota,
     created_at: agent.createdAt.toISOString(),

@@ -10,6 +10,7 @@ import { gateNotice } from "@/lib/identity/state-view";
 import { parseWithParams } from "@/lib/validation";
 import { findAgent } from "./find";
 import { assertCanGrant, assertCanManage } from "./grant";
+import { assertImportableJwks } from "./jwks";
 import { ensureMetadataClient } from "./metadata-client";
 import { agentView, updateAgentInput } from "./schemas";
 
@@ -31,6 +32,7 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
   const { params, input } = parseWithParams(raw, ["id"], updateAgentInput);
   if (input.allowed_scopes) assertCanGrant(ctx.actor, input.allowed_scopes);
+  await assertImportableJwks(input.jwks);
   try {
     return await commit(ctx, async (tx) => {
       const before = await findAgent(tx, params.id, true);
@@ -56,6 +58,7 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
           logoUri: input.logo_uri,
           homepageUri: input.homepage_uri,
           clientIdUrl: input.client_id_url,
+          jwks: input.jwks,
           updatedAt: sql`now()`,
         })
         .where(eq(agents.id, before.id))
@@ -73,7 +76,7 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
       return {
         value: afterView,
         events: [{ kind: "agent.updated", outcome: "success", agentId: agent.id, metadata: { changes } }],
-        // Scopes and quota are cached with credentials: every instance drops them.
+        // Scopes, quota and keys are cached with credentials: every instance drops them.
         notices: [gateNotice({ t: "agent", id: agent.id, status: agent.status, v: agent.updatedAt.getTime() })],
       };
     });

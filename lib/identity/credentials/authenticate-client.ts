@@ -1,82 +1,41 @@
 import { eq } from "drizzle-orm";
 import { agents, credentials } from "@/drizzle/schema";
 import type { Actor } from "@/lib/access/actor";
-import { clientActor, type AuthenticatedClient } from "@/lib/access/client";
+import { clientActor, type AuthenticatedClient, type ClientAuthMethod } from "@/lib/access/client";
 import { commitBatched } from "@/lib/audit/batch";
+import { getConfig } from "@/lib/config";
 import type { ClientCtx, RequestFacts } from "@/lib/context";
 import type { Db, Executor } from "@/lib/db/types";
 import { gateView } from "@/lib/identity/state-view";
 import { getMetrics, timed } from "@/lib/observability/metrics";
-import { OAuthError } from "../oauth-error";
-import { oauthParam, type OAuthForm } from "../oauth-params";
+import { oauthEndpoints } from "../endpoints";
+import type { OAuthForm } from "../oauth-params";
+import { replayCacheFor } from "../replay/open";
+import type { ReplayCache } from "../replay/replay-cache";
 import { secretMatches } from "../secrets";
+import { claimAssertion, verifyClientAssertion } from "./client-assertion";
 import { clientCacheFor, type ClientRecord } from "./client-cache";
+import { ClientAuthError, presentedClient, type PresentedClient } from "./presented-client";
 
-export type PresentedClient = { clientId: string; secret: string; method: "client_secret_basic" | "client_secret_post" | "none" };
+/** What private_key_jwt needs besides the assertion: the endpoint called (its aud) and the replay cache. */
+export type AssertionEndpoint = { endpoint: string; replay: ReplayCache };
 
 export type { AuthenticatedClient };
 
-export class ClientAuthError extends OAuthError {
-  constructor(
-    readonly reason: string,
-    readonly clientId: string | null,
-    readonly agentId: string | null,
-  ) {
-    // RFC 6749 §5.2: 401 with a challenge; Basic is the scheme this endpoint speaks.
-    super("invalid_client", "Client authentication failed.", 401, {
-      "WWW-Authenticate": 'Basic realm="vigil", charset="UTF-8"',
-    });
-  }
-}
-
-const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, " "));
-
-/**
- * client_secret_basic or client_secret_post (RFC 6749 §2.3.1), never both: a request that
- * uses two methods is invalid_request.
- */
-export function presentedClient(authorization: string | null, form: OAuthForm): PresentedClient {
-  const postId = oauthParam(form, "client_id");
-  const postSecret = oauthParam(form, "client_secret");
-  if (authorization && /^basic /i.test(authorization)) {
-    if (postSecret !== null) {
-      throw new OAuthError("invalid_request", "Use one client authentication method, not both Basic and client_secret.");
-    }
-    const decoded = Buffer.from(authorization.slice(6).trim(), "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    if (colon < 1) throw new ClientAuthError("malformed_basic", null, null);
-    try {
-      const clientId = formDecode(decoded.slice(0, colon));
-      const secret = formDecode(decoded.slice(colon + 1));
-      if (postId !== null && postId !== clientId) {
-        throw new OAuthError("invalid_request", "client_id in the body differs from the Basic credentials.");
-      }
-      return { clientId, secret, method: "client_secret_basic" };
-    } catch (error) {
-      if (error instanceof OAuthError) throw error;
-      throw new ClientAuthError("malformed_basic", null, null);
-    }
-  }
-  if (postId !== null && postSecret !== null) return { clientId: postId, secret: postSecret, method: "client_secret_post" };
-  // RFC 6749 §2.3 / OAuth 2.1 public clients: client_id alone; only a public client's
-  // credential (one without a secret) may authenticate this way.
-  if (postId !== null) return { clientId: postId, secret: "", method: "none" };
-  throw new ClientAuthError("missing_client_authentication", postId, null);
-}
-
-/** One indexed read: the credential with its agent. Every refusal is the same invalid_client. */
-export async function authenticateClient(db: Executor, presented: PresentedClient): Promise<AuthenticatedClient> {
-  const fail = (reason: string, agentId: string | null = null) =>
-    new ClientAuthError(reason, presented.clientId.slice(0, 200), agentId);
-  if (presented.clientId.length > 200 || presented.secret.length > 200) throw fail("unknown_client");
+/** One indexed read: the credential with its agent. Every refusal is invalid_client. */
+export async function authenticateClient(db: Executor, presented: PresentedClient, at?: AssertionEndpoint): Promise<AuthenticatedClient> {
+  const fail = (reason: string, agentId: string | null = null, description?: string) =>
+    new ClientAuthError(reason, presented.clientId.slice(0, 200), agentId, description);
+  if (presented.clientId.length > 200) throw fail("unknown_client");
+  if (presented.method === "private_key_jwt") return authenticateAssertion(db, presented, at, fail);
+  if (presented.secret.length > 200) throw fail("unknown_client");
   const row = await clientRecord(db, presented.clientId);
   if (!row) throw fail("unknown_client");
   if (presented.method === "none" || row.secretHash === null) {
     // A public client never has a secret, a confidential one always must show it.
     if (presented.method !== "none" || row.secretHash !== null || row.clientType !== "public") throw fail(presented.method === "none" ? "secret_required" : "public_client_secret", row.agentId);
-    if (row.status !== "active") throw fail("credential_revoked", row.agentId);
-    if (row.agentStatus !== "active") throw fail(`agent_${row.agentStatus}`, row.agentId);
-    return authenticatedOf(row, presented.clientId).client;
+    assertLive(row, fail);
+    return authenticatedOf(row, presented.clientId, "none").client;
   }
   const current = secretMatches(presented.secret, row.secretHash);
   const previous =
@@ -85,9 +44,39 @@ export async function authenticateClient(db: Executor, presented: PresentedClien
     row.previousExpiresAt.getTime() > Date.now() &&
     secretMatches(presented.secret, row.previousSecretHash);
   if (!current && !previous) throw fail("bad_secret", row.agentId);
+  assertLive(row, fail);
+  return authenticatedOf(row, presented.clientId, presented.method).client;
+}
+
+type Fail = (reason: string, agentId?: string | null, description?: string) => ClientAuthError;
+
+function assertLive(row: ClientRecord, fail: Fail): void {
   if (row.status !== "active") throw fail("credential_revoked", row.agentId);
   if (row.agentStatus !== "active") throw fail(`agent_${row.agentStatus}`, row.agentId);
-  return authenticatedOf(row, presented.clientId).client;
+}
+
+/**
+ * private_key_jwt: any credential of an agent with registered keys, with or without a
+ * secret; the assertion is the proof. Its jti is spent only once the client is known live.
+ */
+async function authenticateAssertion(
+  db: Executor,
+  presented: Extract<PresentedClient, { method: "private_key_jwt" }>,
+  at: AssertionEndpoint | undefined,
+  fail: Fail,
+): Promise<AuthenticatedClient> {
+  if (!at) throw fail("assertion_unsupported", null, "This endpoint does not accept client assertions.");
+  const row = await clientRecord(db, presented.clientId);
+  if (!row) throw fail("unknown_client");
+  const refuse = (reason: string, description: string) => fail(reason, row.agentId, description);
+  const { issuer, CLOCK_LEEWAY_SECONDS: leewaySeconds } = getConfig();
+  const endpoints = oauthEndpoints(issuer);
+  const called = Object.entries(endpoints).find(([name]) => name === at.endpoint)?.[1];
+  const audiences = [issuer, endpoints.token, ...(called ? [called] : [])];
+  const verified = await verifyClientAssertion(presented.assertion, presented.clientId, row.jwks, { audiences, leewaySeconds }, refuse);
+  assertLive(row, fail);
+  await claimAssertion(at.replay, presented.clientId, verified, leewaySeconds, refuse);
+  return authenticatedOf(row, presented.clientId, "private_key_jwt").client;
 }
 
 /** The actor of an authenticated client (memoised with it when it came from the cache). */
@@ -96,12 +85,16 @@ function actorOf(client: AuthenticatedClient): Actor {
 }
 const clientActors = new WeakMap<AuthenticatedClient, Actor>();
 
-// One client view and actor per cached record (the record is replaced when anything about
-// it changes), so the token endpoint does not rebuild them, scope set included, per request.
-const views = new WeakMap<ClientRecord, { client: AuthenticatedClient; actor: Actor }>();
+// One client view and actor per cached record and method (the record is replaced when
+// anything about it changes), so the token endpoint does not rebuild them, scope set
+// included, per request.
+type Held = { client: AuthenticatedClient; actor: Actor };
+const views = new WeakMap<ClientRecord, Map<ClientAuthMethod, Held>>();
 
-function authenticatedOf(row: ClientRecord, clientId: string): { client: AuthenticatedClient; actor: Actor } {
-  let held = views.get(row);
+function authenticatedOf(row: ClientRecord, clientId: string, authMethod: ClientAuthMethod): Held {
+  let byMethod = views.get(row);
+  if (!byMethod) views.set(row, (byMethod = new Map()));
+  let held = byMethod.get(authMethod);
   if (!held) {
     const client: AuthenticatedClient = {
       credentialId: row.credentialId,
@@ -111,9 +104,10 @@ function authenticatedOf(row: ClientRecord, clientId: string): { client: Authent
       allowedResources: row.allowedResources,
       clientType: row.clientType,
       monthlyTokenQuota: row.monthlyTokenQuota,
+      authMethod,
     };
     held = { client, actor: clientActor(client) };
-    views.set(row, held);
+    byMethod.set(authMethod, held);
     clientActors.set(client, held.actor);
   }
   return held;
@@ -136,6 +130,7 @@ async function clientRecord(db: Executor, clientId: string): Promise<ClientRecor
           allowedResources: agents.allowedResources,
           clientType: agents.clientType,
           monthlyTokenQuota: agents.monthlyTokenQuota,
+          jwks: agents.jwks,
         })
         .from(credentials)
         .innerJoin(agents, eq(agents.id, credentials.agentId))
@@ -161,7 +156,10 @@ export async function authenticateClientRequest(
 ): Promise<ClientCtx> {
   // no-scope: records a refused client authentication; nobody is authenticated yet.
   try {
-    const client = await authenticateClient(base.db, presentedClient(authorization, form));
+    const presented = presentedClient(authorization, form);
+    // The replay cache is opened only for assertions: secrets need none.
+    const at = presented.method === "private_key_jwt" ? { endpoint, replay: await replayCacheFor(base.db) } : undefined;
+    const client = await authenticateClient(base.db, presented, at);
     return { ...base, actor: actorOf(client), client };
   } catch (error) {
     if (error instanceof ClientAuthError) {

@@ -14,7 +14,7 @@ const record = (status = "active"): ClientRecord => ({
   allowedScopes: [],
   allowedResources: null,
   clientType: "confidential",
-  monthlyTokenQuota: null,
+  monthlyTokenQuota: null, jwks: null,
 });
 
 /** A view that only emits what the test says (the cache listens to nothing else). */

@@ -1,3 +1,4 @@
+import type { ClientJwks } from "@/drizzle/schema";
 import type { GateChange, GateStateView } from "@/lib/identity/state-view";
 import { perObject } from "@/lib/process/singleton";
 import { ChangeCache } from "../change-cache";
@@ -16,6 +17,8 @@ export type ClientRecord = {
   allowedResources: string[] | null;
   clientType: "confidential" | "public";
   monthlyTokenQuota: number | null;
+  /** The agent's keys for private_key_jwt; null when it registered none. */
+  jwks: ClientJwks | null;
 };
 
 /**

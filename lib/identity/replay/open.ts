@@ -1,7 +1,7 @@
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
-import { onceUnlessFailed, processSingleton } from "@/lib/process/singleton";
+import { onceUnlessFailed, perObject, processSingleton } from "@/lib/process/singleton";
 import { DatabaseReplayCache } from "./database-store";
 import { connectRedisReplayCache } from "./redis-store";
 import type { ReplayCache } from "./replay-cache";
@@ -32,4 +32,14 @@ export async function closeReplayCache(): Promise<void> {
   const pending = s.opened;
   s.opened = undefined;
   if (pending) await (await pending).close();
+}
+
+/**
+ * The replay cache for requests served from `db`: the process's Redis cache when REDIS_URL is
+ * set, else claims in that database (the one the request uses, so tests on their own
+ * database claim there too).
+ */
+export async function replayCacheFor(db: Db): Promise<ReplayCache> {
+  if (getConfig().REDIS_URL) return getReplayCache();
+  return perObject("database-replay-cache", db, (owner) => new DatabaseReplayCache(owner));
 }

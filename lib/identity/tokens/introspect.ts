@@ -1,4 +1,5 @@
 import { hasScope } from "@/lib/access/actor";
+import { provedNothing } from "@/lib/access/client";
 import { commitBatched } from "@/lib/audit/batch";
 import type { ClientCtx } from "@/lib/context";
 import { OAuthError } from "../oauth-error";
@@ -13,7 +14,7 @@ export async function introspectToken(ctx: ClientCtx, form: OAuthForm) {
   if (!token) throw new OAuthError("invalid_request", "token is required.");
   const { client } = ctx;
   // RFC 7662 §4: introspection needs an authenticated caller; a client_id alone is not one.
-  if (client.clientType === "public") throw new OAuthError("unauthorized_client", "A public client cannot introspect tokens.");
+  if (provedNothing(client)) throw new OAuthError("unauthorized_client", "A public client cannot introspect tokens with its client_id alone.");
 
   let claims: VigilClaims | null = null;
   let reason: string | null = null;

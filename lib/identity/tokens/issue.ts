@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { provedNothing } from "@/lib/access/client";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
 import type { ClientCtx } from "@/lib/context";
@@ -43,7 +44,8 @@ export const TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 export const GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials", TOKEN_EXCHANGE] as const;
 
 // A public client (no secret) proves nothing by its client_id alone: it may only redeem codes
-// it holds the PKCE verifier for, and refresh what those gave it (OAuth 2.1 §2.1).
+// it holds the PKCE verifier for, and refresh what those gave it (OAuth 2.1 §2.1). One that
+// authenticates with a registered key (private_key_jwt) has proved itself and may use them all.
 const PUBLIC_GRANTS = new Set(["authorization_code", "refresh_token"]);
 
 /**
@@ -55,7 +57,7 @@ export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<Token
   // no-scope: any authenticated client may ask for a token; its agent's allowed scopes bound what it gets.
   checkTokenRequest(form);
   const grantType = oauthParam(form, "grant_type") ?? "";
-  if (ctx.client.clientType === "public" && !PUBLIC_GRANTS.has(grantType)) {
+  if (provedNothing(ctx.client) && !PUBLIC_GRANTS.has(grantType)) {
     throw new OAuthError("unauthorized_client", "A public client may only use authorization_code (with PKCE) and refresh_token.");
   }
   if (grantType === TOKEN_EXCHANGE) return exchangeToken(ctx, form);
