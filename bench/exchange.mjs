@@ -12,14 +12,12 @@
 // (sub = a client), and a person's token from it would need a browser sign-in.
 import { cpus } from "node:os";
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { cpuPercent, cpuSnapshot, mainThread, pidsByName, processTree, schedPercent, schedSnapshot, waitForQuietMachine } from "./lib/cpu.mjs";
 import { fixed, heading } from "./lib/format.mjs";
-import { runLoad } from "./lib/load.mjs";
+import { vigilRuns } from "./lib/measure.mjs";
 import { assertRs256Jwt, basicAuth, tokenRequest } from "./lib/oauth.mjs";
 import { startPersonProvider } from "./lib/person-provider.mjs";
-import { backendPids, createBenchDatabase } from "./lib/pg.mjs";
+import { createBenchDatabase } from "./lib/pg.mjs";
 import { internalsTable, otherCpu, runTable, summarize, summaryTable } from "./lib/side-by-side.mjs";
-import { eventLoopLagMs, histogramDelta, scrape } from "./lib/prom.mjs";
 import { adminCall, adminToken, createAgentWithCredential, startVigil } from "./lib/vigil.mjs";
 
 // The goals as the issue states them.
@@ -159,16 +157,7 @@ export async function exchangeBench(ctx) {
   }
 
   // ---- measurement: from here on, problems are reported, not fatal ----
-  let vigilBackends = await backendPids(db.sql, db.name);
-  const vigilPid = vigil.service.child.pid ?? -1;
-  const groups = {
-    vigil: () => processTree(vigilPid),
-    "vigil main thread": () => mainThread(vigilPid),
-    "postgres (bench db backends)": () => vigilBackends,
-    "postgres (all)": () => pidsByName("postgres"),
-  };
-
-  /** @param {string} side @param {number} secs @returns {Promise<{ url: string, method: string, body?: string, headers: Record<string, string> }>} */
+  /** @param {string} side @param {number} secs @returns {Promise<import("./lib/measure.mjs").LoadRequest>} */
   const requestFor = async (side, secs) => {
     if (side === EXCHANGE || side === CLIENT_CREDENTIALS) {
       return { url: tokenUrl, method: "POST", body: bodies[side], headers: { authorization: agentAuth, "content-type": "application/x-www-form-urlencoded" } };
@@ -178,45 +167,13 @@ export async function exchangeBench(ctx) {
     if (expiresIn < secs + 30) ctx.log(`!! ${side}: token lives ${expiresIn} s, the run ${secs} s: expect 401s (raise BENCH_VIGIL_TOKEN_TTL_SECONDS)`);
     return { url: validateUrl, method: "GET", headers: { authorization: `Bearer ${token}` } };
   };
-
-  /** @param {string} side @param {string} phase @param {number} secs */
-  const measure = async (side, phase, secs) => {
-    // Start in a lull if one comes within BENCH_QUIET_WAIT_SECONDS; record how busy it was otherwise.
-    const quiet = await waitForQuietMachine({ thresholdPercent: 30, maxWaitMs: quietWaitSeconds * 1000 });
-    if (quiet.busyPercent > 30) ctx.log(`machine still ${quiet.busyPercent} % busy after ${quiet.waitedMs / 1000} s, running anyway`);
-    const request = await requestFor(side, secs);
-    const metricsBefore = await scrape(vigil.baseUrl);
-    const schedBefore = schedSnapshot(mainThread(vigilPid)[0]);
-    const before = cpuSnapshot(groups);
-    const result = await runLoad({ label: `${side} ${phase}`, ...request, seconds: secs, connections });
-    vigilBackends = [...new Set([...vigilBackends, ...(await backendPids(db.sql, db.name).catch(() => []))])];
-    const cpu = cpuPercent(before, cpuSnapshot(groups));
-    const mainThreadSched = schedPercent(schedBefore, schedSnapshot(mainThread(vigilPid)[0]));
-    if (vigil.service.exited()) throw new Error(`Vigil exited during ${side} ${phase} (${vigil.service.exitInfo()}); log ${vigil.service.logFile}:\n${vigil.service.tail()}`);
-    const after = await scrape(vigil.baseUrl);
-    const internals = {
-      db: histogramDelta(metricsBefore, after, "vigil_db_query_duration_seconds"),
-      http: histogramDelta(metricsBefore, after, "vigil_http_request_duration_seconds"),
-      eventLoopLagMs: eventLoopLagMs(after),
-    };
-    if (side === EXCHANGE || side === CLIENT_CREDENTIALS) answers[KIND[side]][phase === "warm-up" ? "warm-up" : "rounds"] += result.ok2xx;
-    const flag = result.clean ? "" : `  <-- FLAGGED: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`;
-    ctx.log(`${result.label}: ${fixed(result.rps)}/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms${flag}`);
-    return { ...result, side, phase, machineBeforeRun: quiet, cpuPercentOfOneCore: cpu, mainThreadSched, vigilInternals: internals };
-  };
-
-  /** @typedef {Awaited<ReturnType<typeof measure>>} Run */
-  /** @param {[string, string]} pair @returns {Promise<{ warmups: Run[], runs: Run[] }>} */
-  const interleaved = async (pair) => {
-    const warmups = [];
-    const runs = [];
-    for (const side of pair) warmups.push(await measure(side, "warm-up", warmupSeconds));
-    // Interleaved so that drift on a shared machine (thermal, neighbours) hits both sides alike.
-    for (let r = 1; r <= rounds; r++) for (const side of pair) runs.push(await measure(side, `round ${r}`, seconds));
-    return { warmups, runs };
-  };
-  const tokenPart = await interleaved([EXCHANGE, CLIENT_CREDENTIALS]);
-  const validatorPart = await interleaved([DELEGATED, PLAIN]);
+  const { interleaved } = vigilRuns(ctx, vigil, db, { connections, quietWaitSeconds });
+  const plan = { seconds, warmupSeconds, rounds };
+  const tokenPart = await interleaved([EXCHANGE, CLIENT_CREDENTIALS], requestFor, plan);
+  const validatorPart = await interleaved([DELEGATED, PLAIN], requestFor, plan);
+  for (const r of [...tokenPart.warmups, ...tokenPart.runs]) {
+    answers[KIND[/** @type {typeof EXCHANGE | typeof CLIENT_CREDENTIALS} */ (r.side)]][r.phase === "warm-up" ? "warm-up" : "rounds"] += r.ok2xx;
+  }
 
   // Commits precede responses, so every token a client saw is already in the table.
   const rows = await db.sql`select kind, count(*)::int as count from audit_events where kind in ('token.issued', 'token.exchanged', 'delegation.denied') group by kind`;

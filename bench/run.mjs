@@ -12,6 +12,7 @@ import { authcodeBench } from "./authcode.mjs";
 import { sseBench } from "./sse.mjs";
 import { autohealBench } from "./autoheal.mjs";
 import { consoleBench } from "./console.mjs";
+import { dpopBench } from "./dpop.mjs";
 import { exchangeBench } from "./exchange.mjs";
 import { tokenBench } from "./token.mjs";
 import { validatorBench } from "./validator.mjs";
@@ -24,6 +25,7 @@ const SECTIONS = {
   validator: validatorBench,
   exchange: exchangeBench,
   authcode: authcodeBench,
+  dpop: dpopBench,
   audit: auditBench,
   sse: sseBench,
   autoheal: autohealBench,

@@ -94,7 +94,7 @@ export async function adminCall(vigil, token, method, pathname, body) {
     signal: AbortSignal.timeout(15_000),
   });
   const text = await res.text();
-  if (res.status !== 201) throw new Error(`${method} ${pathname} -> HTTP ${res.status} ${text.slice(0, 500)}`);
+  if (res.status !== (method === "POST" ? 201 : 200)) throw new Error(`${method} ${pathname} -> HTTP ${res.status} ${text.slice(0, 500)}`);
   return JSON.parse(text);
 }
 

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { queryPrepared, queryRows } from "@/lib/db/rows";
 import type { Db } from "@/lib/db/types";
 import { getLogger } from "@/lib/observability/logger";
+import { GroupRunner } from "@/lib/process/group";
 import type { ReplayCache } from "./replay-cache";
 
 export type DatabaseReplayOptions = {
@@ -13,11 +14,15 @@ export type DatabaseReplayOptions = {
   purgeEveryMs?: number;
 };
 
+type Claim = { key: string; expiresAt: Date };
+
 /**
  * Claims in the replay_claims table (UNLOGGED), shared by every replica on the database and
- * used on PGlite too. One statement per claim: the insert wins a new key, or takes over a
- * row whose claim has expired; against a live row it returns nothing. Concurrent claims of
- * one key queue on its row lock and re-read it, so exactly one of them wins.
+ * used on PGlite too. Concurrent claims share one statement (GroupRunner, as the audit log's
+ * group commit: a request pays no round trip of its own): the insert wins each new key, or
+ * takes over a row whose claim has expired; against a live row it returns nothing.
+ * Concurrent statements claiming one key queue on its row lock and re-read it, so exactly
+ * one of them wins; within a batch a key is staked once and its repeats lose.
  */
 export class DatabaseReplayCache implements ReplayCache {
   private lastPurge = 0;
@@ -35,18 +40,31 @@ export class DatabaseReplayCache implements ReplayCache {
     this.purgeEveryMs = options.purgeEveryMs ?? 10_000;
   }
 
+  private readonly claims = new GroupRunner<Claim, boolean>((batch) => this.claimBatch(batch));
+
   async claim(key: string, expiresAt: Date): Promise<boolean> {
     // An expired claim would block nothing: nothing to remember.
     if (expiresAt.getTime() <= Date.now()) return true;
     this.purgeSoon();
-    // The database's clock decides expiry, the same clock for every replica.
-    const rows = await queryPrepared<{ won: number }>(
+    return this.claims.submit({ key, expiresAt });
+  }
+
+  private async claimBatch(batch: Claim[]): Promise<boolean[]> {
+    // A key twice in one statement would be "affected twice" (an error): the first stakes it.
+    const first = new Map<string, number>();
+    batch.forEach((c, i) => first.has(c.key) || first.set(c.key, i));
+    const staked = [...first.keys()].sort().map((key) => ({ key, expires_at: batch[first.get(key) ?? 0]?.expiresAt.toISOString() }));
+    // The database's clock decides expiry, the same clock for every replica. Sorted keys: two
+    // batches lock shared keys in one order.
+    const rows = await queryPrepared<{ key: string }>(
       this.db,
-      sql`insert into replay_claims (key, expires_at) values (${key}, ${expiresAt.toISOString()}::timestamptz)
+      sql`insert into replay_claims (key, expires_at)
+          select key, expires_at from jsonb_to_recordset(${JSON.stringify(staked)}::jsonb) as c(key text, expires_at timestamptz) order by key
           on conflict (key) do update set expires_at = excluded.expires_at where replay_claims.expires_at <= now()
-          returning 1 as won`,
+          returning key`,
     );
-    return rows.length === 1;
+    const won = new Set(rows.map((r) => r.key));
+    return batch.map((c, i) => first.get(c.key) === i && won.has(c.key));
   }
 
   /** Deletes expired rows in bounded batches; returns how many went. */
