@@ -18,7 +18,7 @@ import { runLoad } from "./lib/load.mjs";
 import { assertRs256Jwt, basicAuth, tokenRequest } from "./lib/oauth.mjs";
 import { startPersonProvider } from "./lib/person-provider.mjs";
 import { backendPids, createBenchDatabase } from "./lib/pg.mjs";
-import { internalsTable, otherCpu, runTable, summarize, summaryTable } from "./lib/side-by-side.mjs";
+import { internalsTable, otherCpu, problemLines, runTable, summarize, summaryTable } from "./lib/side-by-side.mjs";
 import { eventLoopLagMs, histogramDelta, scrape } from "./lib/prom.mjs";
 import { adminToken, createAgentWithCredential, startVigil } from "./lib/vigil.mjs";
 
@@ -387,12 +387,7 @@ export async function authcodeBench(ctx) {
   out.push(`refresh chains: ${connections} (one per connection), restarted before a run: ${restarted.reduce((a, b) => a + b, 0)}; longest chain ${Math.max(...chains.map((c) => c.rotations))} rotations`);
   const noisy = runs.filter((r) => otherCpu(r) > 25);
   if (noisy.length) out.push(`!! other processes used > 25 % of a core during ${noisy.map((r) => r.label).join(", ")}: numbers are disturbed, re-run on a quiet machine`);
-  const flagged = all.filter((r) => !r.clean);
-  for (const r of flagged) {
-    out.push(`!! FLAGGED ${r.label}: ${r.non2xx} non-2xx, ${r.errors} connection errors, ${r.timeouts} timeouts; status codes ${JSON.stringify(r.statusCodes)}; ${JSON.stringify(r.setUp)}`);
-    for (const [b, n] of Object.entries(r.sampleBodies)) out.push(`   ${n}x ${b}`);
-  }
-  if (flagged.length === 0) out.push("errors/non-2xx: none in any run");
+  out.push(...problemLines(all, (r) => JSON.stringify(r.setUp)));
   const auditLine = (/** @type {ReturnType<typeof check>} */ a, /** @type {string} */ what) =>
     `audit: ${a.kind} ${what} = ${a.rows}, 2xx answers = ${a.answers2xx} (${Object.entries(a.breakdown).map(([k, v]) => `${k} ${v}`).join(" + ")}) -> ` +
     (matches(a) ? "MATCH" : `MISMATCH (difference ${a.rows - a.answers2xx})`);

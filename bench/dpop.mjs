@@ -13,7 +13,7 @@ import { fixed, heading } from "./lib/format.mjs";
 import { vigilRuns } from "./lib/measure.mjs";
 import { basicAuth, tokenRequest } from "./lib/oauth.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
-import { internalsTable, otherCpu, runTable, summarize, summaryTable } from "./lib/side-by-side.mjs";
+import { internalsTable, otherCpu, problemLines, runTable, summarize, summaryTable } from "./lib/side-by-side.mjs";
 import { adminCall, adminToken, createAgentWithCredential, startVigil } from "./lib/vigil.mjs";
 
 // The goal as the issue states it.
@@ -112,12 +112,7 @@ export async function dpopBench(ctx) {
   out.push("", `(CPU columns: % of one core over the run; this machine has ${cpus().length} cores = ${cpus().length * 100} %. The bench signs an ES256 assertion per private_key_jwt request in its own process: loadgen CPU.)`);
   const noisy = runs.filter((r) => otherCpu(r) > 25);
   if (noisy.length) out.push(`!! other processes used > 25 % of a core during ${noisy.map((r) => r.label).join(", ")}: numbers are disturbed, re-run on a quiet machine`);
-  const flagged = [...warmups, ...runs].filter((r) => !r.clean);
-  for (const r of flagged) {
-    out.push(`!! FLAGGED ${r.label}: ${r.non2xx} non-2xx, ${r.errors} connection errors, ${r.timeouts} timeouts; status codes ${JSON.stringify(r.statusCodes)}`);
-    for (const [body, n] of Object.entries(r.sampleBodies)) out.push(`   ${n}x ${body}`);
-  }
-  if (flagged.length === 0) out.push("errors/non-2xx: none in any run");
+  out.push(...problemLines([...warmups, ...runs]));
   out.push(
     `audit: token.issued rows = ${audit.rows}, 2xx answers = ${audit.answers2xx} (${Object.entries(answers).map(([k, v]) => `${k} ${v}`).join(" + ")}) -> ` +
       (audit.match ? "MATCH" : `MISMATCH (difference ${audit.rows - audit.answers2xx})`),

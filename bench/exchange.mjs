@@ -17,7 +17,7 @@ import { vigilRuns } from "./lib/measure.mjs";
 import { assertRs256Jwt, basicAuth, tokenRequest } from "./lib/oauth.mjs";
 import { startPersonProvider } from "./lib/person-provider.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
-import { internalsTable, otherCpu, runTable, summarize, summaryTable } from "./lib/side-by-side.mjs";
+import { internalsTable, otherCpu, problemLines, runTable, summarize, summaryTable } from "./lib/side-by-side.mjs";
 import { adminCall, adminToken, createAgentWithCredential, startVigil } from "./lib/vigil.mjs";
 
 // The goals as the issue states them.
@@ -210,12 +210,7 @@ export async function exchangeBench(ctx) {
   );
   const noisy = [...tokenPart.runs, ...validatorPart.runs].filter((r) => otherCpu(r) > 25);
   if (noisy.length) out.push(`!! other processes used > 25 % of a core during ${noisy.map((r) => r.label).join(", ")}: numbers are disturbed, re-run on a quiet machine`);
-  const flagged = all.filter((r) => !r.clean);
-  for (const r of flagged) {
-    out.push(`!! FLAGGED ${r.label}: ${r.non2xx} non-2xx, ${r.errors} connection errors, ${r.timeouts} timeouts; status codes ${JSON.stringify(r.statusCodes)}`);
-    for (const [body, n] of Object.entries(r.sampleBodies)) out.push(`   ${n}x ${body}`);
-  }
-  if (flagged.length === 0) out.push("errors/non-2xx: none in any run");
+  out.push(...problemLines(all));
   const auditLine = (/** @type {string} */ kind, /** @type {{ rows: number, answers2xx: number, breakdown: Record<string, number> }} */ a) =>
     `audit: ${kind} rows = ${a.rows}, 2xx answers = ${a.answers2xx} (${Object.entries(a.breakdown).map(([k, v]) => `${k} ${v}`).join(" + ")}) -> ` +
     (a.rows === a.answers2xx ? "MATCH" : `MISMATCH (difference ${a.rows - a.answers2xx})`);

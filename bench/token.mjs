@@ -12,6 +12,7 @@ import { assertRs256Jwt, basicAuth, tokenRequest } from "./lib/oauth.mjs";
 import { backendPids, createBenchDatabase } from "./lib/pg.mjs";
 import { freePort, startService, waitForHttp } from "./lib/processes.mjs";
 import { eventLoopLagMs, histogramDelta, scrape } from "./lib/prom.mjs";
+import { problemLines } from "./lib/side-by-side.mjs";
 import { adminToken, createAgentWithCredential, startVigil } from "./lib/vigil.mjs";
 
 const SCOPE = "svc:read";
@@ -268,12 +269,7 @@ export async function tokenBench(ctx) {
     ),
   );
   out.push("");
-  const flagged = [...warmups, ...runs].filter((r) => !r.clean);
-  for (const r of flagged) {
-    out.push(`!! FLAGGED ${r.label}: ${r.non2xx} non-2xx, ${r.errors} connection errors, ${r.timeouts} timeouts; status codes ${JSON.stringify(r.statusCodes)}`);
-    for (const [body, n] of Object.entries(r.sampleBodies)) out.push(`   ${n}x ${body}`);
-  }
-  if (flagged.length === 0) out.push("errors/non-2xx: none in any run");
+  out.push(...problemLines([...warmups, ...runs]));
   out.push(
     `audit: token.issued rows = ${audit.tokenIssuedRows}, 2xx token responses from Vigil = ${served} ` +
       `(admin ${vigilTokens.admin} + verification ${vigilTokens.verification} + warm-up ${vigilTokens.warmup} + measured ${vigilTokens.measured}) ` +

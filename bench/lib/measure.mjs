@@ -10,8 +10,8 @@ import { eventLoopLagMs, histogramDelta, scrape } from "./prom.mjs";
 /**
  * @typedef {{ url: string, method: string, body?: string, headers: Record<string, string>, perConnection?: () => import("./load.mjs").Connection }} LoadRequest
  * @param {{ log: (line: string) => void }} ctx
- * @param {{ baseUrl: string, service: any }} vigil
- * @param {{ sql: any, name: string }} db
+ * @param {import("./vigil.mjs").Vigil} vigil
+ * @param {import("./pg.mjs").BenchDatabase} db
  * @param {{ connections: number, quietWaitSeconds: number }} settings
  */
 export function vigilRuns(ctx, vigil, db, { connections, quietWaitSeconds }) {

@@ -8,6 +8,22 @@ import { fixed, mean, table } from "./format.mjs";
  *   vigilInternals: { db: { labels: string, count: number, meanMs: number }[], http: { labels: string, count: number, meanMs: number }[], eventLoopLagMs: { p50: number, p99: number, max: number } } }} MeasuredRun
  */
 
+/**
+ * The report lines for runs that were not clean (non-2xx, connection errors, timeouts) with
+ * the bodies sampled from them, or the one line that says there were none.
+ * @template {import("./load.mjs").LoadResult} R
+ * @param {R[]} runs @param {(r: R) => string} [detail] more to say of a flagged run
+ * @returns {string[]}
+ */
+export function problemLines(runs, detail) {
+  const flagged = runs.filter((r) => !r.clean);
+  if (flagged.length === 0) return ["errors/non-2xx: none in any run"];
+  return flagged.flatMap((r) => [
+    `!! FLAGGED ${r.label}: ${r.non2xx} non-2xx, ${r.errors} connection errors, ${r.timeouts} timeouts; status codes ${JSON.stringify(r.statusCodes)}${detail ? `; ${detail(r)}` : ""}`,
+    ...Object.entries(r.sampleBodies).map(([body, n]) => `   ${n}x ${body}`),
+  ]);
+}
+
 /** Whatever else ran on the box meanwhile (other people's builds and tests, say). @param {MeasuredRun} r */
 export function otherCpu(r) {
   const c = r.cpuPercentOfOneCore;
