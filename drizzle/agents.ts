@@ -7,6 +7,9 @@ export type ClientType = (typeof clientTypes)[number];
 export const consentModes = ["always", "once"] as const;
 export type ConsentMode = (typeof consentModes)[number];
 export type AgentStatus = (typeof agentStatuses)[number];
+/** RFC 9449: optional = a DPoP proof binds the token when sent; required = no token without one. */
+export const dpopModes = ["optional", "required"] as const;
+export type DpopMode = (typeof dpopModes)[number];
 
 /** A public key an agent signs client assertions with (private_key_jwt), as registered. */
 export type ClientJwk = { kty: "EC" | "RSA" | "OKP"; kid: string; alg: string; [member: string]: unknown };
@@ -40,6 +43,9 @@ export const agents = pgTable(
     // Public keys for private_key_jwt client authentication (RFC 7523 §2.2), validated at
     // registration (lib/identity/agents/jwks.ts); null = none registered.
     jwks: jsonb("jwks").$type<ClientJwks>(),
+    // required: every token this agent gets is bound to a key it proves with DPoP (RFC 9449),
+    // so a copied token is useless without the private key.
+    dpop: text("dpop", { enum: dpopModes }).notNull().default("optional"),
     // null = the instance-wide default (TOKEN_MONTHLY_QUOTA); 0 = unlimited.
     monthlyTokenQuota: integer("monthly_token_quota"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),
@@ -53,6 +59,7 @@ export const agents = pgTable(
     check("agents_status_check", sql`${t.status} in ('active', 'suspended', 'decommissioned')`),
     check("agents_client_type_check", sql`${t.clientType} in ('confidential', 'public')`),
     check("agents_consent_mode_check", sql`${t.consentMode} in ('always', 'once')`),
+    check("agents_dpop_check", sql`${t.dpop} in ('optional', 'required')`),
   ],
 );
 

@@ -56,6 +56,9 @@ export const refreshTokens = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true, mode: "date" }),
+    // A public client's refresh token is bound to the DPoP key it was issued with (RFC 9449
+    // §5): only a proof by that key may use it. Null: unbound.
+    dpopJkt: text("dpop_jkt"),
     revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
     revokedReason: text("revoked_reason"),
   },

@@ -12,6 +12,13 @@ export type RequestFacts = { requestId: string | null; ip: string | null; userAg
 export const noRequest: RequestFacts = { requestId: null, ip: null, userAgent: null };
 
 /**
+ * What a DPoP proof (RFC 9449) is checked against: the request's DPoP header as received
+ * (repeats joined), and the method and URL the client addressed — Vigil's public URL for its
+ * own endpoints, the original request's for the gateway.
+ */
+export type PopRequest = { proof: string | null; method: string; url: string };
+
+/**
  * What every verb receives besides its input: who acts, where from, on which database. The
  * database is the pool: verbs open their own transaction through `commit`.
  */
@@ -20,6 +27,8 @@ export type VerbCtx = RequestFacts & {
   db: Db;
   /** Aborted when the caller goes away (long responses such as the live stream stop then). */
   signal?: AbortSignal;
+  /** The request's DPoP facts, for verbs that bind what they issue to a key (the token endpoint). */
+  pop?: PopRequest;
 };
 
 /** An OAuth client route (token, introspect, revoke): the client, authenticated once by the wrapper. */

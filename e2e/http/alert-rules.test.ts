@@ -15,11 +15,17 @@ describe("deploy/prometheus/vigil-alerts.yml", () => {
     const check = spawnSync("promtool", ["check", "rules", FILE], { encoding: "utf8" });
     expect(check.error, "promtool must be installed (apt-get install prometheus)").toBeUndefined();
     expect(check.status, check.stdout + check.stderr).toBe(0);
-    expect(check.stdout).toContain("SUCCESS: 4 rules found");
+    expect(check.stdout).toContain("SUCCESS: 5 rules found");
   });
 
-  it("has the four autoheal SLO alerts, each with a runbook that exists in the README", () => {
-    expect(rules.map((r) => r.alert)).toEqual(["AutohealServiceDown", "AutohealHeartbeatSLOBreach", "AutohealFailureRateSLOBreach", "AutohealAuditWriteLatencySLOBreach"]);
+  it("fires the DPoP alert above 5 % refused proofs held for 5 minutes, and not below (promtool test rules)", () => {
+    const test = spawnSync("promtool", ["test", "rules", path.join(ROOT, "deploy/prometheus/vigil-alerts.test.yml")], { encoding: "utf8" });
+    expect(test.status, test.stdout + test.stderr).toBe(0);
+    expect(test.stdout).toContain("SUCCESS");
+  });
+
+  it("has the four autoheal SLO alerts and the DPoP one, each with a runbook that exists in the README", () => {
+    expect(rules.map((r) => r.alert)).toEqual(["AutohealServiceDown", "AutohealHeartbeatSLOBreach", "AutohealFailureRateSLOBreach", "AutohealAuditWriteLatencySLOBreach", "DpopInvalidProofRateHigh"]);
     const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
     for (const r of rules) {
       const anchor = /#(runbook-[a-z]+)$/.exec(r.annotations.runbook_url ?? "")?.[1];
@@ -30,8 +36,8 @@ describe("deploy/prometheus/vigil-alerts.yml", () => {
 
   it.each(inject("servers"))("reads only metrics that Vigil on $name exports", async ({ baseUrl }) => {
     const exposition = await (await fetch(`${baseUrl}/metrics`)).text();
-    const names = new Set(rules.flatMap((r) => r.expr.match(/autoheal_[a-z_]+/g) ?? []));
-    expect(names.size).toBeGreaterThanOrEqual(3);
+    const names = new Set(rules.flatMap((r) => r.expr.match(/(autoheal|vigil)_[a-z_]+/g) ?? []));
+    expect(names.size).toBeGreaterThanOrEqual(4);
     for (const name of names) {
       const family = name.replace(/_(bucket|sum|count)$/, "");
       expect(exposition, name).toContain(`# TYPE ${family} `);

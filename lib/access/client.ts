@@ -20,6 +20,8 @@ export type AuthenticatedClient = {
   clientType: "confidential" | "public";
   monthlyTokenQuota: number | null;
   authMethod: ClientAuthMethod;
+  /** RFC 9449: required = every token request must carry a DPoP proof. */
+  dpop: "optional" | "required";
 };
 
 /**

@@ -20,6 +20,7 @@ export const EVENT_KINDS = {
   "token.introspected": "a client asked whether a token is active",
   "token.revoked": "an access token was revoked before its expiry",
   "auth.failed": "a caller was refused: client authentication, a bearer token at the gateway",
+  "pop.refused": "a DPoP proof was refused: invalid, replayed, without the nonce, or missing where required (metadata: point, error, reason; never the proof)",
   "token.exchanged": "an agent exchanged a person's token for a delegated one (RFC 8693; metadata: person, chain, scopes, dropped)",
   "delegation.granted": "a person let an agent act for them (scopes, resources, expiry, depth)",
   "delegation.revoked": "a delegation grant ended; every token issued under it is refused",

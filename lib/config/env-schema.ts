@@ -181,6 +181,12 @@ export const envSchema = z.object({
     .string()
     .regex(/^(RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512|EdDSA|Ed25519)(,(RS256|RS384|RS512|PS256|PS384|PS512|ES256|ES384|ES512|EdDSA|Ed25519))*$/, "comma-separated asymmetric JWS algorithms (no none, no HS*)")
     .default("ES256,RS256,PS256,EdDSA,Ed25519"),
+  // RFC 9449 §8/§9: when on, every DPoP proof must carry a nonce Vigil issued (DPoP-Nonce
+  // header; a proof without the current one is answered use_dpop_nonce). Nonces are derived
+  // from AUTH_SECRET and the time, so every replica accepts every other's; each lives between
+  // one and two DPOP_NONCE_SECONDS.
+  DPOP_NONCES: bool.default(false),
+  DPOP_NONCE_SECONDS: int(10, 3600).default(60),
   // Single-use ids (DPoP proof jti, client assertion jti) are claimed in Redis when set, so
   // every replica sees every claim; unset, in the database (PostgreSQL or PGlite).
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),

@@ -1,10 +1,14 @@
 import { getConfig } from "@/lib/config";
-import type { Executor } from "@/lib/db/types";
+import type { PopRequest } from "@/lib/context";
+import type { Db } from "@/lib/db/types";
 import { UnauthorizedError } from "@/lib/errors";
 import { tokenInactiveReason } from "@/lib/identity/tokens/status";
 import { protectedResourceMetadataUrl } from "@/lib/identity/discovery";
-import { actChain, TokenInvalid, verifyVigilToken } from "@/lib/identity/tokens/verify";
+import { actChain, boundKey, TokenInvalid, verifyVigilToken } from "@/lib/identity/tokens/verify";
 import { verifyProviderToken } from "@/lib/identity/tokens/verify-provider";
+import { DpopProofError } from "@/lib/identity/dpop/errors";
+import { dpopPolicy } from "@/lib/identity/dpop/policy";
+import { provePossession, type PopPoint } from "@/lib/identity/dpop/prove";
 import { getMetrics } from "@/lib/observability/metrics";
 import type { Actor } from "@/lib/access/actor";
 import { externalKeySet } from "@/lib/keys/external-issuer";
@@ -22,22 +26,37 @@ export type ChallengeContext = { resourceMetadata?: string | null };
 
 const metadataParam = (c: ChallengeContext) => (c.resourceMetadata ? `, resource_metadata="${quote(c.resourceMetadata)}"` : "");
 
+/** RFC 9449 §7.1: the DPoP challenge, naming the proof algorithms accepted. */
+const dpopChallenge = (params = "") => `DPoP ${params}algs="${dpopPolicy().algorithms.join(" ")}"`;
+
 /** RFC 6750 §3 challenge naming the cause. */
 export function invalidToken(description: string, challenge: ChallengeContext = {}): UnauthorizedError {
   getMetrics().authFailures.inc({ kind: "bearer", reason: description });
   return new UnauthorizedError(
     `Bearer token rejected: ${description}.`,
-    `Bearer realm="vigil", error="invalid_token", error_description="${quote(description)}"${metadataParam(challenge)}`,
+    `Bearer realm="vigil", error="invalid_token", error_description="${quote(description)}"${metadataParam(challenge)}, ${dpopChallenge()}`,
   );
+}
+
+/** A DPoP-bound token's failure (RFC 9449 §7.1): the challenge is DPoP's, with its error code. */
+function refusedProof(code: string, description: string, challenge: ChallengeContext, headers: Record<string, string> = {}): UnauthorizedError {
+  getMetrics().authFailures.inc({ kind: "dpop", reason: code });
+  const error = new UnauthorizedError(
+    `DPoP proof rejected: ${description}`,
+    `${dpopChallenge(`error="${code}", error_description="${quote(description)}", `)}${metadataParam(challenge)}`,
+  );
+  Object.assign(error.headers, headers);
+  return error;
 }
 
 /** RFC 6750 §3.1: a request with no credentials at all gets a challenge with no error code. */
 function missingToken(challenge: ChallengeContext): UnauthorizedError {
   getMetrics().authFailures.inc({ kind: "bearer", reason: "missing bearer token" });
-  return new UnauthorizedError("This request needs a bearer token: missing bearer token.", `Bearer realm="vigil"${metadataParam(challenge)}`);
+  return new UnauthorizedError("This request needs a bearer token: missing bearer token.", `Bearer realm="vigil"${metadataParam(challenge)}, ${dpopChallenge()}`);
 }
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
+const PRESENTED = /^(Bearer|DPoP)[ ]+([A-Za-z0-9\-._~+/]+=*)$/i;
 // Vigil's tokens are well under 2 kB and providers' under 4 kB; the verified-token cache
 // holds token strings, so an unbounded size would be unbounded memory.
 const MAX_TOKEN_LENGTH = 8192;
@@ -49,6 +68,20 @@ export function bearerToken(authorization: string | null, challenge: ChallengeCo
   if (!match?.[1] || match[1].length > MAX_TOKEN_LENGTH) throw invalidToken("malformed bearer token", challenge);
   return match[1];
 }
+
+/** The token of an `Authorization: Bearer` or `Authorization: DPoP` header (RFC 9449 §7.1), and which. */
+function presentedToken(authorization: string | null, challenge: ChallengeContext): { token: string; dpop: boolean } {
+  if (!authorization) throw missingToken(challenge);
+  const match = PRESENTED.exec(authorization.trim());
+  if (!match?.[1] || !match[2] || match[2].length > MAX_TOKEN_LENGTH) throw invalidToken("malformed bearer token", challenge);
+  return { token: match[2], dpop: match[1].toLowerCase() === "dpop" };
+}
+
+/**
+ * The request a DPoP proof must be for, where it is checked (Vigil's API or the gateway), and
+ * who the log names when it is refused (the gateway audits its own refusals).
+ */
+export type PopContext = { request: PopRequest; point: PopPoint; audit?: { requestId: string | null; ip: string | null; userAgent: string | null } };
 
 function verifiedTokens(): VerifiedTokenCache {
   return processSingleton("verified-tokens", () => {
@@ -69,9 +102,9 @@ function verifiedTokens(): VerifiedTokenCache {
  * `audiences`: what a Vigil-issued token must be for (default: Vigil's own API, whose 401s
  * then point at its RFC 9728 metadata unless `challenge` names another resource's).
  */
-export async function authenticateBearer(db: Executor, authorization: string | null, audiences?: readonly string[], challenge?: ChallengeContext): Promise<Actor> {
+export async function authenticateBearer(db: Db, authorization: string | null, audiences?: readonly string[], challenge?: ChallengeContext, pop?: PopContext): Promise<Actor> {
   const named: ChallengeContext = challenge ?? (audiences ? {} : { resourceMetadata: protectedResourceMetadataUrl() });
-  const token = bearerToken(authorization, named);
+  const { token, dpop } = presentedToken(authorization, named);
   const config = getConfig();
   try {
     const cache = verifiedTokens();
@@ -95,9 +128,29 @@ export async function authenticateBearer(db: Executor, authorization: string | n
       // Vigil's API is not a pass to the services behind the gateway, nor the reverse.
       throw new TokenInvalid("wrong audience");
     }
+    const jkt = boundKey(verified.claims);
+    if (jkt || dpop) await proveBinding(db, token, jkt, dpop, verified.actor, pop, named);
     return verified.actor;
   } catch (error) {
     if (error instanceof TokenInvalid) throw invalidToken(error.reason, named);
+    throw error;
+  }
+}
+
+/**
+ * RFC 9449 §7: a bound token is accepted only under the DPoP scheme with a proof for this
+ * request by its key (ath its hash, htm/htu this request's); an unbound token is never sent
+ * under DPoP, nor a bound one as Bearer (which would make the binding optional).
+ */
+async function proveBinding(db: Db, token: string, jkt: string | null, dpop: boolean, actor: Actor, pop: PopContext | undefined, challenge: ChallengeContext): Promise<void> {
+  if (!jkt) throw refusedProof("invalid_token", "This token is not bound to a key; send it as Bearer.", challenge);
+  if (!dpop) throw refusedProof("invalid_token", "This token is bound to a DPoP key: send it as Authorization: DPoP with a DPoP proof.", challenge);
+  if (!pop) throw refusedProof("invalid_token", "This endpoint cannot check DPoP proofs.", challenge);
+  try {
+    const audit = pop.audit ? { ...pop.audit, db, by: actor.label, agentId: actor.kind === "agent" ? actor.id : null, clientId: actor.clientId ?? null } : undefined;
+    await provePossession(db, { point: pop.point, request: pop.request, accessToken: token, jkt, ...(audit ? { audit } : {}) });
+  } catch (error) {
+    if (error instanceof DpopProofError) throw refusedProof(error.error, error.description, challenge, error.headers);
     throw error;
   }
 }

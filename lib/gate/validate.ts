@@ -50,7 +50,11 @@ type Original = z.output<typeof gatewayInput>;
 export async function authenticateAtGateway(base: RequestFacts & { db: Db }, request: Request): Promise<VerbCtx> {
   try {
     const challenge = { resourceMetadata: resourceMetadataOf(request.headers.get("x-resource-metadata")) };
-    const actor = await authenticateBearer(base.db, request.headers.get("authorization"), gatewayAudiences(), challenge);
+    const h = request.headers;
+    // The request the proof must be for is the one nginx is asking about (the shipped config
+    // sends X-Original-Method and X-Original-URL), not this subrequest.
+    const pop = { request: { proof: h.get("dpop"), method: h.get("x-original-method") ?? "", url: h.get("x-original-url") ?? "" }, point: "gateway" as const };
+    const actor = await authenticateBearer(base.db, h.get("authorization"), gatewayAudiences(), challenge, pop);
     return { ...base, actor };
   } catch (error) {
     if (error instanceof UnauthorizedError) {

@@ -1,6 +1,6 @@
 import { callerType, requireScope, type Actor, type ApiScope } from "@/lib/access/actor";
 import { getConfig } from "@/lib/config";
-import type { ClientCtx, MachineCtx, RequestFacts, VerbCtx } from "@/lib/context";
+import type { ClientCtx, MachineCtx, PopRequest, RequestFacts, VerbCtx } from "@/lib/context";
 import { getDb } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
 import { isConnectionError, sqlState } from "@/lib/db/errors";
@@ -10,6 +10,7 @@ import { addressKey, rateLimiter, type RatePolicy } from "@/lib/gate/rate-limit"
 import { startedOnOurSite } from "@/lib/gate/session/csrf";
 import { sessionActor } from "@/lib/gate/session/session-actor";
 import { authenticateClientRequest } from "@/lib/identity/credentials/authenticate-client";
+import { dpopNonces } from "@/lib/identity/dpop/nonce";
 import { OAuthError } from "@/lib/identity/oauth-error";
 import { getLogger } from "@/lib/observability/logger";
 import { countDecision, recordRequest } from "@/lib/observability/metrics";
@@ -38,7 +39,10 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     if (limit.ip) limitHeaders = rateLimiter().take(`${limit.ip}-ip`, addressKey(facts.ip), ipPolicy(limit.ip));
     if (!route.beforeReady) await ensureStarted();
     const db = await getDb();
-    const { ctx, body } = await authenticate(route, request, { ...facts, db, signal: request.signal });
+    // DPoP proofs name the URL the client addressed: Vigil's public one (its issuer), never
+    // the Host header, which a proof captured elsewhere could be replayed with.
+    const pop = { proof: request.headers.get("dpop"), method: request.method, url: `${getConfig().issuer}${url.pathname}` };
+    const { ctx, body } = await authenticate(route, request, { ...facts, db, signal: request.signal, pop });
     if (limit.subject && "actor" in ctx) {
       const key = "client" in ctx ? ctx.client.clientId : ctx.actor.id;
       rateLimiter().take(`${limit.subject}-subject`, key, subjectPolicy(limit.subject));
@@ -61,6 +65,9 @@ export async function runRoute(route: Route, params: Record<string, string>, req
 
   function finish(res: Response): Response {
     res.headers.set("X-Request-Id", requestId);
+    // RFC 9449 §8.2: whoever sends proofs learns the nonce to put in the next one.
+    const nonce = request.headers.has("dpop") ? dpopNonces()?.current : undefined;
+    if (nonce && !res.headers.has("DPoP-Nonce")) res.headers.set("DPoP-Nonce", nonce);
     for (const [name, value] of Object.entries(limitHeaders)) if (!res.headers.has(name)) res.headers.set(name, value);
     const seconds = (performance.now() - started) / 1000;
     recordRequest(request.method, route.path, res.status, seconds);
@@ -74,7 +81,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
  * the form, so their body is read first; everyone else is authenticated before a byte of
  * the body is read (a stranger's oversized body is a 401, not a 413).
  */
-async function authenticate(route: Route, request: Request, base: RequestFacts & { db: Db; signal: AbortSignal }): Promise<{ ctx: Ctx; body?: Record<string, unknown> }> {
+async function authenticate(route: Route, request: Request, base: RequestFacts & { db: Db; signal: AbortSignal; pop: PopRequest }): Promise<{ ctx: Ctx; body?: Record<string, unknown> }> {
   const auth = route.auth;
   const authorization = request.headers.get("authorization");
   if ("public" in auth) return { ctx: { ...base, by: "anonymous" } };
@@ -85,7 +92,10 @@ async function authenticate(route: Route, request: Request, base: RequestFacts &
   }
   if ("bearer" in auth) return { ctx: await checkers[auth.bearer](request, base) };
   // A bearer token when one is sent; otherwise the console's session cookie (CSRF-checked).
-  const actor = authorization ? await authenticateBearer(base.db, authorization) : ((await sessionActor(request)) ?? (await authenticateBearer(base.db, null)));
+  const pop = { request: base.pop, point: "api" as const, audit: base };
+  const actor = authorization
+    ? await authenticateBearer(base.db, authorization, undefined, undefined, pop)
+    : ((await sessionActor(request)) ?? (await authenticateBearer(base.db, null)));
   return { ctx: { ...base, actor } };
 }
 

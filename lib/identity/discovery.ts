@@ -2,6 +2,7 @@ import { API_SCOPES } from "@/lib/access/actor";
 import { getConfig } from "@/lib/config";
 import { jwks } from "@/lib/keys/keyring";
 import { CLIENT_ASSERTION_ALGS } from "./agents/jwks";
+import { dpopPolicy } from "./dpop/policy";
 import { oauthEndpoints } from "./endpoints";
 import { GRANT_TYPES } from "./tokens/issue";
 
@@ -37,6 +38,8 @@ export function issuerMetadata() {
     revocation_endpoint_auth_signing_alg_values_supported: assertionAlgs,
     scopes_supported: [...new Set([...API_SCOPES, "tokens:introspect"])],
     access_token_signing_alg_values_supported: ["RS256", "ES256", "EdDSA"],
+    // RFC 9449 §5.1: a DPoP proof with a token request binds the token to its key.
+    dpop_signing_alg_values_supported: [...dpopPolicy().algorithms],
   };
 }
 
@@ -53,6 +56,9 @@ export function protectedResourceMetadata() {
     authorization_servers: [issuer],
     scopes_supported: [...new Set([...API_SCOPES, "tokens:introspect"])],
     bearer_methods_supported: ["header"],
+    // RFC 9449 §7.1 / RFC 9728 §2: DPoP-bound tokens are accepted (and bound ones need their proof).
+    dpop_signing_alg_values_supported: [...dpopPolicy().algorithms],
+    dpop_bound_access_tokens_required: false,
     resource_name: "Vigil API",
     resource_documentation: `${issuer}/`,
   };

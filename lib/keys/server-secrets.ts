@@ -4,7 +4,7 @@ import path from "node:path";
 import { getConfig } from "@/lib/config";
 import { processSingleton } from "@/lib/process/singleton";
 
-type Keys = { credentialHashKey: Buffer; sealingKey: Buffer; csrfKey: Buffer; sessionSecret: string };
+type Keys = { credentialHashKey: Buffer; sealingKey: Buffer; csrfKey: Buffer; dpopNonceKey: Buffer; sessionSecret: string };
 const slot = () => processSingleton("server-keys", (): { keys?: Keys } => ({}));
 
 /**
@@ -21,6 +21,7 @@ export function serverKeys(): Keys {
       credentialHashKey: derive("credential-secret-hash"),
       sealingKey: derive("signing-key-seal"),
       csrfKey: derive("console-csrf"),
+      dpopNonceKey: derive("dpop-nonce"),
       // Auth.js derives its own cookie keys from this (with the cookie name as salt).
       sessionSecret: root,
     };

@@ -38,6 +38,12 @@ function createMetrics() {
       labelNames: ["kind", "reason"] as const,
       registers: [registry],
     }),
+    popValidations: new Counter({
+      name: "vigil_pop_validations_total",
+      help: "DPoP proofs checked (RFC 9449) by result (valid, invalid, replayed) and point (token, api, gateway); a missing proof where one is required counts as invalid.",
+      labelNames: ["result", "point"] as const,
+      registers: [registry],
+    }),
     dbQueryDuration: new Histogram({
       name: "vigil_db_query_duration_seconds",
       help: "Duration of database operations by operation name.",

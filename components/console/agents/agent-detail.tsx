@@ -14,6 +14,7 @@ import { ConfirmButton } from "../confirm-dialog";
 import { LazyUsageChart } from "../lazy-charts";
 import { useHydratedMark } from "../use-hydrated-mark";
 import { AgentForm } from "./agent-form";
+import { Authentication } from "./authentication";
 import { ClientRegistration } from "./client-registration";
 import { CredentialsPanel, type CredentialView } from "./credentials-panel";
 import { MayActFor } from "./may-act-for";
@@ -172,6 +173,8 @@ export function AgentDetail({ initial, canWrite, renderedAt }: { initial: AgentD
           <LazyUsageChart days={usage.days} />
         </div>
       </div>
+
+      <Authentication agent={agent} />
 
       <ClientRegistration agent={agent} />
 

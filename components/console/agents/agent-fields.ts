@@ -1,4 +1,4 @@
-import type { ClientType, ConsentMode } from "@/drizzle/agents";
+import type { ClientType, ConsentMode, DpopMode } from "@/drizzle/agents";
 import type { AgentView } from "@/lib/identity/agents/schemas";
 
 /** The form's text for every field; the API's JSON comes from payloadOf. */
@@ -14,6 +14,7 @@ export type Values = {
   redirect_uris: string;
   client_type: ClientType;
   consent_mode: ConsentMode;
+  dpop: DpopMode;
   logo_uri: string;
   homepage_uri: string;
 };
@@ -42,6 +43,15 @@ export const AGENT_FIELDS: Field[] = [
     hint: "audiences its tokens may name (RFC 8707), one per line, e.g. https://invoices.example.com/; empty: Vigil's API only",
   },
   { name: "monthly_token_quota", label: "Monthly token quota", type: "number", hint: "blank: the server default" },
+  {
+    name: "dpop",
+    label: "Proof of possession (DPoP)",
+    options: [
+      { value: "optional", label: "Optional — tokens are bound to a key when the agent sends a DPoP proof" },
+      { value: "required", label: "Required — no token without a DPoP proof; a copied token is useless" },
+    ],
+    hint: "RFC 9449: a bound token works only with a fresh proof signed by the agent's private key",
+  },
 ];
 
 /** How people let the agent act for them: the OAuth client registration the consent page shows. */
@@ -88,6 +98,7 @@ export const valuesOf = (a?: AgentView): Values => ({
   redirect_uris: a?.redirect_uris.join("\n") ?? "",
   client_type: a?.client_type ?? "confidential",
   consent_mode: a?.consent_mode ?? "always",
+  dpop: a?.dpop ?? "optional",
   logo_uri: a?.logo_uri ?? "",
   homepage_uri: a?.homepage_uri ?? "",
 });
@@ -115,6 +126,7 @@ export function payloadOf(v: Values): AgentPayload {
     redirect_uris: lines(v.redirect_uris),
     client_type: v.client_type,
     consent_mode: v.consent_mode,
+    dpop: v.dpop,
     logo_uri: orNull(v.logo_uri),
     homepage_uri: orNull(v.homepage_uri),
   };

@@ -35,6 +35,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
           homepageUri: input.homepage_uri ?? null,
           clientIdUrl: input.client_id_url ?? null,
           jwks: input.jwks ?? null,
+          dpop: input.dpop,
         })
         .returning();
       if (!agent) throw new Error("insert returned no agent");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clientTypes, consentModes, type Agent } from "@/drizzle/schema";
+import { clientTypes, consentModes, dpopModes, type Agent } from "@/drizzle/schema";
 import { parseClientIdUrl } from "../clients/client-id-url";
 import { clientJwks } from "./jwks";
 
@@ -82,6 +82,8 @@ const fields = {
   client_id_url: clientIdUrl.nullable(),
   // Public keys for private_key_jwt; null removes them.
   jwks: clientJwks.nullable(),
+  // RFC 9449: required = no token without a DPoP proof (every token bound to the agent's key).
+  dpop: z.enum(dpopModes, { message: `dpop is ${dpopModes.join(" or ")}` }),
 };
 
 export const createAgentInput = z
@@ -98,6 +100,7 @@ export const createAgentInput = z
     homepage_uri: fields.homepage_uri.optional(),
     client_id_url: fields.client_id_url.optional(),
     jwks: fields.jwks.optional(),
+    dpop: fields.dpop.default("optional"),
   })
   .strict();
 
@@ -126,6 +129,7 @@ export function agentView(agent: Agent) {
     homepage_uri: agent.homepageUri,
     client_id_url: agent.clientIdUrl,
     jwks: agent.jwks,
+    dpop: agent.dpop,
     status: agent.status,
     monthly_token_quota: agent.monthlyTokenQuota,
     created_at: agent.createdAt.toISOString(),

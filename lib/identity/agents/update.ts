@@ -59,6 +59,7 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
           homepageUri: input.homepage_uri,
           clientIdUrl: input.client_id_url,
           jwks: input.jwks,
+          dpop: input.dpop,
           updatedAt: sql`now()`,
         })
         .where(eq(agents.id, before.id))

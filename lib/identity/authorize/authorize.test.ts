@@ -253,9 +253,9 @@ describe.each(testTargets())("authorization code flow on $name", (target) => {
       const claimWith = async (pair: PreparedPair, family: string) =>
         claimPair(ctx, { code: hash, jti: pair.minted.jti, family }, pair, { kind: "code.redeemed", outcome: "success", agentId: c.agent.id, metadata: { jti: pair.minted.jti } });
       const family = randomUUID();
-      const pair = await preparePair(ctx, grant, code, code.scopes, family);
+      const pair = await preparePair({ ...ctx, jkt: null }, grant, code, code.scopes, family);
       const other = randomUUID();
-      return [await claimWith(pair, family), await claimWith(pair, family), await claimWith(await preparePair(ctx, grant, code, code.scopes, other), other)];
+      return [await claimWith(pair, family), await claimWith(pair, family), await claimWith(await preparePair({ ...ctx, jkt: null }, grant, code, code.scopes, other), other)];
     }, "token", c.auth, {});
     // The same pair again won (its refresh token is stored); another pair for the spent code did not.
     expect(outcomes).toEqual([true, true, false]);

@@ -8,6 +8,7 @@ import type { Tx } from "@/lib/db/types";
 import type { Notice } from "@/lib/events/notify";
 import { gateNotice } from "@/lib/identity/state-view";
 import { OAuthError, type OAuthErrorCode } from "../oauth-error";
+import type { TokenCtx } from "../tokens/binding";
 import { oauthParam, type OAuthForm } from "../oauth-params";
 import { grantIsLive, preparePair, storePair, withQuotaSlot, type CodeTokenResponse, type PairOutcome, type PreparedPair } from "./issue-pair";
 import { codeWithGrant } from "./lookups";
@@ -57,7 +58,7 @@ function redeemedEvent(ctx: ClientCtx, pair: PreparedPair, grantId: string, fami
  * A good code takes the fast path (read, sign, then claim it in a group commit); anything
  * else, or a claim that lost, takes the careful path, which locks the code and decides.
  */
-export async function redeemAuthorizationCode(ctx: ClientCtx, form: OAuthForm): Promise<CodeTokenResponse> {
+export async function redeemAuthorizationCode(ctx: TokenCtx, form: OAuthForm): Promise<CodeTokenResponse> {
   checkCodeRequest(form);
   return withQuotaSlot(ctx, async () => {
     const ok = await redeemAtOnce(ctx, form);
@@ -65,7 +66,7 @@ export async function redeemAuthorizationCode(ctx: ClientCtx, form: OAuthForm): 
   });
 }
 
-async function redeemAtOnce(ctx: ClientCtx, form: OAuthForm): Promise<CodeTokenResponse | null> {
+async function redeemAtOnce(ctx: TokenCtx, form: OAuthForm): Promise<CodeTokenResponse | null> {
   const hash = tokenHash(oauthParam(form, "code") ?? "");
   const hit = await codeWithGrant(ctx.db, hash);
   if (!hit || hit.code.redeemedAt || codeProblem(hit.code, ctx.client.clientId, form, hit.grant)) return null;
@@ -75,7 +76,7 @@ async function redeemAtOnce(ctx: ClientCtx, form: OAuthForm): Promise<CodeTokenR
   return won ? pair.response : null;
 }
 
-function redeemCarefully(ctx: ClientCtx, form: OAuthForm): Promise<PairOutcome> {
+function redeemCarefully(ctx: TokenCtx, form: OAuthForm): Promise<PairOutcome> {
   // no-scope: the code is the authorization (a person consented); it is bound to this client.
   const { client } = ctx;
   return commit<PairOutcome>(ctx, async (tx) => {

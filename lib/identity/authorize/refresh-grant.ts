@@ -5,6 +5,7 @@ import type { ClientCtx } from "@/lib/context";
 import type { Notice } from "@/lib/events/notify";
 import { OAuthError, type OAuthErrorCode } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
+import type { TokenCtx } from "../tokens/binding";
 import { grantIsLive, preparePair, storePair, withQuotaSlot, type CodeTokenResponse, type PairOutcome, type PreparedPair } from "./issue-pair";
 import { refreshWithGrant } from "./lookups";
 import { claimPair } from "./pair-claims";
@@ -24,8 +25,10 @@ function askedScopes(row: RefreshToken, form: OAuthForm): string[] {
 }
 
 /** Why this refresh token may not be used by this request, apart from having been used; null when it may. */
-function refreshProblem(row: RefreshToken, clientId: string, grant: DelegationGrant | null | undefined, scopes: string[]): Problem | null {
-  if (row.clientId !== clientId) return { code: "invalid_grant", description: "This refresh token was issued to another client." };
+function refreshProblem(row: RefreshToken, ctx: TokenCtx, grant: DelegationGrant | null | undefined, scopes: string[]): Problem | null {
+  if (row.clientId !== ctx.client.clientId) return { code: "invalid_grant", description: "This refresh token was issued to another client." };
+  // RFC 9449 §5: a bound refresh token is used only with a proof by its key (as oidc-provider: invalid_grant).
+  if (row.dpopJkt && row.dpopJkt !== ctx.jkt) return { code: "invalid_grant", description: "This refresh token is bound to a DPoP key: send a DPoP proof signed by that key." };
   if (row.revokedAt) return { code: "invalid_grant", description: "This refresh token is revoked.", metadata: { family: row.familyId } };
   if (row.expiresAt.getTime() <= Date.now()) return { code: "invalid_grant", description: "This refresh token has expired with its grant." };
   if (!grantIsLive(grant)) return { code: "invalid_grant", description: "The person's delegation behind this refresh token is no longer active." };
@@ -54,7 +57,7 @@ function rotatedEvent(ctx: ClientCtx, pair: PreparedPair, grantId: string, famil
  * A good token takes the fast path (read, sign, then claim it in a group commit); anything
  * else, or a claim that lost, takes the careful path, which locks the token and decides.
  */
-export async function refreshAccessToken(ctx: ClientCtx, form: OAuthForm): Promise<CodeTokenResponse> {
+export async function refreshAccessToken(ctx: TokenCtx, form: OAuthForm): Promise<CodeTokenResponse> {
   checkRefreshRequest(form);
   return withQuotaSlot(ctx, async () => {
     const ok = await refreshAtOnce(ctx, form);
@@ -62,18 +65,18 @@ export async function refreshAccessToken(ctx: ClientCtx, form: OAuthForm): Promi
   });
 }
 
-async function refreshAtOnce(ctx: ClientCtx, form: OAuthForm): Promise<CodeTokenResponse | null> {
+async function refreshAtOnce(ctx: TokenCtx, form: OAuthForm): Promise<CodeTokenResponse | null> {
   const hash = tokenHash(oauthParam(form, "refresh_token") ?? "");
   const hit = await refreshWithGrant(ctx.db, hash);
   if (!hit || hit.token.usedAt) return null;
   const scopes = askedScopes(hit.token, form);
-  if (refreshProblem(hit.token, ctx.client.clientId, hit.grant, scopes)) return null;
+  if (refreshProblem(hit.token, ctx, hit.grant, scopes)) return null;
   const pair = await preparePair(ctx, hit.grant, hit.token, scopes, hit.token.familyId);
   const won = await claimPair(ctx, { refresh: hash }, pair, rotatedEvent(ctx, pair, hit.grant.id, hit.token.familyId));
   return won ? pair.response : null;
 }
 
-function refreshCarefully(ctx: ClientCtx, form: OAuthForm): Promise<PairOutcome> {
+function refreshCarefully(ctx: TokenCtx, form: OAuthForm): Promise<PairOutcome> {
   // no-scope: the refresh token is the authorization, bound to this client and a person's grant.
   const { client } = ctx;
   return commit<PairOutcome>(ctx, async (tx) => {
@@ -94,7 +97,7 @@ function refreshCarefully(ctx: ClientCtx, form: OAuthForm): Promise<PairOutcome>
     }
     const [grant] = await tx.select().from(delegationGrants).where(eq(delegationGrants.id, row.grantId));
     const scopes = askedScopes(row, form);
-    const problem = refreshProblem(row, client.clientId, grant, scopes);
+    const problem = refreshProblem(row, ctx, grant, scopes);
     if (problem || !grant) return refuse("refresh.rotated", problem?.code ?? "invalid_grant", problem?.description ?? "The person's delegation behind this refresh token is no longer active.", problem?.metadata);
 
     const pair = await preparePair(ctx, grant, row, scopes, row.familyId);

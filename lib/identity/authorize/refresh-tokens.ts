@@ -15,6 +15,8 @@ export type RefreshFacts = {
   resources: string[];
   accessJti: string;
   accessExp: number;
+  /** The DPoP key a public client's refresh token is bound to (null: unbound). */
+  dpopJkt: string | null;
 };
 
 /** A new refresh token in a family, and its row; it lives no longer than the grant it rests on. */
@@ -34,6 +36,7 @@ export function newRefreshRow(f: RefreshFacts): { token: string; row: NewRefresh
     accessJti: f.accessJti,
     accessExpiresAt: new Date(f.accessExp * 1000),
     expiresAt: f.grant.expiresAt,
+    dpopJkt: f.dpopJkt,
   };
   return { token, row };
 }

@@ -105,6 +105,7 @@ function authenticatedOf(row: ClientRecord, clientId: string, authMethod: Client
       clientType: row.clientType,
       monthlyTokenQuota: row.monthlyTokenQuota,
       authMethod,
+      dpop: row.dpop,
     };
     held = { client, actor: clientActor(client) };
     byMethod.set(authMethod, held);
@@ -130,6 +131,7 @@ async function clientRecord(db: Executor, clientId: string): Promise<ClientRecor
           allowedResources: agents.allowedResources,
           clientType: agents.clientType,
           monthlyTokenQuota: agents.monthlyTokenQuota,
+          dpop: agents.dpop,
           jwks: agents.jwks,
         })
         .from(credentials)

@@ -10,6 +10,7 @@ const record = (status = "active"): ClientRecord => ({
   previousSecretHash: null,
   previousExpiresAt: null,
   agentId: "a1",
+  dpop: "optional",
   agentStatus: "active",
   allowedScopes: [],
   allowedResources: null,

@@ -17,6 +17,7 @@ export type ClientRecord = {
   allowedResources: string[] | null;
   clientType: "confidential" | "public";
   monthlyTokenQuota: number | null;
+  dpop: "optional" | "required";
   /** The agent's keys for private_key_jwt; null when it registered none. */
   jwks: ClientJwks | null;
 };

@@ -2,11 +2,11 @@ import { callerType, impliedScopes } from "@/lib/access/actor";
 import { personId } from "@/lib/access/person";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
-import type { ClientCtx } from "@/lib/context";
 import { countDecision, getMetrics } from "@/lib/observability/metrics";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
 import { registeredResources, resolveAudience } from "../tokens/audience";
+import { tokenTypeOf, type TokenCtx, type TokenType } from "../tokens/binding";
 import { monthOf, recordStoredCount, reserveQuota } from "../tokens/quota";
 import { actChain, type ActClaim } from "../tokens/verify";
 import { activeGrant } from "./find";
@@ -16,7 +16,7 @@ import { ACCEPTED_TOKEN_TYPES, checkActorToken, refuse, TOKEN_TYPE, verifySubjec
 export type ExchangeResponse = {
   access_token: string;
   issued_token_type: string;
-  token_type: "Bearer";
+  token_type: TokenType;
   expires_in: number;
   scope: string;
 };
@@ -49,7 +49,7 @@ type Decided = { subject: Subject; scopes: string[]; dropped: string[]; aud: str
  * configured TTL. Allowed only under a live delegation grant or the subject token's
  * `may_act` naming this agent. Every refusal is audited as delegation.denied.
  */
-export async function exchangeToken(ctx: ClientCtx, form: OAuthForm): Promise<ExchangeResponse> {
+export async function exchangeToken(ctx: TokenCtx, form: OAuthForm): Promise<ExchangeResponse> {
   // no-scope: the person's grant (or may_act) authorizes an exchange, not a scope of the client.
   let subject: Subject | null = null;
   try {
@@ -76,9 +76,11 @@ export async function exchangeToken(ctx: ClientCtx, form: OAuthForm): Promise<Ex
   }
 }
 
-async function decide(ctx: ClientCtx, form: OAuthForm, subject: Subject): Promise<Decided> {
+async function decide(ctx: TokenCtx, form: OAuthForm, subject: Subject): Promise<Decided> {
   const { client } = ctx;
   const config = getConfig();
+  // RFC 9449 §7: a DPoP-bound subject token is only usable by its key's holder, here as anywhere.
+  if (subject.jkt && subject.jkt !== ctx.jkt) throw refuse("subject_token is bound to a DPoP key: send the exchange request with a DPoP proof signed by that key.");
   const before = actChain(subject.act);
   if (before.some((hop) => hop.sub === client.agentId)) throw refuse("This agent is already in the subject token's delegation chain.");
   const depth = before.length + 1;
@@ -123,7 +125,7 @@ async function decide(ctx: ClientCtx, form: OAuthForm, subject: Subject): Promis
   };
 }
 
-async function issue(ctx: ClientCtx, form: OAuthForm, d: Decided): Promise<ExchangeResponse> {
+async function issue(ctx: TokenCtx, form: OAuthForm, d: Decided): Promise<ExchangeResponse> {
   // no-scope: issues what decide() allowed under the person's grant; exchangeToken is the verb.
   const { client } = ctx;
   const release = await reserveQuota(ctx.db, client.agentId, client.monthlyTokenQuota);
@@ -131,7 +133,7 @@ async function issue(ctx: ClientCtx, form: OAuthForm, d: Decided): Promise<Excha
     const scope = d.scopes.join(" ");
     const person = personId(d.subject.person.issuer, d.subject.person.sub);
     const grantIds = [...(d.grantId ? [d.grantId] : []), ...d.subject.grantIds];
-    const { accessToken, jti, iat: now, kid } = await mintDelegated({ person, clientId: client.clientId, scopes: d.scopes, aud: d.aud, exp: d.exp, act: d.act, grantIds });
+    const { accessToken, jti, iat: now, kid } = await mintDelegated({ person, clientId: client.clientId, scopes: d.scopes, aud: d.aud, exp: d.exp, act: d.act, grantIds, jkt: ctx.jkt });
     const chain = actChain(d.act).map((hop) => `agent:${hop.sub}`);
     const month = monthOf();
     const stored = await commitBatched(
@@ -141,7 +143,7 @@ async function issue(ctx: ClientCtx, form: OAuthForm, d: Decided): Promise<Excha
         outcome: "success",
         agentId: client.agentId,
         clientId: client.clientId,
-        metadata: { jti, person, person_label: d.subject.person.label, chain, delegation_id: d.grantId, may_act: d.grantId === null, scope, dropped: d.dropped, aud: d.aud, exp: d.exp, kid },
+        metadata: { jti, person, person_label: d.subject.person.label, chain, delegation_id: d.grantId, may_act: d.grantId === null, scope, dropped: d.dropped, aud: d.aud, exp: d.exp, kid, ...(ctx.jkt ? { jkt: ctx.jkt } : {}) },
       },
       { countToken: { agentId: client.agentId, month }, touch: { agentId: client.agentId, credentialId: client.credentialId } },
     );
@@ -151,7 +153,7 @@ async function issue(ctx: ClientCtx, form: OAuthForm, d: Decided): Promise<Excha
     return {
       access_token: accessToken,
       issued_token_type: requestedType === TOKEN_TYPE.jwt ? TOKEN_TYPE.jwt : TOKEN_TYPE.access_token,
-      token_type: "Bearer",
+      token_type: tokenTypeOf(ctx.jkt),
       expires_in: d.exp - now,
       scope,
     };

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { getConfig } from "@/lib/config";
 import { currentSigningKey } from "@/lib/keys/keyring";
 import { OAuthError } from "../oauth-error";
+import { confirmationOf } from "../tokens/binding";
 import { signJwt } from "../tokens/sign";
 import type { ActClaim } from "../tokens/verify";
 
@@ -15,6 +16,8 @@ export type DelegatedClaims = {
   act: ActClaim;
   /** The grants every hop rests on, outermost first. */
   grantIds: string[];
+  /** The DPoP key the token is bound to (cnf.jkt), if the request proved one. */
+  jkt: string | null;
 };
 
 export type Minted = { accessToken: string; jti: string; iat: number; exp: number; kid: string };
@@ -41,6 +44,7 @@ export async function mintDelegated(c: DelegatedClaims): Promise<Minted> {
     scope: c.scopes.join(" "),
     act: c.act,
     ...(c.grantIds.length > 0 ? { delegation_ids: c.grantIds } : {}),
+    ...confirmationOf(c.jkt),
   };
   return { accessToken: await signJwt(key, { typ: "at+jwt" }, claims), jti, iat: now, exp: c.exp, kid: key.kid };
 }

@@ -5,7 +5,7 @@ import type { Executor } from "@/lib/db/types";
 import { peekJwt } from "@/lib/keys/peek";
 import { OAuthError } from "../oauth-error";
 import { tokenInactiveReason } from "../tokens/status";
-import { TokenInvalid, verifyVigilToken, type ActClaim } from "../tokens/verify";
+import { boundKey, TokenInvalid, verifyVigilToken, type ActClaim } from "../tokens/verify";
 import { verifyProviderToken } from "../tokens/verify-provider";
 
 /** RFC 8693 §3: the token types Vigil takes and issues (its access tokens are JWTs). */
@@ -26,6 +26,8 @@ export type Subject = {
   grantIds: string[];
   /** RFC 8693 §4.4: the parties the provider says may act for the subject. */
   mayAct: { sub?: string; client_id?: string } | null;
+  /** The DPoP key the subject token is bound to (cnf.jkt), if any. */
+  jkt: string | null;
 };
 
 /** RFC 8693 §2.2.2: an invalid or unacceptable subject or actor token is invalid_request. */
@@ -64,6 +66,7 @@ export async function verifySubject(db: Executor, token: string): Promise<Subjec
         act: claims.act,
         grantIds: claims.delegation_ids ?? [],
         mayAct: null,
+        jkt: boundKey(claims),
       };
     }
     if (peeked.from === "provider") {
@@ -76,6 +79,7 @@ export async function verifySubject(db: Executor, token: string): Promise<Subjec
         act: undefined,
         grantIds: [],
         mayAct: mayActOf(verified.claims),
+        jkt: boundKey(verified.claims),
       };
     }
   } catch (error) {

@@ -1,5 +1,5 @@
 import { replayKey, type ReplayCache } from "../replay/replay-cache";
-import { invalidProof } from "./errors";
+import { DpopProofReplayed } from "./errors";
 import { dpopPolicy, proofExpiry, type DpopPolicy } from "./policy";
 import type { VerifiedDpopProof } from "./verify-proof";
 
@@ -10,5 +10,5 @@ import type { VerifiedDpopProof } from "./verify-proof";
  */
 export async function claimDpopProof(cache: ReplayCache, proof: VerifiedDpopProof, policy: DpopPolicy = dpopPolicy()): Promise<void> {
   const first = await cache.claim(replayKey("dpop", `${proof.jkt}:${proof.jti}`), proofExpiry(proof.iat, policy));
-  if (!first) throw invalidProof("This DPoP proof has been used before; make a new one for each request.");
+  if (!first) throw new DpopProofReplayed();
 }

@@ -18,3 +18,11 @@ export class DpopProofError extends OAuthError {
 }
 
 export const invalidProof = (description: string) => new DpopProofError("invalid_dpop_proof", description);
+
+/** A well-formed proof whose jti was already spent (RFC 9449 §11.1): counted as a replay. */
+export class DpopProofReplayed extends DpopProofError {
+  constructor() {
+    super("invalid_dpop_proof", "This DPoP proof has been used before; make a new one for each request.");
+    this.name = "DpopProofReplayed";
+  }
+}

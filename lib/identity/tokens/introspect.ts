@@ -5,7 +5,7 @@ import type { ClientCtx } from "@/lib/context";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
 import { tokenInactiveReason } from "./status";
-import { TokenInvalid, verifyVigilToken, type VigilClaims } from "./verify";
+import { boundKey, TokenInvalid, verifyVigilToken, type VigilClaims } from "./verify";
 
 /** RFC 7662. Anything not verifiably active, or not the caller's to see, is `{active:false}`. */
 export async function introspectToken(ctx: ClientCtx, form: OAuthForm) {
@@ -37,6 +37,7 @@ export async function introspectToken(ctx: ClientCtx, form: OAuthForm) {
     metadata: { jti: claims?.jti ?? null, active: reason === null, ...(reason ? { reason } : {}) },
   });
   if (reason || !claims) return { active: false };
+  const jkt = boundKey(claims);
   return {
     active: true,
     scope: claims.scope ?? "",
@@ -48,7 +49,9 @@ export async function introspectToken(ctx: ClientCtx, form: OAuthForm) {
     iat: claims.iat,
     nbf: claims.nbf,
     jti: claims.jti,
-    token_type: "Bearer",
+    // RFC 9449 §6.2: a bound token says so, and to which key.
+    token_type: jkt ? "DPoP" : "Bearer",
+    ...(jkt ? { cnf: { jkt } } : {}),
     // RFC 8693 §4.1 in introspection: who acts, and the grants the token rests on.
     ...(claims.act ? { act: claims.act } : {}),
     ...(claims.delegation_ids ? { delegation_id: claims.delegation_ids[0] ?? null, delegation_ids: claims.delegation_ids } : {}),

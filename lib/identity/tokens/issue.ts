@@ -12,9 +12,10 @@ import { checkRefreshRequest, refreshAccessToken } from "../authorize/refresh-gr
 import { exchangeToken, checkExchangeRequest, type ExchangeResponse } from "../delegations/exchange";
 import { registeredResources, requestedAudiences, resolveAudience } from "./audience";
 import { monthOf, recordStoredCount, reserveQuota } from "./quota";
+import { confirmationOf, tokenBinding, tokenTypeOf, type TokenCtx, type TokenType } from "./binding";
 import { signJwt } from "./sign";
 
-export type TokenResponse = { access_token: string; token_type: "Bearer"; expires_in: number; scope: string };
+export type TokenResponse = { access_token: string; token_type: TokenType; expires_in: number; scope: string };
 
 // RFC 6749 §3.2: parameters must not repeat (RFC 8707 `resource` may).
 const SINGLE = ["grant_type", "scope", "audience"];
@@ -60,10 +61,17 @@ export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<Token
   if (provedNothing(ctx.client) && !PUBLIC_GRANTS.has(grantType)) {
     throw new OAuthError("unauthorized_client", "A public client may only use authorization_code (with PKCE) and refresh_token.");
   }
-  if (grantType === TOKEN_EXCHANGE) return exchangeToken(ctx, form);
-  if (grantType === "authorization_code") return redeemAuthorizationCode(ctx, form);
-  if (grantType === "refresh_token") return refreshAccessToken(ctx, form);
-  const { client } = ctx;
+  // The DPoP proof is checked (and its jti spent) once the request is known to be worth
+  // answering, before any grant looks at codes, refresh tokens or quotas.
+  const bound: TokenCtx = { ...ctx, jkt: await tokenBinding(ctx) };
+  if (grantType === TOKEN_EXCHANGE) return exchangeToken(bound, form);
+  if (grantType === "authorization_code") return redeemAuthorizationCode(bound, form);
+  if (grantType === "refresh_token") return refreshAccessToken(bound, form);
+  return clientCredentials(bound, form);
+}
+
+async function clientCredentials(ctx: TokenCtx, form: OAuthForm): Promise<TokenResponse> {
+  const { client, jkt } = ctx;
   const audience = resolveAudience(form, registeredResources(client.allowedResources));
 
   const requested = oauthParam(form, "scope");
@@ -94,17 +102,18 @@ export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<Token
       jti,
       client_id: client.clientId,
       scope,
+      ...confirmationOf(jkt),
     };
     const accessToken = await signJwt(key, { typ: "at+jwt" }, claims);
     const month = monthOf();
     const stored = await commitBatched(
       ctx,
-      { kind: "token.issued", outcome: "success", agentId: client.agentId, clientId: client.clientId, metadata: { jti, scope, aud: claims.aud, exp: claims.exp, kid: key.kid } },
+      { kind: "token.issued", outcome: "success", agentId: client.agentId, clientId: client.clientId, metadata: { jti, scope, aud: claims.aud, exp: claims.exp, kid: key.kid, ...(jkt ? { jkt } : {}) } },
       { countToken: { agentId: client.agentId, month }, touch: { agentId: client.agentId, credentialId: client.credentialId } },
     );
     recordStoredCount(client.agentId, month, stored);
     for (const s of scopes) getMetrics().tokensIssued.inc({ scope: s });
-    return { access_token: accessToken, token_type: "Bearer", expires_in: ttl, scope };
+    return { access_token: accessToken, token_type: tokenTypeOf(jkt), expires_in: ttl, scope };
   } catch (error) {
     release();
     throw error;

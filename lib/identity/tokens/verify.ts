@@ -27,6 +27,14 @@ export function actChain(act: ActClaim | undefined): { sub: string; client_id?: 
   return out;
 }
 
+/** RFC 7800 §3.1 / RFC 9449 §6.1: the key thumbprint a token is bound to (cnf.jkt), if any. */
+export function boundKey(payload: JWTPayload): string | null {
+  const cnf = payload.cnf;
+  if (!cnf || typeof cnf !== "object" || Array.isArray(cnf)) return null;
+  const jkt = (cnf as Record<string, unknown>).jkt;
+  return typeof jkt === "string" ? jkt : null;
+}
+
 export class TokenInvalid extends Error {
   constructor(readonly reason: string) {
     super(reason);

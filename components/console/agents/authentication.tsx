@@ -1,0 +1,32 @@
+import type { AgentView } from "@/lib/identity/agents/schemas";
+import { card } from "@/components/ui/styles";
+
+const DPOP = {
+  optional: "Optional — a token is bound to the agent's key when it sends a DPoP proof",
+  required: "Required — no token without a DPoP proof; every token works only with the agent's private key",
+} as const;
+
+/** How the agent authenticates and whether its tokens are bound to a key (RFC 9449, RFC 7523). */
+export function Authentication({ agent }: { agent: AgentView }) {
+  const kids = agent.jwks?.keys.map((k) => `${k.kid} (${k.alg})`) ?? [];
+  return (
+    <section aria-labelledby="proof" className={card}>
+      <h2 id="proof" className="mb-2 font-semibold">
+        How it proves itself
+      </h2>
+      <dl className="grid grid-cols-1 gap-x-3 gap-y-1 text-sm sm:grid-cols-[auto_1fr]">
+        <dt className="text-muted">Client authentication</dt>
+        <dd data-testid="client-auth">
+          {agent.client_type === "public" ? "No secret (public client): PKCE and refresh rotation" : "Client secret (see its credentials below)"}
+          {kids.length > 0 ? <span>; or a signed client assertion (private_key_jwt) with a registered key</span> : null}
+        </dd>
+        <dt className="text-muted">Registered keys</dt>
+        <dd className="break-all font-mono text-xs" data-testid="client-keys">
+          {kids.length > 0 ? kids.join(", ") : <span className="font-sans text-muted">none</span>}
+        </dd>
+        <dt className="text-muted">Proof of possession</dt>
+        <dd data-testid="dpop-mode">{DPOP[agent.dpop]}</dd>
+      </dl>
+    </section>
+  );
+}
