@@ -1,4 +1,4 @@
-import type { ClientCtx } from "@/lib/context";
+import type { ClientCtx, PopRequest } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
 import { formObject } from "@/lib/http/body";
 import { authenticateClientRequest } from "@/lib/identity/credentials/authenticate-client";
@@ -23,9 +23,11 @@ export async function asClient<T>(
   endpoint: string,
   authorization: string | null,
   fields: Record<string, string | string[]>,
+  pop?: PopRequest,
 ): Promise<T> {
   const body = oauthForm(fields);
-  return verb(await authenticateClientRequest({ ...facts, db }, authorization, body, endpoint), body);
+  const ctx = await authenticateClientRequest({ ...facts, db }, authorization, body, endpoint);
+  return verb(pop ? { ...ctx, pop } : ctx, body);
 }
 
 /** The OAuthError a call failed with, or null when it succeeded. */

@@ -57,10 +57,11 @@ export function stakePairClaims(claims: PairClaim[]): SQL {
     access_jti: c.store.accessJti,
     access_expires_at: c.store.accessExpiresAt,
     expires_at: c.store.expiresAt,
+    dpop_jkt: c.store.dpopJkt ?? null,
   }));
   return sql`stores as (
     select * from jsonb_to_recordset(${JSON.stringify(stores)}::jsonb) as s(item int, token_hash text, family_id uuid, client_id text, agent_id uuid, grant_id uuid,
-      person_issuer text, person_sub text, person_label text, scopes text[], resources text[], access_jti text, access_expires_at timestamptz, expires_at timestamptz)
+      person_issuer text, person_sub text, person_label text, scopes text[], resources text[], access_jti text, access_expires_at timestamptz, expires_at timestamptz, dpop_jkt text)
   ), agents_held as (
     select 1 from agents a where a.id = any(array(select agent_id from stores)) order by a.id for key share
   ), grants_held as (
@@ -85,8 +86,8 @@ export function stakePairClaims(claims: PairClaim[]): SQL {
   ), won as (
     select item from codes_won union all select item from refresh_won
   ), stored as (
-    insert into refresh_tokens (token_hash, family_id, client_id, agent_id, grant_id, person_issuer, person_sub, person_label, scopes, resources, access_jti, access_expires_at, expires_at)
-    select token_hash, family_id, client_id, agent_id, grant_id, person_issuer, person_sub, person_label, scopes, resources, access_jti, access_expires_at, expires_at
+    insert into refresh_tokens (token_hash, family_id, client_id, agent_id, grant_id, person_issuer, person_sub, person_label, scopes, resources, access_jti, access_expires_at, expires_at, dpop_jkt)
+    select token_hash, family_id, client_id, agent_id, grant_id, person_issuer, person_sub, person_label, scopes, resources, access_jti, access_expires_at, expires_at, dpop_jkt
     from stores s
     where s.item in (select item from won)
     returning 1

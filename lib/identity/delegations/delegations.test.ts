@@ -1,4 +1,5 @@
 import { and, count, eq, sql } from "drizzle-orm";
+import { calculateThumbprint, generateKeyPair, generateProof, type KeyPair } from "dpop";
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, delegationGrants } from "@/drizzle/schema";
@@ -100,6 +101,26 @@ describe.each(testTargets())("delegation (RFC 8693 token exchange) on $name", (t
       act: { sub: bot.id },
       delegation_id: g.id,
     });
+  });
+
+  it("binds the exchanged token to the exchange's DPoP key, and lets only that key's holder exchange a DPoP-bound subject token", async () => {
+    const bot = await agent();
+    await grant(bot);
+    const [key, other] = await Promise.all([generateKeyPair("ES256"), generateKeyPair("ES256")]);
+    const jkt = await calculateThumbprint(key.publicKey);
+    const tokenUrl = `${getConfig().issuer}/api/v1/token`;
+    const withProof = async (keys: KeyPair | null, subject: string) =>
+      asClient(t.handle.db, issueToken, "token", bot.auth, { grant_type: EXCHANGE, subject_token_type: AT, subject_token: subject, resource: BILLING }, { proof: keys ? await generateProof(keys, tokenUrl, "POST") : null, method: "POST", url: tokenUrl });
+    // An unbound person token exchanged with a proof: the delegated token is bound to the proof's key.
+    const bound = await withProof(key, await aliceToken());
+    expect(bound.token_type).toBe("DPoP");
+    expect(decodeJwt(bound.access_token)).toMatchObject({ cnf: { jkt }, act: { sub: bot.id } });
+    // A person token bound to a key (cnf.jkt) is exchanged only by a request proving that key.
+    const boundSubject = await aliceToken({ cnf: { jkt } });
+    for (const keys of [null, other]) {
+      expect(await oauthError(withProof(keys, boundSubject))).toMatchObject({ error: "invalid_request", description: expect.stringMatching(/bound to a DPoP key/) });
+    }
+    expect(decodeJwt((await withProof(key, boundSubject)).access_token).cnf).toEqual({ jkt });
   });
 
   it("nests the chain when a second agent exchanges the first one's delegated token, up to the maximum depth", async () => {
