@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { adminToken, agentInput, agentWithCredential, api, tokenFor } from "../support/client";
+import { DPOP_CHALLENGE } from "../support/dpop";
 
 describe.each(inject("servers"))("agents API on $name", ({ baseUrl }) => {
   it("creates, reads, updates, lists and walks the status of an agent", async () => {
@@ -55,7 +56,7 @@ describe.each(inject("servers"))("agents API on $name", ({ baseUrl }) => {
     const anonymous = await api(baseUrl, null)("GET", "/api/v1/agents");
     expect(anonymous.status).toBe(401);
     // RFC 6750 §3.1: no credentials, no error code; RFC 9728: where to learn how to get a token.
-    expect(anonymous.headers.get("www-authenticate")).toBe(`Bearer realm="vigil", resource_metadata="${baseUrl}/.well-known/oauth-protected-resource"`);
+    expect(anonymous.headers.get("www-authenticate")).toBe(`Bearer realm="vigil", resource_metadata="${baseUrl}/.well-known/oauth-protected-resource", ${DPOP_CHALLENGE}`);
     expect(anonymous.json.detail).toMatch(/missing bearer token/);
     const garbage = await api(baseUrl, "abc.def.ghi")("GET", "/api/v1/agents");
     expect(garbage.headers.get("www-authenticate")).toMatch(/error_description="malformed token"/);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { adminToken, agentWithCredential, basic, tokenFor } from "../support/client";
+import { DPOP_CHALLENGE } from "../support/dpop";
 import { echoService } from "../support/echo-service";
 import { startGateway } from "../support/nginx";
 import { freePort, ORDERS_AUDIENCE } from "../support/vigil-process";
@@ -81,7 +82,7 @@ describe.each(inject("servers"))("nginx gateway in front of $name", ({ baseUrl }
     // No credentials: a challenge without an error code (RFC 6750 §3.1), naming the service's
     // own protected-resource metadata as nginx told the validator (RFC 9728).
     const metadata = `${gateway.base}/.well-known/oauth-protected-resource`;
-    expect(anonymous.headers.get("www-authenticate")).toBe(`Bearer realm="vigil", resource_metadata="${metadata}"`);
+    expect(anonymous.headers.get("www-authenticate")).toBe(`Bearer realm="vigil", resource_metadata="${metadata}", ${DPOP_CHALLENGE}`);
     const garbage = await through("/api/orders", { authorization: "Bearer a.b.c" });
     expect(garbage.status).toBe(401);
     expect(garbage.headers.get("www-authenticate")).toContain(`error="invalid_token"`);

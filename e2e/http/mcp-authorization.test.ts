@@ -2,6 +2,7 @@ import { decodeJwt } from "jose";
 import * as oauth from "oauth4webapi";
 import { describe, expect, inject, it } from "vitest";
 import { agentWithCredential, api } from "../support/client";
+import { DPOP_CHALLENGE } from "../support/dpop";
 import { personToken } from "../support/person-token";
 import { ORDERS_AUDIENCE } from "../support/vigil-process";
 
@@ -70,7 +71,7 @@ describe.each(inject("servers"))("MCP authorization server conformance on $name"
     expect(metadata.authorization_servers).toEqual([baseUrl]);
     const unauthenticated = await fetch(`${baseUrl}/api/v1/agents`);
     expect(unauthenticated.status).toBe(401);
-    expect(unauthenticated.headers.get("www-authenticate")).toBe(`Bearer realm="vigil", resource_metadata="${baseUrl}/.well-known/oauth-protected-resource"`);
+    expect(unauthenticated.headers.get("www-authenticate")).toBe(`Bearer realm="vigil", resource_metadata="${baseUrl}/.well-known/oauth-protected-resource", ${DPOP_CHALLENGE}`);
   });
 
   it("§2.5.1 (RFC 8707): the resource parameter binds the token's audience; an unregistered one is refused", async () => {

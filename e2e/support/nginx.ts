@@ -11,15 +11,45 @@ export const NGINX = process.env.NGINX_BIN ?? "/usr/sbin/nginx";
  * only its two upstream addresses and listen port rewritten to this test's ports.
  */
 export async function startGateway(opts: { vigilPort: number; servicePort: number; listenPort: number }) {
-  const prefix = mkdtempSync(path.join(tmpdir(), "vigil-nginx-"));
-  for (const dir of ["logs", "run", "tmp"]) mkdirSync(path.join(prefix, dir));
   const shipped = readFileSync(path.join(ROOT, "deploy/nginx/vigil-gateway.conf"), "utf8");
   const gateway = shipped
     .replace("server 127.0.0.1:3000;", `server 127.0.0.1:${opts.vigilPort};`)
     .replace("server 127.0.0.1:8080;", `server 127.0.0.1:${opts.servicePort};`)
     .replace("listen 8000;", `listen 127.0.0.1:${opts.listenPort};`);
   if (gateway === shipped) throw new Error("gateway config did not take the test ports");
-  writeFileSync(path.join(prefix, "vigil-gateway.conf"), gateway);
+  return runNginx(gateway, `http://127.0.0.1:${opts.listenPort}`);
+}
+
+/**
+ * Two Vigil instances behind one nginx, as replicas behind a load balancer: one public URL
+ * (their shared issuer), and the request's X-Vigil-Instance header ("a" or "b") picks the
+ * replica, so a test can send the very same request to each in turn.
+ */
+export function startBalancer(opts: { ports: [number, number]; listenPort: number }) {
+  const conf = `map $http_x_vigil_instance $vigil_replica {
+  b       127.0.0.1:${opts.ports[1]};
+  default 127.0.0.1:${opts.ports[0]};
+}
+server {
+  listen 127.0.0.1:${opts.listenPort};
+  location / {
+    proxy_pass http://$vigil_replica;
+    proxy_set_header Host $http_host;
+    proxy_set_header X-Forwarded-For $remote_addr;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_buffering off;
+  }
+}
+`;
+  return runNginx(conf, `http://127.0.0.1:${opts.listenPort}`);
+}
+
+/** Debian's nginx in the foreground, in a fresh prefix, serving `conf` inside `http { }`. */
+async function runNginx(conf: string, base: string) {
+  const prefix = mkdtempSync(path.join(tmpdir(), "vigil-nginx-"));
+  for (const dir of ["logs", "run", "tmp"]) mkdirSync(path.join(prefix, dir));
+  writeFileSync(path.join(prefix, "vigil-gateway.conf"), conf);
   writeFileSync(
     path.join(prefix, "nginx.conf"),
     `daemon off;
@@ -38,7 +68,6 @@ http {
 }
 `,
   );
-  const base = `http://127.0.0.1:${opts.listenPort}`;
   const child = await spawnUntilReady({
     name: "nginx",
     command: NGINX,
