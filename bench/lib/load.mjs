@@ -30,7 +30,9 @@ import autocannon from "autocannon";
  * from each answer. After a timeout or a connection error autocannon sends again without a
  * response in between: `body` is then called with `resend` true.
  * @typedef {object} Connection
- * @property {(resend: boolean) => string} body the next request's body
+ * @property {(resend: boolean) => string | undefined} body the next request's body
+ * @property {(resend: boolean) => Record<string, string>} [headers] headers of the next request
+ *   on top of the run's (a DPoP proof is made per request)
  * @property {(status: number, text: string) => boolean} answer sees every response; false
  *   ends this connection after it, as the end of the run does
  */
@@ -148,7 +150,8 @@ function ownRequests(client, conn, { url, method, headers }) {
       setupRequest: (/** @type {Record<string, unknown>} */ req) => {
         const resend = awaiting;
         awaiting = true;
-        return { ...req, body: conn.body(resend) };
+        const own = conn.headers?.(resend);
+        return { ...req, body: conn.body(resend), ...(own ? { headers: { ...req.headers, ...own } } : {}) };
       },
       onResponse: (/** @type {number} */ status, /** @type {string} */ text) => {
         awaiting = false;
