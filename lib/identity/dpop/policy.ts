@@ -12,13 +12,21 @@ export type DpopPolicy = {
   now?: () => number;
 };
 
+// Read on every proof: made once per configuration object (tests replace it).
+const policies = new WeakMap<object, DpopPolicy>();
+
 export function dpopPolicy(): DpopPolicy {
   const config = getConfig();
-  return {
-    algorithms: config.DPOP_SIGNING_ALGS.split(","),
-    maxAgeSeconds: config.DPOP_PROOF_MAX_AGE_SECONDS,
-    clockSkewSeconds: config.CLOCK_LEEWAY_SECONDS,
-  };
+  let policy = policies.get(config);
+  if (!policy) {
+    policy = {
+      algorithms: config.DPOP_SIGNING_ALGS.split(","),
+      maxAgeSeconds: config.DPOP_PROOF_MAX_AGE_SECONDS,
+      clockSkewSeconds: config.CLOCK_LEEWAY_SECONDS,
+    };
+    policies.set(config, policy);
+  }
+  return policy;
 }
 
 /** Until when a proof's jti must be remembered: as long as the proof would be accepted. */

@@ -78,6 +78,15 @@ async function refused(check: PossessionCheck, error: DpopProofError, nonce: str
   ).catch((e: unknown) => getLogger().warn({ err: e }, "could not audit a refused DPoP proof"));
 }
 
+const popChildren = new Map<string, { inc: () => void }>();
+
+/** One proof into vigil_pop_validations_total (label children cached: this runs per request). */
 function countPop(result: "valid" | "invalid" | "replayed", point: PopPoint): void {
-  getMetrics().popValidations.inc({ result, point });
+  const key = `${result} ${point}`;
+  let child = popChildren.get(key);
+  if (!child) {
+    child = getMetrics().popValidations.labels({ result, point });
+    popChildren.set(key, child);
+  }
+  child.inc();
 }
