@@ -399,6 +399,7 @@ test.describe("agent registration as an OAuth client in the console", () => {
     await redirects.fill(`${LOOPBACK_REDIRECT}\n\nhttp://notes.example.com/callback`);
     await page.getByLabel("Client type").selectOption("public");
     await page.getByLabel("Consent").selectOption("once");
+    await page.getByLabel("Proof of possession (DPoP)").selectOption("required");
     await page.getByLabel("Logo URL").fill("http://notes.example.com/logo.png");
     await page.getByRole("button", { name: "Create agent" }).click();
     await expect(redirects).toHaveAttribute("aria-invalid", "true");
@@ -415,14 +416,19 @@ test.describe("agent registration as an OAuth client in the console", () => {
     await expect(page.getByTestId("redirect-uris").getByRole("listitem")).toHaveText([LOOPBACK_REDIRECT, "com.example.notes:/callback"]);
     await expect(page.getByTestId("client-type")).toContainText("Public");
     await expect(page.getByTestId("consent-mode")).toContainText("Ask once");
+    await expect(page.getByTestId("dpop-mode")).toContainText("Required");
+    await expect(page.getByTestId("client-auth")).toContainText("No secret");
     await expect(page.getByTestId("client-description")).toHaveText("Takes notes on your invoices.");
 
     await page.getByRole("button", { name: "Edit", exact: true }).click();
     await expect(page.getByLabel("Redirect URIs")).toHaveValue(`${LOOPBACK_REDIRECT}\ncom.example.notes:/callback`);
+    await expect(page.getByLabel("Proof of possession (DPoP)")).toHaveValue("required");
     await page.getByLabel("Consent").selectOption("always");
+    await page.getByLabel("Proof of possession (DPoP)").selectOption("optional");
     await page.getByLabel("Homepage URL").fill("https://notes.example.com/");
     await page.getByRole("button", { name: "Save changes" }).click();
     await expect(page.getByTestId("consent-mode")).toHaveText("Ask every time");
+    await expect(page.getByTestId("dpop-mode")).toContainText("Optional");
 
     await page.getByRole("button", { name: "Generate credential" }).click();
     const notice = page.getByTestId("public-credential");
