@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const agentStatuses = ["active", "suspended", "decommissioned"] as const;
 export const clientTypes = ["confidential", "public"] as const;
@@ -46,6 +46,10 @@ export const agents = pgTable(
     // required: every token this agent gets is bound to a key it proves with DPoP (RFC 9449),
     // so a copied token is useless without the private key.
     dpop: text("dpop", { enum: dpopModes }).notNull().default("optional"),
+    // Workload identity federation: the configured issuer (WORKLOAD_ISSUERS name) and the
+    // subject (a SPIFFE ID, a service account) whose JWT authenticates this agent. Both or neither.
+    workloadIssuer: text("workload_issuer"),
+    workloadSubject: text("workload_subject"),
     // null = the instance-wide default (TOKEN_MONTHLY_QUOTA); 0 = unlimited.
     monthlyTokenQuota: integer("monthly_token_quota"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),
@@ -59,6 +63,8 @@ export const agents = pgTable(
     check("agents_status_check", sql`${t.status} in ('active', 'suspended', 'decommissioned')`),
     check("agents_client_type_check", sql`${t.clientType} in ('confidential', 'public')`),
     check("agents_consent_mode_check", sql`${t.consentMode} in ('always', 'once')`),
+    uniqueIndex("agents_workload_identity_idx").on(t.workloadIssuer, t.workloadSubject),
+    check("agents_workload_identity_check", sql`(${t.workloadIssuer} is null) = (${t.workloadSubject} is null)`),
     check("agents_dpop_check", sql`${t.dpop} in ('optional', 'required')`),
   ],
 );

@@ -1,7 +1,11 @@
 import type { Actor } from "./actor";
 
-/** How a client proved who it is (RFC 7591 §2 names). "none": a public client's client_id alone. */
-export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "none";
+/**
+ * How a client proved who it is (RFC 7591 §2 names). "none": a public client's client_id
+ * alone; "workload_jwt": a JWT from a trusted workload issuer (SPIFFE, OIDC) naming the
+ * agent's bound subject, sent as a jwt-bearer client assertion.
+ */
+export type ClientAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "workload_jwt" | "none";
 
 /**
  * An OAuth client the route wrapper has authenticated (a secret, a signed assertion, or a

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { workloadIssuers } from "./workload-issuers";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -187,6 +188,13 @@ export const envSchema = z.object({
   // one and two DPOP_NONCE_SECONDS.
   DPOP_NONCES: bool.default(false),
   DPOP_NONCE_SECONDS: int(10, 3600).default(60),
+  // Workload identity federation: a JSON array of SPIFFE trust domains or OIDC workload
+  // issuers whose JWTs agents bound to one of their subjects present instead of a secret
+  // (lib/config/workload-issuers.ts). Unset: none.
+  WORKLOAD_ISSUERS: workloadIssuers.optional(),
+  // Longest remaining lifetime a workload JWT may have when presented (SPIRE's JWT-SVIDs live
+  // 5 minutes, Kubernetes projected tokens at least 10): a long-lived token is a secret.
+  WORKLOAD_MAX_TOKEN_SECONDS: int(60, 86_400).default(3600),
   // Single-use ids (DPoP proof jti, client assertion jti) are claimed in Redis when set, so
   // every replica sees every claim; unset, in the database (PostgreSQL or PGlite).
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),

@@ -4,6 +4,7 @@ import { commit } from "@/lib/audit/commit";
 import type { VerbCtx } from "@/lib/context";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { ConflictError } from "@/lib/errors";
+import { workloadColumns } from "./workload-identity";
 import { parseInput } from "@/lib/validation";
 import { assertCanGrant } from "./grant";
 import { assertImportableJwks } from "./jwks";
@@ -36,6 +37,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
           clientIdUrl: input.client_id_url ?? null,
           jwks: input.jwks ?? null,
           dpop: input.dpop,
+          ...workloadColumns(input.workload_identity),
         })
         .returning();
       if (!agent) throw new Error("insert returned no agent");
@@ -53,7 +55,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
       };
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError(`An agent with email ${input.email}${input.client_id_url ? " or this client ID URL" : ""} already exists.`);
+    if (isUniqueViolation(error)) throw new ConflictError(`An agent with email ${input.email}${input.client_id_url ? " or this client ID URL" : ""}${input.workload_identity ? " or this workload identity" : ""} already exists.`);
     throw error;
   }
 }

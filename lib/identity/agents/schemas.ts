@@ -2,6 +2,7 @@ import { z } from "zod";
 import { clientTypes, consentModes, dpopModes, type Agent } from "@/drizzle/schema";
 import { parseClientIdUrl } from "../clients/client-id-url";
 import { clientJwks } from "./jwks";
+import { workloadIdentity } from "./workload-identity";
 
 // RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\'.
 export const scopeToken = z
@@ -82,6 +83,9 @@ const fields = {
   client_id_url: clientIdUrl.nullable(),
   // Public keys for private_key_jwt; null removes them.
   jwks: clientJwks.nullable(),
+  // Workload identity federation: the WORKLOAD_ISSUERS issuer and subject whose JWT
+  // authenticates the agent; null removes the binding.
+  workload_identity: workloadIdentity.nullable(),
   // RFC 9449: required = no token without a DPoP proof (every token bound to the agent's key).
   dpop: z.enum(dpopModes, { message: `dpop is ${dpopModes.join(" or ")}` }),
 };
@@ -101,6 +105,7 @@ export const createAgentInput = z
     client_id_url: fields.client_id_url.optional(),
     jwks: fields.jwks.optional(),
     dpop: fields.dpop.default("optional"),
+    workload_identity: fields.workload_identity.optional(),
   })
   .strict();
 
@@ -130,6 +135,7 @@ export function agentView(agent: Agent) {
     client_id_url: agent.clientIdUrl,
     jwks: agent.jwks,
     dpop: agent.dpop,
+    workload_identity: agent.workloadIssuer && agent.workloadSubject ? { issuer: agent.workloadIssuer, subject: agent.workloadSubject } : null,
     status: agent.status,
     monthly_token_quota: agent.monthlyTokenQuota,
     created_at: agent.createdAt.toISOString(),

@@ -6,6 +6,7 @@ import type { VerbCtx } from "@/lib/context";
 import type { Tx } from "@/lib/db/types";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { ConflictError } from "@/lib/errors";
+import { workloadColumns } from "./workload-identity";
 import { gateNotice } from "@/lib/identity/state-view";
 import { parseWithParams } from "@/lib/validation";
 import { findAgent } from "./find";
@@ -60,6 +61,7 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
           clientIdUrl: input.client_id_url,
           jwks: input.jwks,
           dpop: input.dpop,
+          ...workloadColumns(input.workload_identity),
           updatedAt: sql`now()`,
         })
         .where(eq(agents.id, before.id))
@@ -82,7 +84,7 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
       };
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError(`Another agent already has this ${input.client_id_url ? "client ID URL" : `email ${input.email ?? ""}`}.`);
+    if (isUniqueViolation(error)) throw new ConflictError(`Another agent already has this ${input.workload_identity ? "workload identity" : input.client_id_url ? "client ID URL" : `email ${input.email ?? ""}`}.`);
     throw error;
   }
 }

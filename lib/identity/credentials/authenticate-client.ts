@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { agents, credentials } from "@/drizzle/schema";
 import type { Actor } from "@/lib/access/actor";
 import { clientActor, type AuthenticatedClient, type ClientAuthMethod } from "@/lib/access/client";
@@ -15,6 +15,7 @@ import type { ReplayCache } from "../replay/replay-cache";
 import { secretMatches } from "../secrets";
 import { claimAssertion, verifyClientAssertion } from "./client-assertion";
 import { clientCacheFor, type ClientRecord } from "./client-cache";
+import { verifyWorkloadAssertion } from "./workload";
 import { ClientAuthError, presentedClient, type PresentedClient } from "./presented-client";
 
 /** What private_key_jwt needs besides the assertion: the endpoint called (its aud) and the replay cache. */
@@ -28,6 +29,7 @@ export async function authenticateClient(db: Executor, presented: PresentedClien
     new ClientAuthError(reason, presented.clientId.slice(0, 200), agentId, description);
   if (presented.clientId.length > 200) throw fail("unknown_client");
   if (presented.method === "private_key_jwt") return authenticateAssertion(db, presented, at, fail);
+  if (presented.method === "workload") return authenticateWorkload(db, presented, at, fail);
   if (presented.secret.length > 200) throw fail("unknown_client");
   const row = await clientRecord(db, presented.clientId);
   if (!row) throw fail("unknown_client");
@@ -114,26 +116,68 @@ function authenticatedOf(row: ClientRecord, clientId: string, authMethod: Client
   return held;
 }
 
+/** What client authentication reads of a credential and its agent (ClientRecord). */
+const RECORD = {
+  credentialId: credentials.id,
+  status: credentials.status,
+  secretHash: credentials.secretHash,
+  previousSecretHash: credentials.previousSecretHash,
+  previousExpiresAt: credentials.previousExpiresAt,
+  agentId: agents.id,
+  agentStatus: agents.status,
+  allowedScopes: agents.allowedScopes,
+  allowedResources: agents.allowedResources,
+  clientType: agents.clientType,
+  monthlyTokenQuota: agents.monthlyTokenQuota,
+  dpop: agents.dpop,
+  jwks: agents.jwks,
+};
+
+/**
+ * Workload identity federation: the issuer's JWT verified first (so an unknown subject and a
+ * bad token look alike), then the agent bound to its subject and that agent's active
+ * credential (the one named by client_id, or its oldest). The agent needs no secret.
+ */
+async function authenticateWorkload(
+  db: Executor,
+  presented: Extract<PresentedClient, { method: "workload" }>,
+  at: AssertionEndpoint | undefined,
+  fail: Fail,
+): Promise<AuthenticatedClient> {
+  if (!at) throw fail("assertion_unsupported", null, "This endpoint does not accept client assertions.");
+  const { issuer } = getConfig();
+  const endpoints = oauthEndpoints(issuer);
+  const called = Object.entries(endpoints).find(([name]) => name === at.endpoint)?.[1];
+  const audiences = [issuer, endpoints.token, ...(called ? [called] : [])];
+  const subject = await verifyWorkloadAssertion(presented.assertion, presented.issuer, audiences, (reason, description) => fail(reason, null, description));
+  const rows = await db
+    .select({ ...RECORD, clientId: credentials.clientId })
+    .from(credentials)
+    .innerJoin(agents, eq(agents.id, credentials.agentId))
+    .where(
+      and(
+        eq(agents.workloadIssuer, presented.issuer.name),
+        eq(agents.workloadSubject, subject),
+        eq(credentials.status, "active"),
+        ...(presented.postId !== null ? [eq(credentials.clientId, presented.postId)] : []),
+      ),
+    )
+    .orderBy(asc(credentials.createdAt))
+    .limit(1);
+  const row = rows[0];
+  if (!row) {
+    throw fail("workload_subject_unbound", null, `No active agent credential is bound to this ${presented.issuer.name} subject${presented.postId !== null ? " with that client_id" : ""}.`);
+  }
+  assertLive(row, fail);
+  return authenticatedOf(row, row.clientId, "workload_jwt").client;
+}
+
 /** The credential and its agent: from the cache when the gate view runs, else one indexed read. */
 async function clientRecord(db: Executor, clientId: string): Promise<ClientRecord | undefined> {
   const read = async () => {
     const [row] = await timed("client_lookup", () =>
       db
-        .select({
-          credentialId: credentials.id,
-          status: credentials.status,
-          secretHash: credentials.secretHash,
-          previousSecretHash: credentials.previousSecretHash,
-          previousExpiresAt: credentials.previousExpiresAt,
-          agentId: agents.id,
-          agentStatus: agents.status,
-          allowedScopes: agents.allowedScopes,
-          allowedResources: agents.allowedResources,
-          clientType: agents.clientType,
-          monthlyTokenQuota: agents.monthlyTokenQuota,
-          dpop: agents.dpop,
-          jwks: agents.jwks,
-        })
+        .select(RECORD)
         .from(credentials)
         .innerJoin(agents, eq(agents.id, credentials.agentId))
         .where(eq(credentials.clientId, clientId))
@@ -160,7 +204,8 @@ export async function authenticateClientRequest(
   try {
     const presented = presentedClient(authorization, form);
     // The replay cache is opened only for assertions: secrets need none.
-    const at = presented.method === "private_key_jwt" ? { endpoint, replay: await replayCacheFor(base.db) } : undefined;
+    const assertion = presented.method === "private_key_jwt" || presented.method === "workload";
+    const at = assertion ? { endpoint, replay: await replayCacheFor(base.db) } : undefined;
     const client = await authenticateClient(base.db, presented, at);
     return { ...base, actor: actorOf(client), client };
   } catch (error) {

@@ -1,10 +1,15 @@
 import { decodeJwt } from "jose";
+import type { WorkloadIssuer } from "@/lib/config/workload-issuers";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
+import { looksFederated, workloadIssuerOf } from "./workload";
 
 export type PresentedClient =
   | { clientId: string; secret: string; method: "client_secret_basic" | "client_secret_post" | "none" }
-  | { clientId: string; assertion: string; method: "private_key_jwt" };
+  | { clientId: string; assertion: string; method: "private_key_jwt" }
+  // Workload identity federation: another issuer's JWT naming the agent's bound subject; the
+  // client_id is optional (the subject finds the agent) and, when sent, must be that agent's.
+  | { clientId: string; assertion: string; method: "workload"; issuer: WorkloadIssuer; subject: string; postId: string | null };
 
 /** RFC 7523 §2.2. */
 export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -85,6 +90,14 @@ function presentedAssertion(type: string | null, assertion: string | null, postI
     claims = decodeJwt(assertion);
   } catch {
     throw refuse("malformed_assertion", "The client assertion is not a signed JWT.");
+  }
+  const workload = workloadIssuerOf(claims);
+  if (workload) {
+    const subject = typeof claims.sub === "string" ? claims.sub : "";
+    return { clientId: postId ?? subject.slice(0, 200), assertion, method: "workload", issuer: workload, subject, postId };
+  }
+  if (looksFederated(claims)) {
+    throw refuse("untrusted_issuer", "The client assertion comes from an issuer Vigil does not trust (not among WORKLOAD_ISSUERS).");
   }
   const { iss, sub } = claims;
   if (typeof iss !== "string" || iss === "") throw refuse("assertion_iss_missing", "The client assertion's iss must be the client_id.");
