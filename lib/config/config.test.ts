@@ -59,6 +59,24 @@ describe("loadConfig", () => {
     expect(problems.join("\n")).toMatch(/AUTH_SECRET: must be at least 32/);
   });
 
+  it("reads WORKLOAD_ISSUERS as JSON and names what is wrong with it, including a bundle file that is not there", () => {
+    const spire = { name: "spire", spiffe_trust_domain: "example.org", jwks_file: "/etc/hostname" };
+    expect(loadConfig({ WORKLOAD_ISSUERS: JSON.stringify([spire]) }).WORKLOAD_ISSUERS).toEqual([spire]);
+    const cases: [unknown, RegExp][] = [
+      ["not json", /must be a JSON array/],
+      [[{ name: "x", jwks_uri: "https://k/jwks" }], /exactly one of spiffe_trust_domain and issuer/],
+      [[{ name: "x", issuer: "https://k", spiffe_trust_domain: "a.org", jwks_uri: "https://k/jwks" }], /exactly one of spiffe_trust_domain and issuer/],
+      [[{ name: "x", issuer: "https://k" }], /exactly one of jwks_file and jwks_uri/],
+      [[{ name: "Bad Name", issuer: "https://k", jwks_uri: "https://k/jwks" }], /name: 1-63 lower-case/],
+      [[spire, spire], /names must not repeat/],
+      [[{ ...spire, jwks_file: "/nonexistent/bundle.json" }], /spire's jwks_file \/nonexistent\/bundle.json cannot be read/],
+    ];
+    for (const [value, says] of cases) {
+      const raw = typeof value === "string" ? value : JSON.stringify(value);
+      expect(problemsOf({ WORKLOAD_ISSUERS: raw }).join("\n"), raw).toMatch(says);
+    }
+  });
+
   it("starts autoheal as a canary: enabled, dry run, 30 s heartbeat in a 60 s lease, 5 MiB webhooks", () => {
     const { autoheal } = loadConfig({});
     expect(autoheal).toEqual({

@@ -1,3 +1,4 @@
+import { accessSync, constants } from "node:fs";
 import { envSchema, type Env } from "./env-schema";
 
 export type VigilConfig = Env & {
@@ -40,6 +41,15 @@ export class ConfigError extends Error {
   }
 }
 
+function readable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Parses the environment once. Throws ConfigError naming every bad or unsafe variable. */
 export function loadConfig(source: Record<string, string | undefined>): VigilConfig {
   // Empty strings mean "unset": shells and compose files often export VAR= to clear a value.
@@ -66,6 +76,10 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
       "CLIENT_METADATA_HOSTS: required when CLIENT_METADATA_DOCUMENTS is on " +
         "(comma-separated hosts Vigil may fetch client metadata from, *.example.com for subdomains)",
     );
+  }
+  // A bundle file that is not there would refuse every workload at run time: say so at start.
+  for (const issuer of env.WORKLOAD_ISSUERS ?? []) {
+    if (issuer.jwks_file && !readable(issuer.jwks_file)) problems.push(`WORKLOAD_ISSUERS: ${issuer.name}'s jwks_file ${issuer.jwks_file} cannot be read`);
   }
   if (production) {
     if (!env.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
