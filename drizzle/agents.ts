@@ -43,6 +43,8 @@ export const agents = pgTable(
     // Public keys for private_key_jwt client authentication (RFC 7523 §2.2), validated at
     // registration (lib/identity/agents/jwks.ts); null = none registered.
     jwks: jsonb("jwks").$type<ClientJwks>(),
+    // Or where they are published (fetched, cached, refreshed for an unknown kid); never both.
+    jwksUri: text("jwks_uri"),
     // required: every token this agent gets is bound to a key it proves with DPoP (RFC 9449),
     // so a copied token is useless without the private key.
     dpop: text("dpop", { enum: dpopModes }).notNull().default("optional"),
@@ -63,6 +65,7 @@ export const agents = pgTable(
     check("agents_status_check", sql`${t.status} in ('active', 'suspended', 'decommissioned')`),
     check("agents_client_type_check", sql`${t.clientType} in ('confidential', 'public')`),
     check("agents_consent_mode_check", sql`${t.consentMode} in ('always', 'once')`),
+    check("agents_jwks_one_source_check", sql`${t.jwks} is null or ${t.jwksUri} is null`),
     uniqueIndex("agents_workload_identity_idx").on(t.workloadIssuer, t.workloadSubject),
     check("agents_workload_identity_check", sql`(${t.workloadIssuer} is null) = (${t.workloadSubject} is null)`),
     check("agents_dpop_check", sql`${t.dpop} in ('optional', 'required')`),

@@ -96,9 +96,9 @@ export class WorkloadKeySet {
   }
 }
 
-/** GET with a timeout, refusing bodies over MAX_JWKS_BYTES (streamed, so a huge one is cut off). */
-async function fetchBounded(url: string): Promise<string> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: "application/json" }, redirect: "error" });
+/** GET with a timeout and no redirects, refusing bodies over `maxBytes` (streamed, so a huge one is cut off). */
+export async function fetchBounded(url: string, maxBytes = MAX_JWKS_BYTES, timeoutMs = FETCH_TIMEOUT_MS): Promise<string> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json" }, redirect: "error" });
   if (!res.ok || !res.body) throw new Error(`the JWKS URL answered ${res.status}`);
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -107,9 +107,9 @@ async function fetchBounded(url: string): Promise<string> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_JWKS_BYTES) {
+    if (size > maxBytes) {
       await reader.cancel();
-      throw new Error(`the JWKS is larger than ${MAX_JWKS_BYTES} bytes`);
+      throw new Error(`the JWKS is larger than ${maxBytes} bytes`);
     }
     chunks.push(value);
   }

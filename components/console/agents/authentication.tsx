@@ -11,7 +11,7 @@ export function Authentication({ agent }: { agent: AgentView }) {
   const kids = agent.jwks?.keys.map((k) => `${k.kid} (${k.alg})`) ?? [];
   const methods = [
     agent.client_type === "public" ? "No secret (public client): PKCE and refresh rotation" : "A client secret, where its credential has one",
-    ...(kids.length > 0 ? ["a signed client assertion (private_key_jwt) with a registered key"] : []),
+    ...(kids.length > 0 || agent.jwks_uri ? ["a signed client assertion (private_key_jwt) with a registered key"] : []),
     ...(agent.workload_identity ? [`a workload JWT from ${agent.workload_identity.issuer}`] : []),
   ];
   return (
@@ -34,7 +34,7 @@ export function Authentication({ agent }: { agent: AgentView }) {
         </dd>
         <dt className="text-muted">Registered keys</dt>
         <dd className="break-all font-mono text-xs" data-testid="client-keys">
-          {kids.length > 0 ? kids.join(", ") : <span className="font-sans text-muted">none</span>}
+          {kids.length > 0 ? kids.join(", ") : agent.jwks_uri ? `published at ${agent.jwks_uri}` : <span className="font-sans text-muted">none</span>}
         </dd>
         <dt className="text-muted">Proof of possession</dt>
         <dd data-testid="dpop-mode">{DPOP[agent.dpop]}</dd>

@@ -36,6 +36,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
           homepageUri: input.homepage_uri ?? null,
           clientIdUrl: input.client_id_url ?? null,
           jwks: input.jwks ?? null,
+          jwksUri: input.jwks_uri ?? null,
           dpop: input.dpop,
           ...workloadColumns(input.workload_identity),
         })

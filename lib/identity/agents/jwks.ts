@@ -36,6 +36,42 @@ const noPrivateMembers = z.looseObject({}).superRefine((key, ctx) => {
   if (found.length > 0) ctx.addIssue({ code: "custom", message: `a public key only: remove the private member${found.length > 1 ? "s" : ""} ${found.join(", ")}` });
 });
 
+/**
+ * A published JWKS's keys as Vigil takes them (jwks_uri): the members a verifier needs, `alg`
+ * inferred where the key type fixes it (EC P-256: ES256, Ed25519: EdDSA; RSA without one:
+ * RS256), then the same checks as an inline key. Keys that fail (private members, other
+ * curves, short RSA moduli, repeated kids) are left out, not fatal: a publisher may list keys
+ * for other uses.
+ */
+export function publishedKeys(body: unknown): ClientJwks["keys"] {
+  const raw = typeof body === "object" && body !== null && Array.isArray((body as { keys?: unknown }).keys) ? (body as { keys: unknown[] }).keys : [];
+  const out: ClientJwks["keys"] = [];
+  for (const key of raw.slice(0, 50)) {
+    if (typeof key !== "object" || key === null) continue;
+    const k = key as Record<string, unknown>;
+    if (PRIVATE_MEMBERS.some((m) => m in k) || (k.use !== undefined && k.use !== "sig")) continue;
+    const alg = k.alg ?? (k.kty === "EC" ? "ES256" : k.kty === "OKP" ? "EdDSA" : k.kty === "RSA" ? "RS256" : undefined);
+    const picked = Object.fromEntries(["kty", "crv", "x", "y", "n", "e", "kid"].filter((m) => m in k).map((m) => [m, k[m]]));
+    const parsed = publicJwk.safeParse({ ...picked, alg });
+    if (parsed.success && !out.some((o) => o.kid === parsed.data.kid) && out.length < 10) out.push(parsed.data as ClientJwks["keys"][number]);
+  }
+  return out;
+}
+
+/** Where an agent publishes its keys: https, or http on a loopback host (development). */
+export const jwksUri = z
+  .string()
+  .max(512)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      if (url.username || url.password || url.hash) return false;
+      return url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname));
+    } catch {
+      return false;
+    }
+  }, "jwks_uri is an https URL (http only on a loopback host), without userinfo or fragment");
+
 /** An inline JWKS (RFC 7517 §5) of 1-10 public signing keys with distinct kids. */
 export const clientJwks = z.strictObject({
   keys: z

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { clientTypes, consentModes, dpopModes, type Agent } from "@/drizzle/schema";
 import { parseClientIdUrl } from "../clients/client-id-url";
-import { clientJwks } from "./jwks";
+import { clientJwks, jwksUri } from "./jwks";
 import { workloadIdentity } from "./workload-identity";
 
 // RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\'.
@@ -83,6 +83,8 @@ const fields = {
   client_id_url: clientIdUrl.nullable(),
   // Public keys for private_key_jwt; null removes them.
   jwks: clientJwks.nullable(),
+  // Or the URL where the agent publishes them (never both); null removes it.
+  jwks_uri: jwksUri.nullable(),
   // Workload identity federation: the WORKLOAD_ISSUERS issuer and subject whose JWT
   // authenticates the agent; null removes the binding.
   workload_identity: workloadIdentity.nullable(),
@@ -104,10 +106,12 @@ export const createAgentInput = z
     homepage_uri: fields.homepage_uri.optional(),
     client_id_url: fields.client_id_url.optional(),
     jwks: fields.jwks.optional(),
+    jwks_uri: fields.jwks_uri.optional(),
     dpop: fields.dpop.default("optional"),
     workload_identity: fields.workload_identity.optional(),
   })
-  .strict();
+  .strict()
+  .refine((v) => !(v.jwks && v.jwks_uri), { message: "register keys inline (jwks) or by URL (jwks_uri), not both", path: ["jwks_uri"] });
 
 export const updateAgentInput = z
   .object(fields)
@@ -134,6 +138,7 @@ export function agentView(agent: Agent) {
     homepage_uri: agent.homepageUri,
     client_id_url: agent.clientIdUrl,
     jwks: agent.jwks,
+    jwks_uri: agent.jwksUri,
     dpop: agent.dpop,
     workload_identity: agent.workloadIssuer && agent.workloadSubject ? { issuer: agent.workloadIssuer, subject: agent.workloadSubject } : null,
     status: agent.status,

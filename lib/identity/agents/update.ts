@@ -5,7 +5,7 @@ import { commit } from "@/lib/audit/commit";
 import type { VerbCtx } from "@/lib/context";
 import type { Tx } from "@/lib/db/types";
 import { isUniqueViolation } from "@/lib/db/errors";
-import { ConflictError } from "@/lib/errors";
+import { ConflictError, ValidationError } from "@/lib/errors";
 import { workloadColumns } from "./workload-identity";
 import { gateNotice } from "@/lib/identity/state-view";
 import { parseWithParams } from "@/lib/validation";
@@ -42,6 +42,11 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
         throw new ConflictError("This agent is decommissioned; it can no longer be changed.");
       }
       if (input.client_type === "public" && before.clientType !== "public") await assertNoSecrets(tx, before.id);
+      const inline = input.jwks === undefined ? before.jwks : input.jwks;
+      const published = input.jwks_uri === undefined ? before.jwksUri : input.jwks_uri;
+      if (inline && published) {
+        throw new ValidationError("Register keys inline (jwks) or by URL (jwks_uri), not both: send the other as null.", [{ path: input.jwks_uri ? "jwks_uri" : "jwks", message: "keys are already registered the other way" }]);
+      }
       const [agent] = await tx
         .update(agents)
         .set({
@@ -60,6 +65,7 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
           homepageUri: input.homepage_uri,
           clientIdUrl: input.client_id_url,
           jwks: input.jwks,
+          jwksUri: input.jwks_uri,
           dpop: input.dpop,
           ...workloadColumns(input.workload_identity),
           updatedAt: sql`now()`,

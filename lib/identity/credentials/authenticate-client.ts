@@ -1,4 +1,5 @@
 import { and, asc, eq } from "drizzle-orm";
+import { decodeProtectedHeader } from "jose";
 import { agents, credentials } from "@/drizzle/schema";
 import type { Actor } from "@/lib/access/actor";
 import { clientActor, type AuthenticatedClient, type ClientAuthMethod } from "@/lib/access/client";
@@ -15,6 +16,7 @@ import type { ReplayCache } from "../replay/replay-cache";
 import { secretMatches } from "../secrets";
 import { claimAssertion, verifyClientAssertion } from "./client-assertion";
 import { clientCacheFor, type ClientRecord } from "./client-cache";
+import { agentPublishedJwks } from "./published-keys";
 import { verifyWorkloadAssertion } from "./workload";
 import { ClientAuthError, presentedClient, type PresentedClient } from "./presented-client";
 
@@ -75,7 +77,8 @@ async function authenticateAssertion(
   const endpoints = oauthEndpoints(issuer);
   const called = Object.entries(endpoints).find(([name]) => name === at.endpoint)?.[1];
   const audiences = [issuer, endpoints.token, ...(called ? [called] : [])];
-  const verified = await verifyClientAssertion(presented.assertion, presented.clientId, row.jwks, { audiences, leewaySeconds }, refuse);
+  const jwks = row.jwksUri ? await agentPublishedJwks(row.jwksUri, kidOf(presented.assertion)) : row.jwks;
+  const verified = await verifyClientAssertion(presented.assertion, presented.clientId, jwks, { audiences, leewaySeconds }, refuse);
   assertLive(row, fail);
   await claimAssertion(at.replay, presented.clientId, verified, leewaySeconds, refuse);
   return authenticatedOf(row, presented.clientId, "private_key_jwt").client;
@@ -131,7 +134,18 @@ const RECORD = {
   monthlyTokenQuota: agents.monthlyTokenQuota,
   dpop: agents.dpop,
   jwks: agents.jwks,
+  jwksUri: agents.jwksUri,
 };
+
+/** The kid an assertion's header names, read only to pick keys (the signature is checked after). */
+function kidOf(assertion: string): string | undefined {
+  try {
+    const kid = decodeProtectedHeader(assertion).kid;
+    return typeof kid === "string" ? kid : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Workload identity federation: the issuer's JWT verified first (so an unknown subject and a

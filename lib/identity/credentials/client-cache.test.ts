@@ -15,7 +15,9 @@ const record = (status = "active"): ClientRecord => ({
   allowedScopes: [],
   allowedResources: null,
   clientType: "confidential",
-  monthlyTokenQuota: null, jwks: null,
+  monthlyTokenQuota: null,
+  jwks: null,
+  jwksUri: null,
 });
 
 /** A view that only emits what the test says (the cache listens to nothing else). */

@@ -20,6 +20,8 @@ export type ClientRecord = {
   dpop: "optional" | "required";
   /** The agent's keys for private_key_jwt; null when it registered none. */
   jwks: ClientJwks | null;
+  /** Or where it publishes them. */
+  jwksUri: string | null;
 };
 
 /**

@@ -33,8 +33,8 @@ export async function generateCredential(ctx: VerbCtx, raw: unknown) {
       throw new ConflictError("This agent is decommissioned; it cannot receive credentials.");
     }
     const secretless = agent.clientType === "public" || !input.secret;
-    if (secretless && agent.clientType !== "public" && !agent.jwks && !agent.workloadSubject) {
-      throw new ConflictError("This agent has no registered keys (jwks) and no workload identity: a credential without a secret could not authenticate. Register one first.");
+    if (secretless && agent.clientType !== "public" && !agent.jwks && !agent.jwksUri && !agent.workloadSubject) {
+      throw new ConflictError("This agent has no registered keys (jwks or jwks_uri) and no workload identity: a credential without a secret could not authenticate. Register one first.");
     }
     const secret = secretless ? null : newClientSecret();
     const [row] = await tx

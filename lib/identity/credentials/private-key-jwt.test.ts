@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
 import { and, eq } from "drizzle-orm";
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +14,8 @@ import { suspendAgent } from "../agents/suspend";
 import { updateAgent } from "../agents/update";
 import { introspectToken } from "../tokens/introspect";
 import { issueToken } from "../tokens/issue";
+import { ValidationError } from "@/lib/errors";
+import { agentPublishedJwks } from "./published-keys";
 import { generateCredential } from "./generate";
 import { claimAssertion } from "./client-assertion";
 import { ClientAuthError, JWT_BEARER_ASSERTION } from "./presented-client";
@@ -206,5 +210,93 @@ describe("claiming an assertion's jti", () => {
     const down = { claim: () => Promise.reject(new Error("connection refused")) };
     const error = await oauthError(claimAssertion(down, "c", { jti: "j", exp: now() + 60 }, 30, refuse));
     expect(error).toMatchObject({ error: "temporarily_unavailable", status: 503 });
+  });
+});
+
+describe.each(testTargets())("private_key_jwt with keys published at a jwks_uri on $name", (target) => {
+  let t: TestDatabase;
+  let server: Server;
+  let base = "";
+  // What the agent's JWKS endpoint serves right now, by path.
+  const published = new Map<string, string>();
+  beforeAll(async () => {
+    t = await openLikeServer(target);
+    server = createServer((req, res) => {
+      const body = published.get(req.url ?? "");
+      if (body === undefined) res.writeHead(404).end();
+      else res.writeHead(200, { "content-type": "application/json" }).end(body);
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    server?.close();
+    await t?.drop();
+  });
+
+  async function publishing(path: string, keys: Pair[]) {
+    published.set(path, JSON.stringify({ keys: keys.map((k) => ({ ...k.jwk, use: "sig" })) }));
+    const agent = await createAgent(ctxFor(t.handle.db, admin), {
+      name: `published ${++seq}`,
+      email: `published-${seq}-${Math.random().toString(36).slice(2)}@example.com`,
+      owner: "platform",
+      deployment_env: "prod",
+      allowed_scopes: ["svc:read"],
+      jwks_uri: `${base}${path}`,
+    });
+    const credential = await generateCredential(ctxFor(t.handle.db, admin), { id: agent.id, secret: false });
+    return { agentId: agent.id, clientId: credential.client_id };
+  }
+  const token = (fields: Record<string, string>) => asClient(t.handle.db, issueToken, "token", null, fields);
+
+  it("verifies assertions with the keys the agent publishes, without a secret", async () => {
+    const key = await keyPair("ES256", "pub-1");
+    const c = await publishing(`/jwks-${++seq}`, [key]);
+    const res = await token(grant(await assertion(c.clientId, key.privateKey, { alg: "ES256", kid: "pub-1" })));
+    expect(decodeJwt(res.access_token).sub).toBe(c.agentId);
+    const other = await keyPair("ES256", "pub-1");
+    expect(await oauthError(token(grant(await assertion(c.clientId, other.privateKey, { alg: "ES256", kid: "pub-1" }))))).toMatchObject({ error: "invalid_client" });
+  });
+
+  it("follows a rotation: a new kid fetches the keys again (at most once per cooldown), a dropped key stops working", async () => {
+    const path = `/rotating-${++seq}`;
+    const first = await keyPair("ES256", "r-1");
+    const next = await keyPair("ES256", "r-2");
+    published.set(path, JSON.stringify({ keys: [first.jwk] }));
+    const uri = `${base}${path}`;
+    const now = { freshMs: 60_000, cooldownMs: 0 };
+    expect((await agentPublishedJwks(uri, "r-1", now))?.keys.map((k) => k.kid)).toEqual(["r-1"]);
+    published.set(path, JSON.stringify({ keys: [next.jwk] }));
+    // Within the cooldown an unknown kid does not refetch; after it, it does.
+    expect((await agentPublishedJwks(uri, "r-2", { freshMs: 60_000, cooldownMs: 60_000 }))?.keys.map((k) => k.kid)).toEqual(["r-1"]);
+    expect((await agentPublishedJwks(uri, "r-2", now))?.keys.map((k) => k.kid)).toEqual(["r-2"]);
+  });
+
+  it("keeps the keys it holds when the publisher fails or serves something too large, and takes only usable public keys", async () => {
+    const path = `/flaky-${++seq}`;
+    const key = await keyPair("ES256", "f-1");
+    const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+    const privateJwk = { ...(await exportJWK(privateKey)), kid: "leaked" };
+    published.set(path, JSON.stringify({ keys: [key.jwk, privateJwk, { kty: "oct", k: "c2VjcmV0", kid: "shared" }, { ...key.jwk, kid: "enc", use: "enc" }] }));
+    const uri = `${base}${path}`;
+    const now = { freshMs: 0, cooldownMs: 0 };
+    expect((await agentPublishedJwks(uri, undefined, now))?.keys.map((k) => k.kid)).toEqual(["f-1"]);
+    published.set(path, JSON.stringify({ keys: [key.jwk], padding: "x".repeat(70 * 1024) }));
+    expect((await agentPublishedJwks(uri, undefined, now))?.keys.map((k) => k.kid)).toEqual(["f-1"]);
+    published.delete(path);
+    expect((await agentPublishedJwks(uri, undefined, now))?.keys.map((k) => k.kid)).toEqual(["f-1"]);
+    expect(await agentPublishedJwks(`${base}/never-published-${++seq}`, undefined, now)).toBeNull();
+  });
+
+  it("takes keys inline or by URL, never both, and only an https URL (http on loopback)", async () => {
+    const base_ = { name: "k", owner: "o", deployment_env: "prod" };
+    const create = (extra: Record<string, unknown>) => createAgent(ctxFor(t.handle.db, admin), { ...base_, email: `k-${++seq}@example.com`, ...extra });
+    const key = await keyPair("ES256", "x-1");
+    await expect(create({ jwks: { keys: [key.jwk] }, jwks_uri: `${base}/x` })).rejects.toBeInstanceOf(ValidationError);
+    await expect(create({ jwks_uri: "http://keys.example.com/jwks" })).rejects.toBeInstanceOf(ValidationError);
+    const agent = await create({ jwks_uri: "https://keys.example.com/jwks" });
+    await expect(updateAgent(ctxFor(t.handle.db, admin), { id: agent.id, jwks: { keys: [key.jwk] } })).rejects.toBeInstanceOf(ValidationError);
+    expect(await updateAgent(ctxFor(t.handle.db, admin), { id: agent.id, jwks: { keys: [key.jwk] }, jwks_uri: null })).toMatchObject({ jwks_uri: null, jwks: { keys: [expect.objectContaining({ kid: "x-1" })] } });
   });
 });

@@ -1,0 +1,2 @@
+ALTER TABLE "agents" ADD COLUMN "jwks_uri" text;--> statement-breakpoint
+ALTER TABLE "agents" ADD CONSTRAINT "agents_jwks_one_source_check" CHECK ("agents"."jwks" is null or "agents"."jwks_uri" is null);
