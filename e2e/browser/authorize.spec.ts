@@ -400,16 +400,20 @@ test.describe("agent registration as an OAuth client in the console", () => {
     await page.getByLabel("Client type").selectOption("public");
     await page.getByLabel("Consent").selectOption("once");
     await page.getByLabel("Proof of possession (DPoP)").selectOption("required");
+    await page.getByLabel("Public keys (JWKS)").fill("not json");
     await page.getByLabel("Logo URL").fill("http://notes.example.com/logo.png");
     await page.getByRole("button", { name: "Create agent" }).click();
     await expect(redirects).toHaveAttribute("aria-invalid", "true");
     await expect(page.getByText("line 3: a redirect URI is absolute, without a fragment or userinfo")).toBeVisible();
     await expect(page.getByLabel("Logo URL")).toHaveAttribute("aria-invalid", "true");
     await expect(page.getByText("must be an https URL")).toBeVisible();
+    await expect(page.getByText('jwks must be a JSON object {"keys": [...]}')).toBeVisible();
     await snap(page, "agent-client-fields-errors");
 
     await redirects.fill(`${LOOPBACK_REDIRECT}\ncom.example.notes:/callback`);
     await page.getByLabel("Logo URL").fill("");
+    await page.getByLabel("Public keys (JWKS)").fill("");
+    await page.getByLabel("Public keys URL (jwks_uri)").fill("https://notes.example.com/.well-known/jwks.json");
     await page.getByRole("button", { name: "Create agent" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toContainText(name);
     await expect(page.locator("html")).toHaveAttribute("data-hydrated", "agent");
@@ -418,6 +422,8 @@ test.describe("agent registration as an OAuth client in the console", () => {
     await expect(page.getByTestId("consent-mode")).toContainText("Ask once");
     await expect(page.getByTestId("dpop-mode")).toContainText("Required");
     await expect(page.getByTestId("client-auth")).toContainText("No secret");
+    await expect(page.getByTestId("client-auth")).toContainText("private_key_jwt");
+    await expect(page.getByTestId("client-keys")).toHaveText("published at https://notes.example.com/.well-known/jwks.json");
     await expect(page.getByTestId("client-description")).toHaveText("Takes notes on your invoices.");
 
     await page.getByRole("button", { name: "Edit", exact: true }).click();

@@ -15,6 +15,10 @@ export type Values = {
   client_type: ClientType;
   consent_mode: ConsentMode;
   dpop: DpopMode;
+  jwks: string;
+  jwks_uri: string;
+  workload_issuer: string;
+  workload_subject: string;
   logo_uri: string;
   homepage_uri: string;
 };
@@ -28,6 +32,8 @@ export type Field = {
   /** A textarea; `list` ones are sent as one entry per line. */
   area?: "list" | "text";
   options?: { value: string; label: string }[];
+  /** Where the API reports this field's problems, when not at its name. */
+  apiPath?: string;
 };
 
 export const AGENT_FIELDS: Field[] = [
@@ -43,15 +49,6 @@ export const AGENT_FIELDS: Field[] = [
     hint: "audiences its tokens may name (RFC 8707), one per line, e.g. https://invoices.example.com/; empty: Vigil's API only",
   },
   { name: "monthly_token_quota", label: "Monthly token quota", type: "number", hint: "blank: the server default" },
-  {
-    name: "dpop",
-    label: "Proof of possession (DPoP)",
-    options: [
-      { value: "optional", label: "Optional — tokens are bound to a key when the agent sends a DPoP proof" },
-      { value: "required", label: "Required — no token without a DPoP proof; a copied token is useless" },
-    ],
-    hint: "RFC 9449: a bound token works only with a fresh proof signed by the agent's private key",
-  },
 ];
 
 /** How people let the agent act for them: the OAuth client registration the consent page shows. */
@@ -84,7 +81,29 @@ export const CLIENT_FIELDS: Field[] = [
   { name: "homepage_uri", label: "Homepage URL", type: "url", hint: "https only; linked from the consent page" },
 ];
 
-export const ALL_FIELDS = [...AGENT_FIELDS, ...CLIENT_FIELDS];
+/** How the agent proves itself: keys for private_key_jwt, a workload identity, DPoP. */
+export const PROOF_FIELDS: Field[] = [
+  {
+    name: "jwks",
+    label: "Public keys (JWKS)",
+    area: "text",
+    hint: 'private_key_jwt: {"keys": [...]} with 1-10 public keys, each with kid and alg (ES256, RS256, PS256 or EdDSA); empty: none',
+  },
+  { name: "jwks_uri", label: "Public keys URL (jwks_uri)", type: "url", hint: "or where the agent publishes them: https (http only on loopback); never both" },
+  {
+    name: "dpop",
+    label: "Proof of possession (DPoP)",
+    options: [
+      { value: "optional", label: "Optional — tokens are bound to a key when the agent sends a DPoP proof" },
+      { value: "required", label: "Required — no token without a DPoP proof; a copied token is useless" },
+    ],
+    hint: "RFC 9449: a bound token works only with a fresh proof signed by the agent's private key",
+  },
+  { name: "workload_issuer", label: "Workload issuer", hint: "a configured workload issuer's name (WORKLOAD_ISSUERS), e.g. spire; empty: none", apiPath: "workload_identity.issuer" },
+  { name: "workload_subject", label: "Workload subject", hint: "the subject its tokens carry, e.g. spiffe://example.org/ns/agents/sa/billing-bot", apiPath: "workload_identity.subject" },
+];
+
+export const ALL_FIELDS = [...AGENT_FIELDS, ...CLIENT_FIELDS, ...PROOF_FIELDS];
 
 export const valuesOf = (a?: AgentView): Values => ({
   name: a?.name ?? "",
@@ -99,6 +118,10 @@ export const valuesOf = (a?: AgentView): Values => ({
   client_type: a?.client_type ?? "confidential",
   consent_mode: a?.consent_mode ?? "always",
   dpop: a?.dpop ?? "optional",
+  jwks: a?.jwks ? JSON.stringify(a.jwks, null, 2) : "",
+  jwks_uri: a?.jwks_uri ?? "",
+  workload_issuer: a?.workload_identity?.issuer ?? "",
+  workload_subject: a?.workload_identity?.subject ?? "",
   logo_uri: a?.logo_uri ?? "",
   homepage_uri: a?.homepage_uri ?? "",
 });
@@ -110,6 +133,15 @@ const lines = (text: string): string[] =>
     .filter(Boolean);
 
 const orNull = (text: string) => (text.trim() === "" ? null : text.trim());
+
+/** The JSON a textarea holds, or its text as typed: the API then says what is wrong with it. */
+function jsonOrText(text: string): never {
+  try {
+    return JSON.parse(text) as never;
+  } catch {
+    return text as never;
+  }
+}
 
 export function payloadOf(v: Values): AgentPayload {
   const resources = lines(v.allowed_resources);
@@ -127,6 +159,9 @@ export function payloadOf(v: Values): AgentPayload {
     client_type: v.client_type,
     consent_mode: v.consent_mode,
     dpop: v.dpop,
+    jwks: v.jwks.trim() === "" ? null : jsonOrText(v.jwks),
+    jwks_uri: orNull(v.jwks_uri),
+    workload_identity: v.workload_issuer.trim() === "" && v.workload_subject.trim() === "" ? null : { issuer: v.workload_issuer.trim(), subject: v.workload_subject.trim() },
     logo_uri: orNull(v.logo_uri),
     homepage_uri: orNull(v.homepage_uri),
   };
@@ -148,11 +183,12 @@ function lineOf(text: string, index: number): number | null {
  * textarea line the third entry is on.
  */
 export function problemsFor(field: Field, problems: { path: string; message: string }[], text: string): string | null {
-  const mine = problems.filter((p) => p.path === field.name || p.path.startsWith(`${field.name}.`));
+  const name = field.apiPath ?? field.name;
+  const mine = problems.filter((p) => p.path === name || p.path.startsWith(`${name}.`));
   if (mine.length === 0) return null;
   return mine
     .map((p) => {
-      const rest = p.path.slice(field.name.length + 1);
+      const rest = p.path.slice(name.length + 1);
       const line = field.area === "list" && /^\d+$/.test(rest) ? lineOf(text, Number(rest)) : null;
       return line === null ? p.message : `line ${line}: ${p.message}`;
     })

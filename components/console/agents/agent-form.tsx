@@ -4,7 +4,7 @@ import { useId, useState, type FormEvent } from "react";
 import type { AgentView } from "@/lib/identity/agents/schemas";
 import { btnPrimary, btnSecondary, input, label } from "@/components/ui/styles";
 import { ApiError, type FieldProblem } from "../api";
-import { AGENT_FIELDS, ALL_FIELDS, CLIENT_FIELDS, payloadOf, problemsFor, valuesOf, type AgentPayload, type Field, type Values } from "./agent-fields";
+import { AGENT_FIELDS, ALL_FIELDS, CLIENT_FIELDS, PROOF_FIELDS, payloadOf, problemsFor, valuesOf, type AgentPayload, type Field, type Values } from "./agent-fields";
 
 export type { AgentPayload };
 
@@ -69,7 +69,7 @@ export function AgentForm({ agent, submitLabel, onSubmit, onCancel }: { agent?: 
       await onSubmit(payload);
     } catch (error) {
       if (error instanceof ApiError) {
-        const known = error.fields.filter((f) => ALL_FIELDS.some((x) => f.path === x.name || f.path.startsWith(`${x.name}.`)));
+        const known = error.fields.filter((f) => ALL_FIELDS.some((x) => f.path === (x.apiPath ?? x.name) || f.path.startsWith(`${x.apiPath ?? x.name}.`)));
         setFields(known);
         setMessage(known.length === error.fields.length && known.length > 0 ? "Please correct the fields marked below." : error.message);
       } else setMessage("The request did not reach Vigil; try again.");
@@ -92,6 +92,13 @@ export function AgentForm({ agent, submitLabel, onSubmit, onCancel }: { agent?: 
           How people let this agent act for them on Vigil&apos;s consent page (authorization code with PKCE). What they see there comes from here.
         </p>
         {controls(CLIENT_FIELDS)}
+      </fieldset>
+      <fieldset className="grid gap-3 rounded-md border border-line p-3 sm:grid-cols-2" aria-describedby={`${id}-proof-help`}>
+        <legend className="px-1 text-sm font-semibold">How it proves itself</legend>
+        <p id={`${id}-proof-help`} className="text-xs text-muted sm:col-span-2">
+          Without a secret: registered public keys (private_key_jwt) or a workload identity (SPIFFE, Kubernetes, CI). And whether its tokens must be bound to its key (DPoP).
+        </p>
+        {controls(PROOF_FIELDS)}
       </fieldset>
       <div className="flex flex-wrap items-center gap-2">
         <button type="submit" className={btnPrimary} disabled={busy}>

@@ -73,13 +73,16 @@ export const jwksUri = z
   }, "jwks_uri is an https URL (http only on a loopback host), without userinfo or fragment");
 
 /** An inline JWKS (RFC 7517 §5) of 1-10 public signing keys with distinct kids. */
-export const clientJwks = z.strictObject({
-  keys: z
-    .array(noPrivateMembers.pipe(publicJwk))
-    .min(1, "register at least one key (or send jwks: null to remove them)")
-    .max(10, "at most 10 keys")
-    .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "kids must not repeat"),
-});
+export const clientJwks = z.strictObject(
+  {
+    keys: z
+      .array(noPrivateMembers.pipe(publicJwk))
+      .min(1, "register at least one key (or send jwks: null to remove them)")
+      .max(10, "at most 10 keys")
+      .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, "kids must not repeat"),
+  },
+  { error: (issue) => (issue.code === "invalid_type" ? 'jwks must be a JSON object {"keys": [...]}' : undefined) },
+);
 
 /**
  * What zod cannot see: that each key is one jose (and so Node's crypto) accepts for its alg,
