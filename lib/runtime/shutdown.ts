@@ -1,5 +1,6 @@
 import { stopLiveHubs } from "@/lib/audit/live/hub";
 import { closeDb } from "@/lib/db/client";
+import { closeReplayCache } from "@/lib/identity/replay/open";
 import { getLogger } from "@/lib/observability/logger";
 import { stopRuntime } from "./start";
 import { processSingleton } from "@/lib/process/singleton";
@@ -29,6 +30,8 @@ export function installShutdown(beforeExit?: () => Promise<void>): void {
         await stopLiveHubs();
         await closing;
         await stopRuntime();
+        // Claims in flight settle (and Redis closes) while the database is still open.
+        await closeReplayCache();
         await closeDb();
       } finally {
         process.exit(0);

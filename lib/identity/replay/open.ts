@@ -18,28 +18,40 @@ export async function openReplayCache(options: { redisUrl?: string | undefined; 
   return { cache, store: "database", close: () => cache.settled() };
 }
 
-const slot = () => processSingleton("replay-cache", (): { opened?: Promise<OpenReplayCache> } => ({}));
+const slot = () => processSingleton("replay-cache", (): { redis?: Promise<OpenReplayCache>; databases: Set<DatabaseReplayCache> } => ({ databases: new Set() }));
 
-/** The process's replay cache, opened on first use from the configuration. */
-export async function getReplayCache(): Promise<ReplayCache> {
-  const opened = await onceUnlessFailed(slot(), "opened", async () => openReplayCache({ redisUrl: getConfig().REDIS_URL, db: await getDb() }));
-  return opened.cache;
+/**
+ * The replay cache for requests served from `db`: the process's one Redis connection when
+ * REDIS_URL is set, else one cache per database object (the one the request uses, so tests on
+ * their own database claim there too; the server has one).
+ */
+export async function replayCacheFor(db: Db): Promise<ReplayCache> {
+  const s = slot();
+  if (getConfig().REDIS_URL) {
+    const opened = await onceUnlessFailed(s, "redis", async () => openReplayCache({ redisUrl: getConfig().REDIS_URL, db }));
+    return opened.cache;
+  }
+  return perObject("database-replay-cache", db, (owner) => {
+    const cache = new DatabaseReplayCache(owner);
+    s.databases.add(cache);
+    return cache;
+  });
 }
 
-/** Closes the process's replay cache (shutdown, tests). Safe to call twice. */
-export async function closeReplayCache(): Promise<void> {
-  const s = slot();
-  const pending = s.opened;
-  s.opened = undefined;
-  if (pending) await (await pending).close();
+/** The process's replay cache on its own database (start-up checks, scripts). */
+export async function getReplayCache(): Promise<ReplayCache> {
+  return replayCacheFor(await getDb());
 }
 
 /**
- * The replay cache for requests served from `db`: the process's Redis cache when REDIS_URL is
- * set, else claims in that database (the one the request uses, so tests on their own
- * database claim there too).
+ * At shutdown, before the database closes: claims in flight are settled and the Redis
+ * connection is closed. Safe to call twice.
  */
-export async function replayCacheFor(db: Db): Promise<ReplayCache> {
-  if (getConfig().REDIS_URL) return getReplayCache();
-  return perObject("database-replay-cache", db, (owner) => new DatabaseReplayCache(owner));
+export async function closeReplayCache(): Promise<void> {
+  const s = slot();
+  const redis = s.redis;
+  s.redis = undefined;
+  const databases = [...s.databases];
+  s.databases.clear();
+  await Promise.all([...databases.map((c) => c.settled()), redis ? redis.then((r) => r.close()) : Promise.resolve()]);
 }

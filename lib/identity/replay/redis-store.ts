@@ -8,6 +8,9 @@ export type RedisSetNx = {
   set(key: string, value: string, options: { condition: "NX"; expiration: { type: "PX"; value: number } }): Promise<string | null>;
 };
 
+// How long a first connection may take before the request that needed it is refused.
+const CONNECT_WAIT_MS = 3000;
+
 // Vigil's keys in a Redis that may hold other applications' keys too.
 const PREFIX = "vigil:replay:";
 
@@ -45,7 +48,23 @@ export async function connectRedisReplayCache(url: string): Promise<RedisConnect
   const client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 5000 } });
   // node-redis emits connection errors as events; unheard, they would end the process.
   client.on("error", (error: unknown) => getLogger().warn({ err: error }, "Redis connection error"));
-  await client.connect();
+  // node-redis's connect() waits for as long as reconnecting takes (forever, Redis down): a
+  // request must not. Refused after CONNECT_WAIT_MS; the next request tries again.
+  const connecting = client.connect();
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("Redis did not answer")), CONNECT_WAIT_MS);
+  });
+  try {
+    await Promise.race([connecting, gaveUp]);
+  } catch (error) {
+    connecting.catch(() => undefined);
+    client.destroy();
+    getLogger().error({ err: error }, "replay cache (Redis) cannot be reached");
+    throw new ServiceUnavailableError("The replay cache (Redis) cannot be reached; try again shortly.");
+  } finally {
+    clearTimeout(timer);
+  }
   return {
     cache: new RedisReplayCache(client),
     close: async () => {

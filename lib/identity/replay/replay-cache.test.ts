@@ -218,6 +218,14 @@ describe.each(testTargets())("the database store's purge on $name", (target) => 
 });
 
 describe("the Redis store", () => {
+  it("refuses with 503 (never hangs) when Redis cannot be reached at all", async () => {
+    const error = await connectRedisReplayCache("redis://127.0.0.1:1").then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+  });
+
   it("refuses (fails closed) when Redis cannot answer", async () => {
     const url = redis?.url ?? (await startRedis());
     const client = createClient({ url, disableOfflineQueue: true });
