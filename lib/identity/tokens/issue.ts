@@ -71,6 +71,7 @@ export async function issueToken(ctx: ClientCtx, form: OAuthForm): Promise<Token
 }
 
 async function clientCredentials(ctx: TokenCtx, form: OAuthForm): Promise<TokenResponse> {
+  // no-scope: issueToken's grant; the agent's allowed scopes bound what it gets (checked below).
   const { client, jkt } = ctx;
   const audience = resolveAudience(form, registeredResources(client.allowedResources));
 
