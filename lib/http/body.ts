@@ -1,6 +1,7 @@
 import { getConfig } from "@/lib/config";
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "@/lib/errors";
 import type { BodyKind } from "./types";
+import { readBounded } from "@/lib/streams";
 
 /** Bytes a body may have unless its route says otherwise (MAX_BODY_BYTES). */
 export const defaultBodyLimit = () => getConfig().MAX_BODY_BYTES;
@@ -25,20 +26,7 @@ export async function readText(request: Request, limit: number): Promise<string>
     return attached.toString("utf8");
   }
   if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new PayloadTooLargeError(`The body exceeds the limit of ${limit} bytes.`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return readBounded(request.body, limit, () => new PayloadTooLargeError(`The body exceeds the limit of ${limit} bytes.`));
 }
 
 /**

@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from "jose";
 import type { WorkloadIssuer } from "@/lib/config/workload-issuers";
 import { getLogger } from "@/lib/observability/logger";
+import { readBounded } from "@/lib/streams";
 
 // A JWKS of a few dozen keys is a few kB; anything this large is not one.
 const MAX_JWKS_BYTES = 256 * 1024;
@@ -100,19 +101,6 @@ export class WorkloadKeySet {
 export async function fetchBounded(url: string, maxBytes = MAX_JWKS_BYTES, timeoutMs = FETCH_TIMEOUT_MS): Promise<string> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json" }, redirect: "error" });
   if (!res.ok || !res.body) throw new Error(`the JWKS URL answered ${res.status}`);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new Error(`the JWKS is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return readBounded(res.body, maxBytes, () => new Error(`the JWKS is larger than ${maxBytes} bytes`));
 }
 

@@ -59,6 +59,14 @@ function assertLive(row: ClientRecord, fail: Fail): void {
   if (row.agentStatus !== "active") throw fail(`agent_${row.agentStatus}`, row.agentId);
 }
 
+/** What a client assertion may name as `aud`: Vigil's issuer, its token endpoint, or the endpoint called. */
+function assertionAudiences(endpoint: string): string[] {
+  const { issuer } = getConfig();
+  const endpoints = oauthEndpoints(issuer);
+  const called = Object.entries(endpoints).find(([name]) => name === endpoint)?.[1];
+  return [issuer, endpoints.token, ...(called ? [called] : [])];
+}
+
 /**
  * private_key_jwt: any credential of an agent with registered keys, with or without a
  * secret; the assertion is the proof. Its jti is spent only once the client is known live.
@@ -73,10 +81,8 @@ async function authenticateAssertion(
   const row = await clientRecord(db, presented.clientId);
   if (!row) throw fail("unknown_client");
   const refuse = (reason: string, description: string) => fail(reason, row.agentId, description);
-  const { issuer, CLOCK_LEEWAY_SECONDS: leewaySeconds } = getConfig();
-  const endpoints = oauthEndpoints(issuer);
-  const called = Object.entries(endpoints).find(([name]) => name === at.endpoint)?.[1];
-  const audiences = [issuer, endpoints.token, ...(called ? [called] : [])];
+  const { CLOCK_LEEWAY_SECONDS: leewaySeconds } = getConfig();
+  const audiences = assertionAudiences(at.endpoint);
   const jwks = row.jwksUri ? await agentPublishedJwks(row.jwksUri, kidOf(presented.assertion)) : row.jwks;
   const verified = await verifyClientAssertion(presented.assertion, presented.clientId, jwks, { audiences, leewaySeconds }, refuse);
   assertLive(row, fail);
@@ -159,10 +165,7 @@ async function authenticateWorkload(
   fail: Fail,
 ): Promise<AuthenticatedClient> {
   if (!at) throw fail("assertion_unsupported", null, "This endpoint does not accept client assertions.");
-  const { issuer } = getConfig();
-  const endpoints = oauthEndpoints(issuer);
-  const called = Object.entries(endpoints).find(([name]) => name === at.endpoint)?.[1];
-  const audiences = [issuer, endpoints.token, ...(called ? [called] : [])];
+  const audiences = assertionAudiences(at.endpoint);
   const subject = await verifyWorkloadAssertion(presented.assertion, presented.issuer, audiences, (reason, description) => fail(reason, null, description));
   const rows = await db
     .select({ ...RECORD, clientId: credentials.clientId })
