@@ -40,7 +40,10 @@ export class DatabaseReplayCache implements ReplayCache {
     this.purgeEveryMs = options.purgeEveryMs ?? 10_000;
   }
 
-  private readonly claims = new GroupRunner<Claim, boolean>((batch) => this.claimBatch(batch));
+  // Two statements in flight: a request arriving while one batch commits waits for the next
+  // statement to start, not for the first to finish (claims of one key in both still queue
+  // on its row lock, and sorted keys keep two batches from waiting on each other).
+  private readonly claims = new GroupRunner<Claim, boolean>((batch) => this.claimBatch(batch), { concurrency: 2 });
 
   async claim(key: string, expiresAt: Date): Promise<boolean> {
     // An expired claim would block nothing: nothing to remember.
