@@ -29,6 +29,9 @@ export const authorizationCodes = pgTable(
     ...consented(),
     redirectUri: text("redirect_uri").notNull(),
     codeChallenge: text("code_challenge").notNull(),
+    // RFC 9449 §10: the DPoP key the client named in the authorization request (dpop_jkt);
+    // only a token request proving that key may redeem the code.
+    dpopJkt: text("dpop_jkt"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
     redeemedAt: timestamp("redeemed_at", { withTimezone: true, mode: "date" }),

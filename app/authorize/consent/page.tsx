@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 export const metadata = { title: "Let an agent act for you", robots: { index: false } };
 
 /** The parameters of an authorization request the decision carries back, nothing else. */
-const REQUEST_PARAMS = ["response_type", "client_id", "redirect_uri", "code_challenge", "code_challenge_method", "state", "scope", "resource"] as const;
+const REQUEST_PARAMS = ["response_type", "client_id", "redirect_uri", "code_challenge", "code_challenge_method", "state", "scope", "resource", "dpop_jkt"] as const;
 
 type Search = Record<string, string | string[] | undefined>;
 

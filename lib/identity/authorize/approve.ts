@@ -33,6 +33,7 @@ export async function approve(ctx: VerbCtx, person: Pick<Person, "issuer" | "sub
       resources: request.resources,
       redirectUri: request.redirectUri,
       codeChallenge: request.codeChallenge,
+      dpopJkt: request.dpopJkt,
       expiresAt: sql`now() + make_interval(secs => ${CODE_LIFETIME_SECONDS})`,
     });
     return {

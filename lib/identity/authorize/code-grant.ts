@@ -27,8 +27,10 @@ export function checkCodeRequest(form: OAuthForm): void {
 }
 
 /** Why this code may not be redeemed by this request, apart from having been used; null when it may. */
-function codeProblem(row: AuthorizationCode, clientId: string, form: OAuthForm, grant: DelegationGrant | null | undefined): string | null {
-  if (row.clientId !== clientId) return "This code was issued to another client.";
+function codeProblem(row: AuthorizationCode, ctx: TokenCtx, form: OAuthForm, grant: DelegationGrant | null | undefined): string | null {
+  if (row.clientId !== ctx.client.clientId) return "This code was issued to another client.";
+  // RFC 9449 §10.1: a code requested with dpop_jkt is redeemed only with a proof by that key.
+  if (row.dpopJkt && row.dpopJkt !== ctx.jkt) return "This code is bound to a DPoP key (dpop_jkt): redeem it with a DPoP proof signed by that key.";
   if (row.expiresAt.getTime() <= Date.now()) return "This code has expired (codes live 60 seconds).";
   if (row.redirectUri !== oauthParam(form, "redirect_uri")) return "redirect_uri differs from the authorization request's.";
   if (!verifierMatches(oauthParam(form, "code_verifier") ?? "", row.codeChallenge)) return "code_verifier does not match the code_challenge (PKCE).";
@@ -69,7 +71,7 @@ export async function redeemAuthorizationCode(ctx: TokenCtx, form: OAuthForm): P
 async function redeemAtOnce(ctx: TokenCtx, form: OAuthForm): Promise<CodeTokenResponse | null> {
   const hash = tokenHash(oauthParam(form, "code") ?? "");
   const hit = await codeWithGrant(ctx.db, hash);
-  if (!hit || hit.code.redeemedAt || codeProblem(hit.code, ctx.client.clientId, form, hit.grant)) return null;
+  if (!hit || hit.code.redeemedAt || codeProblem(hit.code, ctx, form, hit.grant)) return null;
   const family = randomUUID();
   const pair = await preparePair(ctx, hit.grant, hit.code, hit.code.scopes, family);
   const won = await claimPair(ctx, { code: hash, jti: pair.minted.jti, family }, pair, redeemedEvent(ctx, pair, hit.grant.id, family));
@@ -96,7 +98,7 @@ function redeemCarefully(ctx: TokenCtx, form: OAuthForm): Promise<PairOutcome> {
       return refuse("invalid_grant", "This code was already used; what it issued is revoked.", { replay: true, revoked_jti: row.issuedJti, revoked_family: row.refreshFamily }, revoked);
     }
     const [grant] = await tx.select().from(delegationGrants).where(eq(delegationGrants.id, row.grantId));
-    const problem = codeProblem(row, client.clientId, form, grant);
+    const problem = codeProblem(row, ctx, form, grant);
     if (problem || !grant) return refuse("invalid_grant", problem ?? "The person's delegation behind this code is no longer active.");
 
     const family = randomUUID();

@@ -45,6 +45,8 @@ export type AuthorizationRequest = {
   scopes: string[];
   /** RFC 8707 resources asked for; empty: the default audience. */
   resources: string[];
+  /** RFC 9449 §10: the thumbprint of the DPoP key that alone may redeem the code. */
+  dpopJkt: string | null;
 };
 
 const one = (raw: Record<string, unknown>, name: string): string | null => {
@@ -53,6 +55,9 @@ const one = (raw: Record<string, unknown>, name: string): string | null => {
   if (typeof value !== "string") throw new RedirectableAuthorizationError("invalid_request", `${name} must be given once.`);
   return value;
 };
+
+// RFC 7638 SHA-256 thumbprint, base64url without padding.
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 
 const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
@@ -126,7 +131,9 @@ export async function validateAuthorizationRequest(db: Executor, raw: Record<str
     const registered = registeredResources(agent.allowedResources);
     const unregistered = resources.filter((r) => !registered.includes(r));
     if (unregistered.length > 0) throw new RedirectableAuthorizationError("invalid_target", `${agent.name} is not registered for ${unregistered.join(", ")}.`);
-    return { request: { clientId: clientId ?? "", agent, document, redirectUri, state, codeChallenge: challenge, scopes, resources: [...new Set(resources)] } };
+    const dpopJkt = one(raw, "dpop_jkt");
+    if (dpopJkt !== null && !THUMBPRINT.test(dpopJkt)) throw new RedirectableAuthorizationError("invalid_request", "dpop_jkt must be the base64url SHA-256 JWK thumbprint of the client's DPoP key (43 characters).");
+    return { request: { clientId: clientId ?? "", agent, document, redirectUri, state, codeChallenge: challenge, scopes, resources: [...new Set(resources)], dpopJkt } };
   } catch (error) {
     if (error instanceof RedirectableAuthorizationError) return { error, redirectUri, state };
     throw error;

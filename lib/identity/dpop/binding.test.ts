@@ -178,6 +178,35 @@ describe.each(testTargets())("DPoP binding (RFC 9449) at the token endpoint and 
       expect(next?.dpopJkt).toBe(jkt);
     });
 
+    it("redeems a code requested with dpop_jkt only with a proof by that key (RFC 9449 §10), and refuses a malformed dpop_jkt", async () => {
+      const a = await agent();
+      const verifier = randomBytes(32).toString("base64url");
+      const request = {
+        response_type: "code",
+        client_id: a.clientId,
+        redirect_uri: REDIRECT,
+        code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+        code_challenge_method: "S256",
+        state: "s",
+        scope: "invoices:read",
+        decision: "approve",
+        duration_seconds: 3600,
+      };
+      const malformed = new URL((await decideAuthorization(ctxFor(t.handle.db, alice), { ...request, dpop_jkt: "not-a-thumbprint" })).redirect_to);
+      expect(malformed.searchParams.get("error")).toBe("invalid_request");
+      expect(malformed.searchParams.get("error_description")).toMatch(/dpop_jkt/);
+      const { redirect_to } = await decideAuthorization(ctxFor(t.handle.db, alice), { ...request, dpop_jkt: jkt });
+      const code = new URL(redirect_to).searchParams.get("code") ?? "";
+      const redeem = async (proof: string | null) => token(a, { grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier }, atToken(proof));
+      for (const proof of [null, await proofFor(other)]) {
+        const error = await oauthError(redeem(proof));
+        expect(error?.error).toBe("invalid_grant");
+        expect(error?.description).toMatch(/dpop_jkt/);
+      }
+      const bound = await redeem(await proofFor(key));
+      expect(decodeJwt(bound.access_token).cnf).toEqual({ jkt });
+    });
+
     it("introspection says a bound token is of type DPoP and names its key (RFC 9449 §6.2)", async () => {
       const a = await agent();
       const bound = await clientCredentials(a, await proofFor(key));
