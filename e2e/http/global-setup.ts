@@ -2,6 +2,7 @@ import type { TestProject } from "vitest/node";
 import { ensureBuild } from "../../scripts/build-if-stale.mjs";
 import { createPostgresDatabase } from "../../lib/testing/test-db";
 import { idpEnv, startIdp, type IdpInfo } from "../support/idp";
+import { spireBundle, spireEnv, type SpireInfo } from "../support/spire";
 import { freePort, productionEnv, startVigil, type VigilProcess } from "../support/vigil-process";
 
 export type ServerInfo = { name: string; baseUrl: string };
@@ -10,6 +11,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     servers: ServerInfo[];
     idp: IdpInfo;
+    spire: SpireInfo;
   }
 }
 
@@ -24,6 +26,7 @@ export default async function setup(project: TestProject) {
   const ports = { pglite: await freePort(), postgres: await freePort(), idp: await freePort() };
   const bases = [ports.pglite, ports.postgres].map((p) => `http://127.0.0.1:${p}`);
   const idp = await startIdp(ports.idp, bases);
+  const spire = spireBundle();
   // Every file calls the API as the one bootstrap admin in quick succession; the default
   // per-subject budget (20/s) is tested on an instance of its own (rate-limit.test.ts).
   const shared = {
@@ -32,6 +35,8 @@ export default async function setup(project: TestProject) {
     // People in the provider's "finance" group hold the invoice scopes they may delegate.
     DELEGATION_SCOPES_CLAIM: "groups",
     DELEGATION_SCOPE_MAP: "finance=invoices:read invoices:write",
+    // Workloads with a SPIFFE ID authenticate with their JWT-SVIDs (no secret).
+    ...spireEnv(spire),
   };
   const started: VigilProcess[] = [];
   const cleanups: Array<() => Promise<void>> = [idp.stop];
@@ -49,6 +54,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide("servers", started.map((s) => ({ name: s.name, baseUrl: s.baseUrl })));
   project.provide("idp", idp.info);
+  project.provide("spire", spire);
   return async () => {
     for (const s of started) await s.stop();
     for (const c of cleanups) await c();
