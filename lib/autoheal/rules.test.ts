@@ -30,6 +30,23 @@ function problemsOf(rules: unknown[], env: RuleLoadOptions = ENV): string[] {
 }
 
 describe("rules files", () => {
+  it("shows action targets without their secrets: query values under secret names and URL passwords (issue 19)", () => {
+    const set = parseRules(
+      JSON.stringify({
+        rules: [
+          { ...GOOD, action: { kind: "webhook", url: "https://hooks.example/restart/{{ labels.service }}?api_key=k-123&service=web" } },
+          { ...GOOD, name: "silence", action: { kind: "alertmanager_silence", duration: "15m", alertmanager_url: "https://am:am-pass@alertmanager.example:9093" } },
+        ],
+      }),
+      "rules.json",
+      ENV,
+    );
+    const targets = set.rules.map((r) => r.action.target ?? "");
+    expect(targets.join(" ")).not.toMatch(/hook-pass|k-123|am-pass/);
+    expect(targets[0]).toBe("POST https://hooks.example/restart/{{ labels.service }}?api_key=[redacted]&service=web");
+    expect(targets[1]).toBe("silence 15m in https://am:[redacted]@alertmanager.example:9093");
+  });
+
   it("loads the shipped example, YAML, and plans its actions", async () => {
     const set = await loadRulesFile(EXAMPLE, ENV);
     expect(set.rules.map((r) => r.name)).toEqual(["restart-checkout", "silence-checkout-while-restarting"]);

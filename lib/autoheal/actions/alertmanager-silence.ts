@@ -1,3 +1,4 @@
+import { redactUrl } from "./redact";
 import { z } from "zod";
 import { labelsToMatchers, parseSilenceId, silenceRequest } from "../alertmanager-client";
 import { durationField, formatDuration } from "../duration";
@@ -39,7 +40,7 @@ type SilenceConfig = z.output<typeof config>;
 export const alertmanagerSilenceAction: ActionKind<SilenceConfig> = {
   kind: "alertmanager_silence",
   config,
-  target: (c, env) => `silence ${formatDuration(c.duration)} in ${c.alertmanager_url ?? env.alertmanagerUrl ?? "Alertmanager"}`,
+  target: (c, env) => `silence ${formatDuration(c.duration)} in ${redactUrl(c.alertmanager_url ?? env.alertmanagerUrl ?? "Alertmanager")}`,
   check(c, env) {
     if (c.alertmanager_url || env.alertmanagerUrl) return [];
     return [{ path: "alertmanager_url", message: "no Alertmanager to silence in: set ALERTMANAGER_URL or action.alertmanager_url" }];

@@ -22,23 +22,44 @@ export function redactPlan(plan: ActionPlan): ActionPlan {
   return { ...plan, summary, request: { ...plan.request, url, headers } };
 }
 
-function redactUrl(raw: string): string {
+/**
+ * A URL as it may be shown or recorded: the password of its userinfo and the values of query
+ * parameters with secret-looking names replaced, everything else exactly as written (rule
+ * templates such as {{ labels.service }} included). The one redaction the audit records, the
+ * rules API and the console's Autoheal page all use.
+ */
+export function redactUrl(raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     return raw;
   }
-  let changed = false;
-  if (url.password) {
-    url.password = REDACTED;
-    changed = true;
+  let out = raw;
+  if (url.password) out = out.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):[^@/?#]*@/i, `$1:${REDACTED}@`);
+  const q = out.indexOf("?");
+  if (q < 0) return out;
+  const hash = out.indexOf("#", q);
+  const query = out.slice(q + 1, hash < 0 ? undefined : hash);
+  const redacted = query
+    .split("&")
+    .map((pair) => {
+      const eq = pair.indexOf("=");
+      return eq > 0 && SECRET_NAME.test(safeDecode(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+    })
+    .join("&");
+  return `${out.slice(0, q + 1)}${redacted}${hash < 0 ? "" : out.slice(hash)}`;
+}
+
+/** Redacts every http(s) URL inside a line of text (an action's target: "POST https://…"). */
+export function redactUrlsIn(text: string): string {
+  return text.replace(/https?:\/\/[^\s]+/gi, (url) => redactUrl(url));
+}
+
+function safeDecode(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, " "));
+  } catch {
+    return name;
   }
-  for (const name of [...url.searchParams.keys()]) {
-    if (SECRET_NAME.test(name)) {
-      url.searchParams.set(name, REDACTED);
-      changed = true;
-    }
-  }
-  return changed ? url.toString() : raw;
 }

@@ -198,7 +198,7 @@ describe("redactPlan", () => {
       "X-Trace": "keep",
       "Content-Type": "application/json",
     });
-    expect(redacted.request.url).toBe("https://hooks.example/r?token=%5Bredacted%5D&service=checkout");
+    expect(redacted.request.url).toBe("https://hooks.example/r?token=[redacted]&service=checkout");
     expect(redacted.request.body).toBe(p.request.body);
     expect(redacted.request.method).toBe("POST");
     expect(p.request.headers.Authorization).toBe("Bearer s3cret");

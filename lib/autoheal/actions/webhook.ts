@@ -1,3 +1,4 @@
+import { redactUrl } from "./redact";
 import { z } from "zod";
 import { compileForSchema, renderTemplate, Template, templateVars } from "../template";
 import { mustBe } from "../issue-path";
@@ -97,7 +98,7 @@ type WebhookConfig = z.output<typeof config>;
 export const webhookAction: ActionKind<WebhookConfig> = {
   kind: "webhook",
   config,
-  target: (c) => `${c.method} ${c.url.source}`,
+  target: (c) => `${c.method} ${redactUrl(c.url.source)}`,
   plan(c, { alert, rule }) {
     const vars = templateVars(alert, rule);
     const url = renderTemplate(c.url, vars, urlValue);
