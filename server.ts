@@ -27,7 +27,7 @@ async function main() {
   const { ensureStarted } = await import("@/lib/runtime/start");
   const { installShutdown } = await import("@/lib/runtime/shutdown");
   const { getLogger } = await import("@/lib/observability/logger");
-  const { bodyLimitFor, dispatch, servesPath } = await import("@/lib/http/dispatch");
+  const { bodyLimitFor, dispatch, servesPath, unservedMethod } = await import("@/lib/http/dispatch");
   const { sendWebResponse, toWebRequest } = await import("@/lib/http/node-bridge");
   const { default: next } = await import("next");
 
@@ -42,6 +42,11 @@ async function main() {
   const nextHandle = nextApp.getRequestHandler();
 
   server.on("request", (req, res) => {
+    const unserved = unservedMethod(req.method ?? "");
+    if (unserved) {
+      res.writeHead(unserved.status, unserved.headers).end(unserved.body);
+      return;
+    }
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     if (!servesPath(pathname)) {
       void nextHandle(req, res);

@@ -3,6 +3,9 @@ import { UnauthorizedError } from "@/lib/errors";
 import { currentSigningKey } from "@/lib/keys/keyring";
 import { signJwt } from "@/lib/identity/tokens/sign";
 import { openLikeServer, testTargets, type TestDatabase } from "@/lib/testing/test-db";
+import { getConfig, setConfig } from "@/lib/config";
+import { startExternalIssuer, stopExternalIssuer } from "@/lib/keys/external-issuer";
+import { startTestProvider } from "@/lib/testing/provider";
 import { authenticateBearer } from "./bearer";
 
 const target = testTargets()[0];
@@ -45,5 +48,28 @@ describe("bearer authentication of Vigil tokens", () => {
     const last = good.at(-2) === "A" ? "B" : "A";
     const tampered = `${good.slice(0, -2)}${last}${good.slice(-1)}`;
     expect(await cause(authenticateBearer(t.handle.db, `Bearer ${tampered}`))).toContain("invalid signature");
+  });
+
+  it("refuses a token issued in the future beyond the clock leeway, ours or the provider's (issue 19)", async () => {
+    const original = getConfig();
+    const idp = await startTestProvider();
+    try {
+      stopExternalIssuer();
+      setConfig({ ...original, OIDC_ISSUER: idp.issuer, OIDC_AUDIENCE: "urn:vigil:api" });
+      await startExternalIssuer();
+      const hour = Math.floor(Date.now() / 1000) + 3600;
+      const ours = await token({ iat: hour, nbf: undefined });
+      expect(await cause(authenticateBearer(t.handle.db, `Bearer ${ours}`))).toContain('error_description="token issued in the future"');
+      const theirs = await idp.token({ sub: "alice", aud: "urn:vigil:api", iat: hour, exp: hour + 300 });
+      expect(await cause(authenticateBearer(t.handle.db, `Bearer ${theirs}`))).toContain('error_description="token issued in the future"');
+      // Within the leeway both are fine.
+      const soon = Math.floor(Date.now() / 1000) + 5;
+      expect((await authenticateBearer(t.handle.db, `Bearer ${await idp.token({ sub: "alice", aud: "urn:vigil:api", iat: soon })}`)).id).toBe("alice");
+      expect((await authenticateBearer(t.handle.db, `Bearer ${await token({ iat: soon, nbf: undefined })}`)).id).toBe(AGENT);
+    } finally {
+      stopExternalIssuer();
+      setConfig(original);
+      await idp.close();
+    }
   });
 });

@@ -38,3 +38,25 @@ export function bodyLimitFor(method: string, pathname: string, authorization: st
   const found = match(method, pathname);
   return (found.kind === "route" ? found.route.bodyLimit?.(authorization) : undefined) ?? getConfig().MAX_BODY_BYTES;
 }
+
+// Methods Vigil answers anywhere (pages and API); others never reach Next or a handler.
+const SERVED = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+// Defined by RFC 9110 but never served: 405. Anything else is a method Vigil does not know: 501.
+const REFUSED = new Set(["TRACE", "CONNECT"]);
+
+/**
+ * The answer to a method Vigil does not serve, before anything else looks at the request
+ * (`new Request` throws on TRACE, and Next's handler fails on it): 405 with Allow for TRACE and
+ * CONNECT, 501 for methods it does not know (RFC 9110 §15.5.6, §15.6.2). Null for the rest.
+ */
+export function unservedMethod(method: string): { status: number; headers: Record<string, string>; body: string } | null {
+  if (SERVED.has(method)) return null;
+  const status = REFUSED.has(method) ? 405 : 501;
+  const title = status === 405 ? "Method Not Allowed" : "Not Implemented";
+  const detail = `${method.slice(0, 32)} is not served here; Vigil answers ${[...SERVED].join(", ")}.`;
+  return {
+    status,
+    headers: { "content-type": "application/problem+json", "cache-control": "no-store", ...(status === 405 ? { allow: [...SERVED].join(", ") } : {}) },
+    body: JSON.stringify({ type: "about:blank", title, status, detail }),
+  };
+}

@@ -85,6 +85,10 @@ async function authenticate(route: Route, request: Request, base: RequestFacts &
   const auth = route.auth;
   const authorization = request.headers.get("authorization");
   if ("public" in auth) return { ctx: { ...base, by: "anonymous" } };
+  // Two Authorization headers arrive joined by a comma, which no credential contains: which
+  // one counts must never be guessed (RFC 9110 §5.3; RFC 6750 §3.1 invalid_request). Not at
+  // the gateway, where nginx turns anything but 401/403 into a 500: there it is a 401.
+  if (!("bearer" in auth) && authorization !== null) checkSingleCredential(authorization, "scope" in auth);
   if ("client" in auth) {
     const body = await readBody(request, route.body ?? "form", limitFor(route, request));
     route.precheck?.(body);
@@ -97,6 +101,19 @@ async function authenticate(route: Route, request: Request, base: RequestFacts &
     ? await authenticateBearer(base.db, authorization, undefined, undefined, pop)
     : ((await sessionActor(request)) ?? (await authenticateBearer(base.db, null)));
   return { ctx: { ...base, actor } };
+}
+
+/** One credential in one Authorization header, or 400 invalid_request naming the problem. */
+function checkSingleCredential(authorization: string, bearerRoute: boolean): void {
+  const problem = authorization.includes(",")
+    ? "Send exactly one Authorization header with one credential."
+    : /^(bearer|dpop)\s*$/i.test(authorization.trim())
+      ? "The Authorization header names a scheme but carries no token."
+      : null;
+  if (!problem) return;
+  const error = new ValidationError(problem);
+  if (bearerRoute) error.headers["WWW-Authenticate"] = `Bearer realm="vigil", error="invalid_request", error_description="${problem}"`;
+  throw error;
 }
 
 /** The table's scope check, counted as an authorization decision of the API. */

@@ -30,6 +30,9 @@ export async function authenticateClient(db: Executor, presented: PresentedClien
   const fail = (reason: string, agentId: string | null = null, description?: string) =>
     new ClientAuthError(reason, presented.clientId.slice(0, 200), agentId, description);
   if (presented.clientId.length > 200) throw fail("unknown_client");
+  // A control character (NUL above all: PostgreSQL text cannot hold it) is no client_id; the
+  // refusal names no client, so nothing unstorable reaches the audit row either.
+  if (/[\u0000-\u001f\u007f]/.test(presented.clientId)) throw new ClientAuthError("malformed_client_id", null, null, "client_id contains control characters.");
   if (presented.method === "private_key_jwt") return authenticateAssertion(db, presented, at, fail);
   if (presented.method === "workload") return authenticateWorkload(db, presented, at, fail);
   if (presented.secret.length > 200) throw fail("unknown_client");

@@ -54,7 +54,10 @@ export function presentedClient(authorization: string | null, form: OAuthForm): 
     if (postSecret !== null) {
       throw new OAuthError("invalid_request", "Use one client authentication method, not both Basic and client_secret.");
     }
-    const decoded = Buffer.from(authorization.slice(6).trim(), "base64").toString("utf8");
+    // RFC 7617 §2 / RFC 4648 §4: strict base64, nothing after it (Node's decoder would skip junk).
+    const encoded = authorization.slice(6).trim();
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) throw new ClientAuthError("malformed_basic", null, null);
+    const decoded = Buffer.from(encoded, "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon < 1) throw new ClientAuthError("malformed_basic", null, null);
     try {

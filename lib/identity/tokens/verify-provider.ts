@@ -91,6 +91,8 @@ async function verifyFresh(token: string, kid: string | undefined): Promise<Prov
     if (error instanceof errors.JOSEError) throw new TokenInvalid(describeJoseError(error));
     throw error;
   }
+  // RFC 8725 §3.10 in spirit: a token issued in the future is a forged or broken one.
+  if (typeof payload.iat === "number" && payload.iat - config.CLOCK_LEEWAY_SECONDS > Math.floor(Date.now() / 1000)) throw new TokenInvalid("token issued in the future");
   const sub = String(payload.sub);
   const scopes = scopeClaim(payload);
   const apiScopes = new Set([...scopes, ...scopesOfRole(roleFromClaims(payload))]);

@@ -56,8 +56,10 @@ export async function verifyVigilToken(token: string, audience?: string): Promis
       clockTolerance: config.CLOCK_LEEWAY_SECONDS,
       requiredClaims: ["sub", "jti", "exp", "iat"],
     });
+    if (typeof payload.iat === "number" && payload.iat - config.CLOCK_LEEWAY_SECONDS > Math.floor(Date.now() / 1000)) throw new TokenInvalid("token issued in the future");
     return payload as VigilClaims;
   } catch (error) {
+    if (error instanceof TokenInvalid) throw error;
     throw new TokenInvalid(describeJoseError(error));
   }
 }
