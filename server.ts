@@ -35,6 +35,11 @@ async function main() {
   await ensureStarted();
 
   const server = http.createServer();
+  // Slow clients: all headers within 10 s, the whole request (body included) within 30 s, or
+  // the connection is closed with 408 (Node's defaults are 60 s and 300 s). Responses, the
+  // live stream's included, are not limited by these.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   installShutdown(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const nextApp = next({ dev: false, dir: process.cwd(), hostname: config.HOSTNAME, port: config.PORT });

@@ -69,6 +69,27 @@ describe.each(inject("servers"))("protocol edges on $name", ({ baseUrl }) => {
     expect(none.headers["www-authenticate"]).not.toMatch(/error=/);
   });
 
+  it("answers 413 at once to a body declared larger than the route allows, without waiting for it", async () => {
+    const token = await adminToken(baseUrl);
+    const answer = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = httpRequest(`${baseUrl}/api/v1/agents`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": String(10 * 1024 * 1024) },
+      });
+      req.on("response", (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+        req.destroy();
+      });
+      req.on("error", reject);
+      // 29 bytes of the declared 10 MB, and the request is never ended: only an answer that
+      // does not wait for the rest ends this test.
+      req.write('{"name":"slow","email":"x@y"}');
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.connection).toBe("close");
+  });
+
   it("answers TRACE with 405 and Allow, and an unknown method with 501, on API and console paths alike", async () => {
     for (const path of ["/api/v1/agents", "/api/health", "/agents", "/"]) {
       const trace = await raw(baseUrl, "TRACE", path, []);

@@ -25,6 +25,9 @@ export async function toWebRequest(req: IncomingMessage, limit: number): Promise
 
   const method = req.method ?? "GET";
   if (method === "GET" || method === "HEAD") return { request: new Request(url, { method, headers }), truncated: false };
+  // A body declared larger than the route allows is not waited for (a client could declare
+  // 10 MB and send 29 bytes): the handler answers 413 from the header, and the connection closes.
+  if (Number(req.headers["content-length"] ?? "0") > limit) return { request: attachBody(new Request(url, { method, headers }), Buffer.alloc(0)), truncated: true };
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
