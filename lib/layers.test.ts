@@ -21,7 +21,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ["db", "observability"], // one client, pagination; logger and metrics
   ["config", "validation"], // the environment, zod at the edges
   ["errors"], // typed errors
-  ["process"], // per-process singletons: imports nothing
+  ["process", "streams"], // per-process singletons, bounded stream reading: import nothing
 ];
 
 type Violation = { from: string; to: string; why: string };
