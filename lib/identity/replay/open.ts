@@ -1,5 +1,4 @@
 import { getConfig } from "@/lib/config";
-import { getDb } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
 import { onceUnlessFailed, perObject, processSingleton } from "@/lib/process/singleton";
 import { DatabaseReplayCache } from "./database-store";
@@ -36,11 +35,6 @@ export async function replayCacheFor(db: Db): Promise<ReplayCache> {
     s.databases.add(cache);
     return cache;
   });
-}
-
-/** The process's replay cache on its own database (start-up checks, scripts). */
-export async function getReplayCache(): Promise<ReplayCache> {
-  return replayCacheFor(await getDb());
 }
 
 /**

@@ -21,15 +21,15 @@ export const confirmationOf = (jkt: string | null): { cnf?: { jkt: string } } =>
  */
 export async function tokenBinding(ctx: ClientCtx): Promise<string | null> {
   const { client } = ctx;
+  const proof = ctx.pop?.proof ?? null;
+  // The common case, on the token endpoint's hot path: no proof from an agent that needs none.
+  if (!proof && client.dpop !== "required") return null;
   const check: PossessionCheck = {
     point: "token",
-    // htu is the token endpoint as metadata names it, whatever Host the request came with.
-    request: { proof: ctx.pop?.proof ?? null, method: ctx.pop?.method ?? "POST", url: oauthEndpoints(getConfig().issuer).token },
+    // htu is the token endpoint as metadata names it (the wrapper's issuer-based URL), whatever Host the request came with.
+    request: { proof, method: ctx.pop?.method ?? "POST", url: ctx.pop?.url ?? oauthEndpoints(getConfig().issuer).token },
     audit: { requestId: ctx.requestId, ip: ctx.ip, userAgent: ctx.userAgent, db: ctx.db, by: `client:${client.clientId}`, agentId: client.agentId, clientId: client.clientId },
   };
-  if (!check.request.proof) {
-    if (client.dpop === "required") return missingProof(check, "This agent must bind its tokens to a key: send a DPoP proof (RFC 9449) with the token request.");
-    return null;
-  }
+  if (!proof) return missingProof(check, "This agent must bind its tokens to a key: send a DPoP proof (RFC 9449) with the token request.");
   return (await provePossession(ctx.db, check)).jkt;
 }
