@@ -19,6 +19,20 @@ export const noRequest: RequestFacts = { requestId: null, ip: null, userAgent: n
 export type PopRequest = { proof: string | null; method: string; url: string };
 
 /**
+ * When a caller's authority ends on its own, and whether it has been withdrawn since: for
+ * work that outlives its request. The live stream ends at `expiresAt`, checks `withdrawn`
+ * before every event, and re-checks whenever `watch` says something changed.
+ */
+export type Lapse = {
+  /** When the token or session expires, in ms since the epoch. */
+  expiresAt: number;
+  /** Why the caller may no longer act (token revoked, agent suspended, signed out), or null. Memory only. */
+  withdrawn: () => string | null;
+  /** Calls back when a revocation or status change arrives from any instance; returns the unsubscribe. */
+  watch?: (onChange: () => void) => () => void;
+};
+
+/**
  * What every verb receives besides its input: who acts, where from, on which database. The
  * database is the pool: verbs open their own transaction through `commit`.
  */
@@ -29,6 +43,8 @@ export type VerbCtx = RequestFacts & {
   signal?: AbortSignal;
   /** The request's DPoP facts, for verbs that bind what they issue to a key (the token endpoint). */
   pop?: PopRequest;
+  /** How long the caller's authority lasts (API callers: bearer token or console session). */
+  lapse?: Lapse;
 };
 
 /** An OAuth client route (token, introspect, revoke): the client, authenticated once by the wrapper. */

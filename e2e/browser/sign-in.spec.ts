@@ -1,3 +1,4 @@
+import { SseReader } from "@/lib/testing/sse-reader";
 import { env, expect, signInAtIdp, snap, test } from "./fixtures";
 
 test.describe("console sign-in through the organisation's OpenID Provider", () => {
@@ -42,6 +43,15 @@ test.describe("console sign-in through the organisation's OpenID Provider", () =
       owner: "web",
     });
 
+    // Someone copies the session cookie before sign-out, and holds a live stream with it.
+    const copied = (await page.context().cookies(vigil)).map((c) => `${c.name}=${c.value}`).join("; ");
+    const withCopy = (path: string) => fetch(`${vigil}${path}`, { headers: { cookie: copied }, redirect: "manual" });
+    expect((await withCopy("/api/v1/agents")).status).toBe(200);
+    const held = await withCopy("/api/v1/events");
+    expect(held.status).toBe(200);
+    const stream = new SseReader(held.body ?? new ReadableStream());
+    expect((await stream.next())?.event).toBe("ready");
+
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page.getByRole("button", { name: "Yes, sign me out" })).toBeVisible();
     await page.getByRole("button", { name: "Yes, sign me out" }).click();
@@ -53,6 +63,15 @@ test.describe("console sign-in through the organisation's OpenID Provider", () =
     await expect(page).toHaveURL(/\/signin/);
     const anonymous = await page.evaluate(async () => (await fetch("/api/v1/agents")).status);
     expect(anonymous).toBe(401);
+
+    // Sign-out ended the session on the server: the copy opens nothing, and the stream it held has ended.
+    const last = (await stream.until((e) => e.event === "end")).at(-1);
+    expect(JSON.parse(last?.data ?? "null")).toEqual({ reason: "signed out" });
+    expect(await stream.next()).toBeNull();
+    expect((await withCopy("/api/v1/agents")).status).toBe(401);
+    const pageWithCopy = await withCopy("/agents");
+    expect(pageWithCopy.status).toBe(307);
+    expect(pageWithCopy.headers.get("location")).toMatch(/\/signin/);
   });
 
   test("refuses a user whose provider account maps to no role, saying why", async ({ page }) => {

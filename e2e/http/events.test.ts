@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EVENT_SOURCE_CLIENTS, EventSourceRecorder } from "@/lib/testing/event-source";
 import { createPostgresDatabase } from "@/lib/testing/test-db";
 import { SseReader, type SseBlock } from "@/lib/testing/sse-reader";
-import { adminToken, agentInput, agentWithCredential, api, tokenFor } from "../support/client";
+import { adminToken, agentInput, agentWithCredential, api, basic, tokenFor } from "../support/client";
 import { TcpRelay } from "../support/tcp-relay";
 import { freePort, productionEnv, startVigil, type VigilProcess } from "../support/vigil-process";
 
@@ -122,7 +122,37 @@ describe.each(inject("servers"))("live stream over HTTP on $name", ({ baseUrl })
     const anonymous = await fetch(`${baseUrl}/api/v1/events`);
     expect(anonymous.status).toBe(401);
   });
+
+  it("ends a stream as soon as its token is revoked or its agent suspended, with an end event saying why, and refuses the reconnection", async () => {
+    const agent = await agentWithCredential(baseUrl, { allowed_scopes: ["audit:read"] });
+    const watcher = agent.id;
+    const revoked = await tokenFor(baseUrl, agent.clientId, agent.secret);
+    const first = await connect(baseUrl, revoked, { q: `agent=${watcher}` });
+    await first.ready();
+    const revoke = await fetch(`${baseUrl}/api/v1/revoke`, {
+      method: "POST",
+      headers: { authorization: basic(agent.clientId, agent.secret), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: revoked }),
+    });
+    expect(revoke.status).toBe(200);
+    // The revocation's own token.revoked event matches the filter: it must not be delivered.
+    expect(await ended(first.stream())).toEqual({ reason: "token revoked" });
+    expect((await connect(baseUrl, revoked)).res.status).toBe(401);
+
+    const second = await connect(baseUrl, await tokenFor(baseUrl, agent.clientId, agent.secret), { q: `agent=${watcher}` });
+    await second.ready();
+    expect((await api(baseUrl, await adminToken(baseUrl))("POST", `/api/v1/agents/${watcher}/suspend`, {})).status).toBe(200);
+    expect(await ended(second.stream())).toEqual({ reason: "agent suspended" });
+  });
 });
+
+/** The stream's last event: `end`, its reason, and then nothing (the stream closes). */
+async function ended(stream: SseReader): Promise<unknown> {
+  const block = await stream.nextEvent();
+  expect(block?.event).toBe("end");
+  expect(await stream.next()).toBeNull();
+  return JSON.parse(block?.data ?? "null");
+}
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 if (adminUrl) {
@@ -201,6 +231,24 @@ if (adminUrl) {
       const fromUrlEvents = await fromUrl.stream().until((e) => e.id === live?.id);
       expect(fromUrlEvents.map((e) => e.id)).toEqual([...missed, live?.id]);
       await fromUrl.drop();
+    });
+
+    it("ends a stream held by instance B when its token is revoked through instance A", async () => {
+      const agent = await agentWithCredential(a.baseUrl, { allowed_scopes: ["audit:read"] });
+      const token = await tokenFor(a.baseUrl, agent.clientId, agent.secret);
+      const sse = await connect(b.baseUrl, token);
+      await sse.ready();
+      const revoke = await fetch(`${a.baseUrl}/api/v1/revoke`, {
+        method: "POST",
+        headers: { authorization: basic(agent.clientId, agent.secret), "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token }),
+      });
+      expect(revoke.status).toBe(200);
+      // B hears of the revocation and of its audit event on separate channels: whichever
+      // comes first, the stream ends, and with the reason.
+      const last = (await sse.stream().until((e) => e.event === "end")).at(-1);
+      expect(JSON.parse(last?.data ?? "null")).toEqual({ reason: "token revoked" });
+      expect(await sse.stream().next()).toBeNull();
     });
 
     it("ends open streams when an instance shuts down, and exits cleanly", async () => {

@@ -19,6 +19,7 @@ export const EVENT_KINDS = {
   "token.issued": "an access token was issued",
   "token.introspected": "a client asked whether a token is active",
   "token.revoked": "an access token was revoked before its expiry",
+  "session.ended": "a person signed out of the console: the session is refused on every instance from then on (metadata: session id, until)",
   "auth.failed": "a caller was refused: client authentication, a bearer token at the gateway",
   "pop.refused": "a DPoP proof was refused: invalid, replayed, without the nonce, or missing where required (metadata: point, error, reason; never the proof)",
   "token.exchanged": "an agent exchanged a person's token for a delegated one (RFC 8693; metadata: person, chain, scopes, dropped)",

@@ -3,9 +3,9 @@ import { redirect } from "next/navigation";
 import type { VerbCtx } from "@/lib/context";
 import { getDb } from "@/lib/db/client";
 import { ensureStarted } from "@/lib/runtime/start";
-import { hasScope, userActor, type Actor } from "@/lib/access/actor";
+import { hasScope, type Actor } from "@/lib/access/actor";
 import type { Role } from "@/lib/access/roles";
-import { readSession } from "@/lib/gate/session/session-actor";
+import { liveSession, sessionUser } from "@/lib/gate/session/session-actor";
 
 export type PageUser = { name: string; role: Role };
 
@@ -17,10 +17,10 @@ export type PageUser = { name: string; role: Role };
  */
 export async function pageActor(): Promise<{ actor: Actor; user: PageUser }> {
   const jar = await cookies();
-  const session = await readSession(new Request("http://vigil.internal/", { headers: { cookie: jar.toString() } }));
-  if (!session?.sub) redirect("/signin");
+  const session = await liveSession(new Request("http://vigil.internal/", { headers: { cookie: jar.toString() } }), await getDb());
+  if (!session) redirect("/signin");
   if (!session.role) redirect("/auth/refused");
-  const actor = userActor({ sub: session.sub, email: session.email, role: session.role, issuer: session.issuer, delegable: session.delegable });
+  const actor = sessionUser(session);
   return { actor, user: { name: session.name ?? session.email ?? session.sub, role: session.role } };
 }
 

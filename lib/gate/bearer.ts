@@ -1,10 +1,10 @@
 import { getConfig } from "@/lib/config";
-import type { PopRequest } from "@/lib/context";
+import type { Lapse, PopRequest } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
 import { UnauthorizedError } from "@/lib/errors";
 import { tokenInactiveReason } from "@/lib/identity/tokens/status";
 import { protectedResourceMetadataUrl } from "@/lib/identity/discovery";
-import { actChain, boundKey, TokenInvalid, verifyVigilToken } from "@/lib/identity/tokens/verify";
+import { actChain, boundKey, TokenInvalid, verifyVigilToken, type VigilClaims } from "@/lib/identity/tokens/verify";
 import { verifyProviderToken } from "@/lib/identity/tokens/verify-provider";
 import { DpopProofError } from "@/lib/identity/dpop/errors";
 import { dpopPolicy } from "@/lib/identity/dpop/policy";
@@ -13,6 +13,7 @@ import { getMetrics } from "@/lib/observability/metrics";
 import type { Actor } from "@/lib/access/actor";
 import { externalKeySet } from "@/lib/keys/external-issuer";
 import { peekJwt } from "@/lib/keys/peek";
+import { providerTokenLapse, tokenLapse } from "./lapse";
 import { VerifiedTokenCache, type VerifiedToken } from "./verified-cache";
 import { processSingleton } from "@/lib/process/singleton";
 
@@ -103,6 +104,17 @@ function verifiedTokens(): VerifiedTokenCache {
  * then point at its RFC 9728 metadata unless `challenge` names another resource's).
  */
 export async function authenticateBearer(db: Db, authorization: string | null, audiences?: readonly string[], challenge?: ChallengeContext, pop?: PopContext): Promise<Actor> {
+  return (await verifiedBearer(db, authorization, audiences, challenge, pop)).actor;
+}
+
+/** As authenticateBearer, for Vigil's API: the actor, and how long the token's authority lasts. */
+export async function bearerCaller(db: Db, authorization: string | null, pop?: PopContext): Promise<{ actor: Actor; lapse: Lapse }> {
+  const verified = await verifiedBearer(db, authorization, undefined, undefined, pop);
+  const lapse = verified.issuer === "own" ? tokenLapse(db, verified.claims as VigilClaims) : providerTokenLapse(verified.claims.exp);
+  return { actor: verified.actor, lapse };
+}
+
+async function verifiedBearer(db: Db, authorization: string | null, audiences?: readonly string[], challenge?: ChallengeContext, pop?: PopContext): Promise<VerifiedToken> {
   const named: ChallengeContext = challenge ?? (audiences ? {} : { resourceMetadata: protectedResourceMetadataUrl() });
   const { token, dpop } = presentedToken(authorization, named);
   const config = getConfig();
@@ -130,7 +142,7 @@ export async function authenticateBearer(db: Db, authorization: string | null, a
     }
     const jkt = boundKey(verified.claims);
     if (jkt || dpop) await proveBinding(db, token, jkt, dpop, verified.actor, pop, named);
-    return verified.actor;
+    return verified;
   } catch (error) {
     if (error instanceof TokenInvalid) throw invalidToken(error.reason, named);
     throw error;

@@ -5,10 +5,10 @@ import { getDb } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
 import { isConnectionError, sqlState } from "@/lib/db/errors";
 import { AppError, ServiceUnavailableError, ValidationError } from "@/lib/errors";
-import { authenticateBearer } from "@/lib/gate/bearer";
+import { bearerCaller } from "@/lib/gate/bearer";
 import { addressKey, rateLimiter, type RatePolicy } from "@/lib/gate/rate-limit";
 import { startedOnOurSite } from "@/lib/gate/session/csrf";
-import { sessionActor } from "@/lib/gate/session/session-actor";
+import { sessionCaller } from "@/lib/gate/session/session-actor";
 import { authenticateClientRequest } from "@/lib/identity/credentials/authenticate-client";
 import { dpopNonces } from "@/lib/identity/dpop/nonce";
 import { OAuthError } from "@/lib/identity/oauth-error";
@@ -97,10 +97,8 @@ async function authenticate(route: Route, request: Request, base: RequestFacts &
   if ("bearer" in auth) return { ctx: await checkers[auth.bearer](request, base) };
   // A bearer token when one is sent; otherwise the console's session cookie (CSRF-checked).
   const pop = { request: base.pop, point: "api" as const, audit: base };
-  const actor = authorization
-    ? await authenticateBearer(base.db, authorization, undefined, undefined, pop)
-    : ((await sessionActor(request)) ?? (await authenticateBearer(base.db, null)));
-  return { ctx: { ...base, actor } };
+  const caller = authorization ? await bearerCaller(base.db, authorization, pop) : ((await sessionCaller(request, base.db)) ?? (await bearerCaller(base.db, null)));
+  return { ctx: { ...base, ...caller } };
 }
 
 /** One credential in one Authorization header, or 400 invalid_request naming the problem. */

@@ -107,6 +107,11 @@ export class GateStateView {
     this.events.emit("change", change);
   }
 
+  /** Whether this id (a token's jti, or a console session's `session:<sid>`) is on the revocation list. */
+  isRevoked(id: string): boolean {
+    return this.revokedJtis.has(id);
+  }
+
   /**
    * Why a token is dead, or null. Pure memory. A delegated token dies with any agent or
    * credential of its chain and with any grant it rests on: revoking a grant or suspending

@@ -61,6 +61,12 @@ function createMetrics() {
       help: "Live streams closed with a resume event because the client read too slowly.",
       registers: [registry],
     }),
+    sseLapsed: new Counter({
+      name: "vigil_sse_lapsed_total",
+      help: "Live streams ended because their caller's authority ended: expired, or withdrawn (token revoked, agent suspended, signed out).",
+      labelNames: ["cause"] as const,
+      registers: [registry],
+    }),
     agentsRegistered: new Gauge({
       name: "vigil_agents_registered",
       help: "Registered agents by status (read from the database at scrape time).",

@@ -9,7 +9,8 @@ import { isEventKind } from "../kinds";
 import { appendTestEvent, testEvent } from "@/lib/testing/audit";
 import { QuerySyntaxError } from "../query";
 import { liveHub } from "./hub";
-import { OPENING_EVENT, openLiveStream, REPLAY_PAGE, RETRY_MS, type LiveStreamOptions } from "./stream";
+import type { Lapse } from "@/lib/context";
+import { LAPSED_EVENT, OPENING_EVENT, openLiveStream, REPLAY_PAGE, RETRY_MS, type LiveStreamOptions } from "./stream";
 
 const reader = actorWith("audit:read");
 const defaults: LiveStreamOptions = { heartbeatMs: 60_000, maxQueueBytes: 1024 * 1024, maxSubscribers: 100 };
@@ -123,6 +124,63 @@ describe.each(testTargets())("live stream on $name", (target) => {
     abort.abort();
     expect(liveHub(t.handle).size).toBe(0);
     for (let b = await stream.next(); b; b = await stream.next()) expect(b.data).toBeUndefined();
+  });
+
+  describe("lasts no longer than the caller's authority", () => {
+    const withLapse = (lapse: Lapse, raw: Record<string, string>) =>
+      openLiveStream({ ...ctxFor(t.handle.db, reader), lapse }, raw, defaults).then((s) => new SseReader(s));
+    const lapsedCount = async (cause: string) => (await getMetrics().sseLapsed.get()).values.find((v) => v.labels.cause === cause)?.value ?? 0;
+    /** The end event's reason, after which the stream closes. */
+    async function endOf(stream: SseReader): Promise<unknown> {
+      const block = await stream.nextEvent();
+      expect(block?.event).toBe(LAPSED_EVENT);
+      expect(block?.id).toBeUndefined();
+      expect(await stream.next()).toBeNull();
+      return JSON.parse(block?.data ?? "null");
+    }
+
+    it("ends with an end event when the token or session expires", async () => {
+      const before = await lapsedCount("expired");
+      const stream = await withLapse({ expiresAt: Date.now() + 200, withdrawn: () => null }, { q: "meta.test=lapse.expiry" });
+      await openingOf(stream);
+      expect(await endOf(stream)).toEqual({ reason: "expired" });
+      expect(liveHub(t.handle).size).toBe(0);
+      expect(await lapsedCount("expired")).toBe(before + 1);
+    });
+
+    it("delivers nothing once the authority is withdrawn: the next event becomes the end", async () => {
+      let reason: string | null = null;
+      const stream = await withLapse({ expiresAt: Date.now() + 60_000, withdrawn: () => reason }, { q: "meta.test=lapse.withdrawn" });
+      await openingOf(stream);
+      const delivered = await append("lapse.withdrawn", { n: 1 });
+      expect((await stream.nextEvent())?.id).toBe(String(delivered));
+      reason = "token revoked";
+      await append("lapse.withdrawn", { n: 2 });
+      expect(await endOf(stream)).toEqual({ reason: "token revoked" });
+    });
+
+    it("ends at once, with no event to deliver, when the gate reports a change that withdraws it", async () => {
+      let reason: string | null = null;
+      let changed: () => void = () => {};
+      let watching = false;
+      const lapse: Lapse = {
+        expiresAt: Date.now() + 60_000,
+        withdrawn: () => reason,
+        watch: (onChange) => {
+          changed = onChange;
+          watching = true;
+          return () => (watching = false);
+        },
+      };
+      const stream = await withLapse(lapse, { q: "meta.test=lapse.never" });
+      await openingOf(stream);
+      changed(); // a change that concerns someone else: the stream stays
+      expect(watching).toBe(true);
+      reason = "signed out";
+      changed();
+      expect(await endOf(stream)).toEqual({ reason: "signed out" });
+      expect(watching).toBe(false);
+    });
   });
 
   it("refuses a subscriber past the instance's limit with a 503", async () => {

@@ -2,7 +2,7 @@ import { and, asc, gt, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { auditEvents } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
-import type { VerbCtx } from "@/lib/context";
+import type { Lapse, VerbCtx } from "@/lib/context";
 import { handleOf, type DbHandle } from "@/lib/db/client";
 import { ServiceUnavailableError } from "@/lib/errors";
 import { SSE_PING, sseFrame } from "@/lib/events/sse";
@@ -17,6 +17,8 @@ import { liveHub, LiveEvent, type AuditHub, type HubSubscriber } from "./hub";
 export const RETRY_MS = 3000;
 /** The opening event's name: a named event, so `onmessage` (audit events only) never sees it. */
 export const OPENING_EVENT = "ready";
+/** The last event of a stream whose caller's authority ended: data says why; the stream closes after it. */
+export const LAPSED_EVENT = "end";
 /** Rows per replay read. */
 export const REPLAY_PAGE = 500;
 
@@ -55,6 +57,12 @@ export function liveStreamOptions(): LiveStreamOptions {
  * further behind gets an `event: resume` carrying the
  * last id it was sent, and the stream ends; EventSource reconnects with that id and the
  * replay serves it from the table.
+ *
+ * A stream lasts no longer than the authority it was opened with: it ends with an
+ * `event: end` naming why when its token or session expires, and as soon as it is withdrawn
+ * (token revoked, agent suspended or decommissioned, credential or grant revoked, signed
+ * out) on whichever instance that happened; nothing is queued after that. A reconnection
+ * with the same credential is then refused.
  */
 export async function openLiveStream(ctx: VerbCtx, raw: unknown, options: LiveStreamOptions = liveStreamOptions()): Promise<ReadableStream<Uint8Array>> {
   requireScope(ctx.actor, "audit:read");
@@ -70,7 +78,7 @@ export async function openLiveStream(ctx: VerbCtx, raw: unknown, options: LiveSt
     busy.headers["Retry-After"] = "5";
     throw busy;
   }
-  return new LiveStream(handle, hub, filters, resumeFrom, options, ctx.signal).open(node ? (e) => matchesEvent(node, e) : () => true, input.q?.trim() ?? "");
+  return new LiveStream(handle, hub, filters, resumeFrom, options, ctx.signal, ctx.lapse).open(node ? (e) => matchesEvent(node, e) : () => true, input.q?.trim() ?? "");
 }
 
 /**
@@ -97,7 +105,9 @@ class LiveStream {
   private bufferedBytes = 0;
   private bufferLost = false;
   private heartbeat: NodeJS.Timeout | null = null;
+  private expiry: NodeJS.Timeout | null = null;
   private unsubscribe: () => void = () => {};
+  private unwatch: () => void = () => {};
 
   constructor(
     private readonly handle: DbHandle,
@@ -106,6 +116,7 @@ class LiveStream {
     resumeFrom: number | undefined,
     private readonly options: LiveStreamOptions,
     private readonly signal: AbortSignal | undefined,
+    private readonly lapse: Lapse | undefined,
   ) {
     this.state = resumeFrom === undefined ? "live" : "replay";
     if (resumeFrom !== undefined) this.after = resumeFrom;
@@ -120,6 +131,7 @@ class LiveStream {
       this.close();
     } else {
       signal?.addEventListener("abort", () => this.close(), { once: true });
+      this.watchAuthority();
     }
     return new ReadableStream<Uint8Array>(
       {
@@ -201,6 +213,7 @@ class LiveStream {
 
   private send(id: number, frame: Uint8Array): void {
     if (!this.controller || this.state === "closed") return;
+    if (this.lapse && !this.authorityHolds(this.lapse)) return;
     this.controller.enqueue(frame);
     this.after = id;
   }
@@ -217,12 +230,43 @@ class LiveStream {
     this.close();
   }
 
-  /** Idempotent: client gone, overflow, abort, or the hub stopping. Queued bytes still drain. */
+  /** Ends the stream when the authority expires, and re-checks it whenever the gate hears of a change. */
+  private watchAuthority(): void {
+    const lapse = this.lapse;
+    if (!lapse) return;
+    // setTimeout's limit is ~24.8 days; no token or session lives that long, but stay inside it.
+    const wait = Math.min(Math.max(0, lapse.expiresAt - Date.now()), 2 ** 31 - 1);
+    this.expiry = setTimeout(() => this.lapsed("expired"), wait);
+    this.expiry.unref();
+    this.unwatch = lapse.watch?.(() => void this.authorityHolds(lapse)) ?? (() => {});
+  }
+
+  /** Checked before every event: false (and the stream ended) once the caller may no longer read. */
+  private authorityHolds(lapse: Lapse): boolean {
+    if (Date.now() >= lapse.expiresAt) {
+      this.lapsed("expired");
+      return false;
+    }
+    const withdrawn = lapse.withdrawn();
+    if (withdrawn) this.lapsed(withdrawn);
+    return withdrawn === null;
+  }
+
+  private lapsed(reason: string): void {
+    if (this.state === "closed") return;
+    this.controller?.enqueue(sseFrame({ event: LAPSED_EVENT, data: JSON.stringify({ reason }) }));
+    getMetrics().sseLapsed.inc({ cause: reason === "expired" ? "expired" : "withdrawn" });
+    this.close();
+  }
+
+  /** Idempotent: client gone, overflow, abort, lapse, or the hub stopping. Queued bytes still drain. */
   private close(): void {
     if (this.state === "closed") return;
     this.state = "closed";
     this.unsubscribe();
+    this.unwatch();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.expiry) clearTimeout(this.expiry);
     this.buffered = [];
     try {
       this.controller?.close();

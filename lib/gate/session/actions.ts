@@ -1,10 +1,13 @@
 "use server";
 
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/db/client";
+import { userActor } from "@/lib/access/actor";
 import { DEV_PROVIDER_ID, OIDC_PROVIDER_ID } from "./auth-config";
 import { signIn, signOut } from "./auth";
+import { endSession, sessionUntil } from "./end";
 import { providerLogoutUrl } from "./end-session";
 import { readSession } from "./session-actor";
 
@@ -23,10 +26,20 @@ export async function signInForDevelopment(form: FormData) {
   await signIn(DEV_PROVIDER_ID, { redirectTo: safeReturnPath(form.get("callbackUrl")) });
 }
 
-/** Ends Vigil's session, then the provider's (RP-initiated logout) where it offers one. */
+/**
+ * Ends Vigil's session on the server (every instance refuses its cookie from then on), then
+ * the browser's, then the provider's (RP-initiated logout) where it offers one. Should the
+ * server-side end fail, so does the sign-out: a cookie that still works must not look gone.
+ */
 export async function signOutEverywhere() {
   const jar = await cookies();
+  const h = await headers();
   const session = await readSession(new Request("http://vigil.internal/", { headers: { cookie: jar.toString() } }));
+  if (session?.sub && session.sid) {
+    const actor = userActor({ sub: session.sub, email: session.email, role: session.role, issuer: session.issuer });
+    const facts = { requestId: h.get("x-request-id"), ip: null, userAgent: h.get("user-agent") };
+    await endSession({ actor, db: await getDb(), ...facts }, { sid: session.sid, until: sessionUntil(session.authTime) });
+  }
   await signOut({ redirect: false });
   redirect((await providerLogoutUrl(session?.idToken)) ?? "/signed-out");
 }

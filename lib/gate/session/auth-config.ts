@@ -4,7 +4,12 @@ import Credentials from "next-auth/providers/credentials";
 import { getConfig } from "@/lib/config";
 import { serverKeys } from "@/lib/keys/server-secrets";
 import { mappedScopesFromClaims, roleFromClaims, type Role } from "@/lib/access/roles";
+import { noRequest } from "@/lib/context";
+import { getDb } from "@/lib/db/client";
+import { userActor } from "@/lib/access/actor";
 import { secureCookies } from "./cookies";
+import { endSession, sessionUntil } from "./end";
+import { SESSION_MAX_AGE_SECONDS } from "./lifetime";
 import { csrfTokenFor } from "./csrf";
 
 export const OIDC_PROVIDER_ID = "oidc";
@@ -54,8 +59,20 @@ export function authConfig(): NextAuthConfig {
     secret: serverKeys().sessionSecret,
     trustHost: true,
     useSecureCookies: secureCookies(),
-    session: { strategy: "jwt", maxAge: 8 * 3600 },
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: "/signin", error: "/auth/error" },
+    events: {
+      // Auth.js's own sign-out route: end the session on the server too (the console's
+      // sign-out button ends it first, in signOutEverywhere, and fails loudly if it cannot).
+      async signOut(message) {
+        const token = "token" in message ? message.token : null;
+        if (typeof token?.sid !== "string" || typeof token.sub !== "string") return;
+        await endSession(
+          { actor: userActor({ sub: token.sub, email: token.email ?? undefined, role: (token.role as Role | null | undefined) ?? null }), db: await getDb(), ...noRequest },
+          { sid: token.sid, until: sessionUntil(token.authTime) },
+        );
+      },
+    },
     callbacks: {
       // No mapped role, no session: the refusal page says why.
       signIn({ account, profile }) {
@@ -78,8 +95,11 @@ export function authConfig(): NextAuthConfig {
           // Kept server-side only (the session callback does not copy it): needed for the
           // provider's end-session endpoint at sign-out.
           token.idToken = account.id_token;
-          // Stable per session, unlike jti: the CSRF token is derived from it.
+          // Stable per session, unlike jti: the CSRF token is derived from it, and sign-out
+          // puts it on the revocation list.
           token.sid = randomUUID();
+          // Renewals move the cookie's expiry, never this: the session's absolute end.
+          token.authTime = Math.floor(Date.now() / 1000);
         }
         return token;
       },

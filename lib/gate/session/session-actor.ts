@@ -1,14 +1,34 @@
 import { getToken } from "next-auth/jwt";
+import type { Lapse } from "@/lib/context";
+import type { Db } from "@/lib/db/types";
 import { ForbiddenError } from "@/lib/errors";
 import { serverKeys } from "@/lib/keys/server-secrets";
 import { userActor, type Actor } from "@/lib/access/actor";
 import type { Role } from "@/lib/access/roles";
+import { sessionLapse } from "../lapse";
 import { sessionCookieName, secureCookies } from "./cookies";
 import { csrfTokenMatches, ownOrigin } from "./csrf";
+import { sessionEnded } from "./end";
+import { SESSION_MAX_AGE_SECONDS } from "./lifetime";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export type SessionClaims = { sub?: string; name?: string; email?: string; role?: Role | null; sid?: string; idToken?: string; issuer?: string; delegable?: string[] };
+export type SessionClaims = {
+  sub?: string;
+  name?: string;
+  email?: string;
+  role?: Role | null;
+  sid?: string;
+  idToken?: string;
+  issuer?: string;
+  delegable?: string[];
+  /** When the person signed in (seconds): the session ends SESSION_MAX_AGE_SECONDS after, however often it is renewed. */
+  authTime?: number;
+  exp?: number;
+};
+
+/** A session that is still good: its id, its person, and when it ends (seconds). */
+export type LiveSession = SessionClaims & { sub: string; sid: string; ends: number };
 
 /** The console session in this request's cookies (works in the fast lane and in Next). */
 export async function readSession(request: Request): Promise<SessionClaims | null> {
@@ -23,12 +43,27 @@ export async function readSession(request: Request): Promise<SessionClaims | nul
 }
 
 /**
- * A console user calling the API with the session cookie instead of a bearer token. Writes
- * need the CSRF token and, when the browser sends one, our own Origin.
+ * The session in this request, unless it has ended: expired, past its absolute lifetime
+ * (Auth.js renews the cookie's expiry on use; sign-in time does not move), or signed out
+ * on any instance (a copy of the cookie taken before sign-out is refused).
  */
-export async function sessionActor(request: Request): Promise<Actor | null> {
+export async function liveSession(request: Request, db: Db): Promise<LiveSession | null> {
   const session = await readSession(request);
-  if (!session?.sub || !session.sid) return null;
+  if (!session?.sub || !session.sid || typeof session.authTime !== "number" || typeof session.exp !== "number") return null;
+  const ends = Math.min(session.exp, session.authTime + SESSION_MAX_AGE_SECONDS);
+  if (ends <= Math.floor(Date.now() / 1000)) return null;
+  if (await sessionEnded(db, session.sid)) return null;
+  return { ...session, sub: session.sub, sid: session.sid, ends };
+}
+
+/**
+ * A console user calling the API with the session cookie instead of a bearer token, and how
+ * long the session's authority lasts. Writes need the CSRF token and, when the browser
+ * sends one, our own Origin.
+ */
+export async function sessionCaller(request: Request, db: Db): Promise<{ actor: Actor; lapse: Lapse } | null> {
+  const session = await liveSession(request, db);
+  if (!session) return null;
   if (!SAFE.has(request.method)) {
     const origin = request.headers.get("origin");
     if (origin && origin !== ownOrigin()) {
@@ -38,5 +73,10 @@ export async function sessionActor(request: Request): Promise<Actor | null> {
       throw new ForbiddenError("Missing or wrong X-CSRF-Token for a cookie-authenticated write.");
     }
   }
+  return { actor: sessionUser(session), lapse: sessionLapse(db, session.sid, session.ends) };
+}
+
+/** The person a session names, with the scopes their role maps to. */
+export function sessionUser(session: LiveSession): Actor {
   return userActor({ sub: session.sub, email: session.email, role: session.role, issuer: session.issuer, delegable: session.delegable });
 }
