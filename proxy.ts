@@ -1,7 +1,10 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { isPublicPath } from "@/lib/gate/public-paths";
 import { requestIdOf } from "@/lib/http/request-facts";
+import { getConfig } from "@/lib/config";
+import { secureCookies } from "@/lib/gate/session/cookies";
 import { readSession } from "@/lib/gate/session/session-actor";
+import { contentSecurityPolicy, NONCE_HEADER, pageSecurityHeaders, scriptNonce } from "@/lib/http/page-headers";
 
 /**
  * Next 16's request proxy (formerly middleware): the console's OIDC gate. Public paths are
@@ -26,13 +29,17 @@ export async function proxy(request: NextRequest) {
   // serves read this id (the route wrapper keeps a sane one), so logs and events agree.
   const forwarded = new Headers(request.headers);
   forwarded.set("x-request-id", requestId);
+  // A nonce per response: Next finds it in the request's policy and puts it on its scripts,
+  // the layout reads it for its own. Whatever the client sent under these names is replaced.
+  const nonce = scriptNonce();
+  const policy = contentSecurityPolicy(nonce, getConfig().development);
+  forwarded.set(NONCE_HEADER, nonce);
+  forwarded.set("content-security-policy", policy);
   const response = NextResponse.next({ request: { headers: forwarded } });
   response.headers.set("X-Request-Id", requestId);
-  response.headers.set("X-Content-Type-Options", "nosniff");
-  response.headers.set("X-Frame-Options", "DENY");
   // The consent page above all must never be framed (clickjacking); no console page needs to be.
-  response.headers.set("Content-Security-Policy", "frame-ancestors 'none'");
-  response.headers.set("Referrer-Policy", "same-origin");
+  response.headers.set("Content-Security-Policy", policy);
+  for (const [name, value] of Object.entries(pageSecurityHeaders(secureCookies()))) response.headers.set(name, value);
   return response;
 }
 

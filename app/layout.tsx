@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import type { ReactNode } from "react";
 import { auth } from "@/lib/gate/session/auth";
+import { NONCE_HEADER } from "@/lib/http/page-headers";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -14,11 +16,13 @@ const THEME_SCRIPT = `try{var t=localStorage.getItem("vigil-theme");if(t==="ligh
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
   const session = await auth();
+  // proxy.ts's per-response nonce: the only way an inline script runs under its policy.
+  const nonce = (await headers()).get(NONCE_HEADER) ?? undefined;
   return (
     <html lang="en" className="dark" suppressHydrationWarning>
       <head>
         {session?.csrfToken ? <meta name="csrf-token" content={session.csrfToken} /> : null}
-        <script dangerouslySetInnerHTML={{ __html: THEME_SCRIPT }} />
+        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: THEME_SCRIPT }} />
       </head>
       <body className="min-h-screen font-sans">{children}</body>
     </html>

@@ -5,7 +5,17 @@ import { test as base, expect, type Page } from "@playwright/test";
 export const test = base.extend({
   page: async ({ page }, provide) => {
     await page.route(/^https?:\/\/(?!127\.0\.0\.1[:/]|localhost[:/])/, (route) => route.abort());
+    // Every page of every test runs under Vigil's Content-Security-Policy: anything it
+    // blocks (a script without the nonce, an inline handler, an image) fails the test that
+    // met it. Not frame-ancestors: that refusal is reported to the page that tried to frame
+    // Vigil (a test's attacker page; no Vigil page frames anything).
+    const blocked: string[] = [];
+    page.on("console", (message) => {
+      const text = message.text();
+      if (message.type() === "error" && /Content Security Policy/i.test(text) && !text.includes("frame-ancestors")) blocked.push(`${message.location().url}: ${text}`);
+    });
     await provide(page);
+    expect(blocked, "blocked by the Content-Security-Policy").toEqual([]);
   },
 });
 

@@ -3,6 +3,8 @@ import { envSchema, type Env } from "./env-schema";
 
 export type VigilConfig = Env & {
   production: boolean;
+  /** `next dev` (which sets NODE_ENV=development; a trial run leaves it unset): the only mode whose pages need eval. */
+  development: boolean;
   issuer: string;
   apiAudience: string;
   devSignIn: boolean;
@@ -98,6 +100,7 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
   return {
     ...env,
     production,
+    development: cleaned.NODE_ENV === "development",
     devSignIn,
     issuer: base,
     apiAudience: env.VIGIL_API_AUDIENCE ?? base,

@@ -7,6 +7,7 @@ import { isConnectionError, sqlState } from "@/lib/db/errors";
 import { AppError, ServiceUnavailableError, ValidationError } from "@/lib/errors";
 import { bearerCaller } from "@/lib/gate/bearer";
 import { addressKey, rateLimiter, type RatePolicy } from "@/lib/gate/rate-limit";
+import { secureCookies } from "@/lib/gate/session/cookies";
 import { startedOnOurSite } from "@/lib/gate/session/csrf";
 import { sessionCaller } from "@/lib/gate/session/session-actor";
 import { authenticateClientRequest } from "@/lib/identity/credentials/authenticate-client";
@@ -16,6 +17,7 @@ import { getLogger } from "@/lib/observability/logger";
 import { countDecision, recordRequest } from "@/lib/observability/metrics";
 import { ensureStarted } from "@/lib/runtime/start";
 import { defaultBodyLimit, readBody } from "./body";
+import { STRICT_TRANSPORT_SECURITY } from "./page-headers";
 import { checkers } from "./checkers";
 import { assembleInput, queryObject } from "./input";
 import { errorResponse, json, problem } from "./problem";
@@ -69,6 +71,8 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     const nonce = request.headers.has("dpop") ? dpopNonces()?.current : undefined;
     if (nonce && !res.headers.has("DPoP-Nonce")) res.headers.set("DPoP-Nonce", nonce);
     for (const [name, value] of Object.entries(limitHeaders)) if (!res.headers.has(name)) res.headers.set(name, value);
+    // Served over https (behind a TLS-terminating proxy): browsers must never try http again.
+    if (secureCookies()) res.headers.set("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY);
     const seconds = (performance.now() - started) / 1000;
     recordRequest(request.method, route.path, res.status, seconds);
     getLogger().info({ request_id: requestId, method: request.method, route: route.path, status: res.status, ms: Math.round(seconds * 1000) }, "request");
