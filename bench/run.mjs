@@ -13,6 +13,7 @@ import { sseBench } from "./sse.mjs";
 import { autohealBench } from "./autoheal.mjs";
 import { consoleBench } from "./console.mjs";
 import { dpopBench } from "./dpop.mjs";
+import { enumerationBench } from "./enumeration.mjs";
 import { exchangeBench } from "./exchange.mjs";
 import { tokenBench } from "./token.mjs";
 import { validatorBench } from "./validator.mjs";
@@ -30,6 +31,7 @@ const SECTIONS = {
   sse: sseBench,
   autoheal: autohealBench,
   console: consoleBench,
+  enumeration: enumerationBench,
 };
 
 /**

@@ -21,13 +21,14 @@ const INHERITED = ["PATH", "HOME", "LANG", "TMPDIR", "NODE_EXTRA_CA_CERTS", "SSL
 /**
  * Starts `node dist/server.mjs` on a free port against `databaseUrl` and waits for readiness.
  * Extra server variables can be passed as BENCH_VIGIL_<NAME> (e.g. BENCH_VIGIL_DATABASE_POOL_MAX=20).
- * @param {{ root: string, databaseUrl: string, logDir: string, env?: Record<string, string>, port?: number, host?: string }} opts
+ * `databaseUrl` null: the embedded database (PGlite) in `dataDir`, as a trial runs it.
+ * @param {{ root: string, databaseUrl: string | null, dataDir?: string, logDir: string, env?: Record<string, string>, port?: number, host?: string }} opts
  *   env: section defaults for server variables; BENCH_VIGIL_<NAME> still wins. port and
  *   host: when a peer must know the address first (an IdP's redirect URIs); a browser
  *   signing in needs host "localhost", the origin Next builds its URLs with.
  * @returns {Promise<Vigil>}
  */
-export async function startVigil({ root, databaseUrl, logDir, env: sectionEnv = {}, port: fixedPort, host = "127.0.0.1" }) {
+export async function startVigil({ root, databaseUrl, dataDir, logDir, env: sectionEnv = {}, port: fixedPort, host = "127.0.0.1" }) {
   // Again here, not only at the start of the run: someone may have started a build since.
   await ensureBuild(root);
   const port = fixedPort ?? (await freePort());
@@ -45,7 +46,7 @@ export async function startVigil({ root, databaseUrl, logDir, env: sectionEnv = 
     PORT: String(port),
     HOSTNAME: "127.0.0.1",
     LOG_LEVEL: "warn",
-    DATABASE_URL: databaseUrl,
+    ...(databaseUrl !== null ? { DATABASE_URL: databaseUrl } : { VIGIL_ALLOW_EMBEDDED_DB: "true", VIGIL_DATA_DIR: dataDir }),
     // Instances sharing a database must share the secret that seals the signing keys.
     AUTH_SECRET: sectionEnv.AUTH_SECRET ?? randomBytes(32).toString("base64url"),
     AUTH_URL: sectionEnv.AUTH_URL ?? baseUrl,

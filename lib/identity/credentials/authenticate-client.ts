@@ -36,8 +36,13 @@ export async function authenticateClient(db: Executor, presented: PresentedClien
   if (presented.method === "private_key_jwt") return authenticateAssertion(db, presented, at, fail);
   if (presented.method === "workload") return authenticateWorkload(db, presented, at, fail);
   if (presented.secret.length > 200) throw fail("unknown_client");
-  const row = await clientRecord(db, presented.clientId);
-  if (!row) throw fail("unknown_client");
+  const { row, read } = await clientRecord(db, presented.clientId);
+  if (!row) {
+    // The same work as a known client's wrong secret, so the time of the answer cannot
+    // tell which ids exist (issue 19): a secret check, against nothing that can match.
+    secretMatches(presented.secret, UNMATCHABLE_HASH);
+    throw fail("unknown_client");
+  }
   if (presented.method === "none" || row.secretHash === null) {
     // A public client never has a secret, a confidential one always must show it.
     if (presented.method !== "none" || row.secretHash !== null || row.clientType !== "public") throw fail(presented.method === "none" ? "secret_required" : "public_client_secret", row.agentId);
@@ -50,7 +55,12 @@ export async function authenticateClient(db: Executor, presented: PresentedClien
     row.previousExpiresAt !== null &&
     row.previousExpiresAt.getTime() > Date.now() &&
     secretMatches(presented.secret, row.previousSecretHash);
-  if (!current && !previous) throw fail("bad_secret", row.agentId);
+  if (!current && !previous) {
+    // An unknown id is always read from the table (nothing caches absence); a refused known
+    // one is read too when it came from the cache, so every refusal costs one read.
+    if (!read) await readClientRecord(db, presented.clientId);
+    throw fail("bad_secret", row.agentId);
+  }
   assertLive(row, fail);
   return authenticatedOf(row, presented.clientId, presented.method).client;
 }
@@ -81,7 +91,7 @@ async function authenticateAssertion(
   fail: Fail,
 ): Promise<AuthenticatedClient> {
   if (!at) throw fail("assertion_unsupported", null, "This endpoint does not accept client assertions.");
-  const row = await clientRecord(db, presented.clientId);
+  const { row } = await clientRecord(db, presented.clientId);
   if (!row) throw fail("unknown_client");
   const refuse = (reason: string, description: string) => fail(reason, row.agentId, description);
   const { CLOCK_LEEWAY_SECONDS: leewaySeconds } = getConfig();
@@ -192,22 +202,36 @@ async function authenticateWorkload(
   return authenticatedOf(row, row.clientId, "workload_jwt").client;
 }
 
-/** The credential and its agent: from the cache when the gate view runs, else one indexed read. */
-async function clientRecord(db: Executor, clientId: string): Promise<ClientRecord | undefined> {
-  const read = async () => {
-    const [row] = await timed("client_lookup", () =>
-      db
-        .select(RECORD)
-        .from(credentials)
-        .innerJoin(agents, eq(agents.id, credentials.agentId))
-        .where(eq(credentials.clientId, clientId))
-        .limit(1),
-    );
-    return row;
-  };
-  const cache = clientCacheFor(gateView(db));
-  return cache ? cache.getOrLoad(clientId, read) : read();
+/** One indexed read of the credential and its agent. */
+async function readClientRecord(db: Executor, clientId: string): Promise<ClientRecord | undefined> {
+  const [row] = await timed("client_lookup", () =>
+    db
+      .select(RECORD)
+      .from(credentials)
+      .innerJoin(agents, eq(agents.id, credentials.agentId))
+      .where(eq(credentials.clientId, clientId))
+      .limit(1),
+  );
+  return row;
 }
+
+/**
+ * The credential and its agent: from the cache when the gate view runs, else one indexed
+ * read; `read` says whether this request paid for a read (or shared one in flight).
+ */
+async function clientRecord(db: Executor, clientId: string): Promise<{ row: ClientRecord | undefined; read: boolean }> {
+  const cache = clientCacheFor(gateView(db));
+  if (!cache) return { row: await readClientRecord(db, clientId), read: true };
+  let read = false;
+  const row = await cache.getOrLoad(clientId, () => {
+    read = true;
+    return readClientRecord(db, clientId);
+  });
+  return { row, read };
+}
+
+// Never the HMAC of anything: hashSecret's output is 43 base64url characters, this is not.
+const UNMATCHABLE_HASH = "unknown-client";
 
 /**
  * Client authentication for an OAuth route, once, by the route wrapper (as oidc-provider's

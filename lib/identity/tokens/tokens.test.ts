@@ -13,6 +13,7 @@ import { revokeCredential } from "../credentials/revoke";
 import { rotateCredential } from "../credentials/rotate";
 import { gateView } from "@/lib/identity/state-view";
 import { jwks } from "@/lib/keys/keyring";
+import { getMetrics } from "@/lib/observability/metrics";
 
 import { introspectToken } from "./introspect";
 import { issueToken } from "./issue";
@@ -110,6 +111,23 @@ describe.each(testTargets())("token issuer on $name", (target) => {
       .where(sql`${auditEvents.kind} = 'auth.failed' and ${auditEvents.agentId} = ${agent.id}`)
       .orderBy(auditEvents.id);
     expect(failures.map((f) => f.reason)).toEqual(["bad_secret", "agent_suspended", "credential_revoked"]);
+  });
+
+  it("does the same work for an unknown client id as for a known one's wrong secret: one read of the table each (issue 19)", async () => {
+    const reads = async () => (await getMetrics().dbQueryDuration.get()).values.find((v) => v.labels.operation === "client_lookup" && v.metricName?.endsWith("_count"))?.value ?? 0;
+    const { credential, auth } = await agentWithCredential();
+    expect((await issue(auth, {})).access_token).toBeTruthy(); // the credential is cached now
+    const cachedSuccess = await reads();
+    expect((await issue(auth, {})).access_token).toBeTruthy();
+    expect(await reads()).toBe(cachedSuccess); // success from the cache reads nothing
+    for (const [label, who] of [
+      ["a known id, wrong secret", basic(credential.client_id, "vgs_wrong")],
+      ["an unknown id", basic(`vgc_unknown${Math.random().toString(36).slice(2)}`, "vgs_wrong")],
+    ] as const) {
+      const before = await reads();
+      expect(await oauthError(issue(who, {})), label).toMatchObject({ error: "invalid_client", message: "Client authentication failed." });
+      expect(await reads(), label).toBe(before + 1);
+    }
   });
 
   it("keeps the previous secret working for the grace period after a rotation only", async () => {
