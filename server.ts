@@ -25,13 +25,17 @@ async function main() {
   adoptBuiltNextConfig(JSON.parse(readFileSync(path.join(process.cwd(), ".next", "required-server-files.json"), "utf8")));
 
   const { ensureStarted } = await import("@/lib/runtime/start");
-  const { installShutdown } = await import("@/lib/runtime/shutdown");
+  const { installCrashHandlers, installShutdown, shutDown } = await import("@/lib/runtime/shutdown");
+  const { ownServer, setListening } = await import("@/lib/process/serving");
   const { getLogger } = await import("@/lib/observability/logger");
   const { bodyLimitFor, dispatch, servesPath, unservedMethod } = await import("@/lib/http/dispatch");
   const { sendWebResponse, toWebRequest } = await import("@/lib/http/node-bridge");
   const { default: next } = await import("next");
 
   const log = getLogger();
+  // Alive means listening: no heartbeat until the server is, and none after it stops.
+  ownServer();
+  installCrashHandlers();
   await ensureStarted();
 
   const server = http.createServer();
@@ -70,9 +74,27 @@ async function main() {
     })();
   });
 
+  // A failed listen (port taken, no permission) must not leave a process that runs jobs and
+  // sends heartbeats while serving nothing: say why in one line, stop in order, exit 1.
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    const listening = server.listening;
+    setListening(false);
+    if (!listening) console.error(`Vigil failed to start: cannot listen on ${config.HOSTNAME}:${config.PORT}: ${listenProblem(error)}`);
+    log.fatal({ err: error }, listening ? "server error" : "listen failed");
+    shutDown(listening ? "server error" : "listen failed", 1);
+  });
+  server.on("close", () => setListening(false));
   server.listen(config.PORT, config.HOSTNAME, () => {
+    setListening(true);
     log.info({ url: `http://${config.HOSTNAME}:${config.PORT}` }, "vigil listening");
   });
+}
+
+function listenProblem(error: NodeJS.ErrnoException): string {
+  if (error.code === "EADDRINUSE") return "the address is already in use (another process holds the port; set PORT to another)";
+  if (error.code === "EACCES") return "permission denied (ports below 1024 need privileges; set PORT above 1023)";
+  if (error.code === "EADDRNOTAVAIL") return "the address is not available on this machine (check HOSTNAME)";
+  return error.message;
 }
 
 main().catch((error: unknown) => {

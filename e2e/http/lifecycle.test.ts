@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { cpSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -52,6 +53,49 @@ describe("process lifecycle", () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it("exits 1 saying why in one line when it cannot listen, sends no heartbeat meanwhile, and leaves the embedded database clean", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "vigil-taken-"));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const run = spawnSync(process.execPath, ["dist/server.mjs"], {
+        cwd: ROOT,
+        env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", ...productionEnv(port, { dataDir }) },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toContain(`Vigil failed to start: cannot listen on 127.0.0.1:${port}: the address is already in use`);
+    } finally {
+      taken.close();
+    }
+    // Closed in order: the next start on the same data finds it clean, and the only proofs
+    // of life in the log are its own.
+    const next = await startVigil("after-taken", productionEnv(await freePort(), { dataDir }));
+    try {
+      const admin = api(next.baseUrl, await adminToken(next.baseUrl));
+      await expect.poll(async () => ((await admin("GET", "/api/v1/audit?q=kind=heartbeat")).json.events as unknown[]).length).toBeGreaterThan(0);
+      const beats = (await admin("GET", "/api/v1/audit?q=kind=heartbeat")).json.events as { metadata: { instance: string } }[];
+      expect(new Set(beats.map((b) => b.metadata.instance)).size).toBe(1);
+    } finally {
+      await next.stop();
+    }
+  });
+
+  it("ends on an uncaught exception: logs it, closes the embedded database and exits 1 for the supervisor to restart", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "vigil-crash-"));
+    // A real uncaught exception inside the running server, on cue (a throwing signal handler).
+    const crashOnCue = `--import="data:text/javascript,process.on('SIGUSR2',()=>{throw new Error('boom on cue')})"`;
+    const vigil = await startVigil("crash", { ...productionEnv(await freePort(), { dataDir }), NODE_OPTIONS: crashOnCue });
+    expect(await vigil.stop("SIGUSR2")).toBe(1);
+    expect(vigil.output()).toMatch(/"msg":"uncaught exception"/);
+    expect(vigil.output()).toContain("boom on cue");
+    expect(vigil.output()).toMatch(/"msg":"shutting down"/);
+    const again = await startVigil("after-crash", productionEnv(await freePort(), { dataDir }));
+    expect(await again.stop()).toBe(0);
   });
 
   it("runs from the container layout (standalone output + dist), as the Dockerfile assembles it", async () => {

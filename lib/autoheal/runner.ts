@@ -14,6 +14,7 @@ import { currentRules } from "./rules-store";
 import type { RuleSet } from "./rules";
 import { stampHeartbeat } from "./state";
 import { processSingleton } from "@/lib/process/singleton";
+import { isServing, whenListening } from "@/lib/process/serving";
 
 export type RunnerOptions = {
   instance?: string;
@@ -101,6 +102,8 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
     // Leases first and on their own: the heartbeat's event waits for the log's tail lock,
     // and a renewal must not wait behind it.
     const renewed = await renewLeases(handle.db, instance, leaseMs, [...inFlight.keys()]);
+    // A process whose server is not listening must not look alive to the heartbeat alert.
+    if (!isServing()) return;
     // no-scope: the runner's proof of life.
     await commit({ ...noRequest, db: handle.db, by: RUNNER_ACTOR }, async (tx) => {
       await stampHeartbeat(tx, instance);
@@ -111,6 +114,7 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
 
   const listener: Listener = await listen(handle, AUTOHEAL_JOBS_CHANNEL, wake, wake);
   const timers: NodeJS.Timeout[] = [];
+  let stopWatching: () => void = () => {};
   if (opts.timers !== false) {
     await heartbeat().catch((error: unknown) => log.warn({ err: error }, "autoheal heartbeat failed"));
     timers.push(setInterval(wake, opts.pollMs ?? 1000));
@@ -120,6 +124,10 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
       }, opts.heartbeatMs ?? config.heartbeatMs),
     );
     for (const t of timers) t.unref();
+    // Started before the server listened: the first proof of life as soon as it does.
+    stopWatching = whenListening(() => {
+      heartbeat().catch((error: unknown) => log.warn({ err: error }, "autoheal heartbeat failed"));
+    });
     wake();
   }
 
@@ -132,6 +140,7 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
     },
     stop: async () => {
       stopped = true;
+      stopWatching();
       for (const t of timers) clearInterval(t);
       abort.abort();
       await listener.stop().catch(() => {});

@@ -2,10 +2,12 @@ import { stopLiveHubs } from "@/lib/audit/live/hub";
 import { closeDb } from "@/lib/db/client";
 import { closeReplayCache } from "@/lib/identity/replay/open";
 import { getLogger } from "@/lib/observability/logger";
+import { setListening } from "@/lib/process/serving";
 import { stopRuntime } from "./start";
 import { processSingleton } from "@/lib/process/singleton";
 
-const slot = () => processSingleton("shutdown", () => ({ installed: false }));
+type Slot = { installed: boolean; stopping: boolean; beforeExit?: () => Promise<void> };
+const slot = () => processSingleton("shutdown", (): Slot => ({ installed: false, stopping: false }));
 
 /**
  * Closes the database on SIGTERM/SIGINT. PGlite must be closed cleanly or its data
@@ -16,28 +18,52 @@ export function installShutdown(beforeExit?: () => Promise<void>): void {
   const s = slot();
   if (s.installed) return;
   s.installed = true;
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    getLogger().info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    void (async () => {
-      try {
-        const closing = beforeExit?.();
-        // Open live streams never end by themselves and would hold the server's close.
-        await stopLiveHubs();
-        await closing;
-        await stopRuntime();
-        // Claims in flight settle (and Redis closes) while the database is still open.
-        await closeReplayCache();
-        await closeDb();
-      } finally {
-        process.exit(0);
-      }
-    })();
+  if (beforeExit) s.beforeExit = beforeExit;
+  process.on("SIGTERM", (signal) => shutDown(`signal ${signal}`, 0));
+  process.on("SIGINT", (signal) => shutDown(`signal ${signal}`, 0));
+}
+
+/**
+ * Stops the process in order — server, live streams, runner, replay cache, database — then
+ * exits with `code`; at most 10 s, after which it exits 1 whatever is still open. Once: a
+ * second call (another signal, a crash during the first) changes nothing.
+ */
+export function shutDown(reason: string, code: number): void {
+  const s = slot();
+  if (s.stopping) return;
+  s.stopping = true;
+  setListening(false);
+  getLogger().info({ reason }, "shutting down");
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  void (async () => {
+    try {
+      const closing = s.beforeExit?.();
+      // Open live streams never end by themselves and would hold the server's close.
+      await stopLiveHubs();
+      await closing;
+      await stopRuntime();
+      // Claims in flight settle (and Redis closes) while the database is still open.
+      await closeReplayCache();
+      await closeDb();
+    } finally {
+      process.exit(code);
+    }
+  })();
+}
+
+/**
+ * An uncaught exception leaves the process in a state nobody planned for: log it, stop in
+ * order (so the embedded database closes cleanly) and exit 1, for the supervisor to
+ * restart. Next's own handler only logs, which left a process running jobs and heartbeats
+ * while serving nothing. An unhandled rejection is the same (Node's default, which Next's
+ * handler also replaces).
+ */
+export function installCrashHandlers(): void {
+  const crash = (kind: string) => (error: unknown) => {
+    getLogger().fatal({ err: error }, kind);
+    shutDown(kind, 1);
   };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  process.on("uncaughtException", crash("uncaught exception"));
+  process.on("unhandledRejection", crash("unhandled promise rejection"));
 }
