@@ -44,13 +44,39 @@ async function main() {
   // live stream's included, are not limited by these.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  installShutdown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  // On SIGTERM: no new connections; every answer from then on says Connection: close, and
+  // keep-alive connections are closed as soon as they are idle (clients that keep sending
+  // would otherwise hold the process until it is killed).
+  let draining = false;
+  // Answers not yet started: on SIGTERM they are switched to Connection: close too, so no
+  // client reuses a connection the server is about to close.
+  const unanswered = new Set<http.ServerResponse>();
+  installShutdown(
+    () =>
+      new Promise<void>((resolve) => {
+        draining = true;
+        for (const res of unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        sweep.unref();
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  );
 
   const nextApp = next({ dev: false, dir: process.cwd(), hostname: config.HOSTNAME, port: config.PORT });
   await nextApp.prepare();
   const nextHandle = nextApp.getRequestHandler();
 
   server.on("request", (req, res) => {
+    if (draining) {
+      res.shouldKeepAlive = false;
+    } else {
+      unanswered.add(res);
+      res.once("close", () => unanswered.delete(res));
+    }
     const unserved = unservedMethod(req.method ?? "");
     if (unserved) {
       res.writeHead(unserved.status, unserved.headers).end(unserved.body);

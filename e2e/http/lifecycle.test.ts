@@ -1,11 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
-import { cpSync, mkdtempSync } from "node:fs";
+import { once } from "node:events";
+import { Agent as HttpAgent, get as httpGet, type ServerResponse } from "node:http";
+import { connect, createServer, type AddressInfo } from "node:net";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { startTarget } from "@/lib/testing/autoheal-target";
+import { webhook } from "@/lib/testing/autoheal";
 import { adminToken, agentInput, api } from "../support/client";
 import { freePort, productionEnv, ROOT, startVigil, type VigilProcess } from "../support/vigil-process";
+
+const DRAIN_ALERT_TOKEN = "e2e-drain-alertmanager-token-0123456789";
 
 describe("process lifecycle", () => {
   it.each([
@@ -96,6 +102,101 @@ describe("process lifecycle", () => {
     expect(vigil.output()).toMatch(/"msg":"shutting down"/);
     const again = await startVigil("after-crash", productionEnv(await freePort(), { dataDir }));
     expect(await again.stop()).toBe(0);
+  });
+
+  it("on SIGTERM under keep-alive load: answers what is in flight with Connection: close, lets go of every connection, exits 0", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "vigil-drain-http-"));
+    const vigil = await startVigil("drain-http", productionEnv(await freePort(), { dataDir }));
+    const { hostname, port } = new URL(vigil.baseUrl);
+    // Clients that keep sending on their keep-alive connections until the server lets go.
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 4 });
+    let served = 0;
+    const health = () =>
+      new Promise<void>((resolve, reject) => {
+        httpGet({ host: hostname, port, path: "/api/health", agent }, (res) => {
+          res.resume();
+          res.on("end", () => {
+            served += 1;
+            resolve();
+          });
+        }).on("error", reject);
+      });
+    // Each client stops at its first refused or reset connection.
+    const busy = Array.from({ length: 4 }, async () => {
+      for (;;) if ((await health().then(() => true, () => false)) === false) return;
+    });
+    await expect.poll(() => served).toBeGreaterThan(20);
+    // A request in flight when the signal comes: its body is still on the way.
+    const body = "grant_type=client_credentials&client_id=vgc_nobody&client_secret=not-a-secret";
+    const socket = connect(Number(port), hostname);
+    await once(socket, "connect");
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => (answer += chunk));
+    const answered = once(socket, "end");
+    socket.write(`POST /api/v1/token HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    // A full round trip on another connection, begun after those bytes were written: by its
+    // answer the server has read them and holds the request.
+    await health();
+    const exited = vigil.stop("SIGTERM");
+    await expect.poll(() => vigil.output()).toMatch(/"msg":"shutting down"/);
+    socket.write(body.slice(10));
+    await answered;
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer).toContain('"error":"invalid_client"');
+    expect(await exited).toBe(0);
+    await Promise.all(busy);
+    agent.destroy();
+  });
+
+  it("on SIGTERM lets remediations in flight finish and records them, so the next process sends nothing twice", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "vigil-drain-jobs-"));
+    // The target holds every answer until the test lets go: the actions are in flight for sure.
+    const held: ServerResponse[] = [];
+    const target = await startTarget((_req, _n, res) => held.push(res));
+    const rules = path.join(dataDir, "rules.yml");
+    writeFileSync(
+      rules,
+      `rules:
+  - name: drain-heal
+    match: { alertname: DrainTest }
+    action: { kind: webhook, url: "${target.url}/heal/{{ labels.instance }}", retries: 0, timeout_ms: 20000 }
+    cooldown: 1h
+    blast_radius: { max_actions: 100, window: 1h }
+`,
+    );
+    const env = { ...productionEnv(await freePort(), { dataDir }), AUTOHEAL_RULES: rules, AUTOHEAL_ALERT_TOKEN: DRAIN_ALERT_TOKEN, AUTOHEAL_DRY_RUN: "false", SHUTDOWN_DRAIN_SECONDS: "20" };
+    try {
+      const vigil = await startVigil("drain-jobs", env);
+      const alerts = Array.from({ length: 5 }, (_, i) => ({ labels: { alertname: "DrainTest", instance: `web-${i}` } }));
+      const intake = await fetch(`${vigil.baseUrl}/api/alert`, { method: "POST", headers: { authorization: `Bearer ${DRAIN_ALERT_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(webhook(alerts)) });
+      expect(intake.status).toBe(200);
+      await expect.poll(() => target.received.length).toBe(5);
+      const exited = vigil.stop("SIGTERM");
+      await expect.poll(() => vigil.output()).toMatch(/letting actions in flight finish/);
+      for (const res of held) res.writeHead(200).end("healed");
+      expect(await exited).toBe(0);
+      // Every request named its job, each a different one.
+      const keys = target.received.map((r) => r.headers["idempotency-key"]);
+      expect(new Set(keys).size).toBe(5);
+      for (const key of keys) expect(key).toMatch(/^vigil-autoheal-job-\d+$/);
+
+      const next = await startVigil("drain-jobs-2", { ...env, ...productionEnv(await freePort(), { dataDir }) });
+      try {
+        const admin = api(next.baseUrl, await adminToken(next.baseUrl));
+        const listed = (await admin("GET", "/api/v1/autoheal/actions?n=10")).json.actions as { status: string; result: string; attempts: number }[];
+        expect(listed.map((a) => `${a.status}:${a.result}`)).toEqual(Array(5).fill("done:ok"));
+        expect(listed.map((a) => a.attempts)).toEqual([1, 1, 1, 1, 1]);
+        const recorded = (await admin("GET", `/api/v1/audit?q=${encodeURIComponent("kind=action_ok")}`)).json.events as unknown[];
+        expect(recorded).toHaveLength(5);
+        expect(target.received).toHaveLength(5);
+      } finally {
+        await next.stop();
+      }
+    } finally {
+      await target.close();
+    }
   });
 
   it("runs from the container layout (standalone output + dist), as the Dockerfile assembles it", async () => {

@@ -157,11 +157,19 @@ async function decideAndReserve(db: Db, job: Job, alertRow: AutohealAlertRow, ru
 }
 
 /** The rule's plan for this alert, carrying the intake's request id on to the target. */
+/**
+ * The job's action. Every attempt carries the same `Idempotency-Key` (the job's id): an
+ * action cut off by a shutdown or a crash is sent again by the next runner, and a target can
+ * drop the repeat. Silences name the job in their comment for the same reason.
+ */
 function makePlan(rule: Rule, alertRow: AutohealAlertRow, job: Job, now: Date): ActionPlan {
-  const plan = rule.action.plan({ alert: toAlert(alertRow), rule: rule.name, now });
-  if (!job.requestId) return plan;
-  return { ...plan, request: { ...plan.request, headers: { ...plan.request.headers, "X-Request-Id": job.requestId } } };
+  const plan = rule.action.plan({ alert: toAlert(alertRow), rule: rule.name, now, job: job.id });
+  const headers: Record<string, string> = { ...plan.request.headers, "Idempotency-Key": idempotencyKey(job.id) };
+  if (job.requestId) headers["X-Request-Id"] = job.requestId;
+  return { ...plan, request: { ...plan.request, headers } };
 }
+
+export const idempotencyKey = (jobId: number) => `vigil-autoheal-job-${jobId}`;
 
 function resultFacts(r: ActionResult): Record<string, unknown> {
   return {

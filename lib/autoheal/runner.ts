@@ -35,7 +35,12 @@ export type Runner = {
   /** Claims and runs what is due now; resolves when this round's jobs are finished. */
   drain: () => Promise<void>;
   heartbeat: () => Promise<void>;
-  stop: () => Promise<void>;
+  /**
+   * Claims nothing more; what is in flight gets up to `drainMs` to finish (and record its
+   * outcome), then is aborted: its lease lapses and another runner sends it again, with the
+   * same idempotency key.
+   */
+  stop: (drainMs?: number) => Promise<void>;
 };
 
 /**
@@ -138,12 +143,20 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
       wake();
       while (looping || inFlight.size > 0) await Promise.all([looping, ...inFlight.values()]);
     },
-    stop: async () => {
+    stop: async (drainMs = 0) => {
       stopped = true;
       stopWatching();
       for (const t of timers) clearInterval(t);
-      abort.abort();
       await listener.stop().catch(() => {});
+      if (drainMs > 0 && inFlight.size > 0) {
+        log.info({ jobs: inFlight.size, drain_ms: drainMs }, "autoheal: letting actions in flight finish");
+        let timer: NodeJS.Timeout | undefined;
+        const timeUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)));
+        await Promise.race([Promise.all([looping, ...inFlight.values()]), timeUp]);
+        clearTimeout(timer);
+        if (inFlight.size > 0) log.warn({ jobs: [...inFlight.keys()] }, "autoheal: actions cut off by shutdown; their leases lapse and they are retried with the same idempotency key");
+      }
+      abort.abort();
       await Promise.all([looping, ...inFlight.values()]);
     },
   };
@@ -158,9 +171,9 @@ export function startProcessRunner(handle: DbHandle): Promise<Runner> {
   return s.runner;
 }
 
-export async function stopProcessRunner(): Promise<void> {
+export async function stopProcessRunner(drainMs = 0): Promise<void> {
   const s = slot();
   const pending = s.runner;
   s.runner = undefined;
-  if (pending) await (await pending).stop();
+  if (pending) await (await pending).stop(drainMs);
 }

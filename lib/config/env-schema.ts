@@ -156,6 +156,9 @@ export const envSchema = z.object({
   // Live stream (GET /api/v1/events). The heartbeat stays well under proxies' idle timeouts
   // (nginx: 60 s) and the fast lane's 120 s idle limit for a reader that stopped reading.
   SSE_HEARTBEAT_SECONDS: int(1, 60).default(15),
+  // On SIGTERM: how long in-flight remediations and requests may take to finish. Keep it
+  // under the platform's grace period minus 2 s (Docker's default 10 s, Kubernetes' 30 s).
+  SHUTDOWN_DRAIN_SECONDS: int(0, 600).default(8),
   SSE_QUEUE_MAX_BYTES: int(4096, 64 * 1024 * 1024).default(1024 * 1024),
   SSE_MAX_SUBSCRIBERS: int(1, 1_000_000).default(20_000),
 

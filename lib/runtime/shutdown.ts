@@ -1,4 +1,5 @@
 import { stopLiveHubs } from "@/lib/audit/live/hub";
+import { getConfig } from "@/lib/config";
 import { closeDb } from "@/lib/db/client";
 import { closeReplayCache } from "@/lib/identity/replay/open";
 import { getLogger } from "@/lib/observability/logger";
@@ -24,25 +25,32 @@ export function installShutdown(beforeExit?: () => Promise<void>): void {
 }
 
 /**
- * Stops the process in order — server, live streams, runner, replay cache, database — then
- * exits with `code`; at most 10 s, after which it exits 1 whatever is still open. Once: a
- * second call (another signal, a crash during the first) changes nothing.
+ * Stops the process in order — server (no new connections; requests in flight answered with
+ * `Connection: close`), live streams, runner (no new claims; actions in flight finish within
+ * SHUTDOWN_DRAIN_SECONDS and their outcome is recorded), replay cache, database — then exits
+ * with `code`; 2 s past the drain it exits 1 whatever is still open. Once: a second call
+ * (another signal, a crash during the first) changes nothing.
  */
 export function shutDown(reason: string, code: number): void {
   const s = slot();
   if (s.stopping) return;
   s.stopping = true;
   setListening(false);
-  getLogger().info({ reason }, "shutting down");
-  const force = setTimeout(() => process.exit(1), 10_000);
+  const drainMs = getConfig().SHUTDOWN_DRAIN_SECONDS * 1000;
+  getLogger().info({ reason, drain_ms: drainMs }, "shutting down");
+  // Past the drain, two seconds to close the database; then out, whatever is still open.
+  const force = setTimeout(() => {
+    getLogger().error({ reason }, "shutdown did not finish in time; exiting");
+    process.exit(1);
+  }, drainMs + 2000);
   force.unref();
   void (async () => {
     try {
       const closing = s.beforeExit?.();
       // Open live streams never end by themselves and would hold the server's close.
       await stopLiveHubs();
-      await closing;
-      await stopRuntime();
+      // Requests and remediations in flight finish side by side, each within the drain.
+      await Promise.all([closing, stopRuntime(drainMs)]);
       // Claims in flight settle (and Redis closes) while the database is still open.
       await closeReplayCache();
       await closeDb();

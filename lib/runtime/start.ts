@@ -58,11 +58,14 @@ export function isStarted(): boolean {
   return runtime().ready;
 }
 
-/** Stops timers and the autoheal runner (shutdown and tests). */
-export async function stopRuntime(): Promise<void> {
+/**
+ * Stops timers and the autoheal runner (shutdown and tests); actions in flight get up to
+ * `drainMs` to finish and be recorded before they are cut off.
+ */
+export async function stopRuntime(drainMs = 0): Promise<void> {
   const r = runtime();
   if (r.refresh) clearInterval(r.refresh);
   stopAuditMaintenance();
   slot().runtime = undefined;
-  await stopProcessRunner();
+  await stopProcessRunner(drainMs);
 }

@@ -45,7 +45,7 @@ export const alertmanagerSilenceAction: ActionKind<SilenceConfig> = {
     if (c.alertmanager_url || env.alertmanagerUrl) return [];
     return [{ path: "alertmanager_url", message: "no Alertmanager to silence in: set ALERTMANAGER_URL or action.alertmanager_url" }];
   },
-  plan(c, { alert, rule, now }, env) {
+  plan(c, { alert, rule, now, job }, env) {
     const base = c.alertmanager_url ?? env.alertmanagerUrl;
     if (!base) throw new AlertmanagerError(null, "no Alertmanager URL configured");
     const matchers = labelsToMatchers(alert.labels, c.labels);
@@ -53,7 +53,8 @@ export const alertmanagerSilenceAction: ActionKind<SilenceConfig> = {
       matchers,
       startsAt: now,
       endsAt: new Date(now.getTime() + c.duration),
-      comment: renderTemplate(c.comment, templateVars(alert, rule)),
+      // The job's id, for whoever reads the silences (a repeat after a restart names the same job).
+      comment: `${renderTemplate(c.comment, templateVars(alert, rule))}${job !== undefined ? ` [vigil job ${job}]` : ""}`,
     });
     const spelled = matchers.map((m) => formatMatcher({ name: m.name, type: "=", value: m.value, regex: null })).join(", ");
     return {

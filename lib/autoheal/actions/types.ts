@@ -46,7 +46,8 @@ export type ActionResult = {
 /** Deployment settings an action may need; bound when the rules load. */
 export type ActionEnv = { alertmanagerUrl: string | null };
 
-export type PlanInput = { alert: Alert; rule: string; now: Date };
+/** `job`: the job the plan is for (absent for previews), named where a target can see it. */
+export type PlanInput = { alert: Alert; rule: string; now: Date; job?: number };
 
 export type ExecuteContext = {
   /** Cancels the attempt in flight and any backoff wait (runner shutdown, lease lost). */
