@@ -65,6 +65,9 @@ export const envSchema = z.object({
     .optional(),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  // How long opening a connection may take before the request fails with 503 (an outage
+  // must fail fast, not hang callers).
+  DATABASE_CONNECT_TIMEOUT_SECONDS: int(1, 60).default(3),
   /** Off behind a pooler that cannot hold named prepared statements (PgBouncer in transaction mode before 1.21). */
   DATABASE_PREPARED_STATEMENTS: bool.default(true),
   VIGIL_DATA_DIR: z.string().min(1).default("./data"),

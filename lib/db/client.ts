@@ -68,7 +68,7 @@ export async function openDatabase(
       max: poolMax,
       onnotice: () => {},
       // Bounded waits: a dead database must surface as an error, not a hung request.
-      connect_timeout: 10,
+      connect_timeout: getConfig().DATABASE_CONNECT_TIMEOUT_SECONDS,
       idle_timeout: 60,
       // No request holds a connection longer than this: an expensive audit query is
       // cancelled (503) instead of starving the pool the token endpoint needs.

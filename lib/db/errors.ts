@@ -10,15 +10,17 @@ export function sqlState(error: unknown): string | undefined {
 
 export const isUniqueViolation = (error: unknown) => sqlState(error) === "23505";
 
+// Node's socket errors and postgres.js's own (a connection closed under a query, ended,
+// destroyed, or never opened in time).
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "CONNECT_TIMEOUT", "CONNECTION_ENDED", "CONNECTION_CLOSED", "CONNECTION_DESTROYED"]);
+
 /** Connection-level failures: the database is down or unreachable, not the input wrong. */
 export function isConnectionError(error: unknown): boolean {
   const state = sqlState(error);
   if (state && /^(08|57P0|53)/.test(state)) return true;
   for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (code === "ECONNREFUSED" || code === "ECONNRESET" || code === "CONNECT_TIMEOUT" || code === "CONNECTION_ENDED") {
-      return true;
-    }
+    if (typeof code === "string" && CONNECTION_CODES.has(code)) return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;

@@ -194,7 +194,9 @@ function toResponse(error: unknown, requestId: string, route: Route): Response {
   }
   if (isConnectionError(error)) {
     getLogger().error({ request_id: requestId, err: error }, "database unavailable");
-    const unavailable = new ServiceUnavailableError("The database is unavailable; try again shortly.");
+    const message = "The database is unavailable; try again shortly.";
+    // OAuth clients parse RFC 6749 errors: temporarily_unavailable, not a problem document.
+    const unavailable = route.oauth ? new OAuthError("temporarily_unavailable", message, 503) : new ServiceUnavailableError(message);
     unavailable.headers["Retry-After"] = "5";
     return errorResponse(unavailable, requestId);
   }

@@ -4,12 +4,21 @@ import { externalKeySet } from "@/lib/keys/external-issuer";
 import { keyringLoaded } from "@/lib/keys/keyring";
 import { isStarted } from "./start";
 
+// A probe must answer within its own timeout (Kubernetes' default is 1 s): a database that
+// does not answer in this long is reported down rather than the probe hanging.
+const PROBE_DATABASE_MS = 800;
+
 async function databaseAnswers(ctx: MachineCtx): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_DATABASE_MS)));
   try {
-    await ctx.db.execute(sql`select 1`);
-    return true;
-  } catch {
-    return false;
+    const answered = ctx.db.execute(sql`select 1`).then(
+      () => true,
+      () => false,
+    );
+    return await Promise.race([answered, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
