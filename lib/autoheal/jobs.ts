@@ -1,5 +1,6 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { autohealAlerts, autohealJobs, type AutohealAlertRow, type AutohealJobRow } from "@/drizzle/schema";
+import { inTransaction } from "@/lib/db/transaction";
 import type { Executor } from "@/lib/db/types";
 import type { Alert } from "./alertmanager-payload";
 
@@ -10,29 +11,47 @@ export type JobResult = "ok" | "fail" | "dry_run" | "skipped_cooldown" | "skippe
  * whose lease ran out (their instance died mid-job). SKIP LOCKED lets several instances
  * claim at once without waiting on, or double-claiming, each other's rows.
  */
-export async function claimJobs(db: Executor, instance: string, limit: number, leaseMs: number): Promise<AutohealJobRow[]> {
+export async function claimJobs(db: Executor, instance: string, limit: number, leaseMs: number, fair?: RuleRoom): Promise<AutohealJobRow[]> {
   if (limit <= 0) return [];
-  const picked = db
-    .select({ id: autohealJobs.id })
-    .from(autohealJobs)
-    .where(
-      sql`(${autohealJobs.status} = 'queued' and ${autohealJobs.runAfter} <= now())
-        or (${autohealJobs.status} = 'running' and ${autohealJobs.leaseUntil} < now())`,
-    )
-    .orderBy(autohealJobs.id)
-    .limit(limit)
-    .for("update", { skipLocked: true });
-  return db
-    .update(autohealJobs)
-    .set({
-      status: "running",
-      attempts: sql`${autohealJobs.attempts} + 1`,
-      leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
-      leasedBy: instance,
-    })
-    .where(sql`${autohealJobs.id} in ${picked}`)
-    .returning();
+  const due = sql`((${autohealJobs.status} = 'queued' and ${autohealJobs.runAfter} <= now())
+        or (${autohealJobs.status} = 'running' and ${autohealJobs.leaseUntil} < now()))`;
+  const claimed = {
+    status: "running" as const,
+    attempts: sql`${autohealJobs.attempts} + 1`,
+    leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
+    leasedBy: instance,
+  };
+  if (!fair) {
+    // One statement: the oldest due jobs, whatever their rule (tests, tools).
+    const picked = db.select({ id: autohealJobs.id }).from(autohealJobs).where(due).orderBy(autohealJobs.id).limit(limit).for("update", { skipLocked: true });
+    return db.update(autohealJobs).set(claimed).where(sql`${autohealJobs.id} in ${picked}`).returning();
+  }
+  // Fair: rules already at their limit on this instance are not looked at; of the others,
+  // oldest first, at most each rule's room. Candidates are locked (SKIP LOCKED) and only the
+  // chosen ones claimed; the rest are free again at commit.
+  return inTransaction(db, async (tx) => {
+    const candidates = await tx
+      .select({ id: autohealJobs.id, rule: autohealJobs.rule })
+      .from(autohealJobs)
+      .where(fair.full.length > 0 ? and(due, notInArray(autohealJobs.rule, fair.full)) : due)
+      .orderBy(autohealJobs.id)
+      .limit(limit * 4)
+      .for("update", { skipLocked: true });
+    const taken = new Map<string, number>();
+    const chosen: number[] = [];
+    for (const c of candidates) {
+      if (chosen.length >= limit) break;
+      const n = taken.get(c.rule) ?? 0;
+      if (n >= fair.room(c.rule)) continue;
+      taken.set(c.rule, n + 1);
+      chosen.push(c.id);
+    }
+    return chosen.length > 0 ? tx.update(autohealJobs).set(claimed).where(inArray(autohealJobs.id, chosen)).returning() : [];
+  });
 }
+
+/** Per-rule limits for a claim: the rules with no room left, and how many more each may take. */
+export type RuleRoom = { full: string[]; room: (rule: string) => number };
 
 /**
  * Extends the leases of the jobs this instance is still working on (`ids`: its in-flight

@@ -7,6 +7,7 @@ import { toggleAutoheal } from "./toggle";
 import type { Db } from "@/lib/db/types";
 import { INTAKE_ACTOR, intakeAlerts } from "./intake";
 import { setRules } from "./rules-store";
+import type { ServerResponse } from "node:http";
 import { claimJobs } from "./jobs";
 import { RULE_LOCK, runJob } from "./run-job";
 import { startRunner, type Runner } from "./runner";
@@ -252,6 +253,63 @@ ${webhookRule("heal-off", "HealOff", target200.url)}`);
     const [skipped] = await eventsOf(t.handle.db, "action_skipped_disabled", "HealOff");
     expect(skipped?.metadata.result).toBe("skipped_disabled");
     expect(await count(t.handle.db, toggled)).toBe(toggledBefore + 1);
+  });
+
+  describe("a slow target cannot take every slot (issue 20 item 6)", () => {
+    const held: ServerResponse[] = [];
+    let releasing = false;
+    let slow: Awaited<ReturnType<typeof startTarget>>;
+    let fast: Awaited<ReturnType<typeof startTarget>>;
+    let fair: RuleSet;
+    beforeAll(async () => {
+      slow = await startTarget((_, __, res) => (releasing ? res.writeHead(200).end("ok") : held.push(res)));
+      fast = await startTarget((_, __, res) => res.writeHead(200).end("ok"));
+      fair = rulesFrom(`rules:
+${webhookRule("slow-target", "SlowTarget", slow.url, { cooldown: "0s", max: 100, window: "1h" })}
+${webhookRule("fast-target", "FastTarget", fast.url, { cooldown: "0s", max: 100, window: "1h" })}`);
+    });
+    afterEach(async () => {
+      for (const res of held.splice(0)) res.writeHead(200).end("ok");
+      releasing = false;
+      setRules(rules);
+      // Whatever a test queued or only claimed is no one's business after it.
+      await t.handle.db.execute(sql`update autoheal_jobs set status = 'done', result = 'fail' where rule in ('slow-target', 'fast-target') and status <> 'done'`);
+    });
+    afterAll(async () => {
+      await slow?.close();
+      await fast?.close();
+    });
+    const queue = async (alertname: string, n: number) => {
+      setRules(fair);
+      for (let i = 0; i < n; i++) await post(alertname, `${alertname}-${i}-${fingerprint()}`, `req-${alertname}-${i}`);
+    };
+
+    it("claims at most each rule's room, and nothing of a rule already at its limit", async () => {
+      await queue("SlowTarget", 10);
+      await queue("FastTarget", 1);
+      const first = await claimJobs(t.handle.db, "fair-claim", 8, 60_000, { full: [], room: () => 4 });
+      expect(first.map((j) => j.rule).sort()).toEqual(["fast-target", "slow-target", "slow-target", "slow-target", "slow-target"]);
+      const more = await claimJobs(t.handle.db, "fair-claim", 8, 60_000, { full: ["slow-target"], room: () => 0 });
+      expect(more).toEqual([]);
+    });
+
+    it("sends a healthy target's action while a slow target holds its share of the runner", async () => {
+      await queue("SlowTarget", 10);
+      await queue("FastTarget", 1);
+      const r = await startRunner(t.handle, { instance: "fair", timers: false, rules: () => fair, leaseMs: 60_000, concurrency: 8, ruleConcurrency: 4 });
+      runners.push(r);
+      const healthy = fast.nextRequest();
+      const draining = r.drain();
+      await healthy;
+      // The slow target still holds every request it got, and got at most its rule's share.
+      expect(held.length).toBeLessThanOrEqual(4);
+      expect(await count(t.handle.db, sql`select count(*) as n from audit_events where kind = 'action_fail' and rule = 'slow-target'`)).toBe(0);
+      await expect.poll(() => held.length).toBe(4);
+      releasing = true;
+      for (const res of held.splice(0)) res.writeHead(200).end("ok");
+      await draining;
+      expect(slow.received.length).toBe(10);
+    });
   });
 
   it("heartbeats: an event and the shared timestamp", async () => {

@@ -6,7 +6,7 @@ import { listen, type Listener } from "@/lib/events/notify";
 import { getLogger } from "@/lib/observability/logger";
 import { getMetrics } from "@/lib/observability/metrics";
 import { AUTOHEAL_JOBS_CHANNEL } from "./intake";
-import { claimJobs, LeaseLostError, renewLeases } from "./jobs";
+import { claimJobs, LeaseLostError, renewLeases, type RuleRoom } from "./jobs";
 import { commit } from "@/lib/audit/commit";
 import { noRequest } from "@/lib/context";
 import { RUNNER_ACTOR, runJob } from "./run-job";
@@ -24,6 +24,8 @@ export type RunnerOptions = {
   leaseMs?: number;
   /** Jobs in flight at once on this instance. */
   concurrency?: number;
+  /** Jobs of one rule in flight at once (AUTOHEAL_RULE_CONCURRENCY): a slow target cannot take every slot. */
+  ruleConcurrency?: number;
   rules?: () => RuleSet;
   fetch?: typeof fetch;
   /** Tests drive the loop themselves. */
@@ -56,6 +58,14 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
   const instance = opts.instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const leaseMs = opts.leaseMs ?? config.leaseMs;
   const concurrency = opts.concurrency ?? 16;
+  const perRule = opts.ruleConcurrency ?? config.ruleConcurrency;
+  // The rule of each job in flight: the claim leaves out rules at their limit.
+  const inFlightRules = new Map<number, string>();
+  const ruleRoom = (): RuleRoom => {
+    const counts = new Map<string, number>();
+    for (const rule of inFlightRules.values()) counts.set(rule, (counts.get(rule) ?? 0) + 1);
+    return { full: [...counts].filter(([, n]) => n >= perRule).map(([rule]) => rule), room: (rule) => perRule - (counts.get(rule) ?? 0) };
+  };
   const rules = opts.rules ?? currentRules;
   const abort = new AbortController();
   const inFlight = new Map<number, Promise<unknown>>();
@@ -73,16 +83,18 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
       })
       .finally(() => {
         inFlight.delete(job.id);
+        inFlightRules.delete(job.id);
         wake(); // a slot is free
       });
     inFlight.set(job.id, p);
+    inFlightRules.set(job.id, job.rule);
   };
 
   const loop = async () => {
     do {
       again = false;
       while (!stopped && inFlight.size < concurrency) {
-        const jobs = await claimJobs(handle.db, instance, concurrency - inFlight.size, leaseMs);
+        const jobs = await claimJobs(handle.db, instance, concurrency - inFlight.size, leaseMs, ruleRoom());
         for (const job of jobs) runOne(job);
         if (jobs.length === 0) break;
       }

@@ -32,6 +32,8 @@ export type AutohealConfig = {
   alertmanagerUrl: string | null;
   heartbeatMs: number;
   leaseMs: number;
+  /** Jobs of one rule in flight at once on one instance. */
+  ruleConcurrency: number;
   /** Body limit of POST /api/alert (larger than MAX_BODY_BYTES: 1000-alert payloads). */
   maxBodyBytes: number;
 };
@@ -115,6 +117,7 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
       alertmanagerUrl: env.ALERTMANAGER_URL?.replace(/\/+$/, "") ?? null,
       heartbeatMs: env.AUTOHEAL_HEARTBEAT_SECONDS * 1000,
       leaseMs: env.AUTOHEAL_LEASE_SECONDS * 1000,
+      ruleConcurrency: env.AUTOHEAL_RULE_CONCURRENCY,
       maxBodyBytes: env.AUTOHEAL_MAX_BODY_BYTES,
     },
     clientMetadata: {

@@ -155,6 +155,9 @@ export const envSchema = z.object({
   ALERTMANAGER_URL: url.optional(),
   AUTOHEAL_HEARTBEAT_SECONDS: int(1, 3600).default(30),
   AUTOHEAL_LEASE_SECONDS: int(2, 86400).default(60),
+  // Actions of one rule (one kind of target) in flight at once on an instance: a slow target
+  // holds at most this many of the runner's slots, never all of them.
+  AUTOHEAL_RULE_CONCURRENCY: int(1, 64).default(4),
 
   // Live stream (GET /api/v1/events). The heartbeat stays well under proxies' idle timeouts
   // (nginx: 60 s) and the fast lane's 120 s idle limit for a reader that stopped reading.
