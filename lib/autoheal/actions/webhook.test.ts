@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { firingAlert, startTarget } from "@/lib/testing/autoheal-target";
 import { backoff } from "./http-delivery";
@@ -131,6 +132,17 @@ describe("webhook action against a real HTTP server", () => {
     const result = await run(plan({ url: t.url, timeout_ms: 150, retries: 1, backoff_ms: 10 }), live());
     expect(result).toMatchObject({ ok: false, status: null, attempts: 2, error: "no answer within 150 ms" });
     expect(t.received).toHaveLength(2);
+  });
+
+  it("leaves nothing on the runner's long-lived signal after its attempts, answered, failed or timed out", async () => {
+    const runner = new AbortController();
+    const ok = await target((_, __, res) => res.writeHead(200).end("ok"));
+    const broken = await target((_, __, res) => res.writeHead(500).end("boom"));
+    const silent = await target(() => undefined);
+    await run(plan({ url: ok.url }), runner.signal);
+    await run(plan({ url: broken.url, retries: 1, backoff_ms: 10 }), runner.signal);
+    await run(plan({ url: silent.url, timeout_ms: 100, retries: 0 }), runner.signal);
+    expect(getEventListeners(runner.signal, "abort")).toHaveLength(0);
   });
 
   it("stops at once when the runner aborts mid-request", async () => {
