@@ -1,4 +1,5 @@
-import { postAlerts } from "../support/alertmanager";
+import { postAlerts, startAlertmanager } from "../support/alertmanager";
+import { freePort, productionEnv, startVigil } from "../support/vigil-process";
 import { BROWSER_ALERTNAME, env, expect, nav, signIn, snap, test } from "./fixtures";
 
 type Silence = { id: string; status: { state: string }; matchers: { name: string; value: string }[]; createdBy: string };
@@ -132,5 +133,50 @@ test.describe("autoheal", () => {
     // Both changes are in the audit log, attributed to the admin.
     await page.goto(`${env("E2E_VIGIL")}/audit?q=${encodeURIComponent("kind=autoheal_toggled")}`);
     await expect(page.getByTestId("audit-row").filter({ hasText: "admin-ada" })).toHaveCount(2);
+  });
+
+  test("an ack while Alertmanager is down says plainly it failed, and Try again silences once it is back", async ({ page }) => {
+    test.setTimeout(90_000);
+    // A Vigil of its own (trial mode, development sign-in) and an Alertmanager this test stops and starts again on its port.
+    const amPort = await freePort();
+    let am = await startAlertmanager({ port: amPort });
+    const port = await freePort();
+    const production = productionEnv(port, {}, "localhost");
+    const vigil = await startVigil("ack-retry", {
+      NODE_ENV: "development",
+      PORT: String(port),
+      HOSTNAME: "127.0.0.1",
+      AUTH_URL: production.AUTH_URL ?? "",
+      VIGIL_DATA_DIR: production.VIGIL_DATA_DIR ?? "",
+      LOG_LEVEL: "warn",
+      ALERTMANAGER_URL: am.url,
+    });
+    try {
+      await page.goto(`${vigil.baseUrl}/`);
+      await page.getByRole("button", { name: "Continue as development admin" }).click();
+      await expect(page.getByTestId("signed-in-user")).toHaveText("Development admin · admin");
+      await page.goto(`${vigil.baseUrl}/autoheal`);
+      await am.stop();
+
+      await page.getByLabel("Labels").fill("alertname=AckRetry\ninstance=web-9");
+      await page.getByRole("button", { name: "Acknowledge" }).click();
+      const result = page.getByTestId("ack-result");
+      await expect(result).toContainText("Not silenced.");
+      await expect(result).toContainText("Alertmanager unreachable");
+      await expect(result).toContainText("keeps paging");
+      await snap(page, "autoheal-ack-failed");
+
+      am = await startAlertmanager({ port: amPort });
+      await result.getByRole("button", { name: "Try again" }).click();
+      await expect(page.getByTestId("silence-id")).toHaveText(/^[0-9a-f-]{36}$/);
+      const silences = (await (await fetch(`${am.url}/api/v2/silences`)).json()) as Silence[];
+      expect(silences.filter((x) => x.status.state === "active").map((x) => x.matchers.map((m) => `${m.name}=${m.value}`).sort())).toEqual([["alertname=AckRetry", "instance=web-9"]]);
+      // Both attempts are on record: the failure, then the silence.
+      await page.goto(`${vigil.baseUrl}/audit?q=${encodeURIComponent("kind=ack OR kind=ack_failed")}`);
+      await expect(page.getByTestId("audit-row")).toHaveCount(2);
+    } finally {
+      await vigil.stop();
+      await am.stop();
+    }
   });
 });

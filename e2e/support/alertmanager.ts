@@ -20,7 +20,7 @@ export type StartedAlertmanager = {
  * `bearerToken` or `basicAuth` with every webhook, as a production Alertmanager would.
  */
 export async function startAlertmanager(
-  opts: { receiverUrl?: string; bearerToken?: string; basicAuth?: { username: string; password: string } } = {},
+  opts: { receiverUrl?: string; bearerToken?: string; basicAuth?: { username: string; password: string }; port?: number } = {},
 ): Promise<StartedAlertmanager> {
   if (!existsSync(ALERTMANAGER)) {
     throw new Error(
@@ -30,7 +30,8 @@ export async function startAlertmanager(
     );
   }
   const dir = mkdtempSync(path.join(tmpdir(), "vigil-alertmanager-"));
-  const port = await freePort();
+  // A fixed port when a test stops Alertmanager and starts it again where Vigil expects it.
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
 
   const httpConfig = opts.bearerToken

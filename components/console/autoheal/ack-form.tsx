@@ -2,9 +2,9 @@
 
 import { useMutation } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
-import { btnPrimary, input, label } from "@/components/ui/styles";
+import { btnPrimary, btnSecondary, input, label } from "@/components/ui/styles";
 import { parseAckLabels } from "@/lib/autoheal/ack-labels";
-import { apiWrite } from "../api";
+import { ApiError, apiWrite } from "../api";
 import type { AckView } from "./types";
 
 /**
@@ -18,6 +18,9 @@ export type AckPrefill = { labels?: string; duration?: string; comment?: string 
  * `prefill` comes from a GET /api/ack link opened from elsewhere (a notification in chat or
  * mail): the API sends such a link here rather than act on it, and one click acknowledges.
  */
+/** Alertmanager down or refusing (502), or Vigil briefly unable (503): the same ack may work later. */
+const unreachable = (error: Error) => error instanceof ApiError && (error.status === 502 || error.status === 503);
+
 export function AckForm({ prefill = {} }: { prefill?: AckPrefill }) {
   const id = useId();
   const [labels, setLabels] = useState(prefill.labels ?? "");
@@ -83,9 +86,21 @@ export function AckForm({ prefill = {} }: { prefill?: AckPrefill }) {
       </button>
       <div aria-live="polite" data-testid="ack-result" className="text-sm">
         {ack.isError ? (
-          <p role="alert" className="text-danger">
-            {ack.error.message}
-          </p>
+          <div role="alert" className="space-y-2 text-danger">
+            {unreachable(ack.error) ? (
+              <>
+                <p>
+                  <strong>Not silenced.</strong> {ack.error.message}. The alert keeps paging until a silence exists; this attempt
+                  is in the audit log as <code className="font-mono">ack_failed</code>.
+                </p>
+                <button type="button" className={btnSecondary} disabled={ack.isPending} onClick={() => ack.mutate(ack.variables)}>
+                  Try again
+                </button>
+              </>
+            ) : (
+              <p>{ack.error.message}</p>
+            )}
+          </div>
         ) : null}
         {ack.data ? (
           <p className="text-ok">

@@ -28,7 +28,8 @@ export function RulesTable({ rules }: { rules: RulesView }) {
   if (rules.rules.length === 0) {
     return (
       <EmptyState title="No rules">
-        Alerts are recorded but nothing is remediated. Rules come from <code>AUTOHEAL_RULES</code> ({rules.source}).
+        Alerts are recorded but nothing is remediated. Rules come from the file <code>AUTOHEAL_RULES</code> names
+        {rules.source.startsWith("(") ? ", and none is set." : <> (now <code>{rules.source}</code>).</>}
       </EmptyState>
     );
   }
