@@ -199,6 +199,51 @@ describe("process lifecycle", () => {
     }
   });
 
+  it("after kill -9, the restarted instance sends what was in flight again at once (not after its lease), with the same idempotency keys", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "vigil-crash-jobs-"));
+    let answering = false;
+    const target = await startTarget((_req, _n, res) => {
+      if (answering) res.writeHead(200).end("healed");
+    });
+    const rules = path.join(dataDir, "rules.yml");
+    writeFileSync(
+      rules,
+      `rules:
+  - name: crash-heal
+    match: { alertname: CrashTest }
+    action: { kind: webhook, url: "${target.url}/heal/{{ labels.instance }}", retries: 0, timeout_ms: 60000 }
+    cooldown: 1h
+    blast_radius: { max_actions: 100, window: 1h }
+`,
+    );
+    // A lease of 10 minutes: anything sent again within this test was taken back, not waited out.
+    const env = { AUTOHEAL_RULES: rules, AUTOHEAL_ALERT_TOKEN: DRAIN_ALERT_TOKEN, AUTOHEAL_DRY_RUN: "false", AUTOHEAL_LEASE_SECONDS: "600", AUTOHEAL_HEARTBEAT_SECONDS: "30" };
+    try {
+      const first = await startVigil("crash-jobs", { ...productionEnv(await freePort(), { dataDir }), ...env });
+      const alerts = Array.from({ length: 3 }, (_, i) => ({ labels: { alertname: "CrashTest", instance: `db-${i}` } }));
+      const intake = await fetch(`${first.baseUrl}/api/alert`, { method: "POST", headers: { authorization: `Bearer ${DRAIN_ALERT_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(webhook(alerts)) });
+      expect(intake.status).toBe(200);
+      await expect.poll(() => target.received.length).toBe(3);
+      expect(await first.stop("SIGKILL")).toBeNull();
+
+      answering = true;
+      const second = await startVigil("crash-jobs-2", { ...productionEnv(await freePort(), { dataDir }), ...env });
+      try {
+        await expect.poll(() => target.received.length, { timeout: 20_000 }).toBe(6);
+        const [before, after] = [target.received.slice(0, 3), target.received.slice(3)];
+        const keys = (rs: typeof before) => rs.map((r) => r.headers["idempotency-key"]).sort();
+        expect(keys(after)).toEqual(keys(before));
+        expect(second.output()).toMatch(/reclaimed jobs a previous run of this instance left in flight/);
+        const admin = api(second.baseUrl, await adminToken(second.baseUrl));
+        await expect.poll(async () => ((await admin("GET", "/api/v1/autoheal/actions?n=10")).json.actions as { result: string }[]).map((a) => a.result)).toEqual(["ok", "ok", "ok"]);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await target.close();
+    }
+  });
+
   it("runs from the container layout (standalone output + dist), as the Dockerfile assembles it", async () => {
     const app = mkdtempSync(path.join(tmpdir(), "vigil-image-"));
     // The same copies as the Dockerfile's run stage.

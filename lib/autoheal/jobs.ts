@@ -119,3 +119,53 @@ export function toAlert(row: AutohealAlertRow): Alert {
     alertname: row.alertname,
   };
 }
+
+/**
+ * A runner's name: who it is across restarts (VIGIL_INSTANCE_ID, else the host name — a
+ * pod's or container's, which a restart keeps), its process id, and a boot nonce.
+ */
+export function runnerInstanceId(identity: string, pid: number, boot: string): string {
+  return `${identity}:${pid}:${boot}`;
+}
+
+/**
+ * Jobs a previous run of this same instance left running when it died (kill -9, OOM, a
+ * crash): claimable at once instead of after their whole lease. A holder is known dead when
+ * it cannot be alive: on the embedded database, which one process holds at a time, every
+ * other holder; on PostgreSQL, a holder with this instance's identity whose process id is
+ * this process's own (a restarted container is pid 1 again) or no longer exists on this
+ * host. Live processes never share an identity (two on one host differ in pid, and a live
+ * pid is left alone). Returns how many jobs were freed.
+ */
+export async function reclaimOwnDeadLeases(db: Executor, me: { instance: string; identity: string; pid: number; embedded: boolean }): Promise<number> {
+  const holders = await db
+    .selectDistinct({ by: autohealJobs.leasedBy })
+    .from(autohealJobs)
+    .where(and(eq(autohealJobs.status, "running"), sql`${autohealJobs.leasedBy} <> ${me.instance}`));
+  const dead = holders
+    .map((h) => h.by)
+    .filter((by): by is string => by !== null)
+    .filter((by) => me.embedded || holderIsDeadHere(by, me));
+  if (dead.length === 0) return 0;
+  const freed = await db
+    .update(autohealJobs)
+    .set({ leaseUntil: sql`now() - interval '1 millisecond'` })
+    .where(and(eq(autohealJobs.status, "running"), inArray(autohealJobs.leasedBy, dead)))
+    .returning({ id: autohealJobs.id });
+  return freed.length;
+}
+
+function holderIsDeadHere(holder: string, me: { identity: string; pid: number }): boolean {
+  const prefix = `${me.identity}:`;
+  if (!holder.startsWith(prefix)) return false;
+  const pid = Number(holder.slice(prefix.length).split(":")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === me.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false; // alive
+  } catch (error) {
+    // ESRCH: no such process. EPERM: alive, someone else's.
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}

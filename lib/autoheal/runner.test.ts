@@ -8,7 +8,8 @@ import type { Db } from "@/lib/db/types";
 import { INTAKE_ACTOR, intakeAlerts } from "./intake";
 import { setRules } from "./rules-store";
 import type { ServerResponse } from "node:http";
-import { claimJobs } from "./jobs";
+import { spawnSync } from "node:child_process";
+import { claimJobs, reclaimOwnDeadLeases } from "./jobs";
 import { RULE_LOCK, runJob } from "./run-job";
 import { startRunner, type Runner } from "./runner";
 import type { RuleSet } from "./rules";
@@ -310,6 +311,33 @@ ${webhookRule("fast-target", "FastTarget", fast.url, { cooldown: "0s", max: 100,
       await draining;
       expect(slow.received.length).toBe(10);
     });
+  });
+
+  it("a restarted instance takes back at once the jobs its dead previous run held, and no live process's (issue 20 item 3)", async () => {
+    const deadPid = spawnSync(process.execPath, ["-e", ""]).pid;
+    const holders = {
+      sameProcessSlot: `host-a:${process.pid}:old`, // a container restarted as the same pid
+      gone: `host-a:${deadPid}:old`, // its process no longer exists
+      alive: `host-a:${process.ppid}:peer`, // a live process on this host
+      otherHost: `host-b:${deadPid}:old`, // someone else's: not ours to judge
+    };
+    // Earlier tests' claims are not this test's business.
+    await t.handle.db.execute(sql`update autoheal_jobs set status = 'done', result = 'fail' where status = 'running'`);
+    const jobs: Record<string, number> = {};
+    for (const [name, holder] of Object.entries(holders)) {
+      await post("HealLease", `reclaim-${name}-${fingerprint()}`, `req-reclaim-${name}`);
+      const [claimed] = await claimJobs(t.handle.db, holder, 1, 600_000);
+      if (!claimed) throw new Error("nothing to claim");
+      jobs[name] = claimed.id;
+    }
+    const me = { instance: "host-a:1:new", identity: "host-a", pid: process.pid };
+    expect(await reclaimOwnDeadLeases(t.handle.db, { ...me, embedded: false })).toBe(2);
+    const takenBack = await claimJobs(t.handle.db, me.instance, 10, 60_000);
+    expect(takenBack.map((j) => j.id).sort()).toEqual([jobs.sameProcessSlot, jobs.gone].sort());
+    // On the embedded database only one process can run: every other holder is dead — the
+    // live-looking one, the other host's and the two "host-a:1:new" just took.
+    expect(await reclaimOwnDeadLeases(t.handle.db, { ...me, instance: "host-a:1:newer", embedded: true })).toBe(4);
+    await t.handle.db.execute(sql`update autoheal_jobs set status = 'done', result = 'fail' where status = 'running'`);
   });
 
   it("heartbeats: an event and the shared timestamp", async () => {

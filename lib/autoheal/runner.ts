@@ -6,7 +6,7 @@ import { listen, type Listener } from "@/lib/events/notify";
 import { getLogger } from "@/lib/observability/logger";
 import { getMetrics } from "@/lib/observability/metrics";
 import { AUTOHEAL_JOBS_CHANNEL } from "./intake";
-import { claimJobs, LeaseLostError, renewLeases, type RuleRoom } from "./jobs";
+import { claimJobs, LeaseLostError, reclaimOwnDeadLeases, renewLeases, runnerInstanceId, type RuleRoom } from "./jobs";
 import { commit } from "@/lib/audit/commit";
 import { noRequest } from "@/lib/context";
 import { RUNNER_ACTOR, runJob } from "./run-job";
@@ -55,7 +55,8 @@ export type Runner = {
 export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): Promise<Runner> {
   const config = getConfig().autoheal;
   const log = getLogger();
-  const instance = opts.instance ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const identity = getConfig().VIGIL_INSTANCE_ID ?? hostname();
+  const instance = opts.instance ?? runnerInstanceId(identity, process.pid, randomBytes(3).toString("hex"));
   const leaseMs = opts.leaseMs ?? config.leaseMs;
   const concurrency = opts.concurrency ?? 16;
   const perRule = opts.ruleConcurrency ?? config.ruleConcurrency;
@@ -129,6 +130,11 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
     getMetrics().autohealHeartbeat.set(Date.now() / 1000);
   };
 
+  if (opts.instance === undefined) {
+    // After a crash, this instance's last run left its jobs leased: take them back now.
+    const freed = await reclaimOwnDeadLeases(handle.db, { instance, identity, pid: process.pid, embedded: handle.kind === "pglite" });
+    if (freed > 0) log.warn({ jobs: freed }, "autoheal: reclaimed jobs a previous run of this instance left in flight; they run again now, with their idempotency keys");
+  }
   const listener: Listener = await listen(handle, AUTOHEAL_JOBS_CHANNEL, wake, wake);
   const timers: NodeJS.Timeout[] = [];
   let stopWatching: () => void = () => {};

@@ -158,6 +158,9 @@ export const envSchema = z.object({
   // Actions of one rule (one kind of target) in flight at once on an instance: a slow target
   // holds at most this many of the runner's slots, never all of them.
   AUTOHEAL_RULE_CONCURRENCY: int(1, 64).default(4),
+  // Who this instance is across restarts (default: the host name). Two live instances must
+  // never share it; set it per replica where replicas share a host name (host networking).
+  VIGIL_INSTANCE_ID: z.string().min(1).max(100).regex(/^[^:\s]+$/, "no colons or spaces").optional(),
 
   // Live stream (GET /api/v1/events). The heartbeat stays well under proxies' idle timeouts
   // (nginx: 60 s) and the fast lane's 120 s idle limit for a reader that stopped reading.
