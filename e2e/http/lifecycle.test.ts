@@ -13,6 +13,30 @@ import { freePort, productionEnv, ROOT, startVigil, type VigilProcess } from "..
 
 const DRAIN_ALERT_TOKEN = "e2e-drain-alertmanager-token-0123456789";
 
+/** A rules file in `dir` with one webhook rule for `alertname`, sending to `targetUrl`. */
+function webhookRulesFile(dir: string, alertname: string, targetUrl: string, timeoutMs: number): string {
+  const file = path.join(dir, "rules.yml");
+  writeFileSync(
+    file,
+    `rules:
+  - name: heal-${alertname.toLowerCase()}
+    match: { alertname: ${alertname} }
+    action: { kind: webhook, url: "${targetUrl}/heal/{{ labels.instance }}", retries: 0, timeout_ms: ${timeoutMs} }
+    cooldown: 1h
+    blast_radius: { max_actions: 100, window: 1h }
+`,
+  );
+  return file;
+}
+
+/** `n` firing alerts for `alertname` (instances 0..n-1), as Alertmanager posts them. */
+const sendAlerts = (baseUrl: string, alertname: string, n: number) =>
+  fetch(`${baseUrl}/api/alert`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${DRAIN_ALERT_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify(webhook(Array.from({ length: n }, (_, i) => ({ labels: { alertname, instance: `host-${i}` } })))),
+  });
+
 describe("process lifecycle", () => {
   it.each([
     ["AUTH_SECRET", { AUTH_SECRET: "" }],
@@ -155,23 +179,11 @@ describe("process lifecycle", () => {
     // The target holds every answer until the test lets go: the actions are in flight for sure.
     const held: ServerResponse[] = [];
     const target = await startTarget((_req, _n, res) => held.push(res));
-    const rules = path.join(dataDir, "rules.yml");
-    writeFileSync(
-      rules,
-      `rules:
-  - name: drain-heal
-    match: { alertname: DrainTest }
-    action: { kind: webhook, url: "${target.url}/heal/{{ labels.instance }}", retries: 0, timeout_ms: 20000 }
-    cooldown: 1h
-    blast_radius: { max_actions: 100, window: 1h }
-`,
-    );
-    const env = { ...productionEnv(await freePort(), { dataDir }), AUTOHEAL_RULES: rules, AUTOHEAL_ALERT_TOKEN: DRAIN_ALERT_TOKEN, AUTOHEAL_DRY_RUN: "false", SHUTDOWN_DRAIN_SECONDS: "20" };
+    const rules = webhookRulesFile(dataDir, "DrainTest", target.url, 20_000);
+    const env = { ...productionEnv(await freePort(), { dataDir }), AUTOHEAL_RULES: rules, AUTOHEAL_ALERT_TOKEN: DRAIN_ALERT_TOKEN, AUTOHEAL_DRY_RUN: "false", SHUTDOWN_DRAIN_SECONDS: "20", AUTOHEAL_RULE_CONCURRENCY: "8" };
     try {
       const vigil = await startVigil("drain-jobs", env);
-      const alerts = Array.from({ length: 5 }, (_, i) => ({ labels: { alertname: "DrainTest", instance: `web-${i}` } }));
-      const intake = await fetch(`${vigil.baseUrl}/api/alert`, { method: "POST", headers: { authorization: `Bearer ${DRAIN_ALERT_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(webhook(alerts)) });
-      expect(intake.status).toBe(200);
+      expect((await sendAlerts(vigil.baseUrl, "DrainTest", 5)).status).toBe(200);
       await expect.poll(() => target.received.length).toBe(5);
       const exited = vigil.stop("SIGTERM");
       await expect.poll(() => vigil.output()).toMatch(/letting actions in flight finish/);
@@ -205,24 +217,12 @@ describe("process lifecycle", () => {
     const target = await startTarget((_req, _n, res) => {
       if (answering) res.writeHead(200).end("healed");
     });
-    const rules = path.join(dataDir, "rules.yml");
-    writeFileSync(
-      rules,
-      `rules:
-  - name: crash-heal
-    match: { alertname: CrashTest }
-    action: { kind: webhook, url: "${target.url}/heal/{{ labels.instance }}", retries: 0, timeout_ms: 60000 }
-    cooldown: 1h
-    blast_radius: { max_actions: 100, window: 1h }
-`,
-    );
+    const rules = webhookRulesFile(dataDir, "CrashTest", target.url, 60_000);
     // A lease of 10 minutes: anything sent again within this test was taken back, not waited out.
     const env = { AUTOHEAL_RULES: rules, AUTOHEAL_ALERT_TOKEN: DRAIN_ALERT_TOKEN, AUTOHEAL_DRY_RUN: "false", AUTOHEAL_LEASE_SECONDS: "600", AUTOHEAL_HEARTBEAT_SECONDS: "30" };
     try {
       const first = await startVigil("crash-jobs", { ...productionEnv(await freePort(), { dataDir }), ...env });
-      const alerts = Array.from({ length: 3 }, (_, i) => ({ labels: { alertname: "CrashTest", instance: `db-${i}` } }));
-      const intake = await fetch(`${first.baseUrl}/api/alert`, { method: "POST", headers: { authorization: `Bearer ${DRAIN_ALERT_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(webhook(alerts)) });
-      expect(intake.status).toBe(200);
+      expect((await sendAlerts(first.baseUrl, "CrashTest", 3)).status).toBe(200);
       await expect.poll(() => target.received.length).toBe(3);
       expect(await first.stop("SIGKILL")).toBeNull();
 

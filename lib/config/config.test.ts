@@ -77,7 +77,7 @@ describe("loadConfig", () => {
     }
   });
 
-  it("starts autoheal as a canary: enabled, dry run, 30 s heartbeat in a 60 s lease, 5 MiB webhooks", () => {
+  it("starts autoheal as a canary: enabled, dry run, 30 s heartbeat in a 60 s lease, 4 actions per rule at once, 5 MiB webhooks", () => {
     const { autoheal } = loadConfig({});
     expect(autoheal).toEqual({
       enabled: true,
@@ -87,6 +87,7 @@ describe("loadConfig", () => {
       alertmanagerUrl: null,
       heartbeatMs: 30_000,
       leaseMs: 60_000,
+      ruleConcurrency: 4,
       maxBodyBytes: 5 * 1024 * 1024,
     });
     expect(() => loadConfig({ AUTOHEAL_MAX_BODY_BYTES: "1000" })).toThrow("AUTOHEAL_MAX_BODY_BYTES");
