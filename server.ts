@@ -38,24 +38,29 @@ async function main() {
   installCrashHandlers();
   await ensureStarted();
 
-  const server = http.createServer();
+  // On SIGTERM: no new connections; every answer written from then on — to requests that
+  // arrived before as well as after — says Connection: close, and keep-alive connections are
+  // closed as soon as they are idle (clients that keep sending would otherwise hold the
+  // process until it is killed). Node writes every response's head through writeHead
+  // (implicit heads too), so one check there covers the fast lane and Next alike, with
+  // nothing tracked per request.
+  let draining = false;
+  class DrainAwareResponse extends http.ServerResponse {
+    override writeHead(...args: unknown[]): this {
+      if (draining) this.shouldKeepAlive = false;
+      return (super.writeHead as (...head: unknown[]) => this).apply(this, args);
+    }
+  }
+  const server = http.createServer({ ServerResponse: DrainAwareResponse });
   // Slow clients: all headers within 10 s, the whole request (body included) within 30 s, or
   // the connection is closed with 408 (Node's defaults are 60 s and 300 s). Responses, the
   // live stream's included, are not limited by these.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  // On SIGTERM: no new connections; every answer from then on says Connection: close, and
-  // keep-alive connections are closed as soon as they are idle (clients that keep sending
-  // would otherwise hold the process until it is killed).
-  let draining = false;
-  // Answers not yet started: on SIGTERM they are switched to Connection: close too, so no
-  // client reuses a connection the server is about to close.
-  const unanswered = new Set<http.ServerResponse>();
   installShutdown(
     () =>
       new Promise<void>((resolve) => {
         draining = true;
-        for (const res of unanswered) if (!res.headersSent) res.shouldKeepAlive = false;
         const sweep = setInterval(() => server.closeIdleConnections(), 100);
         sweep.unref();
         server.close(() => {
@@ -71,12 +76,6 @@ async function main() {
   const nextHandle = nextApp.getRequestHandler();
 
   server.on("request", (req, res) => {
-    if (draining) {
-      res.shouldKeepAlive = false;
-    } else {
-      unanswered.add(res);
-      res.once("close", () => unanswered.delete(res));
-    }
     const unserved = unservedMethod(req.method ?? "");
     if (unserved) {
       res.writeHead(unserved.status, unserved.headers).end(unserved.body);

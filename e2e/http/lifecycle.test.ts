@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { startTarget } from "@/lib/testing/autoheal-target";
-import { webhook } from "@/lib/testing/autoheal";
+import { webhook, webhookRule } from "@/lib/testing/autoheal";
 import { adminToken, agentInput, api } from "../support/client";
 import { freePort, productionEnv, ROOT, startVigil, type VigilProcess } from "../support/vigil-process";
 
@@ -16,16 +16,7 @@ const DRAIN_ALERT_TOKEN = "e2e-drain-alertmanager-token-0123456789";
 /** A rules file in `dir` with one webhook rule for `alertname`, sending to `targetUrl`. */
 function webhookRulesFile(dir: string, alertname: string, targetUrl: string, timeoutMs: number): string {
   const file = path.join(dir, "rules.yml");
-  writeFileSync(
-    file,
-    `rules:
-  - name: heal-${alertname.toLowerCase()}
-    match: { alertname: ${alertname} }
-    action: { kind: webhook, url: "${targetUrl}/heal/{{ labels.instance }}", retries: 0, timeout_ms: ${timeoutMs} }
-    cooldown: 1h
-    blast_radius: { max_actions: 100, window: 1h }
-`,
-  );
+  writeFileSync(file, `rules:${webhookRule(`heal-${alertname.toLowerCase()}`, alertname, targetUrl, { cooldown: "1h", max: 100, window: "1h" }, timeoutMs)}`);
   return file;
 }
 

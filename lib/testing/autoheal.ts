@@ -39,7 +39,7 @@ export function rulesFrom(yaml: string): RuleSet {
 }
 
 /** A webhook rule with the given pacing, posting to `url`. */
-export function webhookRule(name: string, alertname: string, url: string, pace = { cooldown: "10m", max: 100, window: "1h" }) {
+export function webhookRule(name: string, alertname: string, url: string, pace = { cooldown: "10m", max: 100, window: "1h" }, timeoutMs = 2000) {
   return `
   - name: ${name}
     match: { alertname: ${alertname} }
@@ -48,7 +48,7 @@ export function webhookRule(name: string, alertname: string, url: string, pace =
       url: ${url}/hook/{{ labels.instance }}
       headers: { Authorization: "Bearer target-secret", X-Alert: "{{ alertname }}" }
       retries: 0
-      timeout_ms: 2000
+      timeout_ms: ${timeoutMs}
     cooldown: ${pace.cooldown}
     blast_radius: { max_actions: ${pace.max}, window: ${pace.window} }
 `;

@@ -3,11 +3,9 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getConfig } from "@/lib/config";
-import { getDb } from "@/lib/db/client";
-import { userActor } from "@/lib/access/actor";
 import { DEV_PROVIDER_ID, OIDC_PROVIDER_ID } from "./auth-config";
 import { signIn, signOut } from "./auth";
-import { endSession, sessionUntil } from "./end";
+import { signOutSession } from "./end";
 import { providerLogoutUrl } from "./end-session";
 import { readSession } from "./session-actor";
 
@@ -35,11 +33,7 @@ export async function signOutEverywhere() {
   const jar = await cookies();
   const h = await headers();
   const session = await readSession(new Request("http://vigil.internal/", { headers: { cookie: jar.toString() } }));
-  if (session?.sub && session.sid) {
-    const actor = userActor({ sub: session.sub, email: session.email, role: session.role, issuer: session.issuer });
-    const facts = { requestId: h.get("x-request-id"), ip: null, userAgent: h.get("user-agent") };
-    await endSession({ actor, db: await getDb(), ...facts }, { sid: session.sid, until: sessionUntil(session.authTime) });
-  }
+  if (session) await signOutSession(session, { requestId: h.get("x-request-id"), ip: null, userAgent: h.get("user-agent") });
   await signOut({ redirect: false });
   redirect((await providerLogoutUrl(session?.idToken)) ?? "/signed-out");
 }

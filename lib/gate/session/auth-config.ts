@@ -5,10 +5,8 @@ import { getConfig } from "@/lib/config";
 import { serverKeys } from "@/lib/keys/server-secrets";
 import { mappedScopesFromClaims, roleFromClaims, type Role } from "@/lib/access/roles";
 import { noRequest } from "@/lib/context";
-import { getDb } from "@/lib/db/client";
-import { userActor } from "@/lib/access/actor";
 import { secureCookies } from "./cookies";
-import { endSession, sessionUntil } from "./end";
+import { signOutSession } from "./end";
 import { SESSION_MAX_AGE_SECONDS } from "./lifetime";
 import { csrfTokenFor } from "./csrf";
 
@@ -65,12 +63,7 @@ export function authConfig(): NextAuthConfig {
       // Auth.js's own sign-out route: end the session on the server too (the console's
       // sign-out button ends it first, in signOutEverywhere, and fails loudly if it cannot).
       async signOut(message) {
-        const token = "token" in message ? message.token : null;
-        if (typeof token?.sid !== "string" || typeof token.sub !== "string") return;
-        await endSession(
-          { actor: userActor({ sub: token.sub, email: token.email ?? undefined, role: (token.role as Role | null | undefined) ?? null }), db: await getDb(), ...noRequest },
-          { sid: token.sid, until: sessionUntil(token.authTime) },
-        );
+        if ("token" in message && message.token) await signOutSession(message.token, noRequest);
       },
     },
     callbacks: {

@@ -1,7 +1,10 @@
 import { eq } from "drizzle-orm";
 import { revocations } from "@/drizzle/schema";
 import { commit } from "@/lib/audit/commit";
-import type { VerbCtx } from "@/lib/context";
+import type { RequestFacts, VerbCtx } from "@/lib/context";
+import { getDb } from "@/lib/db/client";
+import { userActor } from "@/lib/access/actor";
+import type { Role } from "@/lib/access/roles";
 import type { Db } from "@/lib/db/types";
 import { gateNotice, gateView } from "@/lib/identity/state-view";
 import { sessionRevocationId } from "../lapse";
@@ -30,6 +33,25 @@ export async function endSession(ctx: VerbCtx, session: { sid: string; until: nu
       notices: [gateNotice({ t: "jti", jti: id, exp: session.until })],
     };
   });
+}
+
+/**
+ * Sign-out of the session these cookie claims describe, by its person. The console's
+ * sign-out action calls it and then Auth.js's sign-out, whose event calls it again: the
+ * second call finds the session ended in memory and writes nothing.
+ */
+export async function signOutSession(claims: { [claim: string]: unknown }, facts: RequestFacts): Promise<void> {
+  const { sub, sid, email, role, issuer, authTime } = claims;
+  if (typeof sub !== "string" || typeof sid !== "string") return;
+  const db = await getDb();
+  if (await sessionEnded(db, sid)) return;
+  const actor = userActor({
+    sub,
+    email: typeof email === "string" ? email : undefined,
+    role: typeof role === "string" ? (role as Role) : null,
+    issuer: typeof issuer === "string" ? issuer : undefined,
+  });
+  await endSession({ actor, db, ...facts }, { sid, until: sessionUntil(authTime) });
 }
 
 /** How long a sign-out must be remembered: until the session's absolute end (or now + its lifetime if unknown). */

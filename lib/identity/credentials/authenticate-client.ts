@@ -217,17 +217,15 @@ async function readClientRecord(db: Executor, clientId: string): Promise<ClientR
 
 /**
  * The credential and its agent: from the cache when the gate view runs, else one indexed
- * read; `read` says whether this request paid for a read (or shared one in flight).
+ * read; `read` says whether this request waited for a read (its own or one in flight).
  */
 async function clientRecord(db: Executor, clientId: string): Promise<{ row: ClientRecord | undefined; read: boolean }> {
   const cache = clientCacheFor(gateView(db));
-  if (!cache) return { row: await readClientRecord(db, clientId), read: true };
-  let read = false;
-  const row = await cache.getOrLoad(clientId, () => {
-    read = true;
-    return readClientRecord(db, clientId);
-  });
-  return { row, read };
+  // The token endpoint's hot path: a cached credential, no read and no closure.
+  const cached = cache?.get(clientId);
+  if (cached) return { row: cached, read: false };
+  const row = cache ? await cache.getOrLoad(clientId, () => readClientRecord(db, clientId)) : await readClientRecord(db, clientId);
+  return { row, read: true };
 }
 
 // Never the HMAC of anything: hashSecret's output is 43 base64url characters, this is not.
