@@ -11,6 +11,8 @@ type Pair = { client: net.Socket; server: net.Socket };
 export class TcpRelay {
   private readonly pairs = new Set<Pair>();
   private readonly waiting: net.Socket[] = [];
+  /** Every accepted socket, to destroy at `stop()`. */
+  private readonly accepted = new Set<net.Socket>();
   private holding = false;
 
   private constructor(
@@ -49,13 +51,21 @@ export class TcpRelay {
     this.pairs.clear();
   }
 
+  /**
+   * Destroys every socket it ever accepted: an ended (`cut`) socket whose peer has died
+   * closes only once it reads the peer's end, which a paused socket never does, and the
+   * listener's close waits for it.
+   */
   async stop(): Promise<void> {
     this.cut();
-    for (const client of this.waiting.splice(0)) client.destroy();
+    this.waiting.length = 0;
+    for (const socket of this.accepted) socket.destroy();
     await new Promise<void>((resolve) => this.listener.close(() => resolve()));
   }
 
   private accept(client: net.Socket): void {
+    this.accepted.add(client);
+    client.on("close", () => this.accepted.delete(client));
     client.on("error", () => {});
     client.pause();
     if (this.holding) this.waiting.push(client);
@@ -63,6 +73,8 @@ export class TcpRelay {
   }
 
   private connect(client: net.Socket): void {
+    // Closed while held: its 'close' has fired already and would never end the pair.
+    if (client.destroyed) return;
     const server = net.connect(this.target);
     const pair = { client, server };
     this.pairs.add(pair);

@@ -51,6 +51,17 @@ describe.each(testTargets())("gate state view on $name", (target) => {
     await view.reload();
     expect(view.inactiveReason({ jti: "x", sub: agent.id })).toBe("agent decommissioned");
   });
+
+  it("lets reloads overlap, keeping a change that arrived while they read", async () => {
+    const ctx = ctxFor(t.handle.db, admin);
+    const agent = await createAgent(ctx, input());
+    // Two reloads in flight at once, as the minute's reload and a reconnect's after an outage.
+    const first = view.reload();
+    const second = view.reload();
+    view.apply({ t: "agent", id: agent.id, status: "suspended", v: Date.now() });
+    await Promise.all([first, second]);
+    expect(view.inactiveReason({ jti: "x", sub: agent.id })).toBe("agent suspended");
+  });
 });
 
 // Two handles on one PostgreSQL database stand for two Vigil instances (when CI provides one).

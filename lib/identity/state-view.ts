@@ -62,11 +62,16 @@ export class GateStateView {
     await this.listener?.stop().catch(() => {});
   }
 
-  /** Changes that arrive while a reload reads; re-applied after its swap. */
-  private arrivedDuringReload: GateChange[] | null = null;
+  /**
+   * Changes that arrive while a reload reads, one list per reload in progress (the minute's
+   * reload and a reconnect's can overlap, e.g. when the database comes back after an outage);
+   * each reload re-applies its own list after its swap.
+   */
+  private readonly reloading = new Set<GateChange[]>();
 
   async reload(): Promise<void> {
-    this.arrivedDuringReload = [];
+    const arrived: GateChange[] = [];
+    this.reloading.add(arrived);
     const read = Promise.all([
       this.db.select({ jti: revocations.jti, exp: revocations.expiresAt }).from(revocations).where(gt(revocations.expiresAt, sql`now()`)),
       this.db.select({ id: agents.id, status: agents.status, v: agents.updatedAt }).from(agents).where(ne(agents.status, "active")),
@@ -80,9 +85,8 @@ export class GateStateView {
     let jtis, inactive, revoked, grants;
     try {
       [jtis, inactive, revoked, grants] = await read;
-    } catch (error) {
-      this.arrivedDuringReload = null;
-      throw error;
+    } finally {
+      this.reloading.delete(arrived);
     }
     this.revokedJtis = new Map(jtis.map((r) => [r.jti, r.exp.getTime()]));
     this.agentStatus = new Map(inactive.map((r) => [r.id, { status: r.status, v: r.v.getTime() }]));
@@ -91,15 +95,13 @@ export class GateStateView {
     this.loadedAt = Date.now();
     // A revocation applied while the reload read the tables may be missing from what it
     // read: replay it onto the fresh maps, or it would be undone until the next reload.
-    const arrived = this.arrivedDuringReload;
-    this.arrivedDuringReload = null;
     for (const change of arrived) this.apply(change);
     // Anything cached from before (e.g. credentials) may be older than what was just read.
     this.events.emit("reload");
   }
 
   apply(change: GateChange): void {
-    this.arrivedDuringReload?.push(change);
+    for (const arrived of this.reloading) arrived.push(change);
     if (change.t === "jti") this.revokedJtis.set(change.jti, change.exp * 1000);
     else if (change.t === "agent") setIfNewer(this.agentStatus, change.id, change.status, change.v);
     else if (change.t === "client") setIfNewer(this.clientStatus, change.id, change.status, change.v);
