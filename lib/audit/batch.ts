@@ -1,5 +1,6 @@
 import type { CommitCtx } from "@/lib/context";
 import { queryPrepared } from "@/lib/db/rows";
+import { trackWrite } from "@/lib/db/storage";
 import type { Db } from "@/lib/db/types";
 import { timed } from "@/lib/observability/metrics";
 import { GroupRunner } from "@/lib/process/group";
@@ -77,9 +78,11 @@ async function writeBatch(db: Db, items: BatchItem[], stake?: Stake): Promise<Wr
   });
   const rows = items.map((it, i) => (stake ? { ...toRow(it.event), item: i } : toRow(it.event)));
   const result = await timed(stake ? "claim_batch" : "audit_batch", () =>
-    queryPrepared<{ agent_id: string | null; month: string | null; count: number | null; won: number[] }>(
-      db,
-      batchStatement(rows, [...increments.values()], [...agentIds], [...credentialIds], stake),
+    trackWrite(
+      queryPrepared<{ agent_id: string | null; month: string | null; count: number | null; won: number[] }>(
+        db,
+        batchStatement(rows, [...increments.values()], [...agentIds], [...credentialIds], stake),
+      ),
     ),
   );
   return {

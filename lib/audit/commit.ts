@@ -1,5 +1,6 @@
 import { actorLabel, type CommitCtx } from "@/lib/context";
 import { inTransaction } from "@/lib/db/transaction";
+import { trackWrite } from "@/lib/db/storage";
 import type { Tx } from "@/lib/db/types";
 import { deliverLocally, publish, type Notice } from "@/lib/events/notify";
 import { getMetrics } from "@/lib/observability/metrics";
@@ -40,7 +41,8 @@ export function stamp(ctx: CommitCtx, draft: EventDraft): AuditInput {
  */
 export async function commit<T>(ctx: CommitCtx, work: (tx: Tx) => Promise<Change<T>>): Promise<T> {
   const m = getMetrics();
-  const done = await inTransaction(ctx.db, async (tx) => {
+  // A write failing for lack of space marks the storage full for readiness; one committing clears it.
+  const done = await trackWrite(inTransaction(ctx.db, async (tx) => {
     const change = await work(tx);
     for (const notice of change.notices ?? []) await publish(tx, notice);
     const autoheal = change.events.some((e) => AUTOHEAL_KINDS.has(e.kind));
@@ -48,7 +50,7 @@ export async function commit<T>(ctx: CommitCtx, work: (tx: Tx) => Promise<Change
     await appendEvents(tx, change.events.map((e) => stamp(ctx, e)));
     end?.();
     return change;
-  });
+  }));
   for (const notice of done.notices ?? []) deliverLocally(ctx.db, notice);
   for (const e of done.events) if (AUTOHEAL_KINDS.has(e.kind)) m.autohealEvents.inc({ kind: e.kind });
   return done.value;

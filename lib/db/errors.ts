@@ -14,6 +14,20 @@ export const isUniqueViolation = (error: unknown) => sqlState(error) === "23505"
 // destroyed, or never opened in time).
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "CONNECT_TIMEOUT", "CONNECTION_ENDED", "CONNECTION_CLOSED", "CONNECTION_DESTROYED"]);
 
+/**
+ * The database's storage is full: PostgreSQL's `disk_full` (53100), or the file system's
+ * ENOSPC surfacing from the embedded database. Reads still work; writes fail until space is
+ * freed.
+ */
+export function isStorageFull(error: unknown): boolean {
+  if (sqlState(error) === "53100") return true;
+  for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
+    if ((e as { code?: unknown }).code === "ENOSPC" || /No space left on device/.test(String((e as { message?: unknown }).message ?? ""))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Connection-level failures: the database is down or unreachable, not the input wrong. */
 export function isConnectionError(error: unknown): boolean {
   const state = sqlState(error);

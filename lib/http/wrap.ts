@@ -3,7 +3,7 @@ import { getConfig } from "@/lib/config";
 import type { ClientCtx, MachineCtx, PopRequest, RequestFacts, VerbCtx } from "@/lib/context";
 import { getDb } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
-import { isConnectionError, sqlState } from "@/lib/db/errors";
+import { isConnectionError, isStorageFull, sqlState } from "@/lib/db/errors";
 import { AppError, ServiceUnavailableError, ValidationError } from "@/lib/errors";
 import { bearerCaller } from "@/lib/gate/bearer";
 import { addressKey, rateLimiter, type RatePolicy } from "@/lib/gate/rate-limit";
@@ -191,6 +191,13 @@ function toResponse(error: unknown, requestId: string, route: Route): Response {
   if (state === "57014") {
     const slow = new ServiceUnavailableError("The database did not finish this request in time; narrow the query (since/until, fields).");
     return errorResponse(slow, requestId);
+  }
+  if (isStorageFull(error)) {
+    getLogger().error({ request_id: requestId, err: error }, "database disk full");
+    const message = "The database's disk is full: nothing was written. Try again once space is freed.";
+    const full = route.oauth ? new OAuthError("temporarily_unavailable", message, 503) : new ServiceUnavailableError(message);
+    full.headers["Retry-After"] = "30";
+    return errorResponse(full, requestId);
   }
   if (isConnectionError(error)) {
     getLogger().error({ request_id: requestId, err: error }, "database unavailable");

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { MachineCtx } from "@/lib/context";
+import { storageFullSince } from "@/lib/db/storage";
 import { externalKeySet } from "@/lib/keys/external-issuer";
 import { keyringLoaded } from "@/lib/keys/keyring";
 import { isStarted } from "./start";
@@ -22,20 +23,28 @@ async function databaseAnswers(ctx: MachineCtx): Promise<boolean> {
   }
 }
 
+const DISK_FULL = "disk full: the database cannot write until space is freed";
+
 /** Liveness: the process answers; reports the database without failing on it. */
 export async function health(ctx: MachineCtx) {
-  return { status: "ok", database: (await databaseAnswers(ctx)) ? "up" : "down" };
+  const database = !(await databaseAnswers(ctx)) ? "down" : storageFullSince() !== null ? "full" : "up";
+  return { status: "ok", database };
 }
 
-export type Readiness = { status: "ready" | "degraded" | "not_ready"; checks: Record<string, boolean>; oidc?: unknown };
+export type Readiness = { status: "ready" | "degraded" | "not_ready"; checks: Record<string, boolean>; problem?: string; oidc?: unknown };
 
-/** Readiness: not_ready until the database answers, migrations ran and a signing key is loaded. */
+/**
+ * Readiness: not_ready until the database answers, migrations ran and a signing key is
+ * loaded, and while writes fail for lack of space (reads, and so `select 1`, still work).
+ */
 export async function readiness(ctx: MachineCtx): Promise<Readiness> {
-  const checks = { database: await databaseAnswers(ctx), migrations: isStarted(), signing_key: keyringLoaded() };
+  const fullSince = storageFullSince();
+  const checks = { database: await databaseAnswers(ctx), storage: fullSince === null, migrations: isStarted(), signing_key: keyringLoaded() };
   const ok = Object.values(checks).every(Boolean);
   // The organisation's provider being unreachable is reported, not fatal: cached keys keep
   // working and Vigil's own tokens do not depend on it, so the instance stays in rotation.
   const oidc = externalKeySet()?.status();
   const status = !ok ? "not_ready" : oidc && !oidc.ok ? "degraded" : "ready";
-  return { status, checks, ...(oidc ? { oidc } : {}) };
+  const problem = fullSince !== null ? `${DISK_FULL} (since ${new Date(fullSince).toISOString()})` : undefined;
+  return { status, checks, ...(problem ? { problem } : {}), ...(oidc ? { oidc } : {}) };
 }

@@ -5,6 +5,7 @@ import { ensureState } from "@/lib/autoheal/state";
 import { getConfig } from "@/lib/config";
 import { getDbHandle } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
+import { watchEmbeddedStorage } from "@/lib/db/storage";
 import { startExternalIssuer } from "@/lib/keys/external-issuer";
 import { startGateView } from "@/lib/identity/state-view";
 import { ensureBootstrapAdmin } from "@/lib/identity/bootstrap";
@@ -35,6 +36,7 @@ async function start(): Promise<void> {
   // First: a rules file with mistakes stops the start, naming each rule and field.
   const rules = await loadConfiguredRules();
   const handle = await getDbHandle();
+  if (config.database.kind === "pglite") watchEmbeddedStorage(config.database.dataDir);
   await applyMigrations(handle);
   await ensureSigningKey(handle.db);
   await loadKeyring(handle.db);
