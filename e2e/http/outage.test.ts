@@ -53,10 +53,15 @@ describe.runIf(adminUrl)("a database outage", () => {
     expect(refused.headers.get("content-type")).toMatch(/^application\/json/);
     expect(await refused.json()).toMatchObject({ error: "temporarily_unavailable" });
 
+    // Known to be down now: the next requests are refused before trying, saying since when.
     const listed = await api(vigil.baseUrl, admin)("GET", "/api/v1/agents");
     expect(listed.status).toBe(503);
     expect(listed.headers.get("content-type")).toBe("application/problem+json");
     expect(listed.headers.get("retry-after")).toBe("5");
+    expect(listed.json).toMatchObject({ detail: expect.stringMatching(/^The database has been unreachable since \d{4}-/) });
+    const again = await token("grant_type=client_credentials");
+    expect(again.status).toBe(503);
+    expect(await again.json()).toMatchObject({ error: "temporarily_unavailable", error_description: expect.stringMatching(/unreachable since/) });
 
     // The gateway keeps letting known tokens through: the validator reads memory only.
     expect((await validate()).status).toBe(200);

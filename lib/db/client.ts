@@ -56,6 +56,23 @@ export async function closeDb(): Promise<void> {
   if (pending) await (await pending).close();
 }
 
+// The reachability probe's own connection gives up quickly: it runs every quarter second
+// while the database is down, and its answer is what lets requests through again.
+const PROBE_CONNECT_SECONDS = 0.75;
+
+/** `select 1` on a fresh connection of its own, bounded; rejects when PostgreSQL cannot be reached. */
+export function reachabilityProbe(url: string): () => Promise<void> {
+  return async () => {
+    const { default: postgres } = await import("postgres");
+    const one = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: PROBE_CONNECT_SECONDS, connection: { application_name: "vigil-probe" } });
+    try {
+      await one`select 1`;
+    } finally {
+      await one.end({ timeout: 0 });
+    }
+  };
+}
+
 export async function openDatabase(
   target = getConfig().database,
   poolMax = getConfig().DATABASE_POOL_MAX,

@@ -12,7 +12,7 @@ export const isUniqueViolation = (error: unknown) => sqlState(error) === "23505"
 
 // Node's socket errors and postgres.js's own (a connection closed under a query, ended,
 // destroyed, or never opened in time).
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "CONNECT_TIMEOUT", "CONNECTION_ENDED", "CONNECTION_CLOSED", "CONNECTION_DESTROYED"]);
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "CONNECT_TIMEOUT", "CONNECTION_ENDED", "CONNECTION_CLOSED", "CONNECTION_DESTROYED", "DATABASE_DOWN"]);
 
 /**
  * The database's storage is full: PostgreSQL's `disk_full` (53100), or the file system's

@@ -85,6 +85,11 @@ export type Route = {
   crossSiteLanding?: (url: URL) => string;
   /** Answer even before start-up finished (liveness and readiness). */
   beforeReady?: boolean;
+  /**
+   * Served from memory (probes, discovery, keys, the gateway validator): answered while the
+   * database is known to be down, when every other route is refused at once with a 503.
+   */
+  memory?: boolean;
 };
 
 /** Declares a route, checking that its verb takes the context its caller kind gets. */

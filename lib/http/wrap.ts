@@ -4,6 +4,7 @@ import type { ClientCtx, MachineCtx, PopRequest, RequestFacts, VerbCtx } from "@
 import { getDb } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
 import { isConnectionError, isStorageFull, sqlState } from "@/lib/db/errors";
+import { assertDatabaseReachable, DatabaseDownError, noteDatabaseError } from "@/lib/db/reachability";
 import { AppError, ServiceUnavailableError, ValidationError } from "@/lib/errors";
 import { bearerCaller } from "@/lib/gate/bearer";
 import { addressKey, rateLimiter, type RatePolicy } from "@/lib/gate/rate-limit";
@@ -40,6 +41,8 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     const limit = limitsOf(route);
     if (limit.ip) limitHeaders = rateLimiter().take(`${limit.ip}-ip`, addressKey(facts.ip), ipPolicy(limit.ip));
     if (!route.beforeReady) await ensureStarted();
+    // The database known to be down: refused at once rather than after a connect timeout.
+    if (!route.memory) assertDatabaseReachable();
     const db = await getDb();
     // DPoP proofs name the URL the client addressed: Vigil's public one (its issuer), never
     // the Host header, which a proof captured elsewhere could be replayed with.
@@ -200,8 +203,12 @@ function toResponse(error: unknown, requestId: string, route: Route): Response {
     return errorResponse(full, requestId);
   }
   if (isConnectionError(error)) {
-    getLogger().error({ request_id: requestId, err: error }, "database unavailable");
-    const message = "The database is unavailable; try again shortly.";
+    noteDatabaseError(error);
+    const known = error instanceof DatabaseDownError;
+    // Refused before trying: one line, no stack (the failure that marked it down was logged in full).
+    if (known) getLogger().warn({ request_id: requestId, route: route.path }, "database down: refused at once");
+    else getLogger().error({ request_id: requestId, err: error }, "database unavailable");
+    const message = known ? error.message : "The database is unavailable; try again shortly.";
     // OAuth clients parse RFC 6749 errors: temporarily_unavailable, not a problem document.
     const unavailable = route.oauth ? new OAuthError("temporarily_unavailable", message, 503) : new ServiceUnavailableError(message);
     unavailable.headers["Retry-After"] = "5";

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { MachineCtx } from "@/lib/context";
+import { databaseDownSince, noteDatabaseError } from "@/lib/db/reachability";
 import { storageFullSince } from "@/lib/db/storage";
 import { externalKeySet } from "@/lib/keys/external-issuer";
 import { keyringLoaded } from "@/lib/keys/keyring";
@@ -10,12 +11,17 @@ import { isStarted } from "./start";
 const PROBE_DATABASE_MS = 800;
 
 async function databaseAnswers(ctx: MachineCtx): Promise<boolean> {
+  // Known to be down: the reachability probe says when it is back.
+  if (databaseDownSince() !== null) return false;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), PROBE_DATABASE_MS)));
   try {
     const answered = ctx.db.execute(sql`select 1`).then(
       () => true,
-      () => false,
+      (error: unknown) => {
+        noteDatabaseError(error);
+        return false;
+      },
     );
     return await Promise.race([answered, late]);
   } finally {

@@ -3,7 +3,8 @@ import { loadConfiguredRules } from "@/lib/autoheal/rules-store";
 import { startProcessRunner, stopProcessRunner } from "@/lib/autoheal/runner";
 import { ensureState } from "@/lib/autoheal/state";
 import { getConfig } from "@/lib/config";
-import { getDbHandle } from "@/lib/db/client";
+import { getDbHandle, reachabilityProbe } from "@/lib/db/client";
+import { setReachabilityProbe } from "@/lib/db/reachability";
 import { applyMigrations } from "@/lib/db/migrate";
 import { watchEmbeddedStorage } from "@/lib/db/storage";
 import { startExternalIssuer } from "@/lib/keys/external-issuer";
@@ -37,6 +38,7 @@ async function start(): Promise<void> {
   const rules = await loadConfiguredRules();
   const handle = await getDbHandle();
   if (config.database.kind === "pglite") watchEmbeddedStorage(config.database.dataDir);
+  else setReachabilityProbe(reachabilityProbe(config.database.url));
   await applyMigrations(handle);
   await ensureSigningKey(handle.db);
   await loadKeyring(handle.db);
