@@ -32,6 +32,21 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          // `npm run test:faults`: crashes, outages, a full disk, shutdown under load — each
+          // asserting counts (nothing lost, nothing sent twice) and printing recovery figures.
+          name: "faults",
+          include: ["e2e/faults/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["e2e/faults/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Instances are killed, disks filled and networks cut: one at a time.
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

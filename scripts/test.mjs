@@ -25,7 +25,12 @@ console.log(
     : "vigil tests: PGlite only (set TEST_DATABASE_URL=postgres://... to include PostgreSQL)",
 );
 
-const vitest = spawnSync("npx", ["vitest", "run"], { cwd: root, stdio: "inherit" });
-const playwright = spawnSync("npx", ["playwright", "test"], { cwd: root, stdio: "inherit" });
-console.log(`vitest: ${vitest.status === 0 ? "passed" : "FAILED"}; playwright: ${playwright.status === 0 ? "passed" : "FAILED"}`);
-process.exit(vitest.status === 0 && playwright.status === 0 ? 0 : 1);
+const run = (args) => spawnSync("npx", args, { cwd: root, stdio: "inherit" }).status === 0;
+const vitest = run(["vitest", "run", "--project", "unit", "--project", "http"]);
+// The fault suite (npm run test:faults) on its own: it kills instances, cuts the database's
+// network and fills a disk, and must not share the machine with timing-sensitive tests.
+const faults = run(["vitest", "run", "--project", "faults"]);
+const playwright = run(["playwright", "test"]);
+const word = (ok) => (ok ? "passed" : "FAILED");
+console.log(`vitest: ${word(vitest)}; faults: ${word(faults)}; playwright: ${word(playwright)}`);
+process.exit(vitest && faults && playwright ? 0 : 1);

@@ -52,6 +52,21 @@ export class TcpRelay {
   }
 
   /**
+   * Down as a restarting server is: open connections cut, new ones refused (ECONNREFUSED),
+   * until `up()` listens on the same port again.
+   */
+  async down(): Promise<void> {
+    this.cut();
+    for (const socket of this.accepted) socket.destroy();
+    await new Promise<void>((resolve) => this.listener.close(() => resolve()));
+  }
+
+  async up(): Promise<void> {
+    const port = Number(new URL(this.url).port);
+    await new Promise<void>((resolve) => this.listener.listen(port, "127.0.0.1", resolve));
+  }
+
+  /**
    * Destroys every socket it ever accepted: an ended (`cut`) socket whose peer has died
    * closes only once it reads the peer's end, which a paused socket never does, and the
    * listener's close waits for it.
@@ -60,7 +75,7 @@ export class TcpRelay {
     this.cut();
     this.waiting.length = 0;
     for (const socket of this.accepted) socket.destroy();
-    await new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    if (this.listener.listening) await new Promise<void>((resolve) => this.listener.close(() => resolve()));
   }
 
   private accept(client: net.Socket): void {

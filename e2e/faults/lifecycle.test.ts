@@ -10,6 +10,7 @@ import { startTarget } from "@/lib/testing/autoheal-target";
 import { webhook, webhookRule } from "@/lib/testing/autoheal";
 import { adminToken, agentInput, api } from "../support/client";
 import { freePort, productionEnv, ROOT, startVigil, type VigilProcess } from "../support/vigil-process";
+import { figure } from "./figures";
 
 const DRAIN_ALERT_TOKEN = "e2e-drain-alertmanager-token-0123456789";
 
@@ -179,7 +180,8 @@ describe("process lifecycle", () => {
       const exited = vigil.stop("SIGTERM");
       await expect.poll(() => vigil.output()).toMatch(/letting actions in flight finish/);
       for (const res of held) res.writeHead(200).end("healed");
-      expect(await exited).toBe(0);
+      const exitCode = await exited;
+      expect(exitCode).toBe(0);
       // Every request named its job, each a different one.
       const keys = target.received.map((r) => r.headers["idempotency-key"]);
       expect(new Set(keys).size).toBe(5);
@@ -194,6 +196,7 @@ describe("process lifecycle", () => {
         const recorded = (await admin("GET", `/api/v1/audit?q=${encodeURIComponent("kind=action_ok")}`)).json.events as unknown[];
         expect(recorded).toHaveLength(5);
         expect(target.received).toHaveLength(5);
+        figure("SIGTERM with 5 remediations in flight", { sent: target.received.length, sent_twice: target.received.length - new Set(keys).size, recorded_ok: recorded.length, exit_code: String(exitCode) });
       } finally {
         await next.stop();
       }
@@ -216,14 +219,17 @@ describe("process lifecycle", () => {
       expect((await sendAlerts(first.baseUrl, "CrashTest", 3)).status).toBe(200);
       await expect.poll(() => target.received.length).toBe(3);
       expect(await first.stop("SIGKILL")).toBeNull();
+      const killedAt = performance.now();
 
       answering = true;
       const second = await startVigil("crash-jobs-2", { ...productionEnv(await freePort(), { dataDir }), ...env });
       try {
         await expect.poll(() => target.received.length, { timeout: 20_000 }).toBe(6);
+        const resentMs = Math.round(performance.now() - killedAt);
         const [before, after] = [target.received.slice(0, 3), target.received.slice(3)];
         const keys = (rs: typeof before) => rs.map((r) => r.headers["idempotency-key"]).sort();
         expect(keys(after)).toEqual(keys(before));
+        figure("kill -9 with 3 remediations in flight (600 s lease)", { sent_again: after.length, same_keys: keys(after).filter((k, i) => k === keys(before)[i]).length, resent_after_kill_ms: resentMs });
         expect(second.output()).toMatch(/reclaimed jobs a previous run of this instance left in flight/);
         const admin = api(second.baseUrl, await adminToken(second.baseUrl));
         await expect.poll(async () => ((await admin("GET", "/api/v1/autoheal/actions?n=10")).json.actions as { result: string }[]).map((a) => a.result)).toEqual(["ok", "ok", "ok"]);

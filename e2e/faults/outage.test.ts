@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import postgres from "postgres";
 import { createPostgresDatabase } from "@/lib/testing/test-db";
 import { adminToken, agentWithCredential, api, basic } from "../support/client";
 import { TcpRelay } from "../support/tcp-relay";
 import { freePort, productionEnv, startVigil, type VigilProcess } from "../support/vigil-process";
+import { figure } from "./figures";
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 
@@ -15,16 +17,19 @@ describe.runIf(adminUrl)("a database outage", () => {
   let relay: TcpRelay;
   let vigil: VigilProcess;
   let dropDb: () => Promise<void> = async () => {};
+  let directUrl = "";
 
   beforeAll(async () => {
     if (!adminUrl) return;
     const db = await createPostgresDatabase(adminUrl);
     dropDb = db.drop;
+    directUrl = db.url;
     const direct = new URL(db.url);
     relay = await TcpRelay.start(`http://${direct.hostname}:${direct.port || "5432"}`);
     const viaRelay = new URL(db.url);
     viaRelay.host = new URL(relay.url).host;
-    vigil = await startVigil("outage", productionEnv(await freePort(), { url: viaRelay.toString() }));
+    // Load without limits: the token test counts every answer.
+    vigil = await startVigil("outage", { ...productionEnv(await freePort(), { url: viaRelay.toString() }), RATE_LIMIT_TOKEN_PER_IP: "0", RATE_LIMIT_TOKEN_PER_CLIENT: "0" });
   });
   afterAll(async () => {
     relay?.release();
@@ -74,5 +79,62 @@ describe.runIf(adminUrl)("a database outage", () => {
     await expect.poll(async () => (await fetch(`${vigil.baseUrl}/api/ready`)).status, { timeout: 15_000 }).toBe(200);
     await expect.poll(async () => (await token("grant_type=client_credentials")).status, { timeout: 15_000 }).toBe(200);
     expect(vigil.output()).not.toMatch(/"msg":"unhandled error"/);
+  });
+
+  it("PostgreSQL restarting under token load: only 200s and fast 503s, every 200 audited, tokens again soon after it is back", { timeout: 60_000 }, async () => {
+    const agent = await agentWithCredential(vigil.baseUrl);
+    const form = { method: "POST", headers: { authorization: basic(agent.clientId, agent.secret), "content-type": "application/x-www-form-urlencoded" }, body: "grant_type=client_credentials" };
+    type Outcome = { status: number; at: number; ms: number; jti?: string; error?: string };
+    const outcomes: Outcome[] = [];
+    let running = true;
+    const worker = async () => {
+      while (running) {
+        const started = performance.now();
+        const res = await fetch(`${vigil.baseUrl}/api/v1/token`, form);
+        const body = (await res.json()) as { access_token?: string; error?: string };
+        const jti = body.access_token ? (JSON.parse(Buffer.from(body.access_token.split(".")[1] ?? "", "base64url").toString()) as { jti: string }).jti : undefined;
+        outcomes.push({ status: res.status, at: performance.now(), ms: performance.now() - started, ...(jti ? { jti } : {}), ...(body.error ? { error: body.error } : {}) });
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    const count = (from: number, status: number) => outcomes.filter((o) => o.at >= from && o.status === status).length;
+
+    await expect.poll(() => count(0, 200)).toBeGreaterThanOrEqual(100);
+    // Down as a restart is: connections cut, new ones refused. Held until 200 requests were refused.
+    const downAt = performance.now();
+    await relay.down();
+    await expect.poll(() => count(downAt, 503), { timeout: 20_000 }).toBeGreaterThanOrEqual(200);
+    const upAt = performance.now();
+    await relay.up();
+    await expect.poll(() => count(upAt, 200), { timeout: 20_000 }).toBeGreaterThanOrEqual(100);
+    running = false;
+    await Promise.all(workers);
+
+    expect(new Set(outcomes.map((o) => o.status))).toEqual(new Set([200, 503]));
+    expect(outcomes.filter((o) => o.status === 503).every((o) => o.error === "temporarily_unavailable")).toBe(true);
+    // Every token answered 200 was audited, through the outage too.
+    const issued = outcomes.flatMap((o) => (o.jti ? [o.jti] : []));
+    const direct = postgres(directUrl, { max: 1, onnotice: () => {} });
+    let unaudited: string[];
+    try {
+      const rows = await direct<{ jti: string }[]>`select metadata->>'jti' as jti from audit_events where kind = 'token.issued' and agent_id = ${agent.id}`;
+      const audited = new Set(rows.map((r) => r.jti));
+      unaudited = issued.filter((jti) => !audited.has(jti));
+    } finally {
+      await direct.end();
+    }
+    expect(unaudited).toEqual([]);
+
+    const refused = outcomes.filter((o) => o.status === 503).map((o) => o.ms).sort((a, b) => a - b);
+    const firstBack = outcomes.find((o) => o.at >= upAt && o.status === 200);
+    figure("PostgreSQL restart under token load (4 clients)", {
+      tokens_200: issued.length,
+      refused_503: refused.length,
+      other_statuses: outcomes.filter((o) => o.status !== 200 && o.status !== 503).length,
+      unaudited_200: unaudited.length,
+      refused_p50_ms: Math.round(refused[Math.floor(refused.length / 2)] ?? 0),
+      refused_max_ms: Math.round(refused.at(-1) ?? 0),
+      first_token_after_back_ms: Math.round((firstBack?.at ?? upAt) - upAt),
+    });
   });
 });
