@@ -12,3 +12,4 @@ export * from "./autoheal-state";
 export * from "./delegation-grants";
 export * from "./authorization";
 export * from "./replay-claims";
+export * from "./policy-sets";

@@ -45,6 +45,8 @@ export type VerbCtx = RequestFacts & {
   pop?: PopRequest;
   /** How long the caller's authority lasts (API callers: bearer token or console session). */
   lapse?: Lapse;
+  /** At the gateway: the token's audiences (which policy set applies), its key binding, and the request's headers. */
+  gateway?: { aud: readonly string[]; bound: boolean; headers: Headers };
 };
 
 /** An OAuth client route (token, introspect, revoke): the client, authenticated once by the wrapper. */

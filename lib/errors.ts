@@ -2,7 +2,8 @@
  * Typed errors, mapped to HTTP once (lib/http/problem.ts). Verbs throw these; nothing
  * matches on message text.
  */
-export type FieldProblem = { path: string; message: string };
+/** A problem with one field; `line`/`column` (1-based) when the field is a text with positions (policies). */
+export type FieldProblem = { path: string; message: string; line?: number; column?: number; policy?: string };
 
 export class AppError extends Error {
   readonly status: number = 500;

@@ -13,6 +13,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   ["runtime"], // start-up, shutdown, health, metrics: wires the floors below into a process
   ["gate"], // who is calling: bearer tokens, the gateway validator, sessions, rate limits
   ["identity", "autoheal"], // the domain verbs
+  ["policy"], // runtime policy (Cedar): the engine, policy sets, decisions
   ["audit"], // commit (a change and its events), event kinds, query, live stream, retention, checkpoints
   ["context"], // what every verb receives
   ["access"], // Actor, scopes, roles: the kernel every floor above may use

@@ -32,6 +32,8 @@ export const EVENT_KINDS = {
   "code.redeemed": "an authorization code was exchanged for tokens (a replay: outcome denied, and what it issued revoked)",
   "refresh.rotated": "a refresh token was used and replaced by a new one (a new access token issued)",
   "refresh.reuse_detected": "a refresh token was presented again after its rotation: its whole family was revoked",
+  "policy.changed": "a runtime policy set was created, changed or rolled back (metadata: name, version, audience, mode, comment, diff)",
+  "policy.denied": "a runtime policy refused a request (metadata: point, action, principal, resource, the deciding policy ids; shadow: what enforce would have refused)",
   "key.rotated": "a new signing key was published (it signs after its delay)",
   "audit.hold_created": "a legal hold keeps matching events from retention",
   "audit.hold_released": "a legal hold was released",

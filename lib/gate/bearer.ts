@@ -107,6 +107,17 @@ export async function authenticateBearer(db: Db, authorization: string | null, a
   return (await verifiedBearer(db, authorization, audiences, challenge, pop)).actor;
 }
 
+/**
+ * As authenticateBearer, for the gateway: the actor, the audiences of the token among those
+ * the gateway accepts (which runtime policy set applies), and whether it is bound to a key.
+ */
+export async function gatewayBearer(db: Db, authorization: string | null, audiences: readonly string[], challenge: ChallengeContext, pop: PopContext): Promise<{ actor: Actor; aud: string[]; bound: boolean }> {
+  const verified = await verifiedBearer(db, authorization, audiences, challenge, pop);
+  const claimed = verified.claims.aud;
+  const aud = (Array.isArray(claimed) ? claimed : claimed ? [claimed] : []).filter((a) => audiences.includes(a));
+  return { actor: verified.actor, aud, bound: boundKey(verified.claims) !== null };
+}
+
 /** As authenticateBearer, for Vigil's API: the actor, and how long the token's authority lasts. */
 export async function bearerCaller(db: Db, authorization: string | null, pop?: PopContext): Promise<{ actor: Actor; lapse: Lapse }> {
   const verified = await verifiedBearer(db, authorization, undefined, undefined, pop);

@@ -7,8 +7,9 @@ import type { Db } from "@/lib/db/types";
 import { ForbiddenError, UnauthorizedError } from "@/lib/errors";
 import { getLogger } from "@/lib/observability/logger";
 import { countDecision } from "@/lib/observability/metrics";
+import { decideCall } from "@/lib/policy/decide";
 import { parseInput } from "@/lib/validation";
-import { authenticateBearer } from "./bearer";
+import { gatewayBearer } from "./bearer";
 
 /** Tokens for the services behind the gateway carry their audience, not Vigil's API's. */
 function gatewayAudiences(): string[] {
@@ -54,8 +55,8 @@ export async function authenticateAtGateway(base: RequestFacts & { db: Db }, req
     // The request the proof must be for is the one nginx is asking about (the shipped config
     // sends X-Original-Method and X-Original-URL), not this subrequest.
     const pop = { request: { proof: h.get("dpop"), method: h.get("x-original-method") ?? "", url: h.get("x-original-url") ?? "" }, point: "gateway" as const };
-    const actor = await authenticateBearer(base.db, h.get("authorization"), gatewayAudiences(), challenge, pop);
-    return { ...base, actor };
+    const { actor, aud, bound } = await gatewayBearer(base.db, h.get("authorization"), gatewayAudiences(), challenge, pop);
+    return { ...base, actor, gateway: { aud, bound, headers: h } };
   } catch (error) {
     if (error instanceof UnauthorizedError) {
       const h = request.headers;
@@ -71,7 +72,7 @@ export async function authenticateAtGateway(base: RequestFacts & { db: Db }, req
  * (X-Required-Scope, space or comma separated), then the identity headers nginx hands to
  * the service. Not a Vigil API scope check: the scopes here are the services' own.
  */
-export function gatewayIdentity(ctx: VerbCtx, raw: unknown): Record<string, string> {
+export async function gatewayIdentity(ctx: VerbCtx, raw: unknown): Promise<Record<string, string>> {
   const input = parseInput(gatewayInput, raw);
   const required = (input.required_scope ?? "").split(/[\s,]+/).filter(Boolean);
   const missing = required.find((s) => !hasScope(ctx.actor, s));
@@ -82,6 +83,17 @@ export function gatewayIdentity(ctx: VerbCtx, raw: unknown): Record<string, stri
     throw refused;
   }
   countDecision("gateway", "allow", callerType(ctx.actor));
+  // Runtime policy (issue 15): a `Call` decision when a set applies to the token's audience.
+  if (ctx.gateway) {
+    const method = input.original_method ?? "GET";
+    const decided = await decideCall(ctx.actor, ctx.gateway.aud, { method, uri: input.original_uri ?? "/", headers: ctx.gateway.headers, dpopBound: ctx.gateway.bound }, ctx);
+    if (decided?.refused) {
+      // The reason is the deciding policies' ids (or no-permit), never their text.
+      const refused = new ForbiddenError(`Refused by policy set ${decided.set} (reason: ${decided.reason}).`);
+      refused.headers["X-Vigil-Policy"] = `${decided.set}@${decided.version}; reason=${decided.reason}`;
+      throw refused;
+    }
+  }
   const headers: Record<string, string> = { "X-User-Id": ctx.actor.id, "X-Scopes": [...ctx.actor.scopes].join(",") };
   if (ctx.actor.clientId) headers["X-Client-Id"] = ctx.actor.clientId;
   const delegation = ctx.actor.delegation;

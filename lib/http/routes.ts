@@ -21,6 +21,8 @@ import { consoleOverview } from "@/lib/console/overview";
 import { gatewayIdentity } from "@/lib/gate/validate";
 import { createAgent } from "@/lib/identity/agents/create";
 import { createDelegation } from "@/lib/identity/delegations/create";
+import { getPolicySet, getPolicyVersion, listPolicySets, MAX_POLICY_BYTES, rollbackPolicySet, savePolicySet } from "@/lib/policy/store";
+import { whatIf } from "@/lib/policy/what-if";
 import { getDelegation } from "@/lib/identity/delegations/get";
 import { listDelegations } from "@/lib/identity/delegations/list";
 import { revokeDelegation } from "@/lib/identity/delegations/revoke";
@@ -85,6 +87,9 @@ function ackLanding(url: URL): string {
  * the verb that does the work and, where it is not plain JSON, how the answer is shaped.
  * `summary` is the route's one description.
  */
+// A policy set's text may be up to 1 MiB; JSON escaping and the other fields need room on top.
+const POLICY_BODY_BYTES = 2 * MAX_POLICY_BYTES + 64 * 1024;
+
 export const routes: Route[] = [
   route({ method: "GET", path: "/api/health", summary: "liveness: the process answers (reports the database without failing on it)", auth: { public: PROBE }, verb: health, beforeReady: true , memory: true}),
   route({ method: "GET", path: "/api/ready", summary: "readiness: 503 until the database answers, migrations ran and a signing key is loaded", auth: { public: PROBE }, verb: readiness, reply: readinessReply, beforeReady: true , memory: true}),
@@ -130,6 +135,12 @@ export const routes: Route[] = [
   route({ method: "GET", path: "/api/ack", summary: "acknowledge by link: an Alertmanager silence on these labels (labels, duration, comment)", auth: { scope: "autoheal:ack" }, verb: acknowledge, reply: { status: 201 }, crossSiteLanding: ackLanding, limit: "api" }),
   route({ method: "POST", path: "/api/ack", summary: "acknowledge (form or JSON): an Alertmanager silence on these labels", auth: { scope: "autoheal:ack" }, body: ["form", "json"], verb: acknowledge, reply: { status: 201 }, limit: "api" }),
   route({ method: "GET", path: "/api/v1/overview", summary: "the console overview's counts and hourly series (last 24 h)", auth: { scope: ["audit:read", "agents:read"] }, verb: consoleOverview, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/policies", summary: "runtime policy sets (Cedar): audience, mode, version, text, route templates", auth: { scope: "audit:read" }, verb: listPolicySets, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/policies/:name", summary: "one policy set and its versions (who, when, why)", auth: { scope: "audit:read" }, verb: getPolicySet, limit: "api" }),
+  route({ method: "POST", path: "/api/v1/policies/:name/versions", summary: "create or change a policy set: validated against Vigil's schema (errors with line and column), live on every instance within a second", auth: { scope: "admin" }, body: "json", bodyLimit: () => POLICY_BODY_BYTES, verb: savePolicySet, reply: { status: 201 }, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/policies/:name/versions/:version", summary: "one version of a policy set", auth: { scope: "audit:read" }, verb: getPolicyVersion, limit: "api" }),
+  route({ method: "POST", path: "/api/v1/policies/:name/rollback", summary: "make an earlier version current again (as a new version)", auth: { scope: "admin" }, body: "json", verb: rollbackPolicySet, limit: "api" }),
+  route({ method: "POST", path: "/api/v1/policy-decisions", summary: "what if: the decision a saved set or a draft would make for a described request, and which policies decided", auth: { scope: "audit:read" }, body: "json", bodyLimit: () => POLICY_BODY_BYTES, verb: whatIf, limit: "api" }),
   route({ method: "GET", path: "/api/v1/delegations", summary: "delegation grants, newest first (mine=true, agent_id, active=true, cursor)", auth: { scope: "delegations:read" }, verb: listDelegations, limit: "api" }),
   route({ method: "POST", path: "/api/v1/delegations", summary: "let an agent act for a person: scopes, resources, expires_in, max_depth (a person for themselves; an admin for a named person)", auth: { scope: "delegations:write" }, body: "json", verb: createDelegation, reply: { status: 201 }, limit: "api" }),
   route({ method: "GET", path: "/api/v1/delegations/:id", summary: "one delegation grant", auth: { scope: "delegations:read" }, verb: getDelegation, limit: "api" }),

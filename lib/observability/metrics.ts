@@ -116,8 +116,15 @@ function autohealMetrics(registry: Registry) {
     }),
     authorizationDecisions: new Counter({
       name: "vigil_authorization_decisions_total",
-      help: "Authorization decisions by point (api, gateway, issuance, exchange), decision (allow, deny) and caller (person, agent, delegated, system).",
-      labelNames: ["point", "decision", "caller"] as const,
+      help: "Authorization decisions by point (api, gateway, issuance, exchange; runtime policy: policy_call, policy_issue, policy_exchange, policy_authorize), decision (allow, deny; shadow_deny: a shadow-mode policy would have refused) and caller type (person, agent, delegated, system).",
+      labelNames: ["point", "decision", "caller_type"] as const,
+      registers: [registry],
+    }),
+    policyDecisionSeconds: new Histogram({
+      name: "vigil_policy_decision_seconds",
+      help: "Time of one runtime policy decision (entities built and the engine asked), by point.",
+      labelNames: ["point"] as const,
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01],
       registers: [registry],
     }),
     autohealHeartbeat: new Gauge({
@@ -159,11 +166,12 @@ export function recordRequest(method: string, route: string, status: number, sec
 const decisionChildren = new Map<string, Child>();
 
 /** One authorization decision into vigil_authorization_decisions_total (label children cached, as above). */
-export function countDecision(point: "api" | "gateway" | "issuance" | "exchange", decision: "allow" | "deny", caller: string): void {
+export type DecisionPoint = "api" | "gateway" | "issuance" | "exchange" | "policy_call" | "policy_issue" | "policy_exchange" | "policy_authorize";
+export function countDecision(point: DecisionPoint, decision: "allow" | "deny" | "shadow_deny", caller: string): void {
   const key = `${point} ${decision} ${caller}`;
   let child = decisionChildren.get(key);
   if (!child) {
-    child = getMetrics().authorizationDecisions.labels({ point, decision, caller });
+    child = getMetrics().authorizationDecisions.labels({ point, decision, caller_type: caller });
     decisionChildren.set(key, child);
   }
   child.inc();

@@ -9,6 +9,7 @@ import { applyMigrations } from "@/lib/db/migrate";
 import { watchEmbeddedStorage } from "@/lib/db/storage";
 import { startExternalIssuer } from "@/lib/keys/external-issuer";
 import { startGateView } from "@/lib/identity/state-view";
+import { startPolicyView } from "@/lib/policy/view";
 import { ensureBootstrapAdmin } from "@/lib/identity/bootstrap";
 import { ensureSigningKey } from "@/lib/keys/ensure";
 import { loadKeyring } from "@/lib/keys/keyring";
@@ -44,6 +45,8 @@ async function start(): Promise<void> {
   await loadKeyring(handle.db);
   await ensureBootstrapAdmin(handle.db);
   await startGateView(handle);
+  // Runtime policy sets, loaded into the engine; changes arrive as the gate's do.
+  await startPolicyView(handle);
   await startExternalIssuer();
   await startAuditMaintenance(handle);
   await ensureState(handle.db);

@@ -1,0 +1,114 @@
+import { callerType, type Actor } from "@/lib/access/actor";
+import { commitBatched } from "@/lib/audit/batch";
+import type { RequestFacts } from "@/lib/context";
+import type { Db } from "@/lib/db/types";
+import { getLogger } from "@/lib/observability/logger";
+import { countDecision, getMetrics, type DecisionPoint } from "@/lib/observability/metrics";
+import { agentFacts } from "./agent-facts";
+import { decide, type Decision, type DecisionRequest, type PolicyEntity } from "./engine";
+import { agentEntity, contextOf, personEntity, principalOf, routeEntity } from "./entities";
+import type { PolicyAction } from "./schema";
+import { policyView, type LoadedSet } from "./view";
+
+/**
+ * What a decision point learns: whether to go on, and if refused the reason id to show (the
+ * deciding policies' ids, or `no-permit` when nothing permitted) — never the policy text.
+ */
+export type PolicyOutcome = { set: string; version: number; mode: "enforce" | "shadow"; allow: boolean; refused: boolean; reason: string; decision: Decision };
+
+/**
+ * Asks the set for `audience` (if one applies) about `request`, counts the decision, audits a
+ * deny (`policy.denied`, without waiting for the write) and says whether it is enforced: a
+ * shadow-mode set never refuses, it only records what it would have refused.
+ */
+export function decideFor(
+  point: Extract<DecisionPoint, `policy_${string}`>,
+  set: LoadedSet,
+  request: DecisionRequest,
+  caller: { actor: Actor; facts: RequestFacts & { db: Db } },
+): PolicyOutcome {
+  const end = getMetrics().policyDecisionSeconds.startTimer({ point });
+  const decision = decide(set.key, request);
+  end();
+  const refused = !decision.allow && set.mode === "enforce";
+  const reason = decision.allow ? "" : decision.policies.length > 0 ? decision.policies.join(",") : decision.errors.length > 0 ? "policy-error" : "no-permit";
+  countDecision(point, decision.allow ? "allow" : refused ? "deny" : "shadow_deny", callerType(caller.actor));
+  if (!decision.allow) audit(point, set, request, decision, reason, caller);
+  return { set: set.name, version: set.version, mode: set.mode, allow: decision.allow, refused, reason, decision };
+}
+
+function audit(point: string, set: LoadedSet, request: DecisionRequest, decision: Decision, reason: string, caller: { actor: Actor; facts: RequestFacts & { db: Db } }): void {
+  const f = caller.facts;
+  commitBatched({ requestId: f.requestId, ip: f.ip, userAgent: f.userAgent, db: f.db, actor: caller.actor }, {
+    kind: "policy.denied",
+    outcome: "denied",
+    ...(caller.actor.kind === "agent" ? { agentId: caller.actor.id } : {}),
+    metadata: {
+      point,
+      action: request.action,
+      principal: `${request.principal.type}::${request.principal.id}`,
+      resource: `${request.resource.type}::${request.resource.id}`.slice(0, 1024),
+      set: set.name,
+      version: set.version,
+      mode: set.mode,
+      enforced: set.mode === "enforce",
+      reason,
+      policies: decision.policies,
+      ...(decision.errors.length > 0 ? { errors: decision.errors.slice(0, 5) } : {}),
+    },
+  }).catch((e: unknown) => getLogger().warn({ err: e }, "could not audit a policy denial"));
+}
+
+/**
+ * The gateway's `Call` decision for a request to a service behind it, when a policy set
+ * applies to the token's audience. Memory only, but for an agent's facts not read in the
+ * last 30 s.
+ */
+export async function decideCall(
+  actor: Actor,
+  audiences: readonly string[],
+  request: { method: string; uri: string; headers: Headers; dpopBound: boolean },
+  facts: RequestFacts & { db: Db },
+): Promise<PolicyOutcome | null> {
+  const view = policyView();
+  if (!view) return null;
+  const set = audiences.map((a) => view.forAudience(a)).find(Boolean);
+  if (!set) return null;
+  const principal = principalOf(actor);
+  const entities: PolicyEntity[] = [];
+  let principalUid;
+  if (principal?.kind === "agent") {
+    const agent = await agentFacts(facts.db, principal.id);
+    if (agent) entities.push(agentEntity(agent));
+    principalUid = { type: "Vigil::Agent", id: principal.id };
+  } else if (principal?.kind === "person") {
+    const person = personEntity(principal.person);
+    entities.push(person);
+    principalUid = person.uid;
+  } else {
+    return null;
+  }
+  const chain = actor.delegation?.chain ?? [];
+  const outermost = chain[0];
+  if (outermost) {
+    const agent = await agentFacts(facts.db, outermost);
+    if (agent) entities.push(agentEntity(agent));
+  }
+  const path = request.uri.split("?")[0] ?? "/";
+  const selected: Record<string, string> = {};
+  for (const name of set.headers) {
+    const value = request.headers.get(name);
+    if (value !== null) selected[name] = value.slice(0, 1024);
+  }
+  const route = routeEntity(set.audience, request.method.toUpperCase(), path, set.routes(path), selected);
+  entities.push(route);
+  const context = contextOf({
+    now: new Date(),
+    ip: facts.ip,
+    dpopBound: request.dpopBound,
+    delegationDepth: chain.length,
+    scopes: actor.scopes,
+    ...(outermost ? { actor: { type: "Vigil::Agent", id: outermost } } : {}),
+  });
+  return decideFor("policy_call", set, { principal: principalUid, action: "Call" satisfies PolicyAction, resource: route.uid, context, entities }, { actor, facts });
+}

@@ -1,0 +1,128 @@
+import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import { VIGIL_SCHEMA, type PolicyAction } from "./schema";
+
+/**
+ * The one module that knows the policy engine is Cedar (cedar-wasm, in process). Everything
+ * else speaks in policy text, problems with positions, and decisions: swapping the engine
+ * means rewriting this file.
+ */
+
+export type PolicyProblem = { message: string; help?: string; line: number; column: number; policy?: string };
+export type Uid = { type: string; id: string };
+export type PolicyEntity = { uid: Uid; attrs: Record<string, unknown>; parents: Uid[]; tags?: Record<string, string> };
+export type DecisionRequest = { principal: Uid; action: PolicyAction; resource: Uid; context: Record<string, unknown>; entities: PolicyEntity[] };
+/** `policies`: the ids of the policies that decided (the permits that allowed, or the forbids that denied). */
+export type Decision = { allow: boolean; policies: string[]; errors: string[] };
+
+const SCHEMA_KEY = "vigil";
+let schemaLoaded = false;
+function loadSchema(): void {
+  if (schemaLoaded) return;
+  const answer = cedar.preparseSchema(SCHEMA_KEY, VIGIL_SCHEMA);
+  if (answer.type !== "success") throw new Error(`Vigil's own policy schema does not parse: ${answer.errors.map((e) => e.message).join("; ")}`);
+  schemaLoaded = true;
+}
+
+/** The policies of a text, each under its `@id("…")` or, without one, `policy<N>` (N from 0, in order). */
+export type ParsedPolicies = { ids: string[]; byId: Record<string, string> };
+
+/**
+ * Parses and validates `text` against Vigil's schema (strict mode). Problems carry the
+ * 1-based line and column of their first position in `text`.
+ */
+export function checkPolicies(text: string): { ok: true; parsed: ParsedPolicies } | { ok: false; problems: PolicyProblem[] } {
+  const answer = cedar.validate({ schema: VIGIL_SCHEMA, policies: { staticPolicies: text }, validationSettings: { mode: "strict" } });
+  if (answer.type === "failure") return { ok: false, problems: answer.errors.map((e) => problem(text, e)) };
+  const parts = cedar.policySetTextToParts(text);
+  if (parts.type === "failure") return { ok: false, problems: parts.errors.map((e) => problem(text, e)) };
+  const idOf = (policy: string, i: number) => /@id\(\s*"((?:[^"\\]|\\.)*)"\s*\)/.exec(policy)?.[1] ?? `policy${i}`;
+  if (answer.validationErrors.length > 0) {
+    // The engine names policies by position (policy0, …); people named them with @id.
+    const named = (id: string) => {
+      const i = /^policy(\d+)$/.exec(id)?.[1];
+      const part = i === undefined ? undefined : parts.policies[Number(i)];
+      return part === undefined ? id : idOf(part, Number(i));
+    };
+    return { ok: false, problems: answer.validationErrors.map((v) => problem(text, v.error, named(v.policyId))) };
+  }
+  if (parts.policy_templates.length > 0) return { ok: false, problems: [{ message: "policy templates are not supported; write static policies", line: 1, column: 1 }] };
+  const byId: Record<string, string> = {};
+  const ids: string[] = [];
+  for (const [i, policy] of parts.policies.entries()) {
+    const id = idOf(policy, i);
+    if (byId[id] !== undefined) {
+      const second = text.indexOf(`"${id}"`, text.indexOf(`"${id}"`) + 1);
+      const at = lineAndColumn(text.slice(0, Math.max(0, second)));
+      return { ok: false, problems: [{ message: `two policies have the id "${id}"; ids name the policy that decided and must be unique`, ...at }] };
+    }
+    byId[id] = policy;
+    ids.push(id);
+  }
+  return { ok: true, parsed: { ids, byId } };
+}
+
+/**
+ * A policy set loaded for decisions under `key` (one per set: loading again replaces it).
+ * Decisions parse nothing: the policies and schema are held inside the engine.
+ */
+export function loadPolicies(key: string, parsed: ParsedPolicies): void {
+  loadSchema();
+  const answer = cedar.preparsePolicySet(key, { staticPolicies: parsed.byId });
+  if (answer.type !== "success") throw new Error(`policies under ${key} do not parse: ${answer.errors.map((e) => e.message).join("; ")}`);
+}
+
+export function decide(key: string, request: DecisionRequest): Decision {
+  const answer = cedar.statefulIsAuthorized({
+    principal: request.principal,
+    action: { type: "Vigil::Action", id: request.action },
+    resource: request.resource,
+    context: request.context as cedar.Context,
+    entities: request.entities as cedar.Entities,
+    preparsedPolicySetId: key,
+    // The request is built by Vigil from the schema's own types; checking it again on
+    // every gateway request would cost a third of the decision.
+    validateRequest: false,
+  });
+  return toDecision(answer);
+}
+
+/** A decision against policy text not loaded (the console's what-if on a draft). */
+export function decideWith(parsed: ParsedPolicies, request: DecisionRequest): Decision {
+  const answer = cedar.isAuthorized({
+    principal: request.principal,
+    action: { type: "Vigil::Action", id: request.action },
+    resource: request.resource,
+    context: request.context as cedar.Context,
+    entities: request.entities as cedar.Entities,
+    policies: { staticPolicies: parsed.byId },
+    schema: VIGIL_SCHEMA,
+    validateRequest: true,
+  });
+  return toDecision(answer);
+}
+
+function toDecision(answer: cedar.AuthorizationAnswer): Decision {
+  if (answer.type === "failure") return { allow: false, policies: [], errors: answer.errors.map((e) => e.message) };
+  const { decision, diagnostics } = answer.response;
+  return { allow: decision === "allow", policies: diagnostics.reason, errors: diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`) };
+}
+
+function problem(text: string, error: cedar.DetailedError, policy?: string): PolicyProblem {
+  const start = error.sourceLocations?.[0]?.start ?? 0;
+  return {
+    message: error.message,
+    ...(error.help ? { help: error.help } : {}),
+    ...positionOf(text, start),
+    ...(policy ? { policy } : {}),
+  };
+}
+
+/** 1-based line and column of a byte offset (the engine counts bytes; people count characters). */
+function positionOf(text: string, byteOffset: number): { line: number; column: number } {
+  return lineAndColumn(Buffer.from(text).subarray(0, byteOffset).toString("utf8"));
+}
+
+function lineAndColumn(before: string): { line: number; column: number } {
+  const lines = before.split("\n");
+  return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
+}

@@ -1,0 +1,108 @@
+import { eq } from "drizzle-orm";
+import { policySets } from "@/drizzle/schema";
+import type { DbHandle } from "@/lib/db/client";
+import type { Db } from "@/lib/db/types";
+import { listen, onLocalNotice, type Listener } from "@/lib/events/notify";
+import { getLogger } from "@/lib/observability/logger";
+import { processSingleton } from "@/lib/process/singleton";
+import { checkPolicies, loadPolicies } from "./engine";
+import { POLICY_CHANNEL, type PolicyChange } from "./notice";
+import { routeMatcher, type RouteMatcher } from "./routes";
+
+export type LoadedSet = { name: string; audience: string; mode: "enforce" | "shadow"; version: number; key: string; routes: RouteMatcher; headers: string[] };
+
+// A missed notice (a listener reconnecting) is repaired by the next full read at the latest.
+const FULL_RELOAD_MS = 60_000;
+
+/**
+ * This instance's policy sets, loaded into the engine and found by audience in memory: a
+ * decision reads nothing from the database. A change is loaded from its row when its notice
+ * arrives (this instance's own at commit, other instances' through LISTEN), so it is enforced
+ * everywhere within the notice's propagation; a version older than the one loaded is ignored.
+ */
+export class PolicyView {
+  private byAudience = new Map<string, LoadedSet>();
+  private byName = new Map<string, LoadedSet>();
+  private listener: Listener | null = null;
+  private stopLocal: () => void = () => {};
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  async start(handle: DbHandle): Promise<void> {
+    await this.reload();
+    const onChange = (payload: unknown) => {
+      const change = payload as PolicyChange;
+      if (typeof change?.name !== "string") return;
+      void this.refresh(change.name).catch((error: unknown) => getLogger().warn({ err: error, set: change.name }, "policy set reload failed"));
+    };
+    this.stopLocal = onLocalNotice(this.db, POLICY_CHANNEL, onChange);
+    this.listener = await listen(handle, POLICY_CHANNEL, onChange, () => {
+      void this.reload().catch((error: unknown) => getLogger().warn({ err: error }, "policy view reload failed"));
+    });
+    this.timer = setInterval(() => {
+      void this.reload().catch((error: unknown) => getLogger().warn({ err: error }, "policy view reload failed"));
+    }, FULL_RELOAD_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.stopLocal();
+    await this.listener?.stop().catch(() => {});
+  }
+
+  /** The set that applies to tokens for `audience`, if any. */
+  forAudience(audience: string): LoadedSet | undefined {
+    return this.byAudience.get(audience);
+  }
+
+  sets(): LoadedSet[] {
+    return [...this.byName.values()];
+  }
+
+  async reload(): Promise<void> {
+    const rows = await this.db.select().from(policySets);
+    for (const row of rows) this.load(row);
+  }
+
+  async refresh(name: string): Promise<void> {
+    const [row] = await this.db.select().from(policySets).where(eq(policySets.name, name));
+    if (row) this.load(row);
+  }
+
+  private load(row: typeof policySets.$inferSelect): void {
+    const loaded = this.byName.get(row.name);
+    if (loaded && loaded.version >= row.version) return;
+    const checked = checkPolicies(row.text);
+    if (!checked.ok) {
+      // Saved text always validated; a schema grown stricter since is reported, and the
+      // version loaded before (if any) keeps deciding.
+      getLogger().error({ set: row.name, version: row.version, problem: checked.problems[0]?.message }, "policy set no longer validates; keeping the version loaded before");
+      return;
+    }
+    // Per version: two views in one process (tests, two "instances") may hold different versions.
+    const key = `set:${row.name}@${row.version}`;
+    loadPolicies(key, checked.parsed);
+    const next: LoadedSet = { name: row.name, audience: row.audience, mode: row.mode as LoadedSet["mode"], version: row.version, key, routes: routeMatcher(row.routes), headers: row.headers };
+    if (loaded && loaded.audience !== row.audience) this.byAudience.delete(loaded.audience);
+    this.byName.set(row.name, next);
+    this.byAudience.set(row.audience, next);
+  }
+}
+
+const slot = () => processSingleton("policy-view", (): { view?: PolicyView } => ({}));
+
+export async function startPolicyView(handle: DbHandle): Promise<PolicyView> {
+  const s = slot();
+  if (s.view) return s.view;
+  const view = new PolicyView(handle.db);
+  await view.start(handle);
+  s.view = view;
+  return view;
+}
+
+/** The process's view once started (decision points run after start-up). */
+export function policyView(): PolicyView | undefined {
+  return slot().view;
+}
