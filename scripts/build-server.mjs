@@ -12,7 +12,7 @@ await build({
   platform: "node",
   target: "node20",
   format: "esm",
-  external: ["next", "next/*", "@electric-sql/pglite", "@electric-sql/pglite/*", "postgres", "prom-client", "pino"],
+  external: ["next", "next/*", "@electric-sql/pglite", "@electric-sql/pglite/*", "postgres", "prom-client", "pino", "@cedar-policy/cedar-wasm", "@cedar-policy/cedar-wasm/*"],
   // CommonJS packages bundled into this ESM file (yaml) require() Node built-ins; esbuild's
   // shim forwards those to a real require when one is in scope.
   banner: { js: 'import { createRequire as __vigilCreateRequire } from "node:module"; const require = __vigilCreateRequire(import.meta.url);' },

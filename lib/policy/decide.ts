@@ -39,6 +39,7 @@ export function decideFor(
 
 function audit(point: string, set: LoadedSet, request: DecisionRequest, decision: Decision, reason: string, caller: { actor: Actor; facts: RequestFacts & { db: Db } }): void {
   const f = caller.facts;
+  // no-scope: records a policy refusal at a decision point; the caller asked nothing of Vigil's API.
   commitBatched({ requestId: f.requestId, ip: f.ip, userAgent: f.userAgent, db: f.db, actor: caller.actor }, {
     kind: "policy.denied",
     outcome: "denied",

@@ -125,6 +125,7 @@ type Write = { name: string; audience: string; mode: "enforce" | "shadow"; text:
 
 /** The one write of a version, for the API, rollback and the POLICY_DIR loader. */
 export async function writeVersion(ctx: Pick<VerbCtx, "db" | "actor" | "requestId" | "ip" | "userAgent">, w: Write): Promise<PolicySetView> {
+  // no-scope: savePolicySet and rollbackPolicySet require admin before calling; the POLICY_DIR loader is the system.
   try {
     return await commit(ctx, async (tx) => {
       const [before] = await tx.select().from(policySets).where(eq(policySets.name, w.name)).for("update");
