@@ -96,6 +96,13 @@ export function ConsentDetails({ view }: { view: AskView }) {
         </Part>
       ) : null}
 
+      {view.policy_removed.length > 0 ? (
+        <Part id="policy-removed" title="Asked for, but your organisation's policy does not allow" testId="policy-removed">
+          <p className="mt-1 text-sm text-muted">A runtime policy forbids granting these to {agent.name}, so approving does not give them:</p>
+          <ScopeList scopes={view.policy_removed} testId="policy-removed-scopes" />
+        </Part>
+      ) : null}
+
       <Part id="resources" title="Where its tokens may be used" testId="resources">
         {view.resources.length > 0 ? (
           <ul className="mt-2 space-y-1 text-sm">

@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminToken, agentWithCredential, api, tokenFor } from "../support/client";
+import { adminToken, agentWithCredential, api, basic, tokenFor } from "../support/client";
 import { echoService } from "../support/echo-service";
 import { startGateway } from "../support/nginx";
 import { freePort, INVOICES_AUDIENCE, ORDERS_AUDIENCE } from "../support/vigil-process";
 
-const POLICIES = `@id("finance-tenant-42")
+const POLICIES = `@id("issue-without-delete")
+permit (principal, action == Vigil::Action::"IssueToken", resource)
+unless { context.scopes.contains("invoices:delete") };
+
+@id("finance-tenant-42")
 permit (principal is Vigil::Agent, action == Vigil::Action::"Call", resource)
 when {
   principal.owner == "finance" &&
@@ -38,10 +42,17 @@ describe.each(inject("servers"))("runtime policy at the gateway of $name", ({ ba
     const setName = `invoices-${new URL(baseUrl).port}`;
     const saved = await admin("POST", `/api/v1/policies/${setName}/versions`, { audience: INVOICES_AUDIENCE, text: POLICIES, routes: ["/api/tenants/{tenant}/invoices"], comment: "finance writes tenant 42 only" });
     expect(saved.status).toBe(201);
-    expect(saved.json).toMatchObject({ version: 1, mode: "enforce", policies: ["finance-tenant-42", "no-deletes"] });
+    expect(saved.json).toMatchObject({ version: 1, mode: "enforce", policies: ["issue-without-delete", "finance-tenant-42", "no-deletes"] });
 
-    const finance = await agentWithCredential(baseUrl, { owner: "finance", allowed_resources: [INVOICES_AUDIENCE, ORDERS_AUDIENCE] });
-    const token = await tokenFor(baseUrl, finance.clientId, finance.secret, { resource: INVOICES_AUDIENCE });
+    const finance = await agentWithCredential(baseUrl, { owner: "finance", allowed_scopes: ["invoices:read", "invoices:delete"], allowed_resources: [INVOICES_AUDIENCE, ORDERS_AUDIENCE] });
+    // IssueToken: the forbidden scope is removed from what is issued; asked alone, it is refused.
+    const issued = await fetch(`${baseUrl}/api/v1/token`, { method: "POST", headers: { authorization: basic(finance.clientId, finance.secret), "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ grant_type: "client_credentials", resource: INVOICES_AUDIENCE }) });
+    expect(issued.status).toBe(200);
+    expect(await issued.json()).toMatchObject({ scope: "invoices:read" });
+    const deleteOnly = await fetch(`${baseUrl}/api/v1/token`, { method: "POST", headers: { authorization: basic(finance.clientId, finance.secret), "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ grant_type: "client_credentials", resource: INVOICES_AUDIENCE, scope: "invoices:delete" }) });
+    expect(deleteOnly.status).toBe(400);
+    expect(await deleteOnly.json()).toMatchObject({ error: "invalid_scope", error_description: `Refused by policy set ${setName} (reason: no-permit).` });
+    const token = await tokenFor(baseUrl, finance.clientId, finance.secret, { resource: INVOICES_AUDIENCE, scope: "invoices:read" });
     const call = (method: string, path: string, bearer = token) => fetch(`${gateway.base}${path}`, { method, headers: { authorization: `Bearer ${bearer}` } });
 
     const seen = service.seen.length;
@@ -59,7 +70,7 @@ describe.each(inject("servers"))("runtime policy at the gateway of $name", ({ ba
     expect(service.seen.length - seen).toBe(2);
 
     // Another agent, same audience: not in finance.
-    const other = await agentWithCredential(baseUrl, { owner: "marketing", allowed_resources: [INVOICES_AUDIENCE] });
+    const other = await agentWithCredential(baseUrl, { owner: "marketing", allowed_scopes: ["invoices:read"], allowed_resources: [INVOICES_AUDIENCE] });
     expect((await call("GET", "/api/tenants/42/invoices", await tokenFor(baseUrl, other.clientId, other.secret, { resource: INVOICES_AUDIENCE }))).status).toBe(403);
     // An audience with no set is not governed.
     expect((await call("GET", "/api/tenants/43/invoices", await tokenFor(baseUrl, finance.clientId, finance.secret, { resource: ORDERS_AUDIENCE }))).status).toBe(200);

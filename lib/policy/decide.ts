@@ -1,4 +1,5 @@
 import { callerType, type Actor } from "@/lib/access/actor";
+import type { Person } from "@/lib/access/person";
 import { commitBatched } from "@/lib/audit/batch";
 import type { RequestFacts } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
@@ -6,7 +7,7 @@ import { getLogger } from "@/lib/observability/logger";
 import { countDecision, getMetrics, type DecisionPoint } from "@/lib/observability/metrics";
 import { agentFacts } from "./agent-facts";
 import { decide, type Decision, type DecisionRequest, type PolicyEntity } from "./engine";
-import { agentEntity, contextOf, personEntity, principalOf, routeEntity } from "./entities";
+import { agentEntity, agentUid, audienceUid, contextOf, personEntity, principalOf, routeEntity } from "./entities";
 import type { PolicyAction } from "./schema";
 import { policyView, type LoadedSet } from "./view";
 
@@ -71,7 +72,7 @@ export async function decideCall(
   request: { method: string; uri: string; headers: Headers; dpopBound: boolean },
   facts: RequestFacts & { db: Db },
 ): Promise<PolicyOutcome | null> {
-  const view = policyView();
+  const view = policyView(facts.db);
   if (!view) return null;
   const set = audiences.map((a) => view.forAudience(a)).find(Boolean);
   if (!set) return null;
@@ -112,4 +113,56 @@ export async function decideCall(
     ...(outermost ? { actor: { type: "Vigil::Agent", id: outermost } } : {}),
   });
   return decideFor("policy_call", set, { principal: principalUid, action: "Call" satisfies PolicyAction, resource: route.uid, context, entities }, { actor, facts });
+}
+
+/** Who asks, for a scope decision: an agent for itself, or a person through an agent. */
+export type ScopePrincipal = { agentId: string } | { person: Pick<Person, "issuer" | "sub" | "scopes">; agentId: string; depth: number };
+
+/**
+ * A decision about scopes (`IssueToken`, `ExchangeToken`, `Authorize`), after the static
+ * checks: one decision for everything asked; when that is refused, one per scope, so a forbid
+ * on one scope removes that scope rather than the whole request. Returns the scopes to go on
+ * with (all of them when no set applies to the audience, or in shadow mode) and the outcome of
+ * the first decision.
+ */
+export async function decideScopes(
+  point: "policy_issue" | "policy_exchange" | "policy_authorize",
+  who: ScopePrincipal,
+  audiences: readonly string[],
+  scopes: readonly string[],
+  dpopBound: boolean,
+  facts: RequestFacts & { db: Db },
+  actor: Actor,
+): Promise<{ scopes: readonly string[]; outcome: PolicyOutcome | null }> {
+  const view = policyView(facts.db);
+  const set = view && audiences.map((a) => view.forAudience(a)).find(Boolean);
+  if (!set) return { scopes, outcome: null };
+  const agent = await agentFacts(facts.db, who.agentId);
+  const entities: PolicyEntity[] = agent ? [agentEntity(agent)] : [];
+  let principal = agentUid(who.agentId);
+  if ("person" in who) {
+    const person = personEntity(who.person);
+    entities.push(person);
+    principal = person.uid;
+  }
+  const action = point === "policy_issue" ? "IssueToken" : point === "policy_exchange" ? "ExchangeToken" : "Authorize";
+  const ask = (asked: readonly string[]) =>
+    decideFor(point, set, {
+      principal,
+      action,
+      resource: audienceUid(set.audience),
+      context: contextOf({
+        now: new Date(),
+        ip: facts.ip,
+        dpopBound,
+        delegationDepth: "person" in who ? who.depth : 0,
+        scopes: asked,
+        ...("person" in who ? { actor: agentUid(who.agentId) } : {}),
+      }),
+      entities,
+    }, { actor, facts });
+  const whole = ask(scopes);
+  if (whole.allow || !whole.refused) return { scopes, outcome: whole };
+  const kept = scopes.length > 1 ? scopes.filter((s) => ask([s]).allow) : [];
+  return { scopes: kept, outcome: whole };
 }

@@ -4,7 +4,7 @@ import type { DbHandle } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
 import { listen, onLocalNotice, type Listener } from "@/lib/events/notify";
 import { getLogger } from "@/lib/observability/logger";
-import { processSingleton } from "@/lib/process/singleton";
+import { perObject } from "@/lib/process/singleton";
 import { checkPolicies, loadPolicies } from "./engine";
 import { POLICY_CHANNEL, type PolicyChange } from "./notice";
 import { routeMatcher, type RouteMatcher } from "./routes";
@@ -91,18 +91,21 @@ export class PolicyView {
   }
 }
 
-const slot = () => processSingleton("policy-view", (): { view?: PolicyView } => ({}));
+// One view per database handle: the server has one; tests open several in one process.
+const slot = (db: Db) => perObject("policy-view", db, (): { view?: PolicyView; starting?: Promise<PolicyView> } => ({}));
 
 export async function startPolicyView(handle: DbHandle): Promise<PolicyView> {
-  const s = slot();
-  if (s.view) return s.view;
-  const view = new PolicyView(handle.db);
-  await view.start(handle);
-  s.view = view;
-  return view;
+  const s = slot(handle.db);
+  s.starting ??= (async () => {
+    const view = new PolicyView(handle.db);
+    await view.start(handle);
+    s.view = view;
+    return view;
+  })();
+  return s.starting;
 }
 
-/** The process's view once started (decision points run after start-up). */
-export function policyView(): PolicyView | undefined {
-  return slot().view;
+/** The view of this database once started (decision points run after start-up); none: no policy applies. */
+export function policyView(db: Db): PolicyView | undefined {
+  return slot(db).view;
 }

@@ -28,6 +28,8 @@ import { claimPair, stakePairClaims, type PairClaim } from "./pair-claims";
 import { revokeFamily } from "./refresh-tokens";
 import { tokenHash } from "./secrets";
 import { startAuthorization } from "./start";
+import { savePolicySet } from "@/lib/policy/store";
+import { startPolicyView } from "@/lib/policy/view";
 
 const admin = actorWith("admin");
 const REDIRECT = "https://agent.example/callback";
@@ -390,5 +392,30 @@ describe.each(testTargets())("authorization code flow on $name", (target) => {
     expect(new URL(redirect_to).searchParams.get("error")).toBe("access_denied");
     expect(await events("consent.denied", c.agent.id)).toBe(1);
     await expect(decideAuthorization(ctxFor(t.handle.db, admin), { ...request(c, pkce().challenge), decision: "approve" })).rejects.toBeInstanceOf(ForbiddenError);
+  });
+  it("runtime policy at consent: a forbidden scope is neither offered nor granted, and a request left with nothing is refused", async () => {
+    const LEDGER = "https://ledger.example/";
+    const view = await startPolicyView(t.handle);
+    await savePolicySet(ctxFor(t.handle.db, admin), {
+      name: "ledger-consent",
+      audience: LEDGER,
+      text: `@id("platform-reads")
+permit (principal is Vigil::Person, action == Vigil::Action::"Authorize", resource)
+when { context has actor && context.actor.owner == "platform" }
+unless { context.scopes.contains("invoices:write") };`,
+      comment: "agents only read the ledger",
+    });
+    await expect.poll(() => view.forAudience(LEDGER)?.version).toBe(1);
+    const c = await client({ allowed_resources: [LEDGER] });
+    const { verifier, challenge } = pkce();
+    const alicePlus: Actor = { ...alice, person: { ...(alice.person ?? { issuer: ISSUER, sub: "alice", label: "alice" }), scopes: new Set(["invoices:read", "invoices:write"]) } };
+    const asked = request(c, challenge, { resource: LEDGER });
+    expect(await prepareConsent(ctxFor(t.handle.db, alicePlus), asked)).toMatchObject({ kind: "ask", granted: ["invoices:read"], not_held: [], policy_removed: ["invoices:write"] });
+    const { redirect_to } = await decideAuthorization(ctxFor(t.handle.db, alicePlus), { ...asked, decision: "approve", duration_seconds: 3600 });
+    const code = new URL(redirect_to).searchParams.get("code") ?? "";
+    expect(await redeem(c, { code, code_verifier: verifier, resource: LEDGER })).toMatchObject({ scope: "invoices:read" });
+    const writeOnly = await decideAuthorization(ctxFor(t.handle.db, alicePlus), { ...request(c, pkce().challenge, { resource: LEDGER, scope: "invoices:write" }), decision: "approve", duration_seconds: 3600 });
+    expect(Object.fromEntries(new URL(writeOnly.redirect_to).searchParams)).toMatchObject({ error: "invalid_scope", error_description: expect.stringMatching(/runtime policy forbids/) });
+    await view.stop();
   });
 });

@@ -3,6 +3,7 @@ import type { VerbCtx } from "@/lib/context";
 import { activeGrant } from "../delegations/find";
 import { approve } from "./approve";
 import { covers } from "./grant";
+import { consentableScopes } from "./policy-scopes";
 import { redirectTo, validateAuthorizationRequest, type AuthorizationRequest } from "./request";
 
 /** Durations a person may grant for, the first the default. */
@@ -18,6 +19,8 @@ export type ConsentView =
       /** Of what is asked, what the person holds: exactly what approving grants. */
       granted: string[];
       not_held: string[];
+      /** Held, but a runtime policy forbids granting them to this agent. */
+      policy_removed: string[];
       resources: string[];
       durations: readonly number[];
       existing_grant: { id: string; scopes: string[]; expires_at: string } | null;
@@ -37,7 +40,7 @@ export async function prepareConsent(ctx: VerbCtx, raw: Record<string, unknown>)
   const { request } = validated;
   const person = ctx.actor.person;
   const held = impliedScopes(person?.scopes ?? []);
-  const granted = request.scopes.filter((s) => held.has(s));
+  const { scopes: granted, removed } = person ? await consentableScopes(ctx, person, request, request.scopes.filter((s) => held.has(s))) : { scopes: request.scopes.filter((s) => held.has(s)), removed: [] };
   const existing = person ? await activeGrant(ctx.db, person, request.agent.id) : undefined;
   if (person && existing && request.agent.consentMode === "once" && granted.length > 0 && covers(existing, granted, request.resources)) {
     return { kind: "redirect", to: await approve(ctx, person, request, granted, remainingSeconds(existing.expiresAt), true) };
@@ -49,6 +52,7 @@ export async function prepareConsent(ctx: VerbCtx, raw: Record<string, unknown>)
     requested: request.scopes,
     granted,
     not_held: request.scopes.filter((s) => !held.has(s)),
+    policy_removed: removed,
     resources: request.resources,
     durations: CONSENT_DURATIONS,
     existing_grant: existing ? { id: existing.id, scopes: existing.scopes, expires_at: existing.expiresAt.toISOString() } : null,

@@ -7,6 +7,7 @@ import { ForbiddenError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation";
 import { approve } from "./approve";
 import { CONSENT_DURATIONS } from "./consent";
+import { consentableScopes } from "./policy-scopes";
 import { redirectTo, validateAuthorizationRequest } from "./request";
 
 const decision = z.object({
@@ -44,9 +45,10 @@ export async function decideAuthorization(ctx: VerbCtx, raw: unknown): Promise<{
     return { redirect_to: redirectTo(request.redirectUri, { error: "access_denied", error_description: "The person declined.", state: request.state }) };
   }
   const held = impliedScopes(person.scopes);
-  const granted = request.scopes.filter((s) => held.has(s));
+  const { scopes: granted, removed } = await consentableScopes(ctx, person, request, request.scopes.filter((s) => held.has(s)));
   if (granted.length === 0) {
-    return { redirect_to: redirectTo(request.redirectUri, { error: "invalid_scope", error_description: "The person holds none of the scopes asked for.", state: request.state }) };
+    const why = removed.length > 0 ? "A runtime policy forbids granting the scopes asked for to this agent." : "The person holds none of the scopes asked for.";
+    return { redirect_to: redirectTo(request.redirectUri, { error: "invalid_scope", error_description: why, state: request.state }) };
   }
   return { redirect_to: await approve(ctx, person, request, granted, answer.duration_seconds, false) };
 }

@@ -23,6 +23,8 @@ import { introspectToken } from "../tokens/introspect";
 import { createDelegation } from "./create";
 import { listDelegations } from "./list";
 import { revokeDelegation } from "./revoke";
+import { savePolicySet } from "@/lib/policy/store";
+import { startPolicyView } from "@/lib/policy/view";
 
 const EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const AT = "urn:ietf:params:oauth:token-type:access_token";
@@ -256,5 +258,40 @@ describe.each(testTargets())("delegation (RFC 8693 token exchange) on $name", (t
     const g = await grant(bot);
     await expect(revokeDelegation(ctxFor(t.handle.db, personActor("mallory", ["invoices:read"])), { id: g.id })).rejects.toThrow(/No delegation/);
     expect((await revokeDelegation(ctxFor(t.handle.db, admin), { id: g.id })).active).toBe(false);
+  });
+  it("runtime policy on the exchange, on top of the intersection: a forbid removes its scope, or refuses with the deciding policy", async () => {
+    const LEDGER = "https://ledger.example/";
+    const view = await startPolicyView(t.handle);
+    await savePolicySet(ctxFor(t.handle.db, admin), {
+      name: "ledger",
+      audience: LEDGER,
+      text: `@id("people-through-finance")
+permit (principal is Vigil::Person, action == Vigil::Action::"ExchangeToken", resource)
+when { context has actor && context.actor.owner == "finance" && context.delegationDepth <= 1 };
+@id("no-delegated-writes")
+forbid (principal, action == Vigil::Action::"ExchangeToken", resource)
+when { context.scopes.contains("invoices:write") };`,
+      comment: "delegated writes stay with people",
+    });
+    await expect.poll(() => view.forAudience(LEDGER)?.version).toBe(1);
+    const bot = await agent({ allowed_resources: [LEDGER] });
+    await grant(bot, { scopes: ["invoices:read", "invoices:write"] });
+    const body = await exchange(bot, { subject_token: await aliceToken(), resource: LEDGER });
+    expect(body.scope).toBe("invoices:read");
+    const [event] = await t.handle.db.select().from(auditEvents).where(and(eq(auditEvents.kind, "token.exchanged"), eq(auditEvents.agentId, bot.id)));
+    expect(event?.metadata).toMatchObject({ scope: "invoices:read", dropped: ["invoices:write"] });
+    expect(await oauthError(exchange(bot, { subject_token: await aliceToken(), resource: LEDGER, scope: "invoices:write" }))).toMatchObject({
+      error: "invalid_scope",
+      description: "Refused by policy set ledger (reason: no-delegated-writes).",
+    });
+    // An agent outside finance gets nothing: no permit applies.
+    const outsider = await agent({ owner: "marketing", allowed_resources: [LEDGER] });
+    await grant(outsider);
+    expect(await oauthError(exchange(outsider, { subject_token: await aliceToken(), resource: LEDGER }))).toMatchObject({ error: "invalid_scope", description: expect.stringMatching(/reason: no-permit/) });
+    const refusals = await t.handle.db.select().from(auditEvents).where(and(eq(auditEvents.kind, "policy.denied"), eq(auditEvents.agentId, outsider.id)));
+    expect(refusals.map((e) => (e.metadata as Record<string, unknown>).reason)).toEqual(["no-permit"]);
+    const all = await t.handle.db.select({ metadata: auditEvents.metadata }).from(auditEvents).where(eq(auditEvents.kind, "policy.denied"));
+    expect(all.some((e) => (e.metadata as Record<string, unknown>).point === "policy_exchange" && (e.metadata as Record<string, unknown>).reason === "no-delegated-writes")).toBe(true);
+    await view.stop();
   });
 });

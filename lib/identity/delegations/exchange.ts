@@ -3,6 +3,7 @@ import { personId } from "@/lib/access/person";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
 import { countDecision, getMetrics } from "@/lib/observability/metrics";
+import { decideScopes } from "@/lib/policy/decide";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
 import { registeredResources, resolveAudience } from "../tokens/audience";
@@ -110,14 +111,18 @@ async function decide(ctx: TokenCtx, form: OAuthForm, subject: Subject): Promise
   const registered = registeredResources(client.allowedResources);
   const allowed = grant && grant.resources.length > 0 ? registered.filter((r) => grant.resources.includes(r)) : registered;
   const aud = resolveAudience(form, allowed);
+  // Runtime policy (issue 15), on top of the intersection: a forbid removes scopes or refuses.
+  const decided = await decideScopes("policy_exchange", { person: { ...subject.person, scopes: impliedScopes(subject.scopes) }, agentId: client.agentId, depth }, typeof aud === "string" ? [aud] : aud, asked, Boolean(ctx.jkt), ctx, ctx.actor);
+  if (decided.outcome?.refused && decided.scopes.length === 0) throw new OAuthError("invalid_scope", `Refused by policy set ${decided.outcome.set} (reason: ${decided.outcome.reason}).`);
+  const kept = [...decided.scopes];
 
   const now = Math.floor(Date.now() / 1000);
   const exp = Math.min(now + config.TOKEN_TTL_SECONDS, subject.exp, grant ? Math.floor(grant.expiresAt.getTime() / 1000) : Number.POSITIVE_INFINITY);
   if (exp <= now) throw refuse("subject_token has expired.");
   return {
     subject,
-    scopes: asked,
-    dropped: [...subject.scopes].filter((s) => !asked.includes(s)),
+    scopes: kept,
+    dropped: [...subject.scopes].filter((s) => !kept.includes(s)),
     aud,
     exp,
     grantId: grant?.id ?? null,

@@ -5,6 +5,7 @@ import { getConfig } from "@/lib/config";
 import type { ClientCtx } from "@/lib/context";
 import { currentSigningKey } from "@/lib/keys/keyring";
 import { countDecision, getMetrics } from "@/lib/observability/metrics";
+import { decideScopes } from "@/lib/policy/decide";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
 import { checkCodeRequest, redeemAuthorizationCode, type CodeTokenResponse } from "../authorize/code-grant";
@@ -83,6 +84,13 @@ async function clientCredentials(ctx: TokenCtx, form: OAuthForm): Promise<TokenR
     throw new OAuthError("invalid_scope", `This client may not request: ${notAllowed.join(" ")}.`);
   }
   countDecision("issuance", "allow", "agent");
+  // Runtime policy (issue 15): a forbid removes the scopes it forbids, or refuses the token.
+  const actor = { kind: "agent" as const, id: client.agentId, clientId: client.clientId, scopes: new Set(scopes), label: `agent:${client.agentId}` };
+  const decided = await decideScopes("policy_issue", { agentId: client.agentId }, typeof audience === "string" ? [audience] : audience, scopes, Boolean(jkt), ctx, actor);
+  if (decided.outcome?.refused && decided.scopes.length === 0) {
+    throw new OAuthError("invalid_scope", `Refused by policy set ${decided.outcome.set} (reason: ${decided.outcome.reason}).`);
+  }
+  const granted = decided.scopes;
 
   const release = await reserveQuota(ctx.db, client.agentId, client.monthlyTokenQuota);
   try {
@@ -92,7 +100,7 @@ async function clientCredentials(ctx: TokenCtx, form: OAuthForm): Promise<TokenR
     const now = Math.floor(Date.now() / 1000);
     const ttl = config.TOKEN_TTL_SECONDS;
     const jti = randomUUID();
-    const scope = scopes.join(" ");
+    const scope = granted.join(" ");
     const claims = {
       iss: config.issuer,
       sub: client.agentId,
@@ -113,7 +121,7 @@ async function clientCredentials(ctx: TokenCtx, form: OAuthForm): Promise<TokenR
       { countToken: { agentId: client.agentId, month }, touch: { agentId: client.agentId, credentialId: client.credentialId } },
     );
     recordStoredCount(client.agentId, month, stored);
-    for (const s of scopes) getMetrics().tokensIssued.inc({ scope: s });
+    for (const s of granted) getMetrics().tokensIssued.inc({ scope: s });
     return { access_token: accessToken, token_type: tokenTypeOf(jkt), expires_in: ttl, scope };
   } catch (error) {
     release();
