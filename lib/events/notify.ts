@@ -65,3 +65,29 @@ export async function listen(
   }
   throw new Error("database handle has no driver to listen on");
 }
+
+/**
+ * A memory view kept in step with a channel: this instance's own committed notices at once,
+ * other instances' through LISTEN, a full `reload` after every (re)connection (notices sent
+ * while disconnected are lost) and every `reloadEveryMs` (anything else missed). The caller
+ * loads once before following, so a failure to start is its own; later reload failures go to
+ * `onReloadError` and the view keeps what it has.
+ */
+export async function follow(
+  handle: DbHandle,
+  channel: string,
+  opts: { apply: (payload: unknown) => void; reload: () => Promise<void>; reloadEveryMs: number; onReloadError: (error: unknown) => void },
+): Promise<Listener> {
+  const reload = () => void opts.reload().catch(opts.onReloadError);
+  const stopLocal = onLocalNotice(handle.db, channel, opts.apply);
+  const listener = await listen(handle, channel, opts.apply, reload);
+  const timer = setInterval(reload, opts.reloadEveryMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      stopLocal();
+      await listener.stop().catch(() => {});
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { and, eq, gt, isNotNull, ne, sql } from "drizzle-orm";
 import { agents, credentials, delegationGrants, revocations } from "@/drizzle/schema";
 import type { DbHandle } from "@/lib/db/client";
 import type { Db, Executor } from "@/lib/db/types";
-import { listen, onLocalNotice, type Listener, type Notice } from "@/lib/events/notify";
+import { follow, type Listener, type Notice } from "@/lib/events/notify";
 import { getLogger } from "@/lib/observability/logger";
 import { actChain, type ActClaim } from "./tokens/verify";
 import { processSingleton } from "@/lib/process/singleton";
@@ -35,8 +35,6 @@ export class GateStateView {
   private clientStatus = new Map<string, { status: string; v: number }>();
   private delegationStatus = new Map<string, { status: string; v: number }>();
   private listener: Listener | null = null;
-  private stopLocal: () => void = () => {};
-  private timer: NodeJS.Timeout | null = null;
   loadedAt = 0;
   /** Emits "change" after each applied change and "reload" after a full reload. */
   readonly events = new EventEmitter();
@@ -46,20 +44,16 @@ export class GateStateView {
   async start(handle: DbHandle): Promise<void> {
     await this.reload();
     // This instance's own commits apply at once (commit.ts delivers them), before NOTIFY echoes them.
-    this.stopLocal = onLocalNotice(this.db, GATE_CHANNEL, (c) => this.apply(c as GateChange));
-    this.listener = await listen(handle, GATE_CHANNEL, (c) => this.apply(c as GateChange), () => {
-      void this.reload().catch((error: unknown) => getLogger().warn({ err: error }, "gate view reload failed"));
+    this.listener = await follow(handle, GATE_CHANNEL, {
+      apply: (c) => this.apply(c as GateChange),
+      reload: () => this.reload(),
+      reloadEveryMs: FULL_RELOAD_MS,
+      onReloadError: (error) => getLogger().warn({ err: error }, "gate view reload failed"),
     });
-    this.timer = setInterval(() => {
-      void this.reload().catch((error: unknown) => getLogger().warn({ err: error }, "gate view reload failed"));
-    }, FULL_RELOAD_MS);
-    this.timer.unref();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.stopLocal();
-    await this.listener?.stop().catch(() => {});
+    await this.listener?.stop();
   }
 
   /**

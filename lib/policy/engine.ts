@@ -35,7 +35,6 @@ export function checkPolicies(text: string): { ok: true; parsed: ParsedPolicies 
   if (answer.type === "failure") return { ok: false, problems: answer.errors.map((e) => problem(text, e)) };
   const parts = cedar.policySetTextToParts(text);
   if (parts.type === "failure") return { ok: false, problems: parts.errors.map((e) => problem(text, e)) };
-  const idOf = (policy: string, i: number) => /@id\(\s*"((?:[^"\\]|\\.)*)"\s*\)/.exec(policy)?.[1] ?? `policy${i}`;
   if (answer.validationErrors.length > 0) {
     // The engine names policies by position (policy0, …); people named them with @id.
     const named = (id: string) => {
@@ -61,6 +60,14 @@ export function checkPolicies(text: string): { ok: true; parsed: ParsedPolicies 
   return { ok: true, parsed: { ids, byId } };
 }
 
+const idOf = (policy: string, i: number) => /@id\(\s*"((?:[^"\\]|\\.)*)"\s*\)/.exec(policy)?.[1] ?? `policy${i}`;
+
+/** The ids of the policies in text already validated (listing a set): split only, not checked again. */
+export function policyIds(text: string): string[] {
+  const parts = cedar.policySetTextToParts(text);
+  return parts.type === "success" ? parts.policies.map(idOf) : [];
+}
+
 /**
  * A policy set loaded for decisions under `key` (one per set: loading again replaces it).
  * Decisions parse nothing: the policies and schema are held inside the engine.
@@ -71,13 +78,18 @@ export function loadPolicies(key: string, parsed: ParsedPolicies): void {
   if (answer.type !== "success") throw new Error(`policies under ${key} do not parse: ${answer.errors.map((e) => e.message).join("; ")}`);
 }
 
+/** The request in the engine's terms, the same for loaded sets and drafts. */
+const asCedar = (request: DecisionRequest) => ({
+  principal: request.principal,
+  action: { type: "Vigil::Action", id: request.action },
+  resource: request.resource,
+  context: request.context as cedar.Context,
+  entities: request.entities as cedar.Entities,
+});
+
 export function decide(key: string, request: DecisionRequest): Decision {
   const answer = cedar.statefulIsAuthorized({
-    principal: request.principal,
-    action: { type: "Vigil::Action", id: request.action },
-    resource: request.resource,
-    context: request.context as cedar.Context,
-    entities: request.entities as cedar.Entities,
+    ...asCedar(request),
     preparsedPolicySetId: key,
     // The request is built by Vigil from the schema's own types; checking it again on
     // every gateway request would cost a third of the decision.
@@ -89,11 +101,7 @@ export function decide(key: string, request: DecisionRequest): Decision {
 /** A decision against policy text not loaded (the console's what-if on a draft). */
 export function decideWith(parsed: ParsedPolicies, request: DecisionRequest): Decision {
   const answer = cedar.isAuthorized({
-    principal: request.principal,
-    action: { type: "Vigil::Action", id: request.action },
-    resource: request.resource,
-    context: request.context as cedar.Context,
-    entities: request.entities as cedar.Entities,
+    ...asCedar(request),
     policies: { staticPolicies: parsed.byId },
     schema: VIGIL_SCHEMA,
     validateRequest: true,

@@ -32,7 +32,10 @@ export function routeMatcher(templates: readonly string[]): RouteMatcher {
   };
 }
 
-const split = (path: string) => path.replace(/^\/+|\/+$/g, "").split("/").filter((s, i, all) => s !== "" || all.length > 1);
+function split(path: string): string[] {
+  const trimmed = path.replace(/^\/+|\/+$/g, "");
+  return trimmed === "" ? [] : trimmed.split("/");
+}
 
 function decode(segment: string): string | null {
   try {

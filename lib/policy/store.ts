@@ -9,7 +9,7 @@ import type { Executor } from "@/lib/db/types";
 import { isUniqueViolation } from "@/lib/db/errors";
 import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
 import { parseWithParams } from "@/lib/validation";
-import { checkPolicies } from "./engine";
+import { checkPolicies, policyIds, type ParsedPolicies } from "./engine";
 import { policyNotice } from "./notice";
 
 /** Policy text is refused past this size (1 MiB), and a set past this many policies. */
@@ -51,7 +51,6 @@ export type PolicySetView = {
 };
 
 function view(row: typeof policySets.$inferSelect): PolicySetView {
-  const checked = checkPolicies(row.text);
   return {
     name: row.name,
     audience: row.audience,
@@ -63,7 +62,8 @@ function view(row: typeof policySets.$inferSelect): PolicySetView {
     headers: row.headers,
     updated_by: row.updatedBy,
     updated_at: row.updatedAt.toISOString(),
-    policies: checked.ok ? checked.parsed.ids : [],
+    // Validated when saved: listing only splits it into its policies.
+    policies: policyIds(row.text),
   };
 }
 
@@ -180,8 +180,8 @@ function parseName(raw: string): string {
   return parsed.data;
 }
 
-/** Refuses text the engine does not accept, with every problem's line and column. */
-export function validateText(text: string): void {
+/** Refuses text the engine does not accept, with every problem's line and column; else its policies. */
+export function validateText(text: string): ParsedPolicies {
   const checked = checkPolicies(text);
   if (!checked.ok) {
     const fields = checked.problems.map((p) => ({ path: "text", line: p.line, column: p.column, message: `${p.line}:${p.column}: ${p.message}${p.help ? ` (${p.help})` : ""}`, ...(p.policy ? { policy: p.policy } : {}) }));
@@ -190,6 +190,7 @@ export function validateText(text: string): void {
   if (checked.parsed.ids.length > MAX_POLICIES) {
     throw new ValidationError(`A policy set holds at most ${MAX_POLICIES} policies; this one has ${checked.parsed.ids.length}. Split it by audience.`, [{ path: "text", message: "too many policies" }]);
   }
+  return checked.parsed;
 }
 
 async function findSet(db: Executor, setName: string) {

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { policySets } from "@/drizzle/schema";
 import type { DbHandle } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
-import { listen, onLocalNotice, type Listener } from "@/lib/events/notify";
+import { follow, type Listener } from "@/lib/events/notify";
 import { getLogger } from "@/lib/observability/logger";
 import { perObject } from "@/lib/process/singleton";
 import { checkPolicies, loadPolicies } from "./engine";
@@ -24,32 +24,25 @@ export class PolicyView {
   private byAudience = new Map<string, LoadedSet>();
   private byName = new Map<string, LoadedSet>();
   private listener: Listener | null = null;
-  private stopLocal: () => void = () => {};
-  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly db: Db) {}
 
   async start(handle: DbHandle): Promise<void> {
     await this.reload();
-    const onChange = (payload: unknown) => {
-      const change = payload as PolicyChange;
-      if (typeof change?.name !== "string") return;
-      void this.refresh(change.name).catch((error: unknown) => getLogger().warn({ err: error, set: change.name }, "policy set reload failed"));
-    };
-    this.stopLocal = onLocalNotice(this.db, POLICY_CHANNEL, onChange);
-    this.listener = await listen(handle, POLICY_CHANNEL, onChange, () => {
-      void this.reload().catch((error: unknown) => getLogger().warn({ err: error }, "policy view reload failed"));
+    this.listener = await follow(handle, POLICY_CHANNEL, {
+      apply: (payload) => {
+        const change = payload as PolicyChange;
+        if (typeof change?.name !== "string") return;
+        void this.refresh(change.name).catch((error: unknown) => getLogger().warn({ err: error, set: change.name }, "policy set reload failed"));
+      },
+      reload: () => this.reload(),
+      reloadEveryMs: FULL_RELOAD_MS,
+      onReloadError: (error) => getLogger().warn({ err: error }, "policy view reload failed"),
     });
-    this.timer = setInterval(() => {
-      void this.reload().catch((error: unknown) => getLogger().warn({ err: error }, "policy view reload failed"));
-    }, FULL_RELOAD_MS);
-    this.timer.unref();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.stopLocal();
-    await this.listener?.stop().catch(() => {});
+    await this.listener?.stop();
   }
 
   /** The set that applies to tokens for `audience`, if any. */

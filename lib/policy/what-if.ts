@@ -6,7 +6,7 @@ import type { VerbCtx } from "@/lib/context";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation";
 import { agentFacts } from "./agent-facts";
-import { checkPolicies, decideWith, type PolicyEntity, type Uid } from "./engine";
+import { decideWith, type PolicyEntity, type Uid } from "./engine";
 import { agentEntity, agentUid, audienceUid, contextOf, personEntity, routeEntity } from "./entities";
 import { routeMatcher } from "./routes";
 import { POLICY_ACTIONS } from "./schema";
@@ -59,9 +59,7 @@ export async function whatIf(ctx: VerbCtx, raw: unknown) {
     audience ??= row.audience;
   }
   if (!audience) throw new ValidationError("Name the audience the request is for.", [{ path: "audience", message: "required with a draft" }]);
-  validateText(text ?? "");
-  const checked = checkPolicies(text ?? "");
-  if (!checked.ok) throw new Error("validated text failed to parse");
+  const parsed = validateText(text ?? "");
 
   const entities: PolicyEntity[] = [];
   let principal: Uid;
@@ -97,6 +95,6 @@ export async function whatIf(ctx: VerbCtx, raw: unknown) {
     scopes: q.context.scopes,
     ...(q.actor_agent_id ? { actor: agentUid(q.actor_agent_id) } : {}),
   });
-  const decision = decideWith(checked.parsed, { principal, action: q.action, resource, context, entities });
+  const decision = decideWith(parsed, { principal, action: q.action, resource, context, entities });
   return { decision: decision.allow ? "allow" : "deny", policies: decision.policies, errors: decision.errors, route_template: matched };
 }

@@ -85,8 +85,7 @@ async function clientCredentials(ctx: TokenCtx, form: OAuthForm): Promise<TokenR
   }
   countDecision("issuance", "allow", "agent");
   // Runtime policy (issue 15): a forbid removes the scopes it forbids, or refuses the token.
-  const actor = { kind: "agent" as const, id: client.agentId, clientId: client.clientId, scopes: new Set(scopes), label: `agent:${client.agentId}` };
-  const decided = await decideScopes("policy_issue", { agentId: client.agentId }, typeof audience === "string" ? [audience] : audience, scopes, Boolean(jkt), ctx, actor);
+  const decided = await decideScopes("policy_issue", { agentId: client.agentId }, typeof audience === "string" ? [audience] : audience, scopes, Boolean(jkt), ctx, ctx.actor);
   if (decided.outcome?.refused && decided.scopes.length === 0) {
     throw new OAuthError("invalid_scope", `Refused by policy set ${decided.outcome.set} (reason: ${decided.outcome.reason}).`);
   }
