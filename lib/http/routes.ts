@@ -22,6 +22,7 @@ import { gatewayIdentity } from "@/lib/gate/validate";
 import { createAgent } from "@/lib/identity/agents/create";
 import { createDelegation } from "@/lib/identity/delegations/create";
 import { getPolicySet, getPolicyVersion, listPolicySets, MAX_POLICY_BYTES, rollbackPolicySet, savePolicySet } from "@/lib/policy/store";
+import { validatePolicyText } from "@/lib/policy/validate";
 import { whatIf } from "@/lib/policy/what-if";
 import { getDelegation } from "@/lib/identity/delegations/get";
 import { listDelegations } from "@/lib/identity/delegations/list";
@@ -140,6 +141,7 @@ export const routes: Route[] = [
   route({ method: "POST", path: "/api/v1/policies/:name/versions", summary: "create or change a policy set: validated against Vigil's schema (errors with line and column), live on every instance within a second", auth: { scope: "admin" }, body: "json", bodyLimit: () => POLICY_BODY_BYTES, verb: savePolicySet, reply: { status: 201 }, limit: "api" }),
   route({ method: "GET", path: "/api/v1/policies/:name/versions/:version", summary: "one version of a policy set", auth: { scope: "audit:read" }, verb: getPolicyVersion, limit: "api" }),
   route({ method: "POST", path: "/api/v1/policies/:name/rollback", summary: "make an earlier version current again (as a new version)", auth: { scope: "admin" }, body: "json", verb: rollbackPolicySet, limit: "api" }),
+  route({ method: "POST", path: "/api/v1/policy-validations", summary: "check a draft policy text against Vigil's schema without saving it: its policies, or every problem with line and column", auth: { scope: "audit:read" }, body: "json", bodyLimit: () => POLICY_BODY_BYTES, verb: validatePolicyText, limit: "api" }),
   route({ method: "POST", path: "/api/v1/policy-decisions", summary: "what if: the decision a saved set or a draft would make for a described request, and which policies decided", auth: { scope: "audit:read" }, body: "json", bodyLimit: () => POLICY_BODY_BYTES, verb: whatIf, limit: "api" }),
   route({ method: "GET", path: "/api/v1/delegations", summary: "delegation grants, newest first (mine=true, agent_id, active=true, cursor)", auth: { scope: "delegations:read" }, verb: listDelegations, limit: "api" }),
   route({ method: "POST", path: "/api/v1/delegations", summary: "let an agent act for a person: scopes, resources, expires_in, max_depth (a person for themselves; an admin for a named person)", auth: { scope: "delegations:write" }, body: "json", verb: createDelegation, reply: { status: 201 }, limit: "api" }),
