@@ -124,7 +124,7 @@ function listenProblem(error: NodeJS.ErrnoException): string {
 
 main().catch((error: unknown) => {
   // Known refusals are explained in one line; anything else with its stack.
-  const known = error instanceof Error && error.name === "EmbeddedDatabaseInUseError";
+  const known = error instanceof Error && ["EmbeddedDatabaseInUseError", "PolicyDirError", "RulesError"].includes(error.name);
   console.error("Vigil failed to start:", known ? error.message : error);
   process.exit(1);
 });

@@ -77,6 +77,36 @@ describe("process lifecycle", () => {
     }
   });
 
+  it("refuses to start on a POLICY_DIR with a mistake, in one line naming file, line and column; starts on the shipped one with its sets read-only", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "vigil-policy-dir-"));
+    const policies = mkdtempSync(path.join(tmpdir(), "vigil-policies-"));
+    cpSync(path.join(ROOT, "deploy", "policies"), policies, { recursive: true });
+    writeFileSync(path.join(policies, "invoices.cedar"), '// a typo on line 3\n\npermit (principal is Vigil::Agent, action, resource) when { principal.ownr == "x" };\n');
+    const port = await freePort();
+    const run = spawnSync(process.execPath, ["dist/server.mjs"], {
+      cwd: ROOT,
+      env: { NODE_ENV: "production", PATH: process.env.PATH ?? "", ...productionEnv(port, { dataDir }), POLICY_DIR: policies },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(1);
+    const said = run.stderr.split("\n").filter((l) => l.trim() !== "");
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(new RegExp(`^Vigil failed to start: POLICY_DIR ${policies} refused: invoices\\.cedar:3:\\d+: .*ownr`));
+
+    const vigil = await startVigil("policy-dir", { ...productionEnv(port, { dataDir }), POLICY_DIR: path.join(ROOT, "deploy", "policies") });
+    try {
+      const admin = api(vigil.baseUrl, await adminToken(vigil.baseUrl));
+      const listed = await admin("GET", "/api/v1/policies");
+      expect(listed.json.sets).toMatchObject([{ name: "invoices", source: "directory", version: 1, audience: "https://invoices.example.com/" }]);
+      const edit = await admin("POST", "/api/v1/policies/invoices/versions", { audience: "https://invoices.example.com/", text: "", comment: "by hand" });
+      expect(edit.status).toBe(409);
+      expect(edit.json.detail).toMatch(/managed in POLICY_DIR/);
+    } finally {
+      await vigil.stop();
+    }
+  });
+
   it("exits 1 saying why in one line when it cannot listen, sends no heartbeat meanwhile, and leaves the embedded database clean", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "vigil-taken-"));
     const taken = createServer();

@@ -15,17 +15,17 @@ describe("deploy/prometheus/vigil-alerts.yml", () => {
     const check = spawnSync("promtool", ["check", "rules", FILE], { encoding: "utf8" });
     expect(check.error, "promtool must be installed (apt-get install prometheus)").toBeUndefined();
     expect(check.status, check.stdout + check.stderr).toBe(0);
-    expect(check.stdout).toContain("SUCCESS: 5 rules found");
+    expect(check.stdout).toContain("SUCCESS: 6 rules found");
   });
 
-  it("fires the DPoP alert above 5 % refused proofs held for 5 minutes, and not below (promtool test rules)", () => {
+  it("fires the DPoP alert above 5 % refused proofs held for 5 minutes and the policy alert on a jump in refusals, and neither below (promtool test rules)", () => {
     const test = spawnSync("promtool", ["test", "rules", path.join(ROOT, "deploy/prometheus/vigil-alerts.test.yml")], { encoding: "utf8" });
     expect(test.status, test.stdout + test.stderr).toBe(0);
     expect(test.stdout).toContain("SUCCESS");
   });
 
-  it("has the four autoheal SLO alerts and the DPoP one, each with a runbook that exists in the README", () => {
-    expect(rules.map((r) => r.alert)).toEqual(["AutohealServiceDown", "AutohealHeartbeatSLOBreach", "AutohealFailureRateSLOBreach", "AutohealAuditWriteLatencySLOBreach", "DpopInvalidProofRateHigh"]);
+  it("has the four autoheal SLO alerts, the DPoP one and the policy one, each with a runbook that exists in the README", () => {
+    expect(rules.map((r) => r.alert)).toEqual(["AutohealServiceDown", "AutohealHeartbeatSLOBreach", "AutohealFailureRateSLOBreach", "AutohealAuditWriteLatencySLOBreach", "DpopInvalidProofRateHigh", "PolicyDenyRateJump"]);
     const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
     for (const r of rules) {
       const anchor = /#(runbook-[a-z]+)$/.exec(r.annotations.runbook_url ?? "")?.[1];

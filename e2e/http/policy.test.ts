@@ -66,6 +66,8 @@ describe.each(inject("servers"))("runtime policy at the gateway of $name", ({ ba
     expect(deleting.headers.get("x-vigil-policy")).toBe(`${setName}@1; reason=no-deletes`);
     const unmatched = await call("GET", "/api/other");
     expect(unmatched.status).toBe(403);
+    // A path no route template matches is said apart.
+    expect(unmatched.headers.get("x-vigil-policy")).toBe(`${setName}@1; reason=no-permit; route=none`);
     // Only what was allowed reached the service.
     expect(service.seen.length - seen).toBe(2);
 
@@ -98,5 +100,30 @@ describe.each(inject("servers"))("runtime policy at the gateway of $name", ({ ba
     expect(bad.headers.get("content-type")).toBe("application/problem+json");
     expect(bad.json).toMatchObject({ errors: [{ path: "text", line: 2, column: 8, message: expect.stringMatching(/^2:8: .*ownr/) }] });
     expect((await admin("GET", "/api/v1/policies/broken")).status).toBe(404);
+  });
+
+  it("refuses 10,000 policies, text over 1 MiB and a body over the limit, and the version before keeps serving", async () => {
+    const admin = api(baseUrl, await adminToken(baseUrl));
+    const name = `big-${new URL(baseUrl).port}`;
+    const audience = "https://big.example/";
+    expect((await admin("POST", `/api/v1/policies/${name}/versions`, { audience, text: '@id("all") permit (principal, action, resource);', comment: "first" })).status).toBe(201);
+    const many = Array.from({ length: 10_000 }, (_, i) => `@id("p${i}") permit (principal, action, resource);`).join("\n");
+    const tooMany = await admin("POST", `/api/v1/policies/${name}/versions`, { audience, text: many, comment: "ten thousand", base_version: 1 });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.json.detail).toMatch(/at most 5000 policies; this one has 10000/);
+    const megabyte = `// ${"x".repeat(1024 * 1024)}\n@id("all") permit (principal, action, resource);`;
+    const tooLong = await admin("POST", `/api/v1/policies/${name}/versions`, { audience, text: megabyte, comment: "a megabyte", base_version: 1 });
+    expect(tooLong.status).toBe(400);
+    expect(JSON.stringify(tooLong.json)).toMatch(/text/);
+    const tooBig = await fetch(`${baseUrl}/api/v1/policies/${name}/versions`, { method: "POST", headers: { authorization: `Bearer ${await adminToken(baseUrl)}`, "content-type": "application/json" }, body: JSON.stringify({ audience, text: "x".repeat(3 * 1024 * 1024), comment: "huge" }) });
+    expect(tooBig.status).toBe(413);
+    const current = await admin("GET", `/api/v1/policies/${name}`);
+    expect(current.json).toMatchObject({ version: 1, policies: ["all"] });
+    expect((current.json.versions as unknown[]).length).toBe(1);
+    // Drafts are checked without saving, every problem at its line and column.
+    const checked = await admin("POST", "/api/v1/policy-validations", { text: 'permit (principal, action, resource);\npermit (principal is Vigil::Robot, action, resource);' });
+    expect(checked.status).toBe(200);
+    expect(checked.json).toMatchObject({ valid: false, problems: [{ line: 2, column: expect.any(Number), message: expect.stringMatching(/Robot/) }] });
+    expect((await admin("POST", "/api/v1/policy-validations", { text: many })).json).toMatchObject({ valid: false, problems: [{ message: expect.stringMatching(/at most 5000/) }] });
   });
 });

@@ -34,6 +34,7 @@ export const EVENT_KINDS = {
   "refresh.reuse_detected": "a refresh token was presented again after its rotation: its whole family was revoked",
   "policy.changed": "a runtime policy set was created, changed or rolled back (metadata: name, version, audience, mode, comment, diff)",
   "policy.denied": "a runtime policy refused a request (metadata: point, action, principal, resource, the deciding policy ids; shadow: what enforce would have refused)",
+  "policy.allowed": "a runtime policy allowed a request, recorded for a sample of decisions (POLICY_ALLOW_SAMPLE_RATE, 0 by default; metadata as policy.denied)",
   "key.rotated": "a new signing key was published (it signs after its delay)",
   "audit.hold_created": "a legal hold keeps matching events from retention",
   "audit.hold_released": "a legal hold was released",

@@ -102,6 +102,11 @@ export const envSchema = z.object({
     .regex(/^[^=,]+=[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*(,[^=,]+=[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*)*$/, "comma-separated claimValue=scope scope... entries")
     .optional(),
   DELEGATION_MAX_DEPTH: int(1, 10).default(3),
+  // Runtime policy (Cedar). POLICY_DIR: sets kept in Git, loaded at start (read-only in the
+  // console). POLICY_ALLOW_SAMPLE_RATE: the share of allowed decisions also audited as
+  // policy.allowed (every deny always is); 0 keeps the gateway's hot path free of writes.
+  POLICY_DIR: z.string().min(1).optional(),
+  POLICY_ALLOW_SAMPLE_RATE: z.coerce.number().min(0, "between 0 and 1").max(1, "between 0 and 1").default(0),
   CLOCK_LEEWAY_SECONDS: int(0, 300).default(30),
   VALIDATOR_AUDIENCES: z.string().min(1).optional(),
   VERIFIED_TOKEN_CACHE_SIZE: int(0, 1_000_000).default(10_000),

@@ -89,8 +89,10 @@ export async function gatewayIdentity(ctx: VerbCtx, raw: unknown): Promise<Recor
     const decided = await decideCall(ctx.actor, ctx.gateway.aud, { method, uri: input.original_uri ?? "/", headers: ctx.gateway.headers, dpopBound: ctx.gateway.bound }, ctx);
     if (decided?.refused) {
       // The reason is the deciding policies' ids (or no-permit), never their text.
-      const refused = new ForbiddenError(`Refused by policy set ${decided.set} (reason: ${decided.reason}).`);
-      refused.headers["X-Vigil-Policy"] = `${decided.set}@${decided.version}; reason=${decided.reason}`;
+      // A path no template matches is said apart: the usual cause of an unexpected no-permit.
+      const unrouted = decided.unrouted ? "; route=none" : "";
+      const refused = new ForbiddenError(`Refused by policy set ${decided.set} (reason: ${decided.reason}${decided.unrouted ? "; the path matches none of its route templates" : ""}).`);
+      refused.headers["X-Vigil-Policy"] = `${decided.set}@${decided.version}; reason=${decided.reason}${unrouted}`;
       throw refused;
     }
   }

@@ -1,6 +1,7 @@
 import { callerType, type Actor } from "@/lib/access/actor";
 import type { Person } from "@/lib/access/person";
 import { commitBatched } from "@/lib/audit/batch";
+import { getConfig } from "@/lib/config";
 import type { RequestFacts } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
 import { getLogger } from "@/lib/observability/logger";
@@ -15,7 +16,17 @@ import { policyView, type LoadedSet } from "./view";
  * What a decision point learns: whether to go on, and if refused the reason id to show (the
  * deciding policies' ids, or `no-permit` when nothing permitted) — never the policy text.
  */
-export type PolicyOutcome = { set: string; version: number; mode: "enforce" | "shadow"; allow: boolean; refused: boolean; reason: string; decision: Decision };
+export type PolicyOutcome = {
+  set: string;
+  version: number;
+  mode: "enforce" | "shadow";
+  allow: boolean;
+  refused: boolean;
+  reason: string;
+  decision: Decision;
+  /** A gateway request whose path matched none of the set's route templates (a common cause of no-permit). */
+  unrouted?: boolean;
+};
 
 /**
  * Asks the set for `audience` (if one applies) about `request`, counts the decision, audits a
@@ -34,16 +45,20 @@ export function decideFor(
   const refused = !decision.allow && set.mode === "enforce";
   const reason = decision.allow ? "" : decision.policies.length > 0 ? decision.policies.join(",") : decision.errors.length > 0 ? "policy-error" : "no-permit";
   countDecision(point, decision.allow ? "allow" : refused ? "deny" : "shadow_deny", callerType(caller.actor));
-  if (!decision.allow) audit(point, set, request, decision, reason, caller);
+  // Every deny is recorded; allows only as sampled (the gateway's hot path stays free of writes by default).
+  if (!decision.allow) audit("policy.denied", point, set, request, decision, reason, caller);
+  else if (sampleRate() > 0 && Math.random() < sampleRate()) audit("policy.allowed", point, set, request, decision, "", caller);
   return { set: set.name, version: set.version, mode: set.mode, allow: decision.allow, refused, reason, decision };
 }
 
-function audit(point: string, set: LoadedSet, request: DecisionRequest, decision: Decision, reason: string, caller: { actor: Actor; facts: RequestFacts & { db: Db } }): void {
+const sampleRate = () => getConfig().POLICY_ALLOW_SAMPLE_RATE;
+
+function audit(kind: "policy.denied" | "policy.allowed", point: string, set: LoadedSet, request: DecisionRequest, decision: Decision, reason: string, caller: { actor: Actor; facts: RequestFacts & { db: Db } }): void {
   const f = caller.facts;
   // no-scope: records a policy refusal at a decision point; the caller asked nothing of Vigil's API.
   commitBatched({ requestId: f.requestId, ip: f.ip, userAgent: f.userAgent, db: f.db, actor: caller.actor }, {
-    kind: "policy.denied",
-    outcome: "denied",
+    kind,
+    outcome: kind === "policy.denied" ? "denied" : "success",
     ...(caller.actor.kind === "agent" ? { agentId: caller.actor.id } : {}),
     metadata: {
       point,
@@ -54,11 +69,11 @@ function audit(point: string, set: LoadedSet, request: DecisionRequest, decision
       version: set.version,
       mode: set.mode,
       enforced: set.mode === "enforce",
-      reason,
+      ...(reason ? { reason } : {}),
       policies: decision.policies,
       ...(decision.errors.length > 0 ? { errors: decision.errors.slice(0, 5) } : {}),
     },
-  }).catch((e: unknown) => getLogger().warn({ err: e }, "could not audit a policy denial"));
+  }).catch((e: unknown) => getLogger().warn({ err: e, kind }, "could not audit a policy decision"));
 }
 
 /**
@@ -102,7 +117,8 @@ export async function decideCall(
     const value = request.headers.get(name);
     if (value !== null) selected[name] = value.slice(0, 1024);
   }
-  const route = routeEntity(set.audience, request.method.toUpperCase(), path, set.routes(path), selected);
+  const match = set.routes(path);
+  const route = routeEntity(set.audience, request.method.toUpperCase(), path, match, selected);
   entities.push(route);
   const context = contextOf({
     now: new Date(),
@@ -112,7 +128,8 @@ export async function decideCall(
     scopes: actor.scopes,
     ...(outermost ? { actor: { type: "Vigil::Agent", id: outermost } } : {}),
   });
-  return decideFor("policy_call", set, { principal: principalUid, action: "Call" satisfies PolicyAction, resource: route.uid, context, entities }, { actor, facts });
+  const outcome = decideFor("policy_call", set, { principal: principalUid, action: "Call" satisfies PolicyAction, resource: route.uid, context, entities }, { actor, facts });
+  return match ? outcome : { ...outcome, unrouted: true };
 }
 
 /** Who asks, for a scope decision: an agent for itself, or a person through an agent. */

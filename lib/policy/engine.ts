@@ -134,3 +134,27 @@ function lineAndColumn(before: string): { line: number; column: number } {
   const lines = before.split("\n");
   return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
 }
+
+/**
+ * Whether a schema text (a POLICY_DIR's `schema.cedarschema`, which GitOps tooling validates
+ * policies against before they reach Vigil) describes exactly Vigil's schema: compared as
+ * parsed, so layout and comments do not matter.
+ */
+export function sameSchema(text: string): { ok: true } | { ok: false; problem: string } {
+  const theirs = cedar.schemaToJson(text);
+  if (theirs.type === "failure") return { ok: false, problem: `does not parse: ${theirs.errors.map((e) => e.message).join("; ")}` };
+  const ours = cedar.schemaToJson(VIGIL_SCHEMA);
+  if (ours.type === "failure") throw new Error("Vigil's own policy schema does not parse");
+  return canonical(theirs.json) === canonical(ours.json) ? { ok: true } : { ok: false, problem: "differs from the schema Vigil decides with (see lib/policy/schema.ts, or deploy/policies/schema.cedarschema)" };
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

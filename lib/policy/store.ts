@@ -17,6 +17,7 @@ export const MAX_POLICY_BYTES = 1024 * 1024;
 export const MAX_POLICIES = 5000;
 // The diff kept in the audit event: enough to read the change, bounded like every event.
 const MAX_DIFF_CHARS = 8000;
+const capped = (diff: string) => (diff.length > MAX_DIFF_CHARS ? `${diff.slice(0, MAX_DIFF_CHARS)}\n… (${diff.length - MAX_DIFF_CHARS} more characters)` : diff);
 
 // `/tenants/{tenant}/invoices/{id}`: literal segments and whole-segment parameters.
 const routeTemplate = z
@@ -121,7 +122,22 @@ export async function rollbackPolicySet(ctx: VerbCtx, raw: unknown): Promise<Pol
   return writeVersion(ctx, { name: old.name, audience: old.audience, mode: old.mode as "enforce" | "shadow", text: old.text, routes: old.routes, headers: old.headers, comment, source: "console" });
 }
 
-type Write = { name: string; audience: string; mode: "enforce" | "shadow"; text: string; routes: string[]; headers: string[]; comment: string; baseVersion?: number | undefined; source: "console" | "directory" };
+type Write = {
+  name: string;
+  audience: string;
+  mode: "enforce" | "shadow";
+  text: string;
+  routes: string[];
+  headers: string[];
+  comment: string;
+  baseVersion?: number | undefined;
+  source: "console" | "directory";
+  /** The POLICY_DIR loader: a set already holding exactly this is left as it is (every instance loads the same directory at start). */
+  keepIfSame?: boolean;
+};
+
+const sameAs = (row: typeof policySets.$inferSelect, w: Write) =>
+  row.source === w.source && row.audience === w.audience && row.mode === w.mode && row.text === w.text && JSON.stringify(row.routes) === JSON.stringify(w.routes) && JSON.stringify(row.headers) === JSON.stringify(w.headers);
 
 /** The one write of a version, for the API, rollback and the POLICY_DIR loader. */
 export async function writeVersion(ctx: Pick<VerbCtx, "db" | "actor" | "requestId" | "ip" | "userAgent">, w: Write): Promise<PolicySetView> {
@@ -132,7 +148,9 @@ export async function writeVersion(ctx: Pick<VerbCtx, "db" | "actor" | "requestI
       if (before?.source === "directory" && w.source !== "directory") {
         throw new ConflictError(`Policy set ${w.name} is managed in POLICY_DIR; change it there (the console and API only read it).`);
       }
-      const current = before?.version ?? 0;
+      if (before && w.keepIfSame && sameAs(before, w)) return { value: view(before), events: [] };
+      // A set removed from POLICY_DIR and added again continues its history's numbering.
+      const current = before?.version ?? (await lastVersion(tx, w.name));
       if (w.baseVersion !== undefined && w.baseVersion !== current) {
         throw new ConflictError(`Policy set ${w.name} is at version ${current}, not ${w.baseVersion}: someone changed it meanwhile. Reload and apply your change again.`);
       }
@@ -161,7 +179,7 @@ export async function writeVersion(ctx: Pick<VerbCtx, "db" | "actor" | "requestI
               ...(before && before.mode !== w.mode ? { previous_mode: before.mode } : {}),
               source: w.source,
               comment: w.comment,
-              diff: diff.length > MAX_DIFF_CHARS ? `${diff.slice(0, MAX_DIFF_CHARS)}\n… (${diff.length - MAX_DIFF_CHARS} more characters)` : diff,
+              diff: capped(diff),
             },
           },
         ],
@@ -173,6 +191,25 @@ export async function writeVersion(ctx: Pick<VerbCtx, "db" | "actor" | "requestI
     throw error;
   }
 }
+
+/**
+ * Removes a set that POLICY_DIR no longer holds (its versions stay as history): the directory
+ * is the truth for the sets it manages. Sets made in the console are never removed this way.
+ */
+export async function removeDirectorySet(ctx: Pick<VerbCtx, "db" | "actor" | "requestId" | "ip" | "userAgent">, setName: string, comment: string): Promise<void> {
+  // no-scope: the POLICY_DIR loader, run by the system at start.
+  await commit(ctx, async (tx) => {
+    const [before] = await tx.delete(policySets).where(and(eq(policySets.name, setName), eq(policySets.source, "directory"))).returning();
+    if (!before) return { value: undefined, events: [] };
+    const diff = createTwoFilesPatch(`${setName}@${before.version}`, `${setName}@removed`, before.text, "", undefined, undefined, { context: 0 });
+    return {
+      value: undefined,
+      events: [{ kind: "policy.changed", outcome: "success", metadata: { name: setName, version: null, previous_version: before.version, audience: before.audience, removed: true, source: "directory", comment, diff: capped(diff) } }],
+      notices: [policyNotice({ name: setName, version: before.version + 1 })],
+    };
+  });
+}
+
 
 function parseName(raw: string): string {
   const parsed = name.safeParse(raw);
@@ -191,6 +228,11 @@ export function validateText(text: string): ParsedPolicies {
     throw new ValidationError(`A policy set holds at most ${MAX_POLICIES} policies; this one has ${checked.parsed.ids.length}. Split it by audience.`, [{ path: "text", message: "too many policies" }]);
   }
   return checked.parsed;
+}
+
+async function lastVersion(db: Executor, setName: string): Promise<number> {
+  const [row] = await db.select({ version: policySetVersions.version }).from(policySetVersions).where(eq(policySetVersions.name, setName)).orderBy(desc(policySetVersions.version)).limit(1);
+  return row?.version ?? 0;
 }
 
 async function findSet(db: Executor, setName: string) {

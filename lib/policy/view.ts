@@ -57,11 +57,22 @@ export class PolicyView {
   async reload(): Promise<void> {
     const rows = await this.db.select().from(policySets);
     for (const row of rows) this.load(row);
+    const present = new Set(rows.map((r) => r.name));
+    for (const name of this.byName.keys()) if (!present.has(name)) this.drop(name);
   }
 
   async refresh(name: string): Promise<void> {
     const [row] = await this.db.select().from(policySets).where(eq(policySets.name, name));
     if (row) this.load(row);
+    else this.drop(name);
+  }
+
+  /** A set removed (POLICY_DIR no longer holds it): its audience has no policy from now on. */
+  private drop(name: string): void {
+    const loaded = this.byName.get(name);
+    if (!loaded) return;
+    this.byName.delete(name);
+    if (this.byAudience.get(loaded.audience) === loaded) this.byAudience.delete(loaded.audience);
   }
 
   private load(row: typeof policySets.$inferSelect): void {

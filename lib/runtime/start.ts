@@ -9,6 +9,7 @@ import { applyMigrations } from "@/lib/db/migrate";
 import { watchEmbeddedStorage } from "@/lib/db/storage";
 import { startExternalIssuer } from "@/lib/keys/external-issuer";
 import { startGateView } from "@/lib/identity/state-view";
+import { applyPolicyDir } from "@/lib/policy/directory";
 import { startPolicyView } from "@/lib/policy/view";
 import { ensureBootstrapAdmin } from "@/lib/identity/bootstrap";
 import { ensureSigningKey } from "@/lib/keys/ensure";
@@ -45,7 +46,9 @@ async function start(): Promise<void> {
   await loadKeyring(handle.db);
   await ensureBootstrapAdmin(handle.db);
   await startGateView(handle);
-  // Runtime policy sets, loaded into the engine; changes arrive as the gate's do.
+  // Runtime policy sets: POLICY_DIR's first (a mistake in it stops the start, naming file,
+  // line and column), then all of them into the engine; changes arrive as the gate's do.
+  if (config.POLICY_DIR) await applyPolicyDir(handle.db, config.POLICY_DIR);
   await startPolicyView(handle);
   await startExternalIssuer();
   await startAuditMaintenance(handle);
