@@ -15,6 +15,7 @@ import { consoleBench } from "./console.mjs";
 import { dpopBench } from "./dpop.mjs";
 import { enumerationBench } from "./enumeration.mjs";
 import { exchangeBench } from "./exchange.mjs";
+import { policyBench } from "./policy.mjs";
 import { tokenBench } from "./token.mjs";
 import { validatorBench } from "./validator.mjs";
 
@@ -32,6 +33,7 @@ const SECTIONS = {
   autoheal: autohealBench,
   console: consoleBench,
   enumeration: enumerationBench,
+  policy: policyBench,
 };
 
 /**

@@ -5,6 +5,7 @@ import { getConfig, loadConfig, setConfig } from "@/lib/config";
 import { actorWith, ctxFor } from "@/lib/testing/actors";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { decideFor } from "./decide";
+import { DecisionCache } from "./decision-cache";
 import { agentEntity, audienceUid, contextOf } from "./entities";
 import { savePolicySet } from "./store";
 import { PolicyView } from "./view";
@@ -46,6 +47,32 @@ describe.each(testTargets())("allowed decisions, sampled, on $name", (target) =>
     const count = await t.handle.db.execute(sql`select count(*)::int as n from audit_events where kind = 'policy.allowed'`);
     const rows = (count as unknown as { rows?: { n: number }[] }).rows ?? (count as unknown as { n: number }[]);
     expect(rows[0]?.n).toBe(3);
+  });
+
+  it("answers a repeated question from the version's cache, keyed by everything asked; a new version starts empty", async () => {
+    const db = t.handle.db;
+    const view = new PolicyView(db);
+    await view.reload();
+    const v1 = view.forAudience(AUDIENCE);
+    if (!v1) throw new Error("set not loaded");
+    const caller = { actor: actorWith("admin"), facts: { db, requestId: "cache", ip: "127.0.0.1", userAgent: "vitest" } };
+    expect(decideFor("policy_call", v1, request(), caller, "k1").allow).toBe(true);
+    expect(decideFor("policy_call", v1, request(), caller, "k1").allow).toBe(true);
+    expect(v1.decisions.size).toBe(1);
+    decideFor("policy_call", v1, request(), caller, "k2");
+    expect(v1.decisions.size).toBe(2);
+    await savePolicySet(ctxFor(db, actorWith("admin")), { name: "sampled", audience: AUDIENCE, text: '@id("closed") forbid (principal, action, resource);', comment: "close", base_version: 1 });
+    await view.refresh("sampled");
+    const v2 = view.forAudience(AUDIENCE);
+    expect(v2?.version).toBe(2);
+    expect(v2?.decisions.size).toBe(0);
+    if (!v2) throw new Error("no version 2");
+    expect(decideFor("policy_call", v2, request(), caller, "k1")).toMatchObject({ allow: false, reason: "closed" });
+  });
+
+  it("keys by the second when a set's text mentions time", () => {
+    expect(new DecisionCache('permit (principal, action, resource) when { context.time < 1800000000 };').usesTime).toBe(true);
+    expect(new DecisionCache('permit (principal, action, resource) when { context.hour >= 8 };').usesTime).toBe(false);
   });
 
   it("refuses a rate outside 0..1 at start", () => {

@@ -38,9 +38,15 @@ export function decideFor(
   set: LoadedSet,
   request: DecisionRequest,
   caller: { actor: Actor; facts: RequestFacts & { db: Db } },
+  /** Everything the decision depends on, when the caller can say (the gateway): a repeated question is answered from the set's cache. */
+  cacheKey?: string,
 ): PolicyOutcome {
   const end = getMetrics().policyDecisionSeconds.startTimer({ point });
-  const decision = decide(set.key, request);
+  let decision = cacheKey === undefined ? undefined : set.decisions.get(cacheKey);
+  if (!decision) {
+    decision = decide(set.key, request);
+    if (cacheKey !== undefined) set.decisions.set(cacheKey, decision);
+  }
   end();
   const refused = !decision.allow && set.mode === "enforce";
   const reason = decision.allow ? "" : decision.policies.length > 0 ? decision.policies.join(",") : decision.errors.length > 0 ? "policy-error" : "no-permit";
@@ -93,15 +99,19 @@ export async function decideCall(
   if (!set) return null;
   const principal = principalOf(actor);
   const entities: PolicyEntity[] = [];
+  // What the decision depends on, in order, for the set's decision cache.
+  const keyParts: unknown[] = [];
   let principalUid;
   if (principal?.kind === "agent") {
     const agent = await agentFacts(facts.db, principal.id);
     if (agent) entities.push(agentEntity(agent));
     principalUid = { type: "Vigil::Agent", id: principal.id };
+    keyParts.push(principal.id, agent);
   } else if (principal?.kind === "person") {
     const person = personEntity(principal.person);
     entities.push(person);
     principalUid = person.uid;
+    keyParts.push(person.uid.id, person.attrs);
   } else {
     return null;
   }
@@ -110,6 +120,7 @@ export async function decideCall(
   if (outermost) {
     const agent = await agentFacts(facts.db, outermost);
     if (agent) entities.push(agentEntity(agent));
+    keyParts.push(outermost, agent);
   }
   const path = request.uri.split("?")[0] ?? "/";
   const selected: Record<string, string> = {};
@@ -120,15 +131,17 @@ export async function decideCall(
   const match = set.routes(path);
   const route = routeEntity(set.audience, request.method.toUpperCase(), path, match, selected);
   entities.push(route);
+  const now = new Date();
   const context = contextOf({
-    now: new Date(),
+    now,
     ip: facts.ip,
     dpopBound: request.dpopBound,
     delegationDepth: chain.length,
     scopes: actor.scopes,
     ...(outermost ? { actor: { type: "Vigil::Agent", id: outermost } } : {}),
   });
-  const outcome = decideFor("policy_call", set, { principal: principalUid, action: "Call" satisfies PolicyAction, resource: route.uid, context, entities }, { actor, facts });
+  keyParts.push(route.uid.id, selected, context.sourceIp, request.dpopBound, chain.length, context.scopes, context.hour, context.weekday, set.decisions.usesTime ? context.time : 0);
+  const outcome = decideFor("policy_call", set, { principal: principalUid, action: "Call" satisfies PolicyAction, resource: route.uid, context, entities }, { actor, facts }, JSON.stringify(keyParts));
   return match ? outcome : { ...outcome, unrouted: true };
 }
 

@@ -7,9 +7,20 @@ import { getLogger } from "@/lib/observability/logger";
 import { perObject } from "@/lib/process/singleton";
 import { checkPolicies, loadPolicies } from "./engine";
 import { POLICY_CHANNEL, type PolicyChange } from "./notice";
+import { DecisionCache } from "./decision-cache";
 import { routeMatcher, type RouteMatcher } from "./routes";
 
-export type LoadedSet = { name: string; audience: string; mode: "enforce" | "shadow"; version: number; key: string; routes: RouteMatcher; headers: string[] };
+export type LoadedSet = {
+  name: string;
+  audience: string;
+  mode: "enforce" | "shadow";
+  version: number;
+  key: string;
+  routes: RouteMatcher;
+  headers: string[];
+  /** The gateway's decisions of this version, by everything they depend on (decide.ts). */
+  decisions: DecisionCache;
+};
 
 // A missed notice (a listener reconnecting) is repaired by the next full read at the latest.
 const FULL_RELOAD_MS = 60_000;
@@ -88,7 +99,7 @@ export class PolicyView {
     // Per version: two views in one process (tests, two "instances") may hold different versions.
     const key = `set:${row.name}@${row.version}`;
     loadPolicies(key, checked.parsed);
-    const next: LoadedSet = { name: row.name, audience: row.audience, mode: row.mode as LoadedSet["mode"], version: row.version, key, routes: routeMatcher(row.routes), headers: row.headers };
+    const next: LoadedSet = { name: row.name, audience: row.audience, mode: row.mode as LoadedSet["mode"], version: row.version, key, routes: routeMatcher(row.routes), headers: row.headers, decisions: new DecisionCache(row.text) };
     if (loaded && loaded.audience !== row.audience) this.byAudience.delete(loaded.audience);
     this.byName.set(row.name, next);
     this.byAudience.set(row.audience, next);
