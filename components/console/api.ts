@@ -3,7 +3,7 @@
  * carry the CSRF token the server put in <meta name="csrf-token">; the API checks scopes
  * again, so hiding a button is a courtesy, not the guard.
  */
-export type FieldProblem = { path: string; message: string };
+export type FieldProblem = { path: string; message: string; line?: number; column?: number };
 
 export class ApiError extends Error {
   constructor(

@@ -10,6 +10,7 @@ const ITEMS = [
   { href: "/agents", label: "Agents" },
   { href: "/delegations", label: "Delegations" },
   { href: "/autoheal", label: "Autoheal" },
+  { href: "/policies", label: "Policies" },
 ];
 
 export function NavLinks() {

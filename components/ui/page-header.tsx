@@ -29,6 +29,10 @@ const STATUS: Record<string, string> = {
   success: "border-ok text-ok",
   failure: "border-danger text-danger",
   denied: "border-warn text-warn",
+  enforce: "border-accent text-accent",
+  shadow: "border-warn text-warn",
+  allow: "border-ok text-ok",
+  deny: "border-danger text-danger",
 };
 
 export function Badge({ value }: { value: string }) {
