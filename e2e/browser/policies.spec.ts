@@ -124,12 +124,12 @@ test.describe("policies", () => {
 
     // The diff between the two versions: the newest against the one before by default.
     const diff = page.getByTestId("version-diff");
-    await expect(diff.getByLabel("From version")).toHaveValue("1");
-    await expect(diff.getByLabel("To version")).toHaveValue("2");
+    await expect(diff.getByLabel("From version", { exact: true })).toHaveValue("1");
+    await expect(diff.getByLabel("To version", { exact: true })).toHaveValue("2");
     await expect(diff.locator('[data-sign="added"]')).toContainText(['@id("no-deletes")', "forbid (principal, action", 'when { resource.method == "DELETE" };']);
     await expect(diff.locator('[data-sign="removed"]')).toHaveCount(0);
-    await diff.getByLabel("From version").selectOption("2");
-    await diff.getByLabel("To version").selectOption("1");
+    await diff.getByLabel("From version", { exact: true }).selectOption("2");
+    await diff.getByLabel("To version", { exact: true }).selectOption("1");
     await expect(diff.locator('[data-sign="removed"]')).toContainText(['@id("no-deletes")']);
     await expect(diff.locator('[data-sign="added"]')).toHaveCount(0);
     await snap(page, "policies-diff");
@@ -143,10 +143,10 @@ test.describe("policies", () => {
     await expect(row.getByTestId("policy-set-version")).toHaveText("3");
     await expect(editor.getByRole("heading", { name: `Policy set ${name}` })).toContainText("editing from version 3");
     await expect(text).toHaveValue(ISSUE + CALLS("owner"));
-    const current = page.getByTestId("version-row").filter({ has: page.getByText("current") });
+    const current = page.getByTestId("version-row").filter({ has: page.getByTestId("current-version") });
     await expect(current).toHaveAttribute("data-version", "3");
     await expect(current).toContainText("rollback to version 1");
-    await expect(diff.getByLabel("To version")).toHaveValue("3");
+    await expect(diff.getByLabel("To version", { exact: true })).toHaveValue("3");
     await expect(diff.locator('[data-sign="removed"]')).toContainText(['@id("no-deletes")']);
     await whatIf.getByLabel(`The saved set (${name})`).check();
     await ask(page, "DELETE");
@@ -171,6 +171,41 @@ test.describe("policies", () => {
     await snap(page, "policies-shadow");
   });
 
+  test("a change saved meanwhile by someone else is a conflict shown in the editor, not a lost change; an unknown entity type is marked at its line", async ({ page }) => {
+    const base = env("E2E_VIGIL");
+    const id = unique();
+    const name = `conflict-e2e-${id}`;
+    const admin = api(base, await adminToken(base));
+    const body = { audience: `https://policies-conflict-${id}.example.com/`, mode: "shadow", text: ISSUE, comment: "first" };
+    expect((await admin("POST", `/api/v1/policies/${name}/versions`, body)).status).toBe(201);
+
+    await signIn(page, "admin-ada", "admin");
+    await openPolicies(page);
+    await page.getByTestId("policy-set-row").filter({ hasText: name }).getByRole("button", { name }).click();
+    const editor = page.getByTestId("policy-editor");
+    await expect(editor.getByRole("heading", { name: `Policy set ${name}` })).toContainText("editing from version 1");
+    const text = editor.getByLabel("Policy text");
+    await expect(editor.getByTestId("policy-valid")).toContainText("issue-tokens");
+
+    await text.fill(`${ISSUE}\n@id("robots")\npermit (principal is Vigil::Robot, action, resource);\n`);
+    await expect(editor.getByTestId("problem-marker")).toHaveAttribute("data-line", "6");
+    await expect(editor.getByTestId("policy-problem").first()).toContainText(/^6:\d+ .*Robot/);
+    await text.fill(ISSUE + NO_DELETES);
+    await expect(editor.getByTestId("problem-marker")).toHaveCount(0);
+    await expect(editor.getByTestId("policy-valid")).toContainText("issue-tokens, no-deletes");
+
+    // Someone else saves version 2 while this editor still holds version 1.
+    expect((await admin("POST", `/api/v1/policies/${name}/versions`, { ...body, comment: "meanwhile", base_version: 1 })).status).toBe(201);
+    await editor.getByLabel("Comment").fill("mine");
+    await editor.getByRole("button", { name: "Save new version" }).click();
+    await expect(editor.getByTestId("save-error")).toContainText(`Policy set ${name} is at version 2, not 1`);
+    await expect(editor.getByTestId("save-done")).toHaveCount(0);
+    // Nothing of the draft was saved.
+    const after = await admin("GET", `/api/v1/policies/${name}`);
+    expect(after.json).toMatchObject({ version: 2, text: ISSUE });
+    await snap(page, "policies-conflict");
+  });
+
   test("a viewer reads sets, versions and what-if, with no way to save, create or roll back", async ({ page }) => {
     const base = env("E2E_VIGIL");
     const id = unique();
@@ -190,6 +225,15 @@ test.describe("policies", () => {
     await expect(page.getByTestId("version-row")).toHaveCount(2);
     await expect(page.getByTestId("version-diff").locator('[data-sign="added"]')).toContainText(['@id("no-deletes")']);
     for (const button of ["Save new version", "Create set", "Roll back to 1"]) await expect(page.getByRole("button", { name: button })).toHaveCount(0);
+    // What-if is a question, open to readers: a person asking for a token is not permitted by this set.
+    const whatIf = page.getByTestId("what-if");
+    await whatIf.getByLabel("Principal").selectOption("person");
+    await whatIf.getByLabel("Person's issuer").fill("https://idp.example.com");
+    await whatIf.getByLabel("Person's subject").fill("vera");
+    await whatIf.getByLabel("Action").selectOption("IssueToken");
+    await whatIf.getByRole("button", { name: "Ask" }).click();
+    await expect(whatIf.getByTestId("what-if-decision")).toHaveText("deny");
+    await expect(whatIf.getByTestId("what-if-policies")).toHaveText("no policy permitted it (default deny)");
     await expect(editor.getByLabel("Comment")).toHaveCount(0);
     await snap(page, "policies-viewer");
   });

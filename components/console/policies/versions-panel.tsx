@@ -45,7 +45,7 @@ export function VersionsPanel({ name, canRollback, onRolledBack }: { name: strin
               <tr key={v.version} className="border-b border-line last:border-0" data-testid="version-row" data-version={v.version}>
                 <td className={`${td} tabular-nums`}>
                   {v.version}
-                  {v.version === set.version ? <span className="ml-2 text-xs text-ok">current</span> : null}
+                  {v.version === set.version ? <span className="ml-2 text-xs text-ok" data-testid="current-version">current</span> : null}
                 </td>
                 <td className={td}>
                   <Badge value={v.mode} />
