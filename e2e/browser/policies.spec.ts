@@ -200,9 +200,15 @@ test.describe("policies", () => {
     await editor.getByRole("button", { name: "Save new version" }).click();
     await expect(editor.getByTestId("save-error")).toContainText(`Policy set ${name} is at version 2, not 1`);
     await expect(editor.getByTestId("save-done")).toHaveCount(0);
+    await expect(editor.getByTestId("newer-version")).toContainText("Version 2 was saved after you opened this set");
     // Nothing of the draft was saved.
     const after = await admin("GET", `/api/v1/policies/${name}`);
     expect(after.json).toMatchObject({ version: 2, text: ISSUE });
+    // Opened again, the editor starts from the newer version.
+    await page.getByTestId("policy-set-row").filter({ hasText: name }).getByRole("button", { name }).click();
+    await expect(editor.getByRole("heading", { name: `Policy set ${name}` })).toContainText("editing from version 2");
+    await expect(editor.getByTestId("newer-version")).toHaveCount(0);
+    await expect(text).toHaveValue(ISSUE);
     await snap(page, "policies-conflict");
   });
 

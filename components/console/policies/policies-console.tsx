@@ -95,6 +95,7 @@ export function PoliciesConsole({ initial, agents, isAdmin, renderedAt }: { init
             isNew={open === ""}
             readOnly={current?.source === "directory"}
             canSave={isAdmin}
+            newer={current && current.version > draft.base ? current.version : null}
             onSaved={adopt}
           />
           <Section id="what-if" title="What if" lead="The decision a set would make for a request you describe, and which policies decided. Nothing is recorded.">

@@ -24,6 +24,7 @@ export function SetEditor({
   isNew,
   readOnly,
   canSave,
+  newer,
   onSaved,
 }: {
   draft: Draft;
@@ -31,6 +32,8 @@ export function SetEditor({
   isNew: boolean;
   readOnly: boolean;
   canSave: boolean;
+  /** The set's version when someone saved one after this draft was read: saving would be refused. */
+  newer: number | null;
   onSaved: (set: PolicySetView) => void;
 }) {
   const id = useId();
@@ -40,7 +43,7 @@ export function SetEditor({
   const [message, setMessage] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const { validation, checking, error } = usePolicyValidation(draft.text, draft.text.length > 0 || isNew);
+  const { validation, checking, error } = usePolicyValidation(draft.text);
   // A refused save's text problems hold until the text changes; then the live check speaks.
   const [savedProblems, setSavedProblems] = useState<{ text: string; problems: PolicyProblem[] } | null>(null);
   const problems: PolicyProblem[] = savedProblems && savedProblems.text === draft.text ? savedProblems.problems : validation && !validation.valid ? validation.problems : [];
@@ -73,6 +76,8 @@ export function SetEditor({
         if (text.length > 0) setSavedProblems({ text: draft.text, problems: text.map((f) => ({ line: f.line ?? 1, column: f.column ?? 1, message: f.message })) });
         setFields(err.fields.filter((f) => FIELDS.some((n) => f.path === n || f.path.startsWith(`${n}.`))));
         setMessage(err.status === 409 ? err.message : `Not saved: ${err.message}`);
+        // Someone else's version: read it, so the editor can say which one it is.
+        if (err.status === 409) await client.invalidateQueries({ queryKey: ["policies"] });
       } else setMessage("The request did not reach Vigil; try again.");
     } finally {
       setBusy(false);
@@ -94,6 +99,11 @@ export function SetEditor({
           <p className="mt-1 text-sm text-muted">One set per audience. Cedar denies by default: an enforced set that permits nothing refuses every token and call for its audience — try it in shadow mode first.</p>
         )}
       </div>
+      {newer !== null ? (
+        <p role="status" className="rounded-md border border-warn p-2 text-sm text-warn" data-testid="newer-version">
+          Version {newer} was saved after you opened this set: saving now is refused. Open the set again to start from it.
+        </p>
+      ) : null}
       <div className="grid gap-4 sm:grid-cols-3">
         {isNew ? (
           <TextField id={`${id}-name`} text="Name" value={draft.name} onChange={(name) => edit({ name })} hint="Lower-case letters, digits and dashes." problem={problem("name")} />

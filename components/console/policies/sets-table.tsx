@@ -25,7 +25,7 @@ export function SetsTable({ sets, selected, onOpen }: { sets: PolicySetView[]; s
           {sets.map((s) => (
             <tr key={s.name} className={`border-b border-line last:border-0 ${s.name === selected ? "bg-surface-2" : ""}`} data-testid="policy-set-row" data-set={s.name}>
               <td className={td}>
-                <button type="button" className="break-all text-left font-medium text-accent underline-offset-2 hover:underline" aria-pressed={s.name === selected} onClick={() => onOpen(s.name)}>
+                <button type="button" className="whitespace-nowrap text-left font-medium text-accent underline-offset-2 hover:underline" aria-pressed={s.name === selected} onClick={() => onOpen(s.name)}>
                   {s.name}
                 </button>
               </td>

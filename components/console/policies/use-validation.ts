@@ -12,7 +12,7 @@ const DEBOUNCE_MS = 400;
  * would be a request). The previous verdict stays on screen while the next is asked, so
  * markers do not flicker; `checking` says it may be out of date.
  */
-export function usePolicyValidation(text: string, enabled: boolean) {
+export function usePolicyValidation(text: string) {
   const [settled, setSettled] = useState(text);
   useEffect(() => {
     const timer = setTimeout(() => setSettled(text), DEBOUNCE_MS);
@@ -21,10 +21,9 @@ export function usePolicyValidation(text: string, enabled: boolean) {
   const q = useQuery({
     queryKey: ["policy-validation", settled],
     queryFn: () => apiWrite<Validation>("POST", "/api/v1/policy-validations", { text: settled }),
-    enabled,
     // The same text always gets the same verdict (until a deploy changes the schema).
     staleTime: Infinity,
     placeholderData: keepPreviousData,
   });
-  return { validation: q.data, checking: enabled && (settled !== text || q.isFetching), error: q.error };
+  return { validation: q.data, checking: settled !== text || q.isFetching, error: q.error };
 }
