@@ -1,4 +1,6 @@
+import { setFlagsFromString } from "node:v8";
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import { guardOf, mayApply, type Guard } from "./guards";
 import { VIGIL_SCHEMA, type PolicyAction } from "./schema";
 
 /**
@@ -13,6 +15,13 @@ export type PolicyEntity = { uid: Uid; attrs: Record<string, unknown>; parents: 
 export type DecisionRequest = { principal: Uid; action: PolicyAction; resource: Uid; context: Record<string, unknown>; entities: PolicyEntity[] };
 /** `policies`: the ids of the policies that decided (the permits that allowed, or the forbids that denied). */
 export type Decision = { allow: boolean; policies: string[]; errors: string[] };
+
+// Node 20's V8 aborts the whole process ("Fatal error … unreachable code", in
+// Deoptimizer::DoComputeBuiltinContinuation) when optimised code that inlined a call into
+// the engine's WebAssembly deoptimises inside a callback from it: reproduced here with a hot
+// loop of decisions on one set, then the first on another. Not inlining JS-to-Wasm calls
+// avoids it (measured cost: none beyond noise; each decision is one call).
+setFlagsFromString("--no-turbo-inline-js-wasm-calls");
 
 const SCHEMA_KEY = "vigil";
 let schemaLoaded = false;
@@ -76,6 +85,64 @@ export function loadPolicies(key: string, parsed: ParsedPolicies): void {
   loadSchema();
   const answer = cedar.preparsePolicySet(key, { staticPolicies: parsed.byId });
   if (answer.type !== "success") throw new Error(`policies under ${key} do not parse: ${answer.errors.map((e) => e.message).join("; ")}`);
+  if (parsed.ids.length < SLICE_FROM) {
+    loaded.delete(key);
+    return;
+  }
+  const guards = parsed.ids.map((id) => {
+    const json = cedar.policyToJson(parsed.byId[id] as string);
+    return json.type === "success" ? guardOf(json.json) : guardOf(null);
+  });
+  loaded.set(key, { parsed, guards, attrs: [...new Set(guards.flatMap((g) => g.attrEquals.map(([a]) => a)))], byAsker: new Map(), bySubset: new Map() });
+}
+
+// Sets this large are asked only the policies that may apply (guards.ts); smaller ones whole.
+const SLICE_FROM = 64;
+// Distinct subsets kept per set (each preparsed in the engine), and askers remembered.
+const MAX_SUBSETS = 1024;
+const MAX_ASKERS = 50_000;
+type Sliced = { parsed: ParsedPolicies; guards: Guard[]; attrs: string[]; byAsker: Map<string, string>; bySubset: Map<string, string> };
+const loaded = new Map<string, Sliced>();
+
+/**
+ * The preparsed set to ask: for a large set, the subset of policies that may apply to this
+ * action and principal, preparsed once per distinct subset (many principals share one).
+ */
+function sliceFor(key: string, request: DecisionRequest): string {
+  const set = loaded.get(key);
+  if (!set) return key;
+  const p = request.principal;
+  let attrs: Record<string, unknown> | undefined;
+  for (const e of request.entities) {
+    if (e.uid.type === p.type && e.uid.id === p.id) {
+      attrs = e.attrs;
+      break;
+    }
+  }
+  let asker = `${request.action}\u0000${p.type}\u0000${p.id}`;
+  for (const a of set.attrs) asker += `\u0000${String(attrs?.[a])}`;
+  const known = set.byAsker.get(asker);
+  if (known) return known;
+  const ids: string[] = [];
+  const principal = { type: p.type, id: p.id, attrs };
+  for (let i = 0; i < set.parsed.ids.length; i++) {
+    if (mayApply(set.guards[i] as Guard, request.action, principal)) ids.push(set.parsed.ids[i] as string);
+  }
+  const content = ids.join("\u0000");
+  let sliceKey = set.bySubset.get(content);
+  if (!sliceKey) {
+    // Past the bound, the whole set answers: slower, never wrong.
+    if (set.bySubset.size >= MAX_SUBSETS) return key;
+    sliceKey = `${key}#${set.bySubset.size}`;
+    const policies: Record<string, string> = {};
+    for (const id of ids) policies[id] = set.parsed.byId[id] as string;
+    const answer = cedar.preparsePolicySet(sliceKey, { staticPolicies: policies });
+    if (answer.type !== "success") return key;
+    set.bySubset.set(content, sliceKey);
+  }
+  if (set.byAsker.size >= MAX_ASKERS) set.byAsker.clear();
+  set.byAsker.set(asker, sliceKey);
+  return sliceKey;
 }
 
 /** The request in the engine's terms, the same for loaded sets and drafts. */
@@ -88,9 +155,10 @@ const asCedar = (request: DecisionRequest) => ({
 });
 
 export function decide(key: string, request: DecisionRequest): Decision {
+  const preparsedPolicySetId = sliceFor(key, request);
   const answer = cedar.statefulIsAuthorized({
     ...asCedar(request),
-    preparsedPolicySetId: key,
+    preparsedPolicySetId,
     // The request is built by Vigil from the schema's own types; checking it again on
     // every gateway request would cost a third of the decision.
     validateRequest: false,
@@ -112,7 +180,8 @@ export function decideWith(parsed: ParsedPolicies, request: DecisionRequest): De
 function toDecision(answer: cedar.AuthorizationAnswer): Decision {
   if (answer.type === "failure") return { allow: false, policies: [], errors: answer.errors.map((e) => e.message) };
   const { decision, diagnostics } = answer.response;
-  return { allow: decision === "allow", policies: diagnostics.reason, errors: diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`) };
+  // Sorted: the engine's order is its own (set iteration), and the reason a caller sees must not vary.
+  return { allow: decision === "allow", policies: [...diagnostics.reason].sort(), errors: diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`) };
 }
 
 function problem(text: string, error: cedar.DetailedError, policy?: string): PolicyProblem {
