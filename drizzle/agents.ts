@@ -24,6 +24,8 @@ export const agents = pgTable(
     owner: text("owner").notNull(),
     deploymentEnv: text("deployment_env").notNull(),
     allowedScopes: text("allowed_scopes").array().notNull().default(sql`'{}'::text[]`),
+    // Free key/value labels (team, cost centre, …): runtime policy reads them as the agent's tags.
+    labels: jsonb("labels").$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
     status: text("status", { enum: agentStatuses }).notNull().default("active"),
     // Audiences tokens for this agent may name (RFC 8707 resource / audience); null = only
     // Vigil's own API audience (VIGIL_API_AUDIENCE), whatever it is configured to.

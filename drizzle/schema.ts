@@ -13,3 +13,4 @@ export * from "./delegation-grants";
 export * from "./authorization";
 export * from "./replay-claims";
 export * from "./policy-sets";
+export * from "./people";

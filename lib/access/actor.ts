@@ -43,6 +43,9 @@ export type SessionPerson = {
   issuer?: string | undefined;
   /** What they may delegate, from their claims at sign-in (DELEGATION_SCOPE_MAP). */
   delegable?: readonly string[] | undefined;
+  /** Their roles and groups from their claims at sign-in (runtime policy). */
+  roles?: readonly string[] | undefined;
+  groups?: readonly string[] | undefined;
 };
 
 /**
@@ -54,7 +57,7 @@ export function userActor(session: SessionPerson): Actor {
   const scopes = new Set(scopesOfRole(session.role ?? null));
   const label = `user:${session.email ?? session.sub}`;
   const person: Person | undefined = session.issuer
-    ? { issuer: session.issuer, sub: session.sub, label: session.email ?? session.sub, scopes: new Set([...scopes, ...(session.delegable ?? [])]) }
+    ? { issuer: session.issuer, sub: session.sub, label: session.email ?? session.sub, scopes: new Set([...scopes, ...(session.delegable ?? [])]), roles: session.roles ?? [], groups: session.groups ?? [] }
     : undefined;
   return { kind: "user", id: session.sub, scopes, label, ...(person ? { person } : {}) };
 }

@@ -11,6 +11,13 @@ export type Person = {
   label: string;
   /** What they hold, and so what they may let an agent do for them. */
   scopes: ReadonlySet<string>;
+  /**
+   * Their roles and groups as their provider's claims say, where those claims are at hand (a
+   * console session, a provider token); for Vigil's own tokens they are read from what Vigil
+   * last saw (lib/policy/person-facts.ts).
+   */
+  roles?: readonly string[];
+  groups?: readonly string[];
 };
 
 export function personId(issuer: string, sub: string): string {

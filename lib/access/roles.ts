@@ -47,6 +47,16 @@ function mappings(config: VigilConfig) {
   return held;
 }
 
+// Bounded like every other input: a claim with thousands of groups keeps its first 100.
+const MAX_CLAIM_VALUES = 100;
+const claimList = (claims: Record<string, unknown>, path: string) => claimValues(claims, path).filter((v) => v.length <= 256).slice(0, MAX_CLAIM_VALUES);
+
+/** A person's roles (OIDC_ROLES_CLAIM) and groups (OIDC_GROUPS_CLAIM) as their claims give them, for runtime policy. */
+export function personFactsFromClaims(claims: Record<string, unknown>): { roles: string[]; groups: string[] } {
+  const config = getConfig();
+  return { roles: claimList(claims, config.OIDC_ROLES_CLAIM), groups: claimList(claims, config.OIDC_GROUPS_CLAIM) };
+}
+
 /** The highest role the configured mapping gives these claims, or null (refused). */
 export function roleFromClaims(claims: Record<string, unknown>): Role | null {
   const config = getConfig();

@@ -102,6 +102,9 @@ export const envSchema = z.object({
     .regex(/^[^=,]+=[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*(,[^=,]+=[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*)*$/, "comma-separated claimValue=scope scope... entries")
     .optional(),
   DELEGATION_MAX_DEPTH: int(1, 10).default(3),
+  // The claim naming a person's groups (runtime policy's principal.groups; their roles are the
+  // values of OIDC_ROLES_CLAIM).
+  OIDC_GROUPS_CLAIM: z.string().regex(/^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/, "a dotted claim path such as groups").default("groups"),
   // Runtime policy (Cedar). POLICY_DIR: sets kept in Git, loaded at start (read-only in the
   // console). POLICY_ALLOW_SAMPLE_RATE: the share of allowed decisions also audited as
   // policy.allowed (every deny always is); 0 keeps the gateway's hot path free of writes.

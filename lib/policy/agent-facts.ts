@@ -18,7 +18,7 @@ export async function agentFacts(db: Db, id: string): Promise<AgentFacts | null>
   const hit = cache.get(id);
   if (hit && Date.now() - hit.at < TTL_MS) return hit.facts;
   const [row] = await db
-    .select({ id: agents.id, name: agents.name, owner: agents.owner, status: agents.status, allowedScopes: agents.allowedScopes, deploymentEnv: agents.deploymentEnv })
+    .select({ id: agents.id, name: agents.name, owner: agents.owner, status: agents.status, allowedScopes: agents.allowedScopes, deploymentEnv: agents.deploymentEnv, labels: agents.labels })
     .from(agents)
     .where(eq(agents.id, id));
   if (cache.size >= MAX_ENTRIES) cache.clear();

@@ -1,14 +1,17 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents } from "@/drizzle/schema";
+import { auditEvents, people } from "@/drizzle/schema";
 import { getConfig, loadConfig, setConfig } from "@/lib/config";
 import { actorWith, ctxFor } from "@/lib/testing/actors";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
-import { decideFor } from "./decide";
+import { systemActor, type Actor } from "@/lib/access/actor";
+import { personId } from "@/lib/access/person";
+import { decideCall, decideFor } from "./decide";
+import { recordPersonFacts, withPersonFacts } from "./person-facts";
 import { DecisionCache } from "./decision-cache";
 import { agentEntity, audienceUid, contextOf } from "./entities";
 import { savePolicySet } from "./store";
-import { PolicyView } from "./view";
+import { policyView, PolicyView, startPolicyView } from "./view";
 
 const AUDIENCE = "https://sampled.example/";
 const agent = agentEntity({ id: "00000000-0000-4000-8000-0000000000aa", name: "sampler", owner: "ops", status: "active", allowedScopes: [], deploymentEnv: "test" });
@@ -73,6 +76,38 @@ describe.each(testTargets())("allowed decisions, sampled, on $name", (target) =>
   it("keys by the second when a set's text mentions time", () => {
     expect(new DecisionCache('permit (principal, action, resource) when { context.time < 1800000000 };').usesTime).toBe(true);
     expect(new DecisionCache('permit (principal, action, resource) when { context.hour >= 8 };').usesTime).toBe(false);
+  });
+
+  it("decides a delegated token's person at the gateway, with roles and groups from claims or as last seen; an unknown caller is refused", async () => {
+    const db = t.handle.db;
+    const audience = "https://people.example/";
+    await savePolicySet(ctxFor(db, actorWith("admin")), {
+      name: "people",
+      audience,
+      text: `@id("finance-only") permit (principal is Vigil::Person, action == Vigil::Action::"Call", resource) when { principal.groups.contains("finance") };
+@id("no-contractors") forbid (principal is Vigil::Person, action, resource) when { principal.roles.contains("contractor") };`,
+      comment: "people",
+    });
+    await startPolicyView(t.handle);
+    await policyView(db)?.refresh("people");
+    const facts = { db, requestId: "people", ip: "127.0.0.1", userAgent: "vitest" };
+    const call = (actor: Actor) => decideCall(actor, [audience], { method: "GET", uri: "/invoices", headers: new Headers(), dpopBound: false }, facts);
+    const issuer = "https://idp.example";
+    // A Vigil delegated token: the person is its subject, with no claims of their own.
+    const delegated = (sub: string): Actor => ({ kind: "delegated", id: personId(issuer, sub), scopes: new Set(["invoices:read"]), label: `user:${sub}`, delegation: { chain: ["00000000-0000-4000-8000-0000000000bb"], grantIds: [] } });
+    expect(await call(delegated("ann"))).toMatchObject({ refused: true, reason: "no-permit" });
+    // Her provider token at the gateway carries her groups: decided on them, and remembered.
+    const external: Actor = { kind: "external", id: "ann", scopes: new Set(), label: "oidc:ann", person: { issuer, sub: "ann", label: "ann", scopes: new Set(), roles: [], groups: ["finance"] } };
+    expect(await call(external)).toMatchObject({ allow: true, decision: { policies: ["finance-only"] } });
+    expect(await call(delegated("ann"))).toMatchObject({ allow: true, decision: { policies: ["finance-only"] } });
+    await expect.poll(async () => (await db.select().from(people).where(eq(people.sub, "ann")))[0]?.groups).toEqual(["finance"]);
+    // Another instance (a fresh cache) reads what was recorded.
+    recordPersonFacts(db, { issuer, sub: "bob", roles: ["contractor"], groups: ["finance"] });
+    await expect.poll(async () => (await db.select().from(people).where(eq(people.sub, "bob"))).length).toBe(1);
+    expect(await withPersonFacts(db, { issuer, sub: "bob", scopes: new Set() })).toMatchObject({ roles: ["contractor"], groups: ["finance"] });
+    expect(await call(delegated("bob"))).toMatchObject({ refused: true, reason: "no-contractors" });
+    // Neither an agent nor a person (a system caller): refused, not waved through.
+    expect(await call(systemActor("test"))).toMatchObject({ refused: true, reason: "unknown-principal" });
   });
 
   it("refuses a rate outside 0..1 at start", () => {

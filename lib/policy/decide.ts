@@ -1,5 +1,4 @@
 import { callerType, type Actor } from "@/lib/access/actor";
-import type { Person } from "@/lib/access/person";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
 import type { RequestFacts } from "@/lib/context";
@@ -8,7 +7,8 @@ import { getLogger } from "@/lib/observability/logger";
 import { countDecision, getMetrics, type DecisionPoint } from "@/lib/observability/metrics";
 import { agentFacts } from "./agent-facts";
 import { decide, type Decision, type DecisionRequest, type PolicyEntity } from "./engine";
-import { agentEntity, agentUid, audienceUid, contextOf, personEntity, principalOf, routeEntity } from "./entities";
+import { agentEntity, agentUid, audienceUid, contextOf, personEntity, principalOf, routeEntity, type PolicyPerson } from "./entities";
+import { recordPersonFacts, withPersonFacts } from "./person-facts";
 import type { PolicyAction } from "./schema";
 import { policyView, type LoadedSet } from "./view";
 
@@ -93,11 +93,12 @@ export async function decideCall(
   request: { method: string; uri: string; headers: Headers; dpopBound: boolean },
   facts: RequestFacts & { db: Db },
 ): Promise<PolicyOutcome | null> {
+  const principal = principalOf(actor);
+  if (principal?.kind === "person") remember(facts.db, principal.person);
   const view = policyView(facts.db);
   if (!view) return null;
   const set = audiences.map((a) => view.forAudience(a)).find(Boolean);
   if (!set) return null;
-  const principal = principalOf(actor);
   const entities: PolicyEntity[] = [];
   // What the decision depends on, in order, for the set's decision cache.
   const keyParts: unknown[] = [];
@@ -108,12 +109,15 @@ export async function decideCall(
     principalUid = { type: "Vigil::Agent", id: principal.id };
     keyParts.push(principal.id, agent);
   } else if (principal?.kind === "person") {
-    const person = personEntity(principal.person);
+    const person = personEntity(await withPersonFacts(facts.db, principal.person));
     entities.push(person);
     principalUid = person.uid;
     keyParts.push(person.uid.id, person.attrs);
   } else {
-    return null;
+    // A set applies and the caller is neither an agent nor a person: refused, never waved through.
+    const refused = set.mode === "enforce";
+    countDecision("policy_call", refused ? "deny" : "shadow_deny", callerType(actor));
+    return { set: set.name, version: set.version, mode: set.mode, allow: false, refused, reason: "unknown-principal", decision: { allow: false, policies: [], errors: ["the caller is neither an agent nor a person"] } };
   }
   const chain = actor.delegation?.chain ?? [];
   const outermost = chain[0];
@@ -145,8 +149,13 @@ export async function decideCall(
   return match ? outcome : { ...outcome, unrouted: true };
 }
 
+/** Claims just verified say who a person is in their organisation: kept for requests that carry none. */
+function remember(db: Db, person: PolicyPerson): void {
+  if (person.roles !== undefined && person.groups !== undefined) recordPersonFacts(db, { issuer: person.issuer, sub: person.sub, roles: [...person.roles], groups: [...person.groups] });
+}
+
 /** Who asks, for a scope decision: an agent for itself, or a person through an agent. */
-export type ScopePrincipal = { agentId: string } | { person: Pick<Person, "issuer" | "sub" | "scopes">; agentId: string; depth: number };
+export type ScopePrincipal = { agentId: string } | { person: PolicyPerson; agentId: string; depth: number };
 
 /**
  * A decision about scopes (`IssueToken`, `ExchangeToken`, `Authorize`), after the static
@@ -164,6 +173,7 @@ export async function decideScopes(
   facts: RequestFacts & { db: Db },
   actor: Actor,
 ): Promise<{ scopes: readonly string[]; outcome: PolicyOutcome | null }> {
+  if ("person" in who) remember(facts.db, who.person);
   const view = policyView(facts.db);
   const set = view && audiences.map((a) => view.forAudience(a)).find(Boolean);
   if (!set) return { scopes, outcome: null };
@@ -171,7 +181,7 @@ export async function decideScopes(
   const entities: PolicyEntity[] = agent ? [agentEntity(agent)] : [];
   let principal = agentUid(who.agentId);
   if ("person" in who) {
-    const person = personEntity(who.person);
+    const person = personEntity(await withPersonFacts(facts.db, who.person));
     entities.push(person);
     principal = person.uid;
   }

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 // @ts-expect-error a .mjs helper shared with the benchmarks
 import { REQUESTS, SCOPES, realisticSet } from "../../bench/lib/policy-set.mjs";
 import { checkPolicies, decide, decideWith, loadPolicies, type DecisionRequest } from "./engine";
+import { agentEntity } from "./entities";
 
 const agent = { type: "Vigil::Agent", id: "a-1" };
 const route = { type: "Vigil::Route", id: "POST /tenants/42/invoices" };
@@ -62,6 +63,16 @@ describe("policy engine (Cedar)", () => {
     expect(first?.message).toMatch(message);
     expect(first?.line).toBe(line);
     if (column > 1) expect(first?.column).toBe(column);
+  });
+
+  it("reads an agent's labels as its tags", () => {
+    const checked = checkPolicies(`@id("billing-team") permit (principal is Vigil::Agent, action, resource) when { principal.hasTag("team") && principal.getTag("team") == "billing" };`);
+    if (!checked.ok) throw new Error(checked.problems[0]?.message);
+    const labelled = (labels: Record<string, string>) =>
+      decideWith(checked.parsed, request({ entities: [agentEntity({ id: agent.id, name: "n", owner: "o", status: "active", allowedScopes: [], deploymentEnv: "prod", labels }), ...request().entities.slice(1)] }));
+    expect(labelled({ team: "billing" })).toMatchObject({ allow: true, policies: ["billing-team"] });
+    expect(labelled({ team: "growth" }).allow).toBe(false);
+    expect(labelled({}).allow).toBe(false);
   });
 
   it("counts columns in characters, not bytes", () => {

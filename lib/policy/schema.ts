@@ -3,9 +3,12 @@
  * before they are saved, so a policy naming an attribute or type Vigil does not provide is
  * refused with its position instead of silently never matching.
  *
- * - `Agent`: a registered agent; in its `Owner` group, so `principal in Vigil::Owner::"payments"` works.
- * - `Person`: an issuer-qualified subject (id `<iss>#<sub>`), with the scopes Vigil mapped for them
- *   (roles and groups are not carried past sign-in today, so they are not offered).
+ * - `Agent`: a registered agent; in its `Owner` group, so `principal in Vigil::Owner::"payments"` works;
+ *   its labels are its tags (`principal.hasTag("team") && principal.getTag("team") == "billing"`).
+ * - `Person`: an issuer-qualified subject (id `<iss>#<sub>`), with the scopes Vigil mapped for them,
+ *   and their roles (OIDC_ROLES_CLAIM) and groups (OIDC_GROUPS_CLAIM) as their provider's claims
+ *   say: from the request's own claims where it has them (a console session, a provider token),
+ *   else as Vigil last saw them (a sign-in or provider token; lib/policy/person-facts.ts).
  * - `Audience`: the resource URI a token is for (the `aud`), the resource of `IssueToken`,
  *   `ExchangeToken` and `Authorize`.
  * - `Route`: one request at the gateway, in its `Audience`; `template` is the configured route
@@ -25,11 +28,13 @@ export const VIGIL_SCHEMA = `namespace Vigil {
     status: String,
     scopes: Set<String>,
     deploymentEnv: String,
-  };
+  } tags String;
   entity Person {
     sub: String,
     issuer: String,
     scopes: Set<String>,
+    roles: Set<String>,
+    groups: Set<String>,
   };
   entity Audience;
   entity Route in [Audience] {

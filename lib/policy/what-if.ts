@@ -6,6 +6,7 @@ import type { VerbCtx } from "@/lib/context";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation";
 import { agentFacts } from "./agent-facts";
+import { withPersonFacts } from "./person-facts";
 import { decideWith, type PolicyEntity, type Uid } from "./engine";
 import { agentEntity, agentUid, audienceUid, contextOf, personEntity, routeEntity } from "./entities";
 import { routeMatcher } from "./routes";
@@ -22,7 +23,16 @@ const input = z
     action: z.enum(POLICY_ACTIONS),
     principal: z.union([
       z.strictObject({ agent_id: z.uuid() }),
-      z.strictObject({ person: z.strictObject({ issuer: z.string().min(1).max(2048), sub: z.string().min(1).max(255), scopes: z.array(z.string().max(200)).max(100).default([]) }) }),
+      z.strictObject({
+        person: z.strictObject({
+          issuer: z.string().min(1).max(2048),
+          sub: z.string().min(1).max(255),
+          scopes: z.array(z.string().max(200)).max(100).default([]),
+          // Left out: as Vigil last saw them (their last sign-in or provider token).
+          roles: z.array(z.string().max(256)).max(100).optional(),
+          groups: z.array(z.string().max(256)).max(100).optional(),
+        }),
+      }),
     ]),
     /** For a person's delegated request: the agent acting for them. */
     actor_agent_id: z.uuid().optional(),
@@ -69,7 +79,9 @@ export async function whatIf(ctx: VerbCtx, raw: unknown) {
     entities.push(agentEntity(agent));
     principal = agentUid(agent.id);
   } else {
-    const person = personEntity({ ...q.principal.person, scopes: new Set(q.principal.person.scopes) });
+    const { roles, groups, ...named } = q.principal.person;
+    const known = await withPersonFacts(ctx.db, { ...named, scopes: new Set(named.scopes) });
+    const person = personEntity({ ...known, ...(roles ? { roles } : {}), ...(groups ? { groups } : {}) });
     entities.push(person);
     principal = person.uid;
   }

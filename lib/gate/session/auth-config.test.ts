@@ -36,6 +36,13 @@ describe("console session claims", () => {
     expect(token).toMatchObject({ sub: "alice", issuer: ISSUER, role: "viewer", delegable: ["invoices:read", "invoices:write"] });
   });
 
+  it("keeps the person's roles and groups from their claims, for runtime policy", async () => {
+    const token = await signInToken("oidc", { sub: "alice", iss: ISSUER, roles: ["viewer", "auditor"], groups: ["finance", "emea"] });
+    expect(token).toMatchObject({ roles: ["viewer", "auditor"], groups: ["finance", "emea"] });
+    const many = await signInToken("oidc", { sub: "bob", iss: ISSUER, roles: ["viewer"], groups: Array.from({ length: 500 }, (_, i) => `g${i}`) });
+    expect((many?.groups as string[]).length).toBe(100);
+  });
+
   it("keeps Auth.js's id for the development sign-in, which names no person", async () => {
     const token = await signInToken("dev", undefined);
     expect(token).toMatchObject({ sub: "5f0c2a4e-0000-4000-8000-000000000000", role: "admin" });

@@ -3,7 +3,7 @@ import type { NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { getConfig } from "@/lib/config";
 import { serverKeys } from "@/lib/keys/server-secrets";
-import { mappedScopesFromClaims, roleFromClaims, type Role } from "@/lib/access/roles";
+import { mappedScopesFromClaims, personFactsFromClaims, roleFromClaims, type Role } from "@/lib/access/roles";
 import { noRequest } from "@/lib/context";
 import { secureCookies } from "./cookies";
 import { signOutSession } from "./end";
@@ -83,6 +83,10 @@ export function authConfig(): NextAuthConfig {
             // names (issuer, sub), and the person's own provider tokens must match it.
             if (typeof profile?.sub === "string" && profile.sub) token.sub = profile.sub;
             token.delegable = mappedScopesFromClaims(profile ?? {});
+            // For runtime policy: who they are in their organisation, as of this sign-in.
+            const facts = personFactsFromClaims(profile ?? {});
+            token.roles = facts.roles;
+            token.groups = facts.groups;
           }
           token.provider = account.provider;
           // Kept server-side only (the session callback does not copy it): needed for the

@@ -22,6 +22,8 @@ export type SessionClaims = {
   idToken?: string;
   issuer?: string;
   delegable?: string[];
+  roles?: string[];
+  groups?: string[];
   /** When the person signed in (seconds): the session ends SESSION_MAX_AGE_SECONDS after, however often it is renewed. */
   authTime?: number;
   exp?: number;
@@ -78,5 +80,5 @@ export async function sessionCaller(request: Request, db: Db): Promise<{ actor: 
 
 /** The person a session names, with the scopes their role maps to. */
 export function sessionUser(session: LiveSession): Actor {
-  return userActor({ sub: session.sub, email: session.email, role: session.role, issuer: session.issuer, delegable: session.delegable });
+  return userActor({ sub: session.sub, email: session.email, role: session.role, issuer: session.issuer, delegable: session.delegable, roles: session.roles, groups: session.groups });
 }

@@ -63,6 +63,21 @@ describe.each(testTargets())("agents on $name", (target) => {
     expect((bad as ValidationError).fields).toContainEqual({ path: "email", message: "email must be an email address" });
   });
 
+  it("keeps labels (key/value, for runtime policy), changes them with their before and after, and refuses bad keys", async () => {
+    const agent = await createAgent(ctx(), newAgent({ labels: { team: "billing", "cost.centre": "42" } }));
+    expect(agent.labels).toEqual({ team: "billing", "cost.centre": "42" });
+    expect((await createAgent(ctx(), newAgent())).labels).toEqual({});
+    const updated = await updateAgent(ctx(), { id: agent.id, labels: { team: "growth" } });
+    expect(updated.labels).toEqual({ team: "growth" });
+    const [event] = await t.handle.db.select().from(auditEvents).where(sql`${auditEvents.kind} = 'agent.updated' and ${auditEvents.agentId} = ${agent.id}`);
+    expect(event?.metadata).toMatchObject({ changes: { labels: { from: { team: "billing", "cost.centre": "42" }, to: { team: "growth" } } } });
+    const bad = await createAgent(ctx(), newAgent({ labels: { "Team!": "x" } })).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(ValidationError);
+    expect((bad as ValidationError).message).toMatch(/label key/);
+    const many = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, "v"]));
+    await expect(createAgent(ctx(), newAgent({ labels: many }))).rejects.toThrow(/at most 32 labels/);
+  });
+
   it("keeps emails unique, as a 409, without a stray audit event", async () => {
     const input = newAgent();
     const first = await createAgent(ctx(), input);

@@ -26,6 +26,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
           owner: input.owner,
           deploymentEnv: input.deployment_env,
           allowedScopes: input.allowed_scopes,
+          labels: input.labels,
           monthlyTokenQuota: input.monthly_token_quota ?? null,
           allowedResources: input.allowed_resources ?? null,
           description: input.description ?? null,
@@ -50,7 +51,7 @@ export async function createAgent(ctx: VerbCtx, raw: unknown) {
             kind: "agent.created",
             outcome: "success",
             agentId: agent.id,
-            metadata: { name: agent.name, owner: agent.owner, deployment_env: agent.deploymentEnv, allowed_scopes: agent.allowedScopes, allowed_resources: agent.allowedResources, jwks_kids: agent.jwks?.keys.map((k) => k.kid) ?? [] },
+            metadata: { name: agent.name, owner: agent.owner, deployment_env: agent.deploymentEnv, allowed_scopes: agent.allowedScopes, labels: agent.labels, allowed_resources: agent.allowedResources, jwks_kids: agent.jwks?.keys.map((k) => k.kid) ?? [] },
           },
         ],
       };

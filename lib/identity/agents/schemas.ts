@@ -68,6 +68,17 @@ const fields = {
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "deployment_env is 1-63 characters of letters, digits, . _ -"),
   allowed_scopes: scopeList,
+  // Kubernetes-style: policies say `principal.hasTag("team") && principal.getTag("team") == "billing"`.
+  labels: z
+    .record(z.string(), z.string().max(253, "a label value is at most 253 characters"))
+    .superRefine((labels, ctx) => {
+      const keys = Object.keys(labels);
+      if (keys.length > 32) ctx.addIssue({ code: "custom", message: "at most 32 labels" });
+      // Checked here rather than as the record's key type, whose message would be zod's own.
+      for (const key of keys) {
+        if (!/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/.test(key)) ctx.addIssue({ code: "custom", path: [key], message: "a label key is 1-63 lower-case letters, digits, . _ - (starting and ending with a letter or digit)" });
+      }
+    }),
   monthly_token_quota: z.number().int().min(0).max(2_000_000_000).nullable(),
   // null: only Vigil's own API audience (VIGIL_API_AUDIENCE).
   allowed_resources: resourceList.nullable(),
@@ -96,6 +107,7 @@ export const createAgentInput = z
   .object({
     ...fields,
     allowed_scopes: scopeList.default([]),
+    labels: fields.labels.default({}),
     monthly_token_quota: fields.monthly_token_quota.optional(),
     allowed_resources: fields.allowed_resources.optional(),
     description: fields.description.optional(),
@@ -129,6 +141,7 @@ export function agentView(agent: Agent) {
     owner: agent.owner,
     deployment_env: agent.deploymentEnv,
     allowed_scopes: agent.allowedScopes,
+    labels: agent.labels,
     allowed_resources: agent.allowedResources,
     description: agent.description,
     redirect_uris: agent.redirectUris,

@@ -55,6 +55,7 @@ export async function updateAgent(ctx: VerbCtx, raw: unknown) {
           owner: input.owner,
           deploymentEnv: input.deployment_env,
           allowedScopes: input.allowed_scopes,
+          labels: input.labels,
           monthlyTokenQuota: input.monthly_token_quota,
           allowedResources: input.allowed_resources,
           description: input.description,

@@ -10,7 +10,7 @@ import type { AuthorizationRequest } from "./request";
  * consent page nor granted by its answer. The same decision both times, so the page never
  * offers what the answer would refuse.
  */
-export async function consentableScopes(ctx: VerbCtx, person: Pick<Person, "issuer" | "sub" | "scopes">, request: AuthorizationRequest, held: readonly string[]): Promise<{ scopes: string[]; removed: string[] }> {
+export async function consentableScopes(ctx: VerbCtx, person: Pick<Person, "issuer" | "sub" | "scopes" | "roles" | "groups">, request: AuthorizationRequest, held: readonly string[]): Promise<{ scopes: string[]; removed: string[] }> {
   if (held.length === 0) return { scopes: [], removed: [] };
   const audiences = request.resources.length > 0 ? request.resources : [getConfig().apiAudience];
   const decided = await decideScopes("policy_authorize", { person, agentId: request.agent.id, depth: 1 }, audiences, held, Boolean(request.dpopJkt), ctx, ctx.actor);

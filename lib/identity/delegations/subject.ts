@@ -17,7 +17,7 @@ export const ACCEPTED_TOKEN_TYPES: readonly string[] = Object.values(TOKEN_TYPE)
 
 /** The person a subject token speaks for, what they hold, and the hops already behind it. */
 export type Subject = {
-  person: { issuer: string; sub: string; label: string };
+  person: { issuer: string; sub: string; label: string; roles?: readonly string[]; groups?: readonly string[] };
   /** The person's permissions as this token carries them (for a delegated token: its scope, already an intersection). */
   scopes: Set<string>;
   exp: number;
@@ -73,7 +73,7 @@ export async function verifySubject(db: Executor, token: string): Promise<Subjec
       const verified = await verifyProviderToken(token, peeked.kid, [config.OIDC_AUDIENCE ?? config.apiAudience]);
       const { person } = verified;
       return {
-        person: { issuer: person.issuer, sub: person.sub, label: person.label },
+        person: { issuer: person.issuer, sub: person.sub, label: person.label, ...(person.roles && person.groups ? { roles: person.roles, groups: person.groups } : {}) },
         scopes: new Set(person.scopes),
         exp: verified.claims.exp,
         act: undefined,

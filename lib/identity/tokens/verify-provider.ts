@@ -1,6 +1,6 @@
 import { errors, jwtVerify, type JWTPayload } from "jose";
 import type { Person } from "@/lib/access/person";
-import { mappedScopesFromClaims, roleFromClaims, scopesOfRole } from "@/lib/access/roles";
+import { mappedScopesFromClaims, personFactsFromClaims, roleFromClaims, scopesOfRole } from "@/lib/access/roles";
 import { getConfig } from "@/lib/config";
 import { externalKeySet } from "@/lib/keys/external-issuer";
 import { processSingleton } from "@/lib/process/singleton";
@@ -101,7 +101,7 @@ async function verifyFresh(token: string, kid: string | undefined): Promise<Prov
   return {
     claims: { ...payload, sub, exp: Number(payload.exp) },
     apiScopes,
-    person: { issuer: String(payload.iss), sub, label, scopes: new Set([...apiScopes, ...mappedScopesFromClaims(payload)]) },
+    person: { issuer: String(payload.iss), sub, label, scopes: new Set([...apiScopes, ...mappedScopesFromClaims(payload)]), ...personFactsFromClaims(payload) },
     clientId,
   };
 }
