@@ -5,7 +5,7 @@ import { adminToken, agentWithCredential, api, basic } from "../support/client";
 import { echoService } from "../support/echo-service";
 import { startGateway } from "../support/nginx";
 import { personToken } from "../support/person-token";
-import { freePort, ORDERS_AUDIENCE } from "../support/vigil-process";
+import { freePort, ORDERS_AUDIENCE, PEOPLE_AUDIENCE } from "../support/vigil-process";
 
 const idp = inject("idp");
 const EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -99,6 +99,30 @@ describe.each(inject("servers"))("delegation on $name", ({ baseUrl }) => {
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toContain("delegation revoked");
     expect(await introspect()).toEqual({ active: false });
+  });
+
+  it("decides a delegated token at the gateway as the person it names, by the groups their provider's token carried", async () => {
+    const admin = api(baseUrl, await adminToken(baseUrl));
+    const set = `people-${new URL(baseUrl).port}`;
+    const saved = await admin("POST", `/api/v1/policies/${set}/versions`, {
+      audience: PEOPLE_AUDIENCE,
+      text: `@id("tokens") permit (principal, action in [Vigil::Action::"IssueToken", Vigil::Action::"ExchangeToken"], resource);
+@id("finance-through-agents") permit (principal is Vigil::Person, action == Vigil::Action::"Call", resource) when { principal.groups.contains("finance") && context has actor };`,
+      comment: "finance people, through an agent",
+    });
+    expect(saved.status).toBe(201);
+    const agent = await agentWithCredential(baseUrl, { allowed_scopes: ["invoices:read"], allowed_resources: [PEOPLE_AUDIENCE] });
+    const through = async (login: string) => {
+      const person = await personToken(idp, login, "invoices:read");
+      expect((await grantAs(person, { agent_id: agent.id, scopes: ["invoices:read"], resources: [PEOPLE_AUDIENCE] })).id).toEqual(expect.any(String));
+      const tokens = await oidc.genericGrantRequest(await clientOf(agent), EXCHANGE, { subject_token: person, subject_token_type: AT, resource: PEOPLE_AUDIENCE });
+      return fetch(`${gateway.base}/api/invoices`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    };
+    const finance = await through("viewer-finance-dana");
+    expect(finance.status).toBe(200);
+    const sales = await through("viewer-sales-sam");
+    expect(sales.status).toBe(403);
+    expect(sales.headers.get("x-vigil-policy")).toBe(`${set}@1; reason=no-permit`);
   });
 
   it("records a delegated caller's writes as the person, with the agent chain in a field the query language filters on", async () => {

@@ -11,6 +11,8 @@ export const AUTH_SECRET = "e2e-auth-secret-0123456789abcdef0123456789";
 export const ORDERS_AUDIENCE = "https://orders.example.com/";
 /** A service behind the gateway that runtime policy tests govern (no other test uses it). */
 export const INVOICES_AUDIENCE = "https://invoices.example.com/";
+/** A service whose runtime policy decides by people's groups (e2e/http/delegation.test.ts only). */
+export const PEOPLE_AUDIENCE = "https://people.example.com/";
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -47,7 +49,7 @@ export function productionEnv(port: number, database: { url?: string; dataDir?: 
     LOG_LEVEL: "info",
     MAX_BODY_BYTES: "65536",
     // The gateway also accepts tokens minted for this service behind it.
-    VALIDATOR_AUDIENCES: `http://${host}:${port},${ORDERS_AUDIENCE},${INVOICES_AUDIENCE}`,
+    VALIDATOR_AUDIENCES: `http://${host}:${port},${ORDERS_AUDIENCE},${INVOICES_AUDIENCE},${PEOPLE_AUDIENCE}`,
   };
   if (database.url) env.DATABASE_URL = database.url;
   else {

@@ -146,7 +146,7 @@ export async function decideCall(
   });
   keyParts.push(route.uid.id, selected, context.sourceIp, request.dpopBound, chain.length, context.scopes, context.hour, context.weekday, set.decisions.usesTime ? context.time : 0);
   const outcome = decideFor("policy_call", set, { principal: principalUid, action: "Call" satisfies PolicyAction, resource: route.uid, context, entities }, { actor, facts }, JSON.stringify(keyParts));
-  return match ? outcome : { ...outcome, unrouted: true };
+  return match || !set.templated ? outcome : { ...outcome, unrouted: true };
 }
 
 /** Claims just verified say who a person is in their organisation: kept for requests that carry none. */

@@ -17,6 +17,8 @@ export type LoadedSet = {
   version: number;
   key: string;
   routes: RouteMatcher;
+  /** Whether the set names route templates at all (a path matching none is then worth saying). */
+  templated: boolean;
   headers: string[];
   /** The gateway's decisions of this version, by everything they depend on (decide.ts). */
   decisions: DecisionCache;
@@ -99,7 +101,7 @@ export class PolicyView {
     // Per version: two views in one process (tests, two "instances") may hold different versions.
     const key = `set:${row.name}@${row.version}`;
     loadPolicies(key, checked.parsed);
-    const next: LoadedSet = { name: row.name, audience: row.audience, mode: row.mode as LoadedSet["mode"], version: row.version, key, routes: routeMatcher(row.routes), headers: row.headers, decisions: new DecisionCache(row.text) };
+    const next: LoadedSet = { name: row.name, audience: row.audience, mode: row.mode as LoadedSet["mode"], version: row.version, key, routes: routeMatcher(row.routes), templated: row.routes.length > 0, headers: row.headers, decisions: new DecisionCache(row.text) };
     if (loaded && loaded.audience !== row.audience) this.byAudience.delete(loaded.audience);
     this.byName.set(row.name, next);
     this.byAudience.set(row.audience, next);
