@@ -24,6 +24,9 @@ export { expect };
 /** The alert the browser Vigil's one autoheal rule answers (e2e/browser/global-setup.ts). */
 export const BROWSER_ALERTNAME = "ConsoleE2eDown";
 
+/** The policy set the browser Vigil loads from its POLICY_DIR (e2e/browser/global-setup.ts). */
+export const GITOPS_SET = "gitops-e2e";
+
 /** The service behind the browser suite's nginx gateway (e2e/browser/global-setup.ts). */
 export const INVOICES_AUDIENCE = "https://invoices.example.com/";
 

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTarget } from "@/lib/testing/autoheal-target";
 import { ensureBuild } from "../../scripts/build-if-stale.mjs";
 import { startAlertmanager } from "../support/alertmanager";
 import { echoService } from "../support/echo-service";
-import { BROWSER_ALERTNAME, INVOICES_AUDIENCE } from "./fixtures";
+import { BROWSER_ALERTNAME, GITOPS_SET, INVOICES_AUDIENCE } from "./fixtures";
 import { idpEnv, startIdp } from "../support/idp";
 import { startGateway } from "../support/nginx";
 import { freePort, productionEnv, startVigil } from "../support/vigil-process";
@@ -43,11 +43,18 @@ export default async function globalSetup() {
     blast_radius: { max_actions: 5, window: 1h }
 `,
   );
+  // A policy set kept in Git (POLICY_DIR): the console shows it read-only. Shadow mode, for an
+  // audience no other test uses, so it decides nothing the other specs depend on.
+  const policyDir = mkdtempSync(path.join(tmpdir(), "vigil-browser-policies-"));
+  mkdirSync(path.join(policyDir, "data"));
+  writeFileSync(path.join(policyDir, "data", "scopes.json"), JSON.stringify({ sets: { [GITOPS_SET]: { audience: "https://gitops-e2e.example.com/", mode: "shadow", routes: { "GET /reports/{id}": ["reports:read"] } } } }));
+  writeFileSync(path.join(policyDir, `${GITOPS_SET}.cedar`), '@id("gitops-tokens")\npermit (principal is Vigil::Agent, action == Vigil::Action::"IssueToken", resource);\n');
   const env = productionEnv(vigilPort, {}, "localhost");
   const vigil = await startVigil("browser", {
     ...env,
     ...idpEnv(idp.info),
     AUTOHEAL_RULES: rules,
+    POLICY_DIR: policyDir,
     AUTOHEAL_ALERT_TOKEN: ALERT_TOKEN,
     ALERTMANAGER_URL: am.url,
     AUTOHEAL_HEARTBEAT_SECONDS: "5",

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { adminToken, agentWithCredential, api, tokenFor } from "../support/client";
-import { env, expect, nav, signIn, snap, test } from "./fixtures";
+import { env, expect, GITOPS_SET, nav, signIn, snap, test } from "./fixtures";
 
 /*
  * The browser suite shares one Vigil: every set here is for an audience of its own (no other
@@ -242,5 +242,18 @@ test.describe("policies", () => {
     await expect(whatIf.getByTestId("what-if-policies")).toHaveText("no policy permitted it (default deny)");
     await expect(editor.getByLabel("Comment")).toHaveCount(0);
     await snap(page, "policies-viewer");
+  });
+
+  test("a set from POLICY_DIR is read-only, even for an admin, and says where it is changed", async ({ page }) => {
+    await signIn(page, "admin-ada", "admin");
+    await openPolicies(page);
+    const row = page.getByTestId("policy-set-row").filter({ hasText: GITOPS_SET });
+    await expect(row).toContainText("directory");
+    await row.getByRole("button", { name: GITOPS_SET }).click();
+    const editor = page.getByTestId("policy-editor");
+    await expect(editor.getByTestId("directory-note")).toContainText("Managed in POLICY_DIR");
+    // The file's policy and the one its scope map generated.
+    await expect(editor.getByTestId("policy-valid")).toContainText("gitops-tokens, scopes:GET /reports/{id}");
+    for (const button of ["Save new version", "Roll back to 1"]) await expect(page.getByRole("button", { name: button })).toHaveCount(0);
   });
 });
