@@ -118,11 +118,12 @@ describe.each(inject("servers"))("delegation on $name", ({ baseUrl }) => {
       const tokens = await oidc.genericGrantRequest(await clientOf(agent), EXCHANGE, { subject_token: person, subject_token_type: AT, resource: PEOPLE_AUDIENCE });
       return fetch(`${gateway.base}/api/invoices`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     };
-    const finance = await through("viewer-finance-dana");
-    expect(finance.status).toBe(200);
+    // The refusal first: it proves the set is in force, so the allow after it is the groups' doing.
     const sales = await through("viewer-sales-sam");
     expect(sales.status).toBe(403);
     expect(sales.headers.get("x-vigil-policy")).toBe(`${set}@1; reason=no-permit`);
+    const finance = await through("viewer-finance-dana");
+    expect(finance.status).toBe(200);
   });
 
   it("records a delegated caller's writes as the person, with the agent chain in a field the query language filters on", async () => {

@@ -57,7 +57,7 @@ export function userActor(session: SessionPerson): Actor {
   const scopes = new Set(scopesOfRole(session.role ?? null));
   const label = `user:${session.email ?? session.sub}`;
   const person: Person | undefined = session.issuer
-    ? { issuer: session.issuer, sub: session.sub, label: session.email ?? session.sub, scopes: new Set([...scopes, ...(session.delegable ?? [])]), roles: session.roles ?? [], groups: session.groups ?? [] }
+    ? { issuer: session.issuer, sub: session.sub, label: session.email ?? session.sub, scopes: new Set([...scopes, ...(session.delegable ?? [])]), ...(session.roles ? { roles: session.roles } : {}), ...(session.groups ? { groups: session.groups } : {}) }
     : undefined;
   return { kind: "user", id: session.sub, scopes, label, ...(person ? { person } : {}) };
 }

@@ -47,14 +47,33 @@ function mappings(config: VigilConfig) {
   return held;
 }
 
-// Bounded like every other input: a claim with thousands of groups keeps its first 100.
+// Bounded like every other input. A list cut short could hide the group a forbid names, so a
+// claim past these bounds is treated as absent (what Vigil last saw then applies), never cut.
 const MAX_CLAIM_VALUES = 100;
-const claimList = (claims: Record<string, unknown>, path: string) => claimValues(claims, path).filter((v) => v.length <= 256).slice(0, MAX_CLAIM_VALUES);
+const MAX_CLAIM_VALUE_CHARS = 256;
 
-/** A person's roles (OIDC_ROLES_CLAIM) and groups (OIDC_GROUPS_CLAIM) as their claims give them, for runtime policy. */
-export function personFactsFromClaims(claims: Record<string, unknown>): { roles: string[]; groups: string[] } {
+function claimList(claims: Record<string, unknown>, path: string): string[] | undefined {
+  let value: unknown = claims;
+  for (const part of path.split(".")) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  // Absent is unknown, not "none": a provider that leaves the claim out of a token says nothing.
+  if (value === undefined) return undefined;
+  const values = claimValues(claims, path);
+  if (values.length > MAX_CLAIM_VALUES || values.some((v) => v.length > MAX_CLAIM_VALUE_CHARS)) return undefined;
+  return values;
+}
+
+/**
+ * A person's roles (OIDC_ROLES_CLAIM) and groups (OIDC_GROUPS_CLAIM) as their claims give them,
+ * for runtime policy; a claim absent (or past the bounds) is left out, not taken as empty.
+ */
+export function personFactsFromClaims(claims: Record<string, unknown>): { roles?: string[]; groups?: string[] } {
   const config = getConfig();
-  return { roles: claimList(claims, config.OIDC_ROLES_CLAIM), groups: claimList(claims, config.OIDC_GROUPS_CLAIM) };
+  const roles = claimList(claims, config.OIDC_ROLES_CLAIM);
+  const groups = claimList(claims, config.OIDC_GROUPS_CLAIM);
+  return { ...(roles ? { roles } : {}), ...(groups ? { groups } : {}) };
 }
 
 /** The highest role the configured mapping gives these claims, or null (refused). */

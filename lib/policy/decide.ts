@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { callerType, type Actor } from "@/lib/access/actor";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
@@ -6,7 +7,7 @@ import type { Db } from "@/lib/db/types";
 import { getLogger } from "@/lib/observability/logger";
 import { countDecision, getMetrics, type DecisionPoint } from "@/lib/observability/metrics";
 import { agentFacts } from "./agent-facts";
-import { decide, type Decision, type DecisionRequest, type PolicyEntity } from "./engine";
+import { decide, type Decision, type DecisionRequest, type PolicyEntity, type Uid } from "./engine";
 import { agentEntity, agentUid, audienceUid, contextOf, personEntity, principalOf, routeEntity, type PolicyPerson } from "./entities";
 import { recordPersonFacts, withPersonFacts } from "./person-facts";
 import type { PolicyAction } from "./schema";
@@ -96,37 +97,59 @@ export async function decideCall(
   const principal = principalOf(actor);
   if (principal?.kind === "person") remember(facts.db, principal.person);
   const view = policyView(facts.db);
-  if (!view) return null;
-  const set = audiences.map((a) => view.forAudience(a)).find(Boolean);
-  if (!set) return null;
+  if (!view || !audiences.some((a) => view.forAudience(a))) return null;
   const entities: PolicyEntity[] = [];
   // What the decision depends on, in order, for the set's decision cache.
-  const keyParts: unknown[] = [];
-  let principalUid;
+  const principalParts: unknown[] = [];
+  let principalUid: Uid | null = null;
   if (principal?.kind === "agent") {
     const agent = await agentFacts(facts.db, principal.id);
     if (agent) entities.push(agentEntity(agent));
     principalUid = { type: "Vigil::Agent", id: principal.id };
-    keyParts.push(principal.id, agent);
+    principalParts.push(principal.id, agent);
   } else if (principal?.kind === "person") {
     const person = personEntity(await withPersonFacts(facts.db, principal.person));
     entities.push(person);
     principalUid = person.uid;
-    keyParts.push(person.uid.id, person.attrs);
-  } else {
-    // A set applies and the caller is neither an agent nor a person: refused, never waved through.
-    const refused = set.mode === "enforce";
-    countDecision("policy_call", refused ? "deny" : "shadow_deny", callerType(actor));
-    return { set: set.name, version: set.version, mode: set.mode, allow: false, refused, reason: "unknown-principal", decision: { allow: false, policies: [], errors: ["the caller is neither an agent nor a person"] } };
+    principalParts.push(person.uid.id, person.attrs);
   }
   const chain = actor.delegation?.chain ?? [];
   const outermost = chain[0];
   if (outermost) {
     const agent = await agentFacts(facts.db, outermost);
     if (agent) entities.push(agentEntity(agent));
-    keyParts.push(outermost, agent);
+    principalParts.push(outermost, agent);
   }
   const path = request.uri.split("?")[0] ?? "/";
+  const context = contextOf({
+    now: new Date(),
+    ip: facts.ip,
+    dpopBound: request.dpopBound,
+    delegationDepth: chain.length,
+    scopes: actor.scopes,
+    ...(outermost ? { actor: { type: "Vigil::Agent", id: outermost } } : {}),
+  });
+  // Read after the awaits, so no version replaced meanwhile decides; and every set that
+  // applies to one of the token's audiences must allow (a token for two services is held to both).
+  let last: PolicyOutcome | null = null;
+  for (const set of new Set(audiences.map((a) => view.forAudience(a)).filter((s): s is LoadedSet => s !== undefined))) {
+    const outcome = principalUid ? callOn(set, principalUid, principalParts, entities, request, path, context, { actor, facts }) : unknownPrincipal(set, actor, facts, path);
+    if (outcome.refused) return outcome;
+    if (!outcome.allow || !last) last = outcome;
+  }
+  return last;
+}
+
+function callOn(
+  set: LoadedSet,
+  principal: Uid,
+  principalParts: unknown[],
+  known: PolicyEntity[],
+  request: { method: string; headers: Headers; dpopBound: boolean },
+  path: string,
+  context: Record<string, unknown>,
+  caller: { actor: Actor; facts: RequestFacts & { db: Db } },
+): PolicyOutcome {
   const selected: Record<string, string> = {};
   for (const name of set.headers) {
     const value = request.headers.get(name);
@@ -134,24 +157,27 @@ export async function decideCall(
   }
   const match = set.routes(path);
   const route = routeEntity(set.audience, request.method.toUpperCase(), path, match, selected);
-  entities.push(route);
-  const now = new Date();
-  const context = contextOf({
-    now,
-    ip: facts.ip,
-    dpopBound: request.dpopBound,
-    delegationDepth: chain.length,
-    scopes: actor.scopes,
-    ...(outermost ? { actor: { type: "Vigil::Agent", id: outermost } } : {}),
-  });
-  keyParts.push(route.uid.id, selected, context.sourceIp, request.dpopBound, chain.length, context.scopes, context.hour, context.weekday, set.decisions.usesTime ? context.time : 0);
-  const outcome = decideFor("policy_call", set, { principal: principalUid, action: "Call" satisfies PolicyAction, resource: route.uid, context, entities }, { actor, facts }, JSON.stringify(keyParts));
+  const key = cacheKey([...principalParts, route.uid.id, selected, context.sourceIp, request.dpopBound, context.delegationDepth, context.scopes, context.hour, context.weekday, set.decisions.usesTime ? context.time : 0]);
+  const outcome = decideFor("policy_call", set, { principal, action: "Call" satisfies PolicyAction, resource: route.uid, context, entities: [...known, route] }, caller, key);
   return match || !set.templated ? outcome : { ...outcome, unrouted: true };
 }
 
+/** A set applies and the caller is neither an agent nor a person: refused (audited), never waved through. */
+function unknownPrincipal(set: LoadedSet, actor: Actor, facts: RequestFacts & { db: Db }, path: string): PolicyOutcome {
+  const refused = set.mode === "enforce";
+  countDecision("policy_call", refused ? "deny" : "shadow_deny", callerType(actor));
+  const decision = { allow: false, policies: [], errors: ["the caller is neither an agent nor a person"] };
+  const request: DecisionRequest = { principal: { type: "Vigil::Unknown", id: actor.id }, action: "Call", resource: { type: "Vigil::Route", id: path }, context: {}, entities: [] };
+  audit("policy.denied", "policy_call", set, request, decision, "unknown-principal", { actor, facts });
+  return { set: set.name, version: set.version, mode: set.mode, allow: false, refused, reason: "unknown-principal", decision };
+}
+
+// Hashed: the parts hold a path and selected headers (kilobytes at worst), 10,000 times per version.
+const cacheKey = (parts: unknown[]) => createHash("sha256").update(JSON.stringify(parts)).digest("base64url");
+
 /** Claims just verified say who a person is in their organisation: kept for requests that carry none. */
 function remember(db: Db, person: PolicyPerson): void {
-  if (person.roles !== undefined && person.groups !== undefined) recordPersonFacts(db, { issuer: person.issuer, sub: person.sub, roles: [...person.roles], groups: [...person.groups] });
+  recordPersonFacts(db, { issuer: person.issuer, sub: person.sub, roles: person.roles, groups: person.groups });
 }
 
 /** Who asks, for a scope decision: an agent for itself, or a person through an agent. */
@@ -175,8 +201,7 @@ export async function decideScopes(
 ): Promise<{ scopes: readonly string[]; outcome: PolicyOutcome | null }> {
   if ("person" in who) remember(facts.db, who.person);
   const view = policyView(facts.db);
-  const set = view && audiences.map((a) => view.forAudience(a)).find(Boolean);
-  if (!set) return { scopes, outcome: null };
+  if (!view || !audiences.some((a) => view.forAudience(a))) return { scopes, outcome: null };
   const agent = await agentFacts(facts.db, who.agentId);
   const entities: PolicyEntity[] = agent ? [agentEntity(agent)] : [];
   let principal = agentUid(who.agentId);
@@ -186,23 +211,31 @@ export async function decideScopes(
     principal = person.uid;
   }
   const action = point === "policy_issue" ? "IssueToken" : point === "policy_exchange" ? "ExchangeToken" : "Authorize";
-  const ask = (asked: readonly string[]) =>
-    decideFor(point, set, {
-      principal,
-      action,
-      resource: audienceUid(set.audience),
-      context: contextOf({
-        now: new Date(),
-        ip: facts.ip,
-        dpopBound,
-        delegationDepth: "person" in who ? who.depth : 0,
-        scopes: asked,
-        ...("person" in who ? { actor: agentUid(who.agentId) } : {}),
-      }),
-      entities,
-    }, { actor, facts });
-  const whole = ask(scopes);
-  if (whole.allow || !whole.refused) return { scopes, outcome: whole };
-  const kept = scopes.length > 1 ? scopes.filter((s) => ask([s]).allow) : [];
-  return { scopes: kept, outcome: whole };
+  // Read after the awaits (no replaced version decides); a token for several audiences gets
+  // what every applicable set allows: each set decides on what the one before kept.
+  let kept: readonly string[] = scopes;
+  let first: PolicyOutcome | null = null;
+  for (const set of new Set(audiences.map((a) => view.forAudience(a)).filter((s): s is LoadedSet => s !== undefined))) {
+    const ask = (asked: readonly string[]) =>
+      decideFor(point, set, {
+        principal,
+        action,
+        resource: audienceUid(set.audience),
+        context: contextOf({
+          now: new Date(),
+          ip: facts.ip,
+          dpopBound,
+          delegationDepth: "person" in who ? who.depth : 0,
+          scopes: asked,
+          ...("person" in who ? { actor: agentUid(who.agentId) } : {}),
+        }),
+        entities,
+      }, { actor, facts });
+    const whole = ask(kept);
+    if (!first || (whole.refused && !first.refused)) first = whole;
+    if (whole.allow || !whole.refused) continue;
+    kept = kept.length > 1 ? kept.filter((s) => ask([s]).allow) : [];
+    if (kept.length === 0) break;
+  }
+  return { scopes: kept, outcome: first };
 }

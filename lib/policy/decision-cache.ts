@@ -8,16 +8,15 @@ const MAX_ENTRIES = 10_000;
  * a Cedar decision costs about a microsecond per policy in the set. A decision depends only
  * on what it is given, so it is kept under a key made of all of it: the principal and its
  * facts, the actor, method, path (hence template and parameters), selected headers, and the
- * context. `time` changes every second: when the set's text mentions it, the second is part
- * of the key (so such sets are in effect not cached); `hour` and `weekday` always are.
+ * context. `time` changes every second: when the set reads it (engine.ts `readsTime`), the
+ * second is part of the key (so such sets are in effect not cached); `hour` and `weekday` always are.
  */
 export class DecisionCache {
   private readonly entries = new Map<string, Decision>();
   readonly usesTime: boolean;
 
-  constructor(text: string) {
-    // Conservative: any mention (a comment too) keys by the second.
-    this.usesTime = /\btime\b/.test(text);
+  constructor(usesTime: boolean) {
+    this.usesTime = usesTime;
   }
 
   get(key: string): Decision | undefined {

@@ -66,6 +66,31 @@ describe("POLICY_DIR, read and checked", () => {
     expect(call("GET", "/not/a/route", ["invoices:read", "invoices:write"])).toMatchObject({ allow: false, policies: [] });
   });
 
+  it("a literal route is never shadowed by a parameter, and a method-less route does not open the methods named apart", async () => {
+    const dir = await fresh();
+    await rm(path.join(dir, "invoices.cedar"));
+    await writeFile(path.join(dir, "data", "scopes.json"), JSON.stringify({ sets: { invoices: { audience: AUDIENCE, routes: { "GET /files/{name}": ["files:read"], "GET /files/admin": ["admin"], "/x": ["r"], "POST /x": ["w"] } } } }));
+    const [set] = (await readPolicyDir(dir)).sets;
+    if (!set) throw new Error("no set");
+    const { checkPolicies, loadPolicies } = await import("./engine");
+    const checked = checkPolicies(set.text);
+    if (!checked.ok) throw new Error(checked.problems[0]?.message);
+    loadPolicies("dir-order", checked.parsed);
+    const match = routeMatcher(set.routes);
+    const agent = agentEntity({ id: "00000000-0000-4000-8000-000000000002", name: "a", owner: "o", status: "active", allowedScopes: [], deploymentEnv: "p" });
+    const call = (method: string, p: string, scopes: string[]) => {
+      const route = routeEntity(AUDIENCE, method, p, match(p), {});
+      return decide("dir-order", { principal: agent.uid, action: "Call", resource: route.uid, context: contextOf({ now: new Date(), ip: null, dpopBound: false, delegationDepth: 0, scopes }), entities: [agent, route] }).allow;
+    };
+    expect(match("/files/admin")?.template).toBe("/files/admin");
+    expect(call("GET", "/files/admin", ["files:read"])).toBe(false);
+    expect(call("GET", "/files/admin", ["admin"])).toBe(true);
+    expect(call("GET", "/files/report", ["files:read"])).toBe(true);
+    expect(call("POST", "/x", ["r"])).toBe(false);
+    expect(call("POST", "/x", ["w"])).toBe(true);
+    expect(call("GET", "/x", ["r"])).toBe(true);
+  });
+
   it("a set made of its scope map alone also permits tokens for its audience", async () => {
     const dir = await fresh();
     await rm(path.join(dir, "invoices.cedar"));
@@ -85,6 +110,7 @@ describe("POLICY_DIR, read and checked", () => {
     ["a route key that is not a route", async (d: string) => writeFile(path.join(d, "data", "scopes.json"), JSON.stringify({ sets: { invoices: { audience: AUDIENCE, routes: { "GET invoices": [] } } } })), /data\/scopes\.json sets\.invoices\.routes\.GET invoices: a route such as/],
     ["two sets for one audience", async (d: string) => writeFile(path.join(d, "data", "scopes.json"), JSON.stringify({ sets: { invoices: { audience: AUDIENCE }, copy: { audience: AUDIENCE } } })), /sets "invoices" and "copy" are both for/],
     ["a missing directory", async (d: string) => rm(d, { recursive: true }), /cannot read the directory: ENOENT/],
+    ["no data/scopes.json (a directory not yet populated must not remove every set)", async (d: string) => rm(path.join(d, "data", "scopes.json")), /data\/scopes\.json is missing/],
   ])("refuses %s, naming where", async (_what, spoil, message) => {
     const dir = await fresh();
     await spoil(dir);
@@ -135,7 +161,7 @@ describe.each(testTargets())("POLICY_DIR loaded into the store on $name", (targe
     expect(view.forAudience(AUDIENCE)).toBeUndefined();
     const versions = await db.select().from(policySetVersions).where(eq(policySetVersions.name, "invoices"));
     expect(versions.map((v) => v.version).sort()).toEqual([1, 2]);
-    const removal = (await db.select().from(auditEvents).where(eq(auditEvents.kind, "policy.changed"))).map((e) => e.metadata as Record<string, unknown>);
+    const removal = (await db.select().from(auditEvents).where(eq(auditEvents.kind, "policy.changed")).orderBy(auditEvents.id)).map((e) => e.metadata as Record<string, unknown>);
     expect(removal.at(-1)).toMatchObject({ name: "invoices", removed: true, previous_version: 2 });
 
     // Back in the directory: its history goes on from where it stopped.

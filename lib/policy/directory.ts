@@ -74,7 +74,12 @@ export async function readPolicyDir(dir: string): Promise<{ sets: DirectorySet[]
   let scopesBroken = false;
   const scopesPath = path.join(dir, "data", "scopes.json");
   const scopesText = await readFile(scopesPath, "utf8").catch((error: NodeJS.ErrnoException) => (error.code === "ENOENT" ? null : Promise.reject(error)));
-  if (scopesText !== null) {
+  if (scopesText === null) {
+    // A directory not yet populated (a late mount, a sync still running) must not read as
+    // "remove every set": the scopes file says which sets exist, so it must be there.
+    problems.push('data/scopes.json is missing: it names each set and its audience (write {"sets":{}} to remove every directory set on purpose)');
+    scopesBroken = true;
+  } else {
     hash.update(scopesText);
     let raw: unknown;
     try {
@@ -133,10 +138,18 @@ export async function readPolicyDir(dir: string): Promise<{ sets: DirectorySet[]
  * still apply); a set with a .cedar file says itself who may get tokens.
  */
 function generated(set: z.infer<typeof setSchema>, alone: boolean): string {
+  // Methods a template names on their own: its method-less entry ("any method") means the others.
+  const named = new Map<string, string[]>();
+  for (const key of Object.keys(set.routes)) {
+    const [, method, template = ""] = routeKey.exec(key) ?? [];
+    if (method) named.set(template, [...(named.get(template) ?? []), method]);
+  }
   const policies = Object.entries(set.routes).map(([key, scopes]) => {
-    const [, method, template] = routeKey.exec(key) ?? [];
+    const [, method, template = ""] = routeKey.exec(key) ?? [];
+    const others = method ? [] : (named.get(template) ?? []);
     const conditions = [
       ...(method ? [`resource.method == ${JSON.stringify(method)}`] : []),
+      ...(others.length > 0 ? [`!${JSON.stringify(others)}.contains(resource.method)`] : []),
       `resource.template == ${JSON.stringify(template)}`,
       ...(scopes.length > 0 ? [`context.scopes.containsAll(${JSON.stringify(scopes)})`] : []),
     ];

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error a .mjs helper shared with the benchmarks
 import { REQUESTS, SCOPES, realisticSet } from "../../bench/lib/policy-set.mjs";
-import { checkPolicies, decide, decideWith, loadPolicies, type DecisionRequest } from "./engine";
+import { checkPolicies, decide, decideWith, loadPolicies, slicesOf, type DecisionRequest } from "./engine";
 import { agentEntity } from "./entities";
 
 const agent = { type: "Vigil::Agent", id: "a-1" };
@@ -122,6 +122,9 @@ describe("policy engine (Cedar)", () => {
     // Refusals were among them (pinned bots off their tenant), so the comparison was not all allows.
     expect(compared).toBe(80);
     expect(denied).toBeGreaterThan(0);
+    // And the sliced sets were really used: one per distinct principal name (bench-agent shares
+    // the common one; each pinned bot has its own) and action.
+    expect(slicesOf("sliced")).toBeGreaterThanOrEqual(4);
   });
 
   it("survives a hot loop of decisions on one set followed by decisions on another (a V8 abort on Node 20)", () => {

@@ -96,6 +96,36 @@ export function loadPolicies(key: string, parsed: ParsedPolicies): void {
   loaded.set(key, { parsed, guards, attrs: [...new Set(guards.flatMap((g) => g.attrEquals.map(([a]) => a)))], byAsker: new Map(), bySubset: new Map() });
 }
 
+/**
+ * Whether any policy reads `context.time` (however written: `.time`, `["time"]`, `has time`), or
+ * uses the context whole, read from the policies' JSON form: decisions of such sets change
+ * every second and are cached by the second.
+ */
+export function readsTime(parsed: ParsedPolicies): boolean {
+  for (const id of parsed.ids) {
+    const json = cedar.policyToJson(parsed.byId[id] as string);
+    if (json.type !== "success") return true;
+    const text = JSON.stringify(json.json);
+    const uses = text.split('{"Var":"context"}').length - 1;
+    const attributes = text.split('{"Var":"context"},"attr":"').length - 1;
+    if (uses !== attributes || text.includes('{"Var":"context"},"attr":"time"')) return true;
+  }
+  return false;
+}
+
+/** How many distinct subsets of a loaded set have been prepared (tests: slicing really happens). */
+export function slicesOf(key: string): number {
+  return loaded.get(key)?.bySubset.size ?? 0;
+}
+
+/** Frees a loaded set and its slices in the engine (a version replaced or removed). */
+export function unloadPolicies(key: string): void {
+  const sliced = loaded.get(key);
+  loaded.delete(key);
+  // The engine has no "forget": an empty set under the same id releases what it held.
+  for (const id of [key, ...(sliced ? sliced.bySubset.values() : [])]) cedar.preparsePolicySet(id, { staticPolicies: {} });
+}
+
 // Sets this large are asked only the policies that may apply (guards.ts); smaller ones whole.
 const SLICE_FROM = 64;
 // Distinct subsets kept per set (each preparsed in the engine), and askers remembered.

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import { people } from "@/drizzle/schema";
 import type { Db } from "@/lib/db/types";
 import { getLogger } from "@/lib/observability/logger";
@@ -12,24 +12,42 @@ const TTL_MS = 30_000;
 const MAX_ENTRIES = 50_000;
 
 type Facts = { roles: string[]; groups: string[] };
+type Known = { roles?: readonly string[] | undefined; groups?: readonly string[] | undefined };
 const key = (issuer: string, sub: string) => `${issuer}\u0000${sub}`;
+const readCache = (db: Db) => perObject("policy-person-facts", db, () => new Map<string, { facts: Facts | null; at: number }>());
 
 /**
- * Remembers a person's roles and groups from claims just verified (a sign-in, a provider
- * token): written only when they differ from what this instance last wrote, and never
- * waited for — a failure is logged, the request goes on.
+ * Remembers a person's roles and groups from claims just verified (a sign-in's consent, a
+ * provider token), only what the claims said (a claim left out keeps what was known). The
+ * write is never waited for (a failure is logged, the request goes on) and happens when the
+ * facts changed or every 30 s at most: another instance may have written other facts since,
+ * and the latest claims must win there too.
  */
-export function recordPersonFacts(db: Db, person: { issuer: string; sub: string } & Facts): void {
-  const written = perObject("policy-person-written", db, () => new Map<string, string>());
+export function recordPersonFacts(db: Db, person: { issuer: string; sub: string } & Known): void {
+  if (!person.roles && !person.groups) return;
+  const written = perObject("policy-person-written", db, () => new Map<string, { value: string; at: number }>());
   const k = key(person.issuer, person.sub);
-  const value = JSON.stringify([person.roles, person.groups]);
-  if (written.get(k) === value) return;
+  const value = JSON.stringify([person.roles ?? null, person.groups ?? null]);
+  const last = written.get(k);
+  if (last && last.value === value && Date.now() - last.at < TTL_MS) return;
   if (written.size >= MAX_ENTRIES) written.clear();
-  written.set(k, value);
-  perObject("policy-person-facts", db, () => new Map<string, { facts: Facts | null; at: number }>()).set(k, { facts: { roles: person.roles, groups: person.groups }, at: Date.now() });
+  written.set(k, { value, at: Date.now() });
+  const roles = person.roles ? [...person.roles] : undefined;
+  const groups = person.groups ? [...person.groups] : undefined;
+  // This instance's readers see the new facts at once, not the row before the write lands.
+  if (roles && groups) readCache(db).set(k, { facts: { roles, groups }, at: Date.now() });
+  else readCache(db).delete(k);
   db.insert(people)
-    .values({ issuer: person.issuer, sub: person.sub, roles: person.roles, groups: person.groups })
-    .onConflictDoUpdate({ target: [people.issuer, people.sub], set: { roles: person.roles, groups: person.groups, seenAt: sql`now()` } })
+    .values({ issuer: person.issuer, sub: person.sub, roles: roles ?? [], groups: groups ?? [] })
+    .onConflictDoUpdate({
+      target: [people.issuer, people.sub],
+      set: { ...(roles ? { roles } : {}), ...(groups ? { groups } : {}), seenAt: sql`now()` },
+      // Unchanged facts are not rewritten (no row churn on a busy gateway).
+      where: or(
+        ...(roles ? [sql`${people.roles} is distinct from ${sql`excluded.roles`}`] : []),
+        ...(groups ? [sql`${people.groups} is distinct from ${sql`excluded.groups`}`] : []),
+      ),
+    })
     .then(
       () => undefined,
       (error: unknown) => {
@@ -39,10 +57,10 @@ export function recordPersonFacts(db: Db, person: { issuer: string; sub: string 
     );
 }
 
-/** The person with their roles and groups: their own claims' when the request had them, else what Vigil last saw. */
-export async function withPersonFacts(db: Db, person: PolicyPerson): Promise<PolicyPerson> {
-  if (person.roles !== undefined && person.groups !== undefined) return person;
-  const cache = perObject("policy-person-facts", db, () => new Map<string, { facts: Facts | null; at: number }>());
+/** The person with roles and groups: what their request's claims said, the rest as Vigil last saw it. */
+export async function withPersonFacts(db: Db, person: PolicyPerson): Promise<PolicyPerson & Facts> {
+  if (person.roles !== undefined && person.groups !== undefined) return { ...person, roles: [...person.roles], groups: [...person.groups] };
+  const cache = readCache(db);
   const k = key(person.issuer, person.sub);
   let hit = cache.get(k);
   if (!hit || Date.now() - hit.at >= TTL_MS) {
@@ -51,5 +69,5 @@ export async function withPersonFacts(db: Db, person: PolicyPerson): Promise<Pol
     hit = { facts: row ?? null, at: Date.now() };
     cache.set(k, hit);
   }
-  return { ...person, roles: hit.facts?.roles ?? [], groups: hit.facts?.groups ?? [] };
+  return { ...person, roles: person.roles ? [...person.roles] : (hit.facts?.roles ?? []), groups: person.groups ? [...person.groups] : (hit.facts?.groups ?? []) };
 }

@@ -10,10 +10,15 @@ export type RouteMatcher = (path: string) => RouteMatch | null;
 type Compiled = { template: string; segments: ({ literal: string } | { param: string })[] };
 
 export function routeMatcher(templates: readonly string[]): RouteMatcher {
-  const compiled: Compiled[] = templates.map((template) => ({
-    template,
-    segments: split(template).map((s) => (/^\{([a-z_][a-z0-9_]*)\}$/.exec(s)?.[1] !== undefined ? { param: s.slice(1, -1) } : { literal: s })),
-  }));
+  const compiled: Compiled[] = templates
+    .map((template) => ({
+      template,
+      segments: split(template).map((s) => (/^\{([a-z_][a-z0-9_]*)\}$/.exec(s)?.[1] !== undefined ? { param: s.slice(1, -1) } : { literal: s })),
+    }))
+    // The most specific first, whatever the order written: `/files/admin` before
+    // `/files/{name}`, so a literal route is never shadowed by a parameter (and policies
+    // written for it are not escaped by matching the looser one).
+    .sort(bySpecificity);
   return (path) => {
     const parts = split(path.split("?")[0] ?? "").map(decode);
     if (parts.some((p) => p === null)) return null;
@@ -30,6 +35,16 @@ export function routeMatcher(templates: readonly string[]): RouteMatcher {
     }
     return null;
   };
+}
+
+function bySpecificity(a: Compiled, b: Compiled): number {
+  const n = Math.min(a.segments.length, b.segments.length);
+  for (let i = 0; i < n; i++) {
+    const la = "literal" in (a.segments[i] as object);
+    const lb = "literal" in (b.segments[i] as object);
+    if (la !== lb) return la ? -1 : 1;
+  }
+  return 0;
 }
 
 function split(path: string): string[] {

@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from "diff";
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { policySets, policySetVersions } from "@/drizzle/schema";
 import { requireScope } from "@/lib/access/actor";
@@ -144,16 +144,20 @@ export async function writeVersion(ctx: Pick<VerbCtx, "db" | "actor" | "requestI
   // no-scope: savePolicySet and rollbackPolicySet require admin before calling; the POLICY_DIR loader is the system.
   try {
     return await commit(ctx, async (tx) => {
+      // One writer per set name at a time, the set's first version too (no row to lock yet):
+      // two replicas loading one POLICY_DIR, or two admins creating one name, queue here.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`vigil-policy-set:${w.name}`}))`);
       const [before] = await tx.select().from(policySets).where(eq(policySets.name, w.name)).for("update");
       if (before?.source === "directory" && w.source !== "directory") {
         throw new ConflictError(`Policy set ${w.name} is managed in POLICY_DIR; change it there (the console and API only read it).`);
       }
       if (before && w.keepIfSame && sameAs(before, w)) return { value: view(before), events: [] };
-      // A set removed from POLICY_DIR and added again continues its history's numbering.
-      const current = before?.version ?? (await lastVersion(tx, w.name));
-      if (w.baseVersion !== undefined && w.baseVersion !== current) {
-        throw new ConflictError(`Policy set ${w.name} is at version ${current}, not ${w.baseVersion}: someone changed it meanwhile. Reload and apply your change again.`);
+      // A set that does not exist is at version 0 for a concurrent-edit check; one removed from
+      // POLICY_DIR and made again continues its history's numbering.
+      if (w.baseVersion !== undefined && w.baseVersion !== (before?.version ?? 0)) {
+        throw new ConflictError(`Policy set ${w.name} is at version ${before?.version ?? 0}, not ${w.baseVersion}: someone changed it meanwhile. Reload and apply your change again.`);
       }
+      const current = before?.version ?? (await lastVersion(tx, w.name));
       const version = current + 1;
       const by = ctx.actor.label;
       const [row] = await tx

@@ -5,7 +5,7 @@ import type { Db } from "@/lib/db/types";
 import { follow, type Listener } from "@/lib/events/notify";
 import { getLogger } from "@/lib/observability/logger";
 import { perObject } from "@/lib/process/singleton";
-import { checkPolicies, loadPolicies } from "./engine";
+import { checkPolicies, loadPolicies, readsTime, unloadPolicies } from "./engine";
 import { POLICY_CHANNEL, type PolicyChange } from "./notice";
 import { DecisionCache } from "./decision-cache";
 import { routeMatcher, type RouteMatcher } from "./routes";
@@ -24,6 +24,8 @@ export type LoadedSet = {
   decisions: DecisionCache;
 };
 
+let views = 0;
+
 // A missed notice (a listener reconnecting) is repaired by the next full read at the latest.
 const FULL_RELOAD_MS = 60_000;
 
@@ -37,6 +39,7 @@ export class PolicyView {
   private byAudience = new Map<string, LoadedSet>();
   private byName = new Map<string, LoadedSet>();
   private listener: Listener | null = null;
+  private readonly id = ++views;
 
   constructor(private readonly db: Db) {}
 
@@ -84,6 +87,7 @@ export class PolicyView {
   private drop(name: string): void {
     const loaded = this.byName.get(name);
     if (!loaded) return;
+    unloadPolicies(loaded.key);
     this.byName.delete(name);
     if (this.byAudience.get(loaded.audience) === loaded) this.byAudience.delete(loaded.audience);
   }
@@ -98,10 +102,13 @@ export class PolicyView {
       getLogger().error({ set: row.name, version: row.version, problem: checked.problems[0]?.message }, "policy set no longer validates; keeping the version loaded before");
       return;
     }
-    // Per version: two views in one process (tests, two "instances") may hold different versions.
-    const key = `set:${row.name}@${row.version}`;
+    // Per view and version: two views in one process (tests, two "instances") may hold
+    // different versions, and each frees only what it loaded.
+    const key = `set:${this.id}:${row.name}@${row.version}`;
     loadPolicies(key, checked.parsed);
-    const next: LoadedSet = { name: row.name, audience: row.audience, mode: row.mode as LoadedSet["mode"], version: row.version, key, routes: routeMatcher(row.routes), templated: row.routes.length > 0, headers: row.headers, decisions: new DecisionCache(row.text) };
+    // The version replaced decides nothing more here: its engine memory (and slices) go.
+    if (loaded) unloadPolicies(loaded.key);
+    const next: LoadedSet = { name: row.name, audience: row.audience, mode: row.mode as LoadedSet["mode"], version: row.version, key, routes: routeMatcher(row.routes), templated: row.routes.length > 0, headers: row.headers, decisions: new DecisionCache(readsTime(checked.parsed)) };
     if (loaded && loaded.audience !== row.audience) this.byAudience.delete(loaded.audience);
     this.byName.set(row.name, next);
     this.byAudience.set(row.audience, next);

@@ -85,8 +85,8 @@ export function authConfig(): NextAuthConfig {
             token.delegable = mappedScopesFromClaims(profile ?? {});
             // For runtime policy: who they are in their organisation, as of this sign-in.
             const facts = personFactsFromClaims(profile ?? {});
-            token.roles = facts.roles;
-            token.groups = facts.groups;
+            if (facts.roles) token.roles = facts.roles;
+            if (facts.groups) token.groups = facts.groups;
           }
           token.provider = account.provider;
           // Kept server-side only (the session callback does not copy it): needed for the

@@ -73,7 +73,7 @@ export async function verifySubject(db: Executor, token: string): Promise<Subjec
       const verified = await verifyProviderToken(token, peeked.kid, [config.OIDC_AUDIENCE ?? config.apiAudience]);
       const { person } = verified;
       return {
-        person: { issuer: person.issuer, sub: person.sub, label: person.label, ...(person.roles && person.groups ? { roles: person.roles, groups: person.groups } : {}) },
+        person: { issuer: person.issuer, sub: person.sub, label: person.label, ...(person.roles ? { roles: person.roles } : {}), ...(person.groups ? { groups: person.groups } : {}) },
         scopes: new Set(person.scopes),
         exp: verified.claims.exp,
         act: undefined,
