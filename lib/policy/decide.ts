@@ -11,7 +11,7 @@ import { decide, type Decision, type DecisionRequest, type PolicyEntity, type Ui
 import { agentEntity, agentUid, audienceUid, contextOf, personEntity, principalOf, routeEntity, type PolicyPerson } from "./entities";
 import { recordPersonFacts, withPersonFacts } from "./person-facts";
 import type { PolicyAction } from "./schema";
-import { policyView, type LoadedSet } from "./view";
+import { policyView, type LoadedSet, type PolicyView } from "./view";
 
 /**
  * What a decision point learns: whether to go on, and if refused the reason id to show (the
@@ -106,7 +106,7 @@ export async function decideCall(
     const agent = await agentFacts(facts.db, principal.id);
     if (agent) entities.push(agentEntity(agent));
     principalUid = { type: "Vigil::Agent", id: principal.id };
-    principalParts.push(principal.id, agent);
+    principalParts.push(principal.id, factsId(agent));
   } else if (principal?.kind === "person") {
     const person = personEntity(await withPersonFacts(facts.db, principal.person));
     entities.push(person);
@@ -118,7 +118,7 @@ export async function decideCall(
   if (outermost) {
     const agent = await agentFacts(facts.db, outermost);
     if (agent) entities.push(agentEntity(agent));
-    principalParts.push(outermost, agent);
+    principalParts.push(outermost, factsId(agent));
   }
   const path = request.uri.split("?")[0] ?? "/";
   const context = contextOf({
@@ -132,7 +132,7 @@ export async function decideCall(
   // Read after the awaits, so no version replaced meanwhile decides; and every set that
   // applies to one of the token's audiences must allow (a token for two services is held to both).
   let last: PolicyOutcome | null = null;
-  for (const set of new Set(audiences.map((a) => view.forAudience(a)).filter((s): s is LoadedSet => s !== undefined))) {
+  for (const set of setsFor(view, audiences)) {
     const outcome = principalUid ? callOn(set, principalUid, principalParts, entities, request, path, context, { actor, facts }) : unknownPrincipal(set, actor, facts, path);
     if (outcome.refused) return outcome;
     if (!outcome.allow || !last) last = outcome;
@@ -172,8 +172,33 @@ function unknownPrincipal(set: LoadedSet, actor: Actor, facts: RequestFacts & { 
   return { set: set.name, version: set.version, mode: set.mode, allow: false, refused, reason: "unknown-principal", decision };
 }
 
-// Hashed: the parts hold a path and selected headers (kilobytes at worst), 10,000 times per version.
-const cacheKey = (parts: unknown[]) => createHash("sha256").update(JSON.stringify(parts)).digest("base64url");
+/** The sets that apply to a token's audiences, each once (one audience, the usual case, allocates least). */
+function setsFor(view: PolicyView, audiences: readonly string[]): LoadedSet[] {
+  if (audiences.length === 1) {
+    const one = view.forAudience(audiences[0] as string);
+    return one ? [one] : [];
+  }
+  return [...new Set(audiences.map((a) => view.forAudience(a)).filter((s): s is LoadedSet => s !== undefined))];
+}
+
+// An agent's facts are one object for as long as they are cached (agent-facts.ts): the key
+// names that object instead of spelling out its contents; refreshed facts get a new name.
+const factIds = new WeakMap<object, number>();
+let nextFactId = 0;
+function factsId(facts: object | null): number {
+  if (!facts) return -1;
+  let id = factIds.get(facts);
+  if (id === undefined) factIds.set(facts, (id = ++nextFactId));
+  return id;
+}
+
+// The parts hold a path and selected headers (kilobytes at worst), 10,000 times per version:
+// a long key is hashed, a usual one (a few hundred characters) kept as it is, hashing costing
+// a tenth of the gateway's budget for a policy decision.
+function cacheKey(parts: unknown[]): string {
+  const json = JSON.stringify(parts);
+  return json.length <= 1024 ? json : `#${createHash("sha256").update(json).digest("base64url")}`;
+}
 
 /** Claims just verified say who a person is in their organisation: kept for requests that carry none. */
 function remember(db: Db, person: PolicyPerson): void {
@@ -215,7 +240,7 @@ export async function decideScopes(
   // what every applicable set allows: each set decides on what the one before kept.
   let kept: readonly string[] = scopes;
   let first: PolicyOutcome | null = null;
-  for (const set of new Set(audiences.map((a) => view.forAudience(a)).filter((s): s is LoadedSet => s !== undefined))) {
+  for (const set of setsFor(view, audiences)) {
     const ask = (asked: readonly string[]) =>
       decideFor(point, set, {
         principal,
