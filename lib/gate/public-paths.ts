@@ -7,6 +7,7 @@
 export const PUBLIC_PATHS: ReadonlyArray<{ path: string; prefix?: boolean; why: string }> = [
   { path: "/api/health", why: "liveness probes carry no credentials" },
   { path: "/api/ready", why: "readiness probes carry no credentials" },
+  { path: "/health", why: "the seed runbook's liveness path; probes carry no credentials" },
   { path: "/.well-known/", prefix: true, why: "issuer discovery and JWKS are public by design" },
   { path: "/api/v1/token", why: "agents authenticate there with their client credentials" },
   { path: "/api/auth/", prefix: true, why: "the sign-in flow itself; /api/auth/validate checks bearer tokens" },

@@ -93,6 +93,7 @@ const POLICY_BODY_BYTES = 2 * MAX_POLICY_BYTES + 64 * 1024;
 
 export const routes: Route[] = [
   route({ method: "GET", path: "/api/health", summary: "liveness: the process answers (reports the database without failing on it)", auth: { public: PROBE }, verb: health, beforeReady: true , memory: true}),
+  route({ method: "GET", path: "/health", summary: "liveness at the path the seed runbook curls (the same answer as /api/health)", auth: { public: PROBE }, verb: health, beforeReady: true, memory: true }),
   route({ method: "GET", path: "/api/ready", summary: "readiness: 503 until the database answers, migrations ran and a signing key is loaded", auth: { public: PROBE }, verb: readiness, reply: readinessReply, beforeReady: true , memory: true}),
   route({ method: "GET", path: "/.well-known/openid-configuration", summary: "issuer metadata (discovery)", auth: { public: "verifiers discover the issuer without credentials" }, verb: issuerMetadata, reply: { headers: KEYS_CACHE } , memory: true}),
   route({ method: "GET", path: "/.well-known/oauth-authorization-server", summary: "authorization server metadata (RFC 8414)", auth: { public: "clients discover the authorization server without credentials" }, verb: issuerMetadata, reply: { headers: KEYS_CACHE } , memory: true}),
@@ -117,6 +118,7 @@ export const routes: Route[] = [
   route({ method: "GET", path: `${AGENT}/credentials`, summary: "an agent's credentials (never secrets)", auth: { scope: "agents:read" }, verb: listCredentials, limit: "api" }),
   route({ method: "POST", path: `${AGENT}/credentials`, summary: "generate a credential: the secret is in this response only ({\"secret\": false}: none, for an agent with keys or a workload identity)", auth: { scope: "agents:write" }, verb: generateCredential, body: "json", reply: { status: 201, headers: NO_STORE }, limit: "api" }),
   route({ method: "POST", path: `${CREDENTIAL}/rotate`, summary: "rotate a credential: a new secret, the old one valid for the grace period", auth: { scope: "agents:write" }, body: "json", verb: rotateCredential, reply: { headers: NO_STORE }, limit: "api" }),
+  route({ method: "DELETE", path: CREDENTIAL, summary: "revoke a credential (the seed runbook's form of POST …/revoke)", auth: { scope: "agents:write" }, verb: revokeCredential, limit: "api" }),
   route({ method: "POST", path: `${CREDENTIAL}/revoke`, summary: "revoke a credential", auth: { scope: "agents:write" }, verb: revokeCredential, limit: "api" }),
   route({ method: "GET", path: "/api/v1/audit", summary: "audit events, newest first (q, since, until, n, cursor; format=ndjson|csv streams the range)", auth: { scope: "audit:read" }, verb: readAudit, reply: auditReply, limit: "api" }),
   route({ method: "GET", path: "/api/v1/audit/checkpoints", summary: "signed audit checkpoints, newest first", auth: { scope: "audit:read" }, verb: listCheckpoints, limit: "api" }),

@@ -34,7 +34,8 @@ const DISK_FULL = "disk full: the database cannot write until space is freed";
 /** Liveness: the process answers; reports the database without failing on it. */
 export async function health(ctx: MachineCtx) {
   const database = !(await databaseAnswers(ctx)) ? "down" : storageFullSince() !== null ? "full" : "up";
-  return { status: "ok", database };
+  // `postgres` is what the seed runbook reads (the embedded database is PostgreSQL too).
+  return { status: "ok", database, postgres: database === "down" ? "error" : "connected" };
 }
 
 export type Readiness = { status: "ready" | "degraded" | "not_ready"; checks: Record<string, boolean>; problem?: string; oidc?: unknown };

@@ -13,6 +13,7 @@ import { findAgent } from "./find";
 import { assertCanGrant, assertCanManage } from "./grant";
 import { assertImportableJwks } from "./jwks";
 import { ensureMetadataClient } from "./metadata-client";
+import { asksStatus, patchStatus } from "./patch-status";
 import { agentView, updateAgentInput } from "./schemas";
 
 /**
@@ -31,6 +32,7 @@ async function assertNoSecrets(tx: Tx, agentId: string): Promise<void> {
 
 export async function updateAgent(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
+  if (asksStatus(raw)) return patchStatus(ctx, raw);
   const { params, input } = parseWithParams(raw, ["id"], updateAgentInput);
   if (input.allowed_scopes) assertCanGrant(ctx.actor, input.allowed_scopes);
   await assertImportableJwks(input.jwks);
