@@ -5,7 +5,7 @@ import { adminToken, api } from "../support/client";
 describe.each(inject("servers"))("operations on $name", ({ baseUrl }) => {
   it("reports liveness and readiness", async () => {
     const health = await fetch(`${baseUrl}/api/health`);
-    expect(await health.json()).toEqual({ status: "ok", database: "up" });
+    expect(await health.json()).toEqual({ status: "ok", database: "up", postgres: "connected" });
     const ready = await fetch(`${baseUrl}/api/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
