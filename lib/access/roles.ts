@@ -15,11 +15,20 @@ const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 
 /** Reads a dotted claim path (`roles`, `groups`, `realm_access.roles`) as a list of strings. */
 export function claimValues(claims: Record<string, unknown>, path: string): string[] {
+  return valuesOf(claimAt(claims, path));
+}
+
+/** The value at a dotted claim path; undefined when any step is missing. */
+function claimAt(claims: Record<string, unknown>, path: string): unknown {
   let value: unknown = claims;
   for (const part of path.split(".")) {
-    if (value === null || typeof value !== "object") return [];
+    if (value === null || typeof value !== "object") return undefined;
     value = (value as Record<string, unknown>)[part];
   }
+  return value;
+}
+
+function valuesOf(value: unknown): string[] {
   if (typeof value === "string") return value.split(/[\s,]+/).filter(Boolean);
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === "string");
   return [];
@@ -53,14 +62,10 @@ const MAX_CLAIM_VALUES = 100;
 const MAX_CLAIM_VALUE_CHARS = 256;
 
 function claimList(claims: Record<string, unknown>, path: string): string[] | undefined {
-  let value: unknown = claims;
-  for (const part of path.split(".")) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
+  const value = claimAt(claims, path);
   // Absent is unknown, not "none": a provider that leaves the claim out of a token says nothing.
   if (value === undefined) return undefined;
-  const values = claimValues(claims, path);
+  const values = valuesOf(value);
   if (values.length > MAX_CLAIM_VALUES || values.some((v) => v.length > MAX_CLAIM_VALUE_CHARS)) return undefined;
   return values;
 }

@@ -54,11 +54,9 @@ export function decideFor(
   countDecision(point, decision.allow ? "allow" : refused ? "deny" : "shadow_deny", callerType(caller.actor));
   // Every deny is recorded; allows only as sampled (the gateway's hot path stays free of writes by default).
   if (!decision.allow) audit("policy.denied", point, set, request, decision, reason, caller);
-  else if (sampleRate() > 0 && Math.random() < sampleRate()) audit("policy.allowed", point, set, request, decision, "", caller);
+  else if (Math.random() < getConfig().POLICY_ALLOW_SAMPLE_RATE) audit("policy.allowed", point, set, request, decision, "", caller);
   return { set: set.name, version: set.version, mode: set.mode, allow: decision.allow, refused, reason, decision };
 }
-
-const sampleRate = () => getConfig().POLICY_ALLOW_SAMPLE_RATE;
 
 function audit(kind: "policy.denied" | "policy.allowed", point: string, set: LoadedSet, request: DecisionRequest, decision: Decision, reason: string, caller: { actor: Actor; facts: RequestFacts & { db: Db } }): void {
   const f = caller.facts;

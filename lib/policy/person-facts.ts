@@ -2,6 +2,7 @@ import { and, eq, or, sql } from "drizzle-orm";
 import { people } from "@/drizzle/schema";
 import type { Db } from "@/lib/db/types";
 import { getLogger } from "@/lib/observability/logger";
+import { ChangeCache } from "@/lib/process/change-cache";
 import { perObject } from "@/lib/process/singleton";
 import type { PolicyPerson } from "./entities";
 
@@ -14,7 +15,7 @@ const MAX_ENTRIES = 50_000;
 type Facts = { roles: string[]; groups: string[] };
 type Known = { roles?: readonly string[] | undefined; groups?: readonly string[] | undefined };
 const key = (issuer: string, sub: string) => `${issuer}\u0000${sub}`;
-const readCache = (db: Db) => perObject("policy-person-facts", db, () => new Map<string, { facts: Facts | null; at: number }>());
+const readCache = (db: Db) => perObject("policy-person-facts", db, () => new ChangeCache<Facts>(TTL_MS));
 
 /**
  * Remembers a person's roles and groups from claims just verified (a sign-in's consent, a
@@ -35,8 +36,8 @@ export function recordPersonFacts(db: Db, person: { issuer: string; sub: string 
   const roles = person.roles ? [...person.roles] : undefined;
   const groups = person.groups ? [...person.groups] : undefined;
   // This instance's readers see the new facts at once, not the row before the write lands.
-  if (roles && groups) readCache(db).set(k, { facts: { roles, groups }, at: Date.now() });
-  else readCache(db).delete(k);
+  if (roles && groups) readCache(db).put(k, { roles, groups });
+  else readCache(db).drop((cached) => cached === k);
   db.insert(people)
     .values({ issuer: person.issuer, sub: person.sub, roles: roles ?? [], groups: groups ?? [] })
     .onConflictDoUpdate({
@@ -60,14 +61,9 @@ export function recordPersonFacts(db: Db, person: { issuer: string; sub: string 
 /** The person with roles and groups: what their request's claims said, the rest as Vigil last saw it. */
 export async function withPersonFacts(db: Db, person: PolicyPerson): Promise<PolicyPerson & Facts> {
   if (person.roles !== undefined && person.groups !== undefined) return { ...person, roles: [...person.roles], groups: [...person.groups] };
-  const cache = readCache(db);
-  const k = key(person.issuer, person.sub);
-  let hit = cache.get(k);
-  if (!hit || Date.now() - hit.at >= TTL_MS) {
+  const known = await readCache(db).getOrLoad(key(person.issuer, person.sub), async () => {
     const [row] = await db.select({ roles: people.roles, groups: people.groups }).from(people).where(and(eq(people.issuer, person.issuer), eq(people.sub, person.sub)));
-    if (cache.size >= MAX_ENTRIES) cache.clear();
-    hit = { facts: row ?? null, at: Date.now() };
-    cache.set(k, hit);
-  }
-  return { ...person, roles: person.roles ? [...person.roles] : (hit.facts?.roles ?? []), groups: person.groups ? [...person.groups] : (hit.facts?.groups ?? []) };
+    return row;
+  });
+  return { ...person, roles: person.roles ? [...person.roles] : (known?.roles ?? []), groups: person.groups ? [...person.groups] : (known?.groups ?? []) };
 }

@@ -1,7 +1,7 @@
 import type { ClientJwks } from "@/drizzle/schema";
 import type { GateChange, GateStateView } from "@/lib/identity/state-view";
 import { perObject } from "@/lib/process/singleton";
-import { ChangeCache } from "../change-cache";
+import { ChangeCache } from "@/lib/process/change-cache";
 
 /** What client authentication needs of a credential and its agent. */
 export type ClientRecord = {

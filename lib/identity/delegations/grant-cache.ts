@@ -1,7 +1,7 @@
 import type { DelegationGrant } from "@/drizzle/schema";
 import type { GateChange, GateStateView } from "@/lib/identity/state-view";
 import { perObject } from "@/lib/process/singleton";
-import { ChangeCache } from "../change-cache";
+import { ChangeCache } from "@/lib/process/change-cache";
 
 /**
  * Each person's active grant to each agent (or that there is none), so a token exchange does

@@ -1,5 +1,5 @@
 // A bound under the notifications (a lost one cannot leave an entry forever) and on memory.
-const TTL_MS = 60_000;
+const DEFAULT_TTL_MS = 60_000;
 const MAX_ENTRIES = 50_000;
 
 /**
@@ -14,10 +14,13 @@ export class ChangeCache<V> {
   private loading = new Map<string, Promise<V | undefined>>();
   private generation = 0;
 
+  /** `ttlMs`: how long an entry may serve with no change seen (facts without a change stream keep it short). */
+  constructor(private readonly ttlMs = DEFAULT_TTL_MS) {}
+
   get(key: string, now = Date.now()): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (now - entry.at > TTL_MS) {
+    if (now - entry.at > this.ttlMs) {
       this.entries.delete(key);
       return undefined;
     }
@@ -52,6 +55,13 @@ export class ChangeCache<V> {
       return;
     }
     for (const [key, entry] of this.entries) if (matches(key, entry.value)) this.entries.delete(key);
+  }
+
+  /** A value just written by this instance, for its readers at once (not the row before the write lands). */
+  put(key: string, value: V): void {
+    this.generation++;
+    this.loading.delete(key);
+    this.store(key, value);
   }
 
   private store(key: string, value: V): void {
