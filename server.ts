@@ -28,7 +28,7 @@ async function main() {
   const { installCrashHandlers, installShutdown, shutDown } = await import("@/lib/runtime/shutdown");
   const { ownServer, setListening } = await import("@/lib/process/serving");
   const { getLogger } = await import("@/lib/observability/logger");
-  const { bodyLimitFor, dispatch, servesPath, unservedMethod } = await import("@/lib/http/dispatch");
+  const { bodyLimitFor, dispatch, servesRequest, unservedMethod } = await import("@/lib/http/dispatch");
   const { sendWebResponse, toWebRequest } = await import("@/lib/http/node-bridge");
   const { default: next } = await import("next");
 
@@ -82,7 +82,8 @@ async function main() {
       return;
     }
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
-    if (!servesPath(pathname)) {
+    const heads = { accept: req.headers.accept ?? null, authorization: req.headers.authorization ?? null, rsc: (req.headers.rsc as string | undefined) ?? null };
+    if (!servesRequest(req.method ?? "GET", pathname, heads)) {
       void nextHandle(req, res);
       return;
     }

@@ -4,7 +4,7 @@ import { adminToken, agentWithCredential, basic } from "../support/client";
 /**
  * The seed's agent identity runbook (deployment guide §6), replayed as written: the same
  * methods, paths and bodies its curl commands send, and the fields its reader looks at.
- * (Issue 17 §1, first part: the autoheal guide's commands are not here yet.)
+ * The autoheal guide's commands are replayed in runbooks-autoheal.test.ts.
  */
 describe.each(inject("servers"))("the agent identity runbook on $name", ({ baseUrl }) => {
   // curl -X <method> http://<host><path> -H "Authorization: Bearer <token>" -H "Content-Type: application/json" -d '<body>'

@@ -2,7 +2,8 @@ import { getConfig } from "@/lib/config";
 import { MethodNotAllowedError } from "@/lib/errors";
 import { errorResponse } from "./problem";
 import { requestIdOf } from "./request-facts";
-import { createRouter } from "./router";
+import type { RequestHeads } from "./negotiate";
+import { createRouter, type Match } from "./router";
 import { routes } from "./routes";
 import { runRoute } from "./wrap";
 
@@ -14,6 +15,7 @@ export async function dispatch(request: Request): Promise<Response | null> {
   const { pathname } = url;
   const found = match(request.method, pathname);
   if (found.kind === "none") return null;
+  if (!apiAnswers(found, pathname, { accept: request.headers.get("accept"), authorization: request.headers.get("authorization"), rsc: request.headers.get("rsc") })) return null;
   // Once per request: the wrapper, the log line, the audit events and the response share it.
   const requestId = requestIdOf(request);
   if (found.kind === "method_not_allowed") {
@@ -28,9 +30,18 @@ export async function dispatch(request: Request): Promise<Response | null> {
   return new Response(null, { status: response.status, headers: response.headers });
 }
 
-/** Whether the fast lane should take this path (otherwise Next's handler does). */
-export function servesPath(pathname: string): boolean {
-  return match("GET", pathname).kind !== "none";
+// Literal paths a negotiated route shares with a console page: any other method there
+// (a page's own POST) stays the page's, not a 405 from the table.
+const pagePaths = new Set(routes.filter((r) => r.servesWhen).map((r) => r.path));
+
+function apiAnswers(found: Match, pathname: string, heads: RequestHeads): boolean {
+  if (found.kind === "route") return found.route.servesWhen?.(heads) ?? true;
+  return found.kind === "method_not_allowed" && !pagePaths.has(pathname.replace(/(.)\/$/, "$1"));
+}
+
+/** Whether the fast lane should take this request (otherwise Next's handler does). */
+export function servesRequest(method: string, pathname: string, heads: RequestHeads): boolean {
+  return apiAnswers(match(method, pathname), pathname, heads);
 }
 
 /** How many body bytes the fast lane reads for this request before the handler sees it. */

@@ -45,7 +45,8 @@ import { rotateSigningKey } from "@/lib/identity/signing-keys/rotate";
 import { introspectToken } from "@/lib/identity/tokens/introspect";
 import { checkTokenRequest, issueToken } from "@/lib/identity/tokens/issue";
 import { revokeToken } from "@/lib/identity/tokens/revoke";
-import { health, readiness } from "@/lib/runtime/health";
+import { health, readiness, rootHealth } from "@/lib/runtime/health";
+import { autohealTrail } from "@/lib/autoheal/trail";
 import { metricsExposition } from "@/lib/runtime/metrics";
 import {
   auditReply,
@@ -58,6 +59,7 @@ import {
   readinessReply,
   redirectReply,
 } from "./replies";
+import { wantsApi, wantsEventStream } from "./negotiate";
 import { route, type Route } from "./types";
 
 const AGENT = "/api/v1/agents/:id";
@@ -137,6 +139,13 @@ export const routes: Route[] = [
   route({ method: "GET", path: "/api/v1/autoheal/actions", summary: "recent remediation jobs and their results (n, before)", auth: { scope: "audit:read" }, verb: listActions, limit: "api" }),
   route({ method: "GET", path: "/api/ack", summary: "acknowledge by link: an Alertmanager silence on these labels (labels, duration, comment)", auth: { scope: "autoheal:ack" }, verb: acknowledge, reply: { status: 201 }, crossSiteLanding: ackLanding, limit: "api" }),
   route({ method: "POST", path: "/api/ack", summary: "acknowledge (form or JSON): an Alertmanager silence on these labels", auth: { scope: "autoheal:ack" }, body: ["form", "json"], verb: acknowledge, reply: { status: 201 }, limit: "api" }),
+  // The seed autoheal guide's paths, as it calls them. `/`, `/audit` and `/events` are console
+  // pages too: a bearer token or an Accept without text/html reaches these (lib/http/negotiate.ts).
+  route({ method: "GET", path: "/", summary: "liveness with the autoheal switches (dry_run) for scripts; browsers get the console", auth: { public: PROBE }, verb: rootHealth, servesWhen: wantsApi, memory: true }),
+  route({ method: "GET", path: "/audit", summary: "autoheal's trail as the seed guide reads it: {events:[{ts, kind, alertname, result, ...}]}, newest first (n); browsers get the audit explorer", auth: { scope: "audit:read" }, verb: autohealTrail, servesWhen: wantsApi, limit: "api" }),
+  route({ method: "GET", path: "/events", summary: "the live audit stream (as /api/v1/events) for proxies and scripts; browsers get the live page", auth: { scope: "audit:read" }, verb: openLiveStream, headerInput: { "last-event-id": "last_event_id" }, reply: eventStreamReply, servesWhen: wantsEventStream, limit: "api" }),
+  route({ method: "GET", path: "/ack", summary: "acknowledge by link (as GET /api/ack), at the seed guide's path", auth: { scope: "autoheal:ack" }, verb: acknowledge, reply: { status: 201 }, crossSiteLanding: ackLanding, limit: "api" }),
+  route({ method: "POST", path: "/alert", summary: "Alertmanager webhook (as POST /api/alert), at the seed guide's path", auth: { bearer: "alertmanager" }, body: "json", bodyLimit: alertBodyLimit, verb: intakeAlerts }),
   route({ method: "GET", path: "/api/v1/overview", summary: "the console overview's counts and hourly series (last 24 h)", auth: { scope: ["audit:read", "agents:read"] }, verb: consoleOverview, limit: "api" }),
   route({ method: "GET", path: "/api/v1/policies", summary: "runtime policy sets (Cedar): audience, mode, version, text, route templates", auth: { scope: "audit:read" }, verb: listPolicySets, limit: "api" }),
   route({ method: "GET", path: "/api/v1/policies/:name", summary: "one policy set and its versions (who, when, why)", auth: { scope: "audit:read" }, verb: getPolicySet, limit: "api" }),

@@ -1,5 +1,6 @@
 import type { ApiScope } from "@/lib/access/actor";
 import type { ClientCtx, MachineCtx, VerbCtx } from "@/lib/context";
+import type { RequestHeads } from "./negotiate";
 
 /** Named bearer checks for callers that are neither OAuth clients nor scope holders (checkers.ts). */
 export type BearerChecker = "gateway" | "alertmanager" | "metrics";
@@ -83,6 +84,11 @@ export type Route = {
    * instead of acting (one more click, on our page, with its CSRF token).
    */
   crossSiteLanding?: (url: URL) => string;
+  /**
+   * The path is also a console page (`/`, `/audit`, `/events`, which the seed runbooks call):
+   * the route answers only the requests this says want the API; the rest go to the page.
+   */
+  servesWhen?: (heads: RequestHeads) => boolean;
   /** Answer even before start-up finished (liveness and readiness). */
   beforeReady?: boolean;
   /**

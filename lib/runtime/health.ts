@@ -4,6 +4,7 @@ import { databaseDownSince, noteDatabaseError } from "@/lib/db/reachability";
 import { storageFullSince } from "@/lib/db/storage";
 import { externalKeySet } from "@/lib/keys/external-issuer";
 import { keyringLoaded } from "@/lib/keys/keyring";
+import { readState } from "@/lib/autoheal/state";
 import { isStarted } from "./start";
 
 // A probe must answer within its own timeout (Kubernetes' default is 1 s): a database that
@@ -54,4 +55,15 @@ export async function readiness(ctx: MachineCtx): Promise<Readiness> {
   const status = !ok ? "not_ready" : oidc && !oidc.ok ? "degraded" : "ready";
   const problem = fullSince !== null ? `${DISK_FULL} (since ${new Date(fullSince).toISOString()})` : undefined;
   return { status, checks, ...(problem ? { problem } : {}), ...(oidc ? { oidc } : {}) };
+}
+
+/**
+ * GET / when asked for JSON (the seed's autoheal guide: `$health.dry_run`): liveness plus the
+ * autoheal switches. Public like liveness; with the database down the switches are unknown
+ * (null), never a guess.
+ */
+export async function rootHealth(ctx: MachineCtx) {
+  const live = await health(ctx);
+  const state = live.database === "down" ? null : await readState(ctx.db).catch(() => null);
+  return { ...live, service: "vigil", autoheal: state?.enabled ?? null, dry_run: state?.dryRun ?? null };
 }
