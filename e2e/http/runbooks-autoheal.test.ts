@@ -165,7 +165,8 @@ describe("the autoheal guide's commands", () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
-    const reader = res.body!.getReader();
+    if (!res.body) throw new Error("the stream has no body");
+    const reader = res.body.getReader();
     let seen = "";
     while (!seen.includes('"kind":"ack"')) {
       const { value, done } = await reader.read();
