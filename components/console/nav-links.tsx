@@ -11,6 +11,7 @@ const ITEMS = [
   { href: "/delegations", label: "Delegations" },
   { href: "/autoheal", label: "Autoheal" },
   { href: "/policies", label: "Policies" },
+  { href: "/api-reference", label: "API" },
 ];
 
 export function NavLinks() {

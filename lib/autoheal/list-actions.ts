@@ -6,7 +6,7 @@ import type { VerbCtx } from "@/lib/context";
 import { keysetPage } from "@/lib/db/page";
 import { parseInput } from "@/lib/validation";
 
-const listActionsInput = z.strictObject({
+export const listActionsInput = z.strictObject({
   n: z.coerce.number().int().min(1).max(500).default(50),
   before: z.coerce.number().int().min(1).optional(),
 });

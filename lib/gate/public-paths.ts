@@ -13,6 +13,8 @@ export const PUBLIC_PATHS: ReadonlyArray<{ path: string; prefix?: boolean; why: 
   { path: "/api/auth/", prefix: true, why: "the sign-in flow itself; /api/auth/validate checks bearer tokens" },
   { path: "/metrics", why: "Prometheus scrapes it; METRICS_TOKEN guards it when set" },
   { path: "/api/alert", why: "Alertmanager's webhook carries its own secret" },
+  { path: "/alert", why: "the seed guide's webhook path: Alertmanager's webhook carries its own secret" },
+  { path: "/ack", why: "the seed guide's ack path authenticates itself in the route table (bearer token or session), like /api/ack" },
   { path: "/api/autoheal/status", why: "autoheal switches, heartbeat and cooldowns are public by design (no labels)" },
   { path: "/signin", why: "where unauthenticated people are sent" },
   { path: "/authorize/error", why: "a refused authorization request is explained to whoever was sent there, signed in or not" },

@@ -33,7 +33,7 @@ function resourceMetadataOf(header: string | null): string | null {
 }
 
 /** What nginx tells about the request it is asking about (headers the route hands over as input). */
-const gatewayInput = z.object({
+export const gatewayInput = z.object({
   required_scope: z.string().max(1000).optional(),
   original_uri: z.string().optional(),
   original_method: z.string().optional(),

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createRouter } from "./router";
+import { noFields } from "@/lib/validation";
 import type { Route } from "./types";
 
 const verb = () => "ok";
-const route = (method: Route["method"], path: string): Route => ({ method, path, summary: path, auth: { public: "test" }, verb });
+const route = (method: Route["method"], path: string): Route => ({ method, path, summary: path, auth: { public: "test" }, input: noFields, verb });
 
 describe("createRouter", () => {
   const match = createRouter([

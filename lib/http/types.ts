@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { ApiScope } from "@/lib/access/actor";
 import type { ClientCtx, MachineCtx, VerbCtx } from "@/lib/context";
 import type { RequestHeads } from "./negotiate";
@@ -61,6 +62,11 @@ export type Route = {
   auth: RouteAuth;
   // The wrapper picks the context by `auth`; CtxFor ties each verb to it where routes are made.
   verb: (ctx: never, input: VerbInput) => unknown;
+  /**
+   * The fields the verb takes besides the path's parameters (query, body or headers), as the
+   * zod schema the verb parses them with: the OpenAPI document is generated from it.
+   */
+  input: z.ZodType;
   body?: BodyKind | readonly BodyKind[];
   /** Body bytes allowed when not MAX_BODY_BYTES (the fast lane reads this many before the wrapper). */
   bodyLimit?: (authorization: string | null) => number;

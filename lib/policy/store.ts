@@ -25,7 +25,7 @@ const routeTemplate = z
   .max(512)
   .regex(/^(\/([A-Za-z0-9._~!$&'()*+,;=:@-]+|\{[a-z_][a-z0-9_]*\}))+\/?$|^\/$/, "a path template: /segments, with {name} for a whole segment");
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lower-case letters, digits and dashes, 1-63, starting with a letter or digit");
-const saveInput = z.strictObject({
+export const savePolicyInput = z.strictObject({
   audience: z.url({ protocol: /^https?$/ }).max(2048),
   mode: z.enum(["enforce", "shadow"]).default("enforce"),
   text: z.string().max(MAX_POLICY_BYTES),
@@ -35,7 +35,7 @@ const saveInput = z.strictObject({
   /** The version the change was made from: a concurrent change in between is a 409, not lost. */
   base_version: z.number().int().min(0).optional(),
 });
-const rollbackInput = z.strictObject({ version: z.number().int().min(1), comment: z.string().trim().max(500).optional() });
+export const rollbackPolicyInput = z.strictObject({ version: z.number().int().min(1), comment: z.string().trim().max(500).optional() });
 
 export type PolicySetView = {
   name: string;
@@ -104,7 +104,7 @@ export async function getPolicyVersion(ctx: VerbCtx, raw: unknown) {
  */
 export async function savePolicySet(ctx: VerbCtx, raw: unknown): Promise<PolicySetView> {
   requireScope(ctx.actor, "admin");
-  const { params, input } = parseWithParams(raw, ["name"], saveInput);
+  const { params, input } = parseWithParams(raw, ["name"], savePolicyInput);
   const setName = parseName(params.name);
   validateText(input.text);
   return writeVersion(ctx, { name: setName, audience: input.audience, mode: input.mode, text: input.text, routes: input.routes, headers: input.headers, comment: input.comment, baseVersion: input.base_version, source: "console" });
@@ -113,7 +113,7 @@ export async function savePolicySet(ctx: VerbCtx, raw: unknown): Promise<PolicyS
 /** Makes an earlier version current again, as a new version (history only grows). */
 export async function rollbackPolicySet(ctx: VerbCtx, raw: unknown): Promise<PolicySetView> {
   requireScope(ctx.actor, "admin");
-  const { params, input } = parseWithParams(raw, ["name"], rollbackInput);
+  const { params, input } = parseWithParams(raw, ["name"], rollbackPolicyInput);
   const [old] = await ctx.db.select().from(policySetVersions).where(and(eq(policySetVersions.name, params.name), eq(policySetVersions.version, input.version)));
   if (!old) throw new NotFoundError(`Policy set ${params.name} has no version ${input.version}.`);
   // Checked again: the schema may have grown stricter since that version was saved.

@@ -5,7 +5,7 @@ import { parseInput } from "@/lib/validation";
 import { checkPolicies, type PolicyProblem } from "./engine";
 import { MAX_POLICIES, MAX_POLICY_BYTES } from "./store";
 
-const input = z.strictObject({ text: z.string().max(MAX_POLICY_BYTES) });
+export const policyValidationInput = z.strictObject({ text: z.string().max(MAX_POLICY_BYTES) });
 
 /**
  * Checks a draft against Vigil's schema without saving it: the console's editor asks as the
@@ -14,7 +14,7 @@ const input = z.strictObject({ text: z.string().max(MAX_POLICY_BYTES) });
  */
 export async function validatePolicyText(ctx: VerbCtx, raw: unknown): Promise<{ valid: true; policies: string[] } | { valid: false; problems: PolicyProblem[] }> {
   requireScope(ctx.actor, "audit:read");
-  const { text } = parseInput(input, raw);
+  const { text } = parseInput(policyValidationInput, raw);
   const checked = checkPolicies(text);
   if (!checked.ok) return { valid: false, problems: checked.problems };
   if (checked.parsed.ids.length > MAX_POLICIES) {

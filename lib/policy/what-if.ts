@@ -13,7 +13,7 @@ import { routeMatcher } from "./routes";
 import { POLICY_ACTIONS } from "./schema";
 import { MAX_POLICY_BYTES, validateText } from "./store";
 
-const input = z
+export const whatIfInput = z
   .strictObject({
     /** A saved set by name, or a draft's text (the console's editor) with its route templates. */
     set: z.string().max(63).optional(),
@@ -57,7 +57,7 @@ const input = z
  */
 export async function whatIf(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "audit:read");
-  const q = parseInput(input, raw);
+  const q = parseInput(whatIfInput, raw);
   let text = q.text;
   let routes = q.routes;
   let audience = q.audience;

@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor, keysetPage } from "@/lib/db/page";
 import { parseInput } from "@/lib/validation";
 import { agentView } from "./schemas";
 
-const listAgentsInput = z
+export const listAgentsInput = z
   .object({
     status: z.enum(agentStatuses, { message: `status is one of ${agentStatuses.join(", ")}` }).optional(),
     owner: z.string().min(1).max(200).optional(),

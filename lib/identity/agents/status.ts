@@ -19,7 +19,7 @@ type Transition = { action: string; to: AgentStatus; from: AgentStatus[]; kind: 
  * every credential.
  */
 export function statusVerb(t: Transition) {
-  return async function changeStatus(ctx: VerbCtx, raw: unknown) {
+  const verb = async function changeStatus(ctx: VerbCtx, raw: unknown) {
     requireScope(ctx.actor, "agents:write");
     const { params } = parseWithParams(raw, ["id"]);
     return commit(ctx, async (tx) => {
@@ -60,4 +60,7 @@ export function statusVerb(t: Transition) {
       };
     });
   };
+  // Named for what it does (suspendAgent, ...): the API description takes operation ids from verb names.
+  Object.defineProperty(verb, "name", { value: `${t.action}Agent` });
+  return verb;
 }

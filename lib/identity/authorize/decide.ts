@@ -10,7 +10,7 @@ import { CONSENT_DURATIONS } from "./consent";
 import { consentableScopes } from "./policy-scopes";
 import { redirectTo, validateAuthorizationRequest } from "./request";
 
-const decision = z.object({
+export const consentDecisionInput = z.object({
   decision: z.enum(["approve", "deny"], { message: "decision is approve or deny" }),
   duration_seconds: z.coerce
     .number()
@@ -29,7 +29,7 @@ export async function decideAuthorization(ctx: VerbCtx, raw: unknown): Promise<{
   requireScope(ctx.actor, "delegations:write");
   const all = raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>) : {};
   const { decision: choice, duration_seconds, ...params } = all;
-  const answer = parseInput(decision, { decision: choice, duration_seconds });
+  const answer = parseInput(consentDecisionInput, { decision: choice, duration_seconds });
   const validated = await validateAuthorizationRequest(ctx.db, params);
   if ("error" in validated) {
     return { redirect_to: redirectTo(validated.redirectUri, { error: validated.error.error, error_description: validated.error.description, state: validated.state }) };

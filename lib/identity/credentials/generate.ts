@@ -10,7 +10,7 @@ import { assertCanManage } from "../agents/grant";
 import { hashSecret, newClientId, newClientSecret } from "../secrets";
 import { credentialView } from "./view";
 
-const generateInput = z
+export const generateCredentialInput = z
   .object({
     // false: a secretless credential, for an agent that proves itself with a registered key
     // (private_key_jwt) or a workload identity; its secret-holding credentials can then be revoked.
@@ -25,7 +25,7 @@ const generateInput = z
  */
 export async function generateCredential(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
-  const { params, input } = parseWithParams(raw, ["id"], generateInput);
+  const { params, input } = parseWithParams(raw, ["id"], generateCredentialInput);
   return commit(ctx, async (tx) => {
     const agent = await findAgent(tx, params.id, true);
     assertCanManage(ctx.actor, agent);

@@ -14,7 +14,7 @@ import { hashSecret, newClientSecret } from "../secrets";
 import { findCredential } from "./find";
 import { credentialView } from "./view";
 
-const rotateInput = z
+export const rotateCredentialInput = z
   .object({ grace_seconds: z.number().int().min(0).max(30 * 86400, "grace_seconds is at most 30 days").optional() })
   .strict();
 
@@ -24,7 +24,7 @@ const rotateInput = z
  */
 export async function rotateCredential(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "agents:write");
-  const { params, input } = parseWithParams(raw, ["id", "credentialId"], rotateInput);
+  const { params, input } = parseWithParams(raw, ["id", "credentialId"], rotateCredentialInput);
   const grace = input.grace_seconds ?? getConfig().CREDENTIAL_ROTATION_GRACE_SECONDS;
   return commit(ctx, async (tx) => {
     const agent = await findAgent(tx, params.id);

@@ -8,7 +8,7 @@ import { ForbiddenError } from "@/lib/errors";
 import { parseInput } from "@/lib/validation";
 import { grantView } from "./schemas";
 
-const listGrantsInput = z.strictObject({
+export const listGrantsInput = z.strictObject({
   agent_id: z.uuid("agent_id must be an agent's id").optional(),
   // "true": only the caller's own grants (as the person they are).
   mine: z.enum(["true", "false"]).optional(),

@@ -7,7 +7,7 @@ import { insertGeneratedKey } from "@/lib/keys/ensure";
 import { loadKeyring } from "@/lib/keys/keyring";
 import { parseInput } from "@/lib/validation";
 
-const rotateInput = z
+export const rotateSigningKeyInput = z
   .object({
     alg: z.enum(["RS256", "ES256", "EdDSA"]).optional(),
     delay_seconds: z.number().int().min(0).max(7 * 86400).optional(),
@@ -21,7 +21,7 @@ const rotateInput = z
  */
 export async function rotateSigningKey(ctx: VerbCtx, raw: unknown) {
   requireScope(ctx.actor, "admin");
-  const input = parseInput(rotateInput, raw);
+  const input = parseInput(rotateSigningKeyInput, raw);
   const config = getConfig();
   const delay = input.delay_seconds ?? config.SIGNING_KEY_ROTATION_DELAY_SECONDS;
   const alg = input.alg ?? config.SIGNING_ALG;
