@@ -2,7 +2,7 @@ import type { CommitCtx } from "@/lib/context";
 import { queryPrepared } from "@/lib/db/rows";
 import { trackWrite } from "@/lib/db/storage";
 import type { Db } from "@/lib/db/types";
-import { timed } from "@/lib/observability/metrics";
+import { getMetrics, timed } from "@/lib/observability/metrics";
 import { GroupRunner } from "@/lib/process/group";
 import { perObject } from "@/lib/process/singleton";
 import { batchStatement, type CountIncrement, type Stake } from "./batch-sql";
@@ -77,6 +77,8 @@ async function writeBatch(db: Db, items: BatchItem[], stake?: Stake): Promise<Wr
     }
   });
   const rows = items.map((it, i) => (stake ? { ...toRow(it.event), item: i } : toRow(it.event)));
+  // One statement appends the whole group: one observation of the audit append time.
+  const appended = getMetrics().auditAppend.startTimer();
   const result = await timed(stake ? "claim_batch" : "audit_batch", () =>
     trackWrite(
       queryPrepared<{ agent_id: string | null; month: string | null; count: number | null; won: number[] }>(
@@ -85,6 +87,7 @@ async function writeBatch(db: Db, items: BatchItem[], stake?: Stake): Promise<Wr
       ),
     ),
   );
+  appended();
   return {
     counts: new Map(result.filter((r) => r.agent_id !== null).map((r) => [`${r.agent_id}|${r.month}`, Number(r.count)])),
     won: new Set(result[0]?.won ?? []),

@@ -47,7 +47,9 @@ export async function commit<T>(ctx: CommitCtx, work: (tx: Tx) => Promise<Change
     for (const notice of change.notices ?? []) await publish(tx, notice);
     const autoheal = change.events.some((e) => AUTOHEAL_KINDS.has(e.kind));
     const end = autoheal ? m.autohealAuditWrite.startTimer() : null;
+    const all = m.auditAppend.startTimer();
     await appendEvents(tx, change.events.map((e) => stamp(ctx, e)));
+    all();
     end?.();
     return change;
   }));

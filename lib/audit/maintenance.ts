@@ -1,6 +1,7 @@
 import { getConfig } from "@/lib/config";
 import type { DbHandle } from "@/lib/db/client";
 import { getLogger } from "@/lib/observability/logger";
+import { getMetrics } from "@/lib/observability/metrics";
 import { sealCheckpoint } from "./checkpoints/seal";
 import { ensurePartitions } from "./retention/partitions";
 import { runRetention } from "./retention/run";
@@ -35,7 +36,12 @@ export async function startAuditMaintenance(handle: DbHandle): Promise<void> {
     m.timers.push(timer);
   };
   every("checkpoint", config.AUDIT_CHECKPOINT_SECONDS, async () => {
-    while (await sealCheckpoint(handle.db)); // a backlog is sealed in bounded checkpoints
+    try {
+      while (await sealCheckpoint(handle.db)); // a backlog is sealed in bounded checkpoints
+    } catch (error) {
+      getMetrics().checkpointFailures.inc();
+      throw error;
+    }
   });
   every("retention", config.AUDIT_MAINTENANCE_SECONDS, async () => {
     await ensurePartitions(handle.db);

@@ -9,7 +9,7 @@ import { verifyProviderToken } from "@/lib/identity/tokens/verify-provider";
 import { DpopProofError } from "@/lib/identity/dpop/errors";
 import { dpopPolicy } from "@/lib/identity/dpop/policy";
 import { provePossession, type PopPoint } from "@/lib/identity/dpop/prove";
-import { getMetrics } from "@/lib/observability/metrics";
+import { boundedReason, getMetrics } from "@/lib/observability/metrics";
 import type { Actor } from "@/lib/access/actor";
 import { externalKeySet } from "@/lib/keys/external-issuer";
 import { peekJwt } from "@/lib/keys/peek";
@@ -32,7 +32,7 @@ const dpopChallenge = (params = "") => `DPoP ${params}algs="${dpopPolicy().algor
 
 /** RFC 6750 §3 challenge naming the cause. */
 export function invalidToken(description: string, challenge: ChallengeContext = {}): UnauthorizedError {
-  getMetrics().authFailures.inc({ kind: "bearer", reason: description });
+  getMetrics().authFailures.inc({ kind: "bearer", reason: boundedReason(description) });
   return new UnauthorizedError(
     `Bearer token rejected: ${description}.`,
     `Bearer realm="vigil", error="invalid_token", error_description="${quote(description)}"${metadataParam(challenge)}, ${dpopChallenge()}`,

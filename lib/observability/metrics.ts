@@ -28,8 +28,8 @@ function createMetrics() {
     }),
     tokensIssued: new Counter({
       name: "vigil_tokens_issued_total",
-      help: "Access tokens issued, counted once per granted scope.",
-      labelNames: ["scope"] as const,
+      help: "Access tokens issued, once per token, by grant type (client_credentials, token_exchange, authorization_code, refresh_token).",
+      labelNames: ["grant_type"] as const,
       registers: [registry],
     }),
     authFailures: new Counter({
@@ -65,6 +65,27 @@ function createMetrics() {
       name: "vigil_sse_lapsed_total",
       help: "Live streams ended because their caller's authority ended: expired, or withdrawn (token revoked, agent suspended, signed out).",
       labelNames: ["cause"] as const,
+      registers: [registry],
+    }),
+    auditAppend: new Histogram({
+      name: "vigil_audit_append_seconds",
+      help: "Time to append one change's audit events inside its transaction (tail lock included).",
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    checkpointLag: new Gauge({
+      name: "vigil_audit_checkpoint_lag_seconds",
+      help: "Age of the oldest audit event no signed checkpoint covers yet (0 when all are sealed; read at scrape time).",
+      registers: [registry],
+    }),
+    checkpointFailures: new Counter({
+      name: "vigil_audit_checkpoint_failures_total",
+      help: "Checkpoint sealing runs that failed on this instance (the next run retries).",
+      registers: [registry],
+    }),
+    signingKeyAge: new Gauge({
+      name: "vigil_signing_key_age_seconds",
+      help: "Seconds since the key signing tokens now became active (rotation overdue when it grows past the rotation period).",
       registers: [registry],
     }),
     agentsRegistered: new Gauge({
@@ -162,6 +183,25 @@ export function recordRequest(method: string, route: string, status: number, sec
   child.count.inc();
   child.duration.observe(seconds);
 }
+
+export type IssuingGrant = "client_credentials" | "token_exchange" | "authorization_code" | "refresh_token";
+const issuedChildren = new Map<IssuingGrant, Child>();
+
+/** One token issued (label children cached: this runs on the token endpoint's hot path). */
+export function countTokenIssued(grantType: IssuingGrant): void {
+  let child = issuedChildren.get(grantType);
+  if (!child) {
+    child = getMetrics().tokensIssued.labels({ grant_type: grantType });
+    issuedChildren.set(grantType, child);
+  }
+  child.inc();
+}
+
+// Reasons come from Vigil's own refusals, but a few carry outside text (an identity
+// provider's discovery error): a label takes only short plain phrases, anything else is
+// "other", so no caller can grow the series without bound.
+const PLAIN_REASON = /^[a-z][a-z' ()+_-]{0,47}$/i;
+export const boundedReason = (reason: string): string => (PLAIN_REASON.test(reason) ? reason : "other");
 
 const decisionChildren = new Map<string, Child>();
 

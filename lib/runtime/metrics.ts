@@ -2,6 +2,8 @@ import { count } from "drizzle-orm";
 import { agents, agentStatuses } from "@/drizzle/schema";
 import { observeAutoheal } from "@/lib/autoheal/scrape";
 import type { MachineCtx } from "@/lib/context";
+import { checkpointLagSeconds } from "@/lib/audit/checkpoints/lag";
+import { currentSigningKey } from "@/lib/keys/keyring";
 import { getMetrics } from "@/lib/observability/metrics";
 
 /** The Prometheus exposition, with the gauges read from the database at scrape time. */
@@ -12,5 +14,8 @@ export async function metricsExposition(ctx: MachineCtx): Promise<{ text: string
     m.agentsRegistered.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
   }
   await observeAutoheal(ctx.db);
+  m.checkpointLag.set(await checkpointLagSeconds(ctx.db));
+  const signing = currentSigningKey();
+  if (signing) m.signingKeyAge.set(Math.max(0, (Date.now() - signing.activatesAt.getTime()) / 1000));
   return { text: await m.registry.metrics(), contentType: m.registry.contentType };
 }

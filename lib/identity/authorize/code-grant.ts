@@ -62,7 +62,7 @@ function redeemedEvent(ctx: ClientCtx, pair: PreparedPair, grantId: string, fami
  */
 export async function redeemAuthorizationCode(ctx: TokenCtx, form: OAuthForm): Promise<CodeTokenResponse> {
   checkCodeRequest(form);
-  return withQuotaSlot(ctx, async () => {
+  return withQuotaSlot(ctx, "authorization_code", async () => {
     const ok = await redeemAtOnce(ctx, form);
     return ok ? { ok } : redeemCarefully(ctx, form);
   });

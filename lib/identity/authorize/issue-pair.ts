@@ -1,6 +1,7 @@
 import { refreshTokens, type DelegationGrant, type NewRefreshToken } from "@/drizzle/schema";
 import { personId } from "@/lib/access/person";
 import { getConfig } from "@/lib/config";
+import { countTokenIssued } from "@/lib/observability/metrics";
 import type { ClientCtx } from "@/lib/context";
 import { tokenTypeOf, type TokenCtx, type TokenType } from "../tokens/binding";
 import type { Tx } from "@/lib/db/types";
@@ -58,7 +59,7 @@ export async function storePair(tx: Tx, ctx: ClientCtx, pair: PreparedPair): Pro
  * Holds a quota slot while `redeem` decides; gives it back when nothing was issued (an error
  * or a refusal, whose event has committed all the same), then answers the refusal.
  */
-export async function withQuotaSlot(ctx: ClientCtx, redeem: () => Promise<PairOutcome>): Promise<CodeTokenResponse> {
+export async function withQuotaSlot(ctx: ClientCtx, grantType: "authorization_code" | "refresh_token", redeem: () => Promise<PairOutcome>): Promise<CodeTokenResponse> {
   const release = await reserveQuota(ctx.db, ctx.client.agentId, ctx.client.monthlyTokenQuota);
   let outcome: PairOutcome;
   try {
@@ -71,5 +72,6 @@ export async function withQuotaSlot(ctx: ClientCtx, redeem: () => Promise<PairOu
     release();
     throw new OAuthError(outcome.refused, outcome.description);
   }
+  countTokenIssued(grantType);
   return outcome.ok;
 }

@@ -59,7 +59,7 @@ function rotatedEvent(ctx: ClientCtx, pair: PreparedPair, grantId: string, famil
  */
 export async function refreshAccessToken(ctx: TokenCtx, form: OAuthForm): Promise<CodeTokenResponse> {
   checkRefreshRequest(form);
-  return withQuotaSlot(ctx, async () => {
+  return withQuotaSlot(ctx, "refresh_token", async () => {
     const ok = await refreshAtOnce(ctx, form);
     return ok ? { ok } : refreshCarefully(ctx, form);
   });

@@ -2,7 +2,7 @@ import { callerType, impliedScopes } from "@/lib/access/actor";
 import { personId } from "@/lib/access/person";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
-import { countDecision, getMetrics } from "@/lib/observability/metrics";
+import { countDecision, countTokenIssued } from "@/lib/observability/metrics";
 import { decideScopes } from "@/lib/policy/decide";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
@@ -153,7 +153,7 @@ async function issue(ctx: TokenCtx, form: OAuthForm, d: Decided): Promise<Exchan
       { countToken: { agentId: client.agentId, month }, touch: { agentId: client.agentId, credentialId: client.credentialId } },
     );
     recordStoredCount(client.agentId, month, stored);
-    for (const s of d.scopes) getMetrics().tokensIssued.inc({ scope: s });
+    countTokenIssued("token_exchange");
     const requestedType = oauthParam(form, "requested_token_type");
     return {
       access_token: accessToken,

@@ -4,7 +4,7 @@ import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
 import type { ClientCtx } from "@/lib/context";
 import { currentSigningKey } from "@/lib/keys/keyring";
-import { countDecision, getMetrics } from "@/lib/observability/metrics";
+import { countDecision, countTokenIssued } from "@/lib/observability/metrics";
 import { decideScopes } from "@/lib/policy/decide";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
@@ -120,7 +120,7 @@ async function clientCredentials(ctx: TokenCtx, form: OAuthForm): Promise<TokenR
       { countToken: { agentId: client.agentId, month }, touch: { agentId: client.agentId, credentialId: client.credentialId } },
     );
     recordStoredCount(client.agentId, month, stored);
-    for (const s of granted) getMetrics().tokensIssued.inc({ scope: s });
+    countTokenIssued("client_credentials");
     return { access_token: accessToken, token_type: tokenTypeOf(jkt), expires_in: ttl, scope };
   } catch (error) {
     release();
