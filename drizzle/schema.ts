@@ -14,3 +14,4 @@ export * from "./authorization";
 export * from "./replay-claims";
 export * from "./policy-sets";
 export * from "./people";
+export * from "./maintenance-state";

@@ -5,11 +5,18 @@ import { QueryProvider } from "@/components/console/query-provider";
 import { ThemeToggle } from "@/components/console/theme-toggle";
 import { btnSecondary } from "@/components/ui/styles";
 import { signOutEverywhere } from "@/lib/gate/session/actions";
+import { MaintenanceSwitch } from "@/components/console/maintenance-switch";
+import { hasScope } from "@/lib/access/actor";
+import { getConfig } from "@/lib/config";
 import { pageActor } from "@/lib/console/page-ctx";
+import { maintenance } from "@/lib/runtime/maintenance/view";
 
 /** The console's shell. Sign-in and auth pages sit outside this group and keep their own. */
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
-  const { user } = await pageActor();
+  const { actor, user } = await pageActor();
+  // From this instance's memory view (kept in step within a second): no query per page.
+  const state = { ...maintenance(), environment: getConfig().MAINTENANCE_MODE };
+  const isAdmin = hasScope(actor, "admin");
   return (
     <QueryProvider>
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-surface focus:p-2">
@@ -24,6 +31,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
             <NavLinks />
           </nav>
           <div className="ml-auto flex flex-wrap items-center gap-2">
+            {state.enabled ? null : <MaintenanceSwitch state={state} isAdmin={isAdmin} />}
             <ThemeToggle />
             <form action={signOutEverywhere} className="flex items-center gap-2">
               <p className="text-sm" data-testid="signed-in-user">
@@ -36,6 +44,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           </div>
         </div>
       </header>
+      {state.enabled ? <MaintenanceSwitch state={state} isAdmin={isAdmin} /> : null}
       <main id="main" className="mx-auto max-w-7xl px-4 py-6">
         {children}
       </main>

@@ -9,6 +9,8 @@
  */
 export const EVENT_KINDS = {
   "agent.created": "an agent was registered",
+  "maintenance.started": "maintenance mode on: agent-facing endpoints answer 503 (metadata: reason, source admin|environment)",
+  "maintenance.ended": "maintenance mode off",
   "agent.updated": "an agent's fields changed (metadata.changes: from, to)",
   "agent.suspended": "an agent may get no new tokens until reactivated",
   "agent.reactivated": "a suspended agent is active again",

@@ -151,6 +151,9 @@ export const envSchema = z.object({
   // Canary first: a fresh deployment records what it would have done and acts on nothing
   // until an operator has read those records and turned live actions on.
   AUTOHEAL_DRY_RUN: bool.default(true),
+  // Maintenance: agent-facing endpoints answer 503 with Retry-After; the console and admin API stay up.
+  MAINTENANCE_MODE: bool.default(false),
+  MAINTENANCE_RETRY_AFTER_SECONDS: int(1, 86400).default(300),
   AUTOHEAL_ALERT_TOKEN: z.string().min(16, "must be at least 16 characters (openssl rand -base64 24)").optional(),
   AUTOHEAL_ALERT_BASIC: z
     .string()

@@ -102,7 +102,7 @@ const problemResponse = (description: string) => ({ description, content: { "app
 function errorResponses(r: Route, hasInput: boolean): Json {
   if (r.oauth) {
     const oauth = { content: { "application/json": { schema: { $ref: "#/components/schemas/OAuthError" } } } };
-    return { "400": { description: "invalid_request, invalid_grant, unsupported_grant_type, invalid_scope, …", ...oauth }, "401": { description: "invalid_client", ...oauth }, "429": problemResponse("too many requests (Retry-After)") };
+    return { "400": { description: "invalid_request, invalid_grant, unsupported_grant_type, invalid_scope, …", ...oauth }, "401": { description: "invalid_client", ...oauth }, "429": problemResponse("too many requests (Retry-After)"), "503": { description: "temporarily_unavailable: maintenance mode or the database (Retry-After)", ...oauth } };
   }
   const out: Json = {};
   if (hasInput) out["400"] = problemResponse("the input is invalid: each offending field in `errors`");
@@ -111,7 +111,7 @@ function errorResponses(r: Route, hasInput: boolean): Json {
   if (pathParams(r.path).length > 0) out["404"] = problemResponse("no such resource");
   if (r.body && r.body !== "none") out["413"] = problemResponse("the body is larger than allowed");
   if (r.limit) out["429"] = problemResponse("rate limited (Retry-After)");
-  if (!r.memory) out["503"] = problemResponse("the database is unreachable or full (Retry-After)");
+  if (!r.memory || r.agentFacing) out["503"] = problemResponse(r.agentFacing ? "maintenance mode, or the database unreachable or full (Retry-After)" : "the database is unreachable or full (Retry-After)");
   return out;
 }
 

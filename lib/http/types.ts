@@ -95,6 +95,12 @@ export type Route = {
    * the route answers only the requests this says want the API; the rest go to the page.
    */
   servesWhen?: (heads: RequestHeads) => boolean;
+  /**
+   * Agents' and gateways' door (token, introspection, revocation, authorization, validator):
+   * refused with 503 and Retry-After while maintenance mode is on; the console and admin API
+   * stay open so operators can work and end it.
+   */
+  agentFacing?: boolean;
   /** Answer even before start-up finished (liveness and readiness). */
   beforeReady?: boolean;
   /**

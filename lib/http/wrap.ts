@@ -1,4 +1,5 @@
 import { callerType, requireScope, type Actor, type ApiScope } from "@/lib/access/actor";
+import { assertOpenForAgents } from "@/lib/runtime/maintenance/switch";
 import { getConfig } from "@/lib/config";
 import type { ClientCtx, MachineCtx, PopRequest, RequestFacts, VerbCtx } from "@/lib/context";
 import { getDb } from "@/lib/db/client";
@@ -41,6 +42,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     const limit = limitsOf(route);
     if (limit.ip) limitHeaders = rateLimiter().take(`${limit.ip}-ip`, addressKey(facts.ip), ipPolicy(limit.ip));
     if (!route.beforeReady) await ensureStarted();
+    if (route.agentFacing) assertOpenForAgents();
     // The database known to be down: refused at once rather than after a connect timeout.
     if (!route.memory) assertDatabaseReachable();
     const db = await getDb();

@@ -5,6 +5,7 @@ import { storageFullSince } from "@/lib/db/storage";
 import { externalKeySet } from "@/lib/keys/external-issuer";
 import { keyringLoaded } from "@/lib/keys/keyring";
 import { readState } from "@/lib/autoheal/state";
+import { maintenance } from "./maintenance/view";
 import { isStarted } from "./start";
 
 // A probe must answer within its own timeout (Kubernetes' default is 1 s): a database that
@@ -39,7 +40,13 @@ export async function health(ctx: MachineCtx) {
   return { status: "ok", database, postgres: database === "down" ? "error" : "connected" };
 }
 
-export type Readiness = { status: "ready" | "degraded" | "not_ready"; checks: Record<string, boolean>; problem?: string; oidc?: unknown };
+export type Readiness = {
+  status: "ready" | "degraded" | "not_ready";
+  checks: Record<string, boolean>;
+  problem?: string;
+  oidc?: unknown;
+  maintenance?: { enabled: true; reason: string | null; since: string | null };
+};
 
 /**
  * Readiness: not_ready until the database answers, migrations ran and a signing key is
@@ -54,7 +61,11 @@ export async function readiness(ctx: MachineCtx): Promise<Readiness> {
   const oidc = externalKeySet()?.status();
   const status = !ok ? "not_ready" : oidc && !oidc.ok ? "degraded" : "ready";
   const problem = fullSince !== null ? `${DISK_FULL} (since ${new Date(fullSince).toISOString()})` : undefined;
-  return { status, checks, ...(problem ? { problem } : {}), ...(oidc ? { oidc } : {}) };
+  // Reported, not failed: probes must keep the instance in rotation so operators reach the
+  // console and the API that ends maintenance; agents get 503 with Retry-After meanwhile.
+  const m = maintenance();
+  const inMaintenance = m.enabled ? { maintenance: { enabled: true as const, reason: m.reason, since: m.since } } : {};
+  return { status, checks, ...(problem ? { problem } : {}), ...(oidc ? { oidc } : {}), ...inMaintenance };
 }
 
 /**

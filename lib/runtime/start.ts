@@ -1,3 +1,7 @@
+import { noRequest } from "@/lib/context";
+import { ENVIRONMENT } from "./maintenance/state";
+import { applyMaintenanceEnvironment } from "./maintenance/switch";
+import { startMaintenanceView, stopMaintenanceView } from "./maintenance/view";
 import { startAuditMaintenance, stopAuditMaintenance } from "@/lib/audit/maintenance";
 import { loadConfiguredRules } from "@/lib/autoheal/rules-store";
 import { startProcessRunner, stopProcessRunner } from "@/lib/autoheal/runner";
@@ -53,6 +57,8 @@ async function start(): Promise<void> {
   await startExternalIssuer();
   await startAuditMaintenance(handle);
   await ensureState(handle.db);
+  await applyMaintenanceEnvironment({ ...noRequest, by: ENVIRONMENT, db: handle.db });
+  await startMaintenanceView(handle);
   await startProcessRunner(handle);
   const r = runtime();
   r.refresh ??= setInterval(() => {
@@ -76,6 +82,7 @@ export async function stopRuntime(drainMs = 0): Promise<void> {
   const r = runtime();
   if (r.refresh) clearInterval(r.refresh);
   stopAuditMaintenance();
+  await stopMaintenanceView();
   slot().runtime = undefined;
   await stopProcessRunner(drainMs);
 }
