@@ -45,6 +45,31 @@ server {
   return runNginx(conf, `http://127.0.0.1:${opts.listenPort}`);
 }
 
+/**
+ * Replicas behind plain round robin, as a load balancer spreads them: no stickiness, a new
+ * choice per request. The access log names the replica of each request (`upstream=`).
+ */
+export function startRoundRobin(opts: { ports: number[]; listenPort: number }) {
+  const conf = `log_format replicas '$request upstream=$upstream_addr status=$status';
+upstream vigil_replicas {
+${opts.ports.map((p) => `  server 127.0.0.1:${p};`).join("\n")}
+}
+server {
+  listen 127.0.0.1:${opts.listenPort};
+  access_log logs/replicas.log replicas;
+  location / {
+    proxy_pass http://vigil_replicas;
+    proxy_set_header Host $http_host;
+    proxy_set_header X-Forwarded-For $remote_addr;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_buffering off;
+  }
+}
+`;
+  return runNginx(conf, `http://127.0.0.1:${opts.listenPort}`);
+}
+
 /** Debian's nginx in the foreground, in a fresh prefix, serving `conf` inside `http { }`. */
 async function runNginx(conf: string, base: string) {
   const prefix = mkdtempSync(path.join(tmpdir(), "vigil-nginx-"));
