@@ -11,6 +11,16 @@ export const rfc3339 = (name: string) =>
     }, `${name} must be between the years 1 and 9999`)
     .optional();
 
+/**
+ * `heartbeats=false` leaves out the job runner's `heartbeat` events (one per instance every
+ * AUTOHEAL_HEARTBEAT_SECONDS), which otherwise bury everything else when reading the log by
+ * eye; the console asks for this by default. Absent or true: every event, as always.
+ */
+export const heartbeatsFlag = () =>
+  z
+    .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], { message: "heartbeats is true or false" })
+    .optional();
+
 /** `n`: how many per page, clamped to 1..1000 (a number outside is not an error, just bounded). */
 export const pageSize = () =>
   z.coerce

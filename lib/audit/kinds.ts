@@ -51,6 +51,7 @@ export const EVENT_KINDS = {
   action_skipped_disabled: "an action was skipped: autoheal is switched off",
   ack: "an operator silenced an alert in Alertmanager",
   ack_failed: "Alertmanager refused or could not be reached for a silence",
+  "autoheal.silence.expired": "an operator ended a silence Vigil had created (outcome failure: Alertmanager refused or was down; denied: the silence was not Vigil's)",
   autoheal_toggled: "an admin switched autoheal or its dry run",
   heartbeat: "the job runner's proof of life",
 } as const satisfies Record<string, string>;
@@ -68,6 +69,7 @@ export const AUTOHEAL_KINDS: ReadonlySet<EventKind> = new Set<EventKind>([
   "action_skipped_disabled",
   "ack",
   "ack_failed",
+  "autoheal.silence.expired",
   "autoheal_toggled",
   "heartbeat",
 ]);

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, lte, ne, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { auditEvents, type AuditEventRow } from "@/drizzle/schema";
 import { inTransaction } from "@/lib/db/transaction";
@@ -8,7 +8,7 @@ import type { VerbCtx } from "@/lib/context";
 import { decodeCursor, encodeCursor, keysetPage } from "@/lib/db/page";
 import { parseInput } from "@/lib/validation";
 import { compileQuery, parseQuery } from "./query";
-import { pageSize, rfc3339 as timestamp } from "./inputs";
+import { heartbeatsFlag, pageSize, rfc3339 as timestamp } from "./inputs";
 
 export const listAuditInput = z
   .object({
@@ -23,6 +23,7 @@ export const listAuditInput = z
     n: pageSize(),
     cursor: z.string().max(200).optional(),
     format: z.enum(["json", "ndjson", "csv"], { message: "format is json, ndjson or csv" }).optional(),
+    heartbeats: heartbeatsFlag(),
   })
   .strict();
 
@@ -61,6 +62,7 @@ export function auditFilters(input: ListAuditInput): SQL[] {
   const until = input.until ?? input.endDate;
   if (input.agentId) filters.push(eq(auditEvents.agentId, input.agentId));
   if (input.kind) filters.push(eq(auditEvents.kind, input.kind));
+  if (input.heartbeats === false) filters.push(ne(auditEvents.kind, "heartbeat"));
   if (since) filters.push(gte(auditEvents.ts, new Date(since)));
   if (until) filters.push(lte(auditEvents.ts, new Date(until)));
   return filters;

@@ -163,7 +163,11 @@ function operation(r: Route, operationId: string): Json {
   const required = new Set((schema.required ?? []) as string[]);
   const fromHeader = new Map(Object.entries(r.headerInput ?? {}).map(([header, field]) => [field, header]));
   const hasBody = r.body !== undefined && r.body !== "none";
-  const parameters: Json[] = pathParams(r.path).map((name) => ({ name, in: "path", required: true, schema: { type: "string" } }));
+  const inPath = pathParams(r.path);
+  // A verb that parses its path parameter with the rest describes it best (a UUID, say).
+  const parameters: Json[] = inPath.map((name) => ({ name, in: "path", required: true, schema: props[name] ?? { type: "string" } }));
+  for (const name of inPath) delete props[name];
+  if (Array.isArray(schema.required)) schema.required = (schema.required as string[]).filter((n) => !inPath.includes(n));
   for (const [name, prop] of Object.entries(fromHeader.size || !hasBody ? props : {})) {
     const header = fromHeader.get(name);
     if (header) parameters.push({ name: header, in: "header", required: required.has(name), schema: prop, description: `also accepted as the query parameter ${name}` });

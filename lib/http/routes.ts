@@ -14,6 +14,9 @@ import { createHoldInput } from "@/lib/audit/retention/holds";
 import { liveStreamInput } from "@/lib/audit/live/stream";
 import { alertmanagerPayloadSchema } from "@/lib/autoheal/alertmanager-payload";
 import { toggleInput } from "@/lib/autoheal/toggle";
+import { listAlerts, listAlertsInput } from "@/lib/autoheal/alerts-list";
+import { expireSilence, expireSilenceInput } from "@/lib/autoheal/silence-expire";
+import { listSilences, listSilencesInput } from "@/lib/autoheal/silences-list";
 import { listActionsInput } from "@/lib/autoheal/list-actions";
 import { ackInput } from "@/lib/autoheal/ack";
 import { autohealTrail, autohealTrailInput } from "@/lib/autoheal/trail";
@@ -165,6 +168,9 @@ export const routes: Route[] = [
   route({ method: "PATCH", path: "/api/v1/autoheal", summary: "turn autoheal or its dry run on/off for every instance", auth: { scope: "admin" }, body: "json", input: toggleInput, verb: toggleAutoheal, limit: "api" }),
   route({ method: "GET", path: "/api/v1/autoheal/rules", summary: "the autoheal rules in force", auth: { scope: "audit:read" }, input: noFields, verb: listRules, limit: "api" }),
   route({ method: "GET", path: "/api/v1/autoheal/actions", summary: "recent remediation jobs and their results (n, before)", auth: { scope: "audit:read" }, input: listActionsInput, verb: listActions, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/autoheal/silences", summary: "the Alertmanager silences Vigil created (acks and silence actions), active and pending first (state)", auth: { scope: "audit:read" }, input: listSilencesInput, verb: listSilences, limit: "api" }),
+  route({ method: "DELETE", path: "/api/v1/autoheal/silences/:id", summary: "expire a silence Vigil created (403 for anyone else's; 502 when Alertmanager fails), audited as autoheal.silence.expired", auth: { scope: "autoheal:ack" }, input: expireSilenceInput, verb: expireSilence, limit: "api" }),
+  route({ method: "GET", path: "/api/v1/autoheal/alerts", summary: "received alerts, newest first, each with its jobs and their outcomes (n, cursor, status, alertname)", auth: { scope: "audit:read" }, input: listAlertsInput, verb: listAlerts, limit: "api" }),
   route({ method: "GET", path: "/api/ack", summary: "acknowledge by link: an Alertmanager silence on these labels (labels, duration, comment)", auth: { scope: "autoheal:ack" }, input: ackInput, verb: acknowledge, reply: { status: 201 }, crossSiteLanding: ackLanding, limit: "api" }),
   route({ method: "POST", path: "/api/ack", summary: "acknowledge (form or JSON): an Alertmanager silence on these labels", auth: { scope: "autoheal:ack" }, body: ["form", "json"], input: ackInput, verb: acknowledge, reply: { status: 201 }, limit: "api" }),
   // The seed autoheal guide's paths, as it calls them. `/`, `/audit` and `/events` are console

@@ -94,6 +94,21 @@ describe.each(testTargets())("live stream on $name", (target) => {
     await stream.cancel();
   });
 
+  it("leaves heartbeats out of the replay and the live part with heartbeats=false (and only then)", async () => {
+    const beat = await appendTestEvent(t.handle.db, testEvent("heartbeat", { test: "beats" }));
+    const real = await appendTestEvent(t.handle.db, testEvent("key.rotated", { test: "beats" }));
+    const hidden = await open({ q: "meta.test=beats", since_id: String(beat - 1), heartbeats: "false" });
+    const all = await open({ q: "meta.test=beats", since_id: String(beat - 1) });
+    await openingOf(hidden);
+    await openingOf(all);
+    const beat2 = await appendTestEvent(t.handle.db, testEvent("heartbeat", { test: "beats" }));
+    const last = await appendTestEvent(t.handle.db, testEvent("key.rotated", { test: "beats" }));
+    expect(ids(await hidden.until((b) => Number(b.id) === last))).toEqual([real, last]);
+    expect(ids(await all.until((b) => Number(b.id) === last))).toEqual([beat, real, beat2, last]);
+    await hidden.cancel();
+    await all.cancel();
+  });
+
   it("closes a client that falls behind by more than its queue with a resume event naming the last id it was sent", async () => {
     const overflowsBefore = (await getMetrics().sseOverflows.get()).values[0]?.value ?? 0;
     const stream = await open({ q: "meta.test=slow" }, { maxQueueBytes: 4096 });

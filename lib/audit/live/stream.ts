@@ -9,8 +9,9 @@ import { SSE_PING, sseFrame } from "@/lib/events/sse";
 import { requireScope } from "@/lib/access/actor";
 import { getMetrics } from "@/lib/observability/metrics";
 import { parseInput } from "@/lib/validation";
+import { heartbeatsFlag } from "../inputs";
 import { auditFilters } from "../list";
-import { matchesEvent, parseQuery } from "../query";
+import { matchesEvent, parseQuery, type MatchableEvent } from "../query";
 import { liveHub, LiveEvent, type AuditHub, type HubSubscriber } from "./hub";
 
 /** EventSource's reconnection delay, sent as `retry:`. */
@@ -30,6 +31,7 @@ export const liveStreamInput = z
     // The Last-Event-ID header arrives here too (the handler puts it first).
     last_event_id: eventId("last_event_id (or the Last-Event-ID header)").optional(),
     since_id: eventId("since_id").optional(),
+    heartbeats: heartbeatsFlag(),
   })
   .strict();
 
@@ -70,7 +72,8 @@ export async function openLiveStream(ctx: VerbCtx, raw: unknown, options: LiveSt
   const input = parseInput(liveStreamInput, raw);
   // Parsed before the stream starts: a bad query is a 400, not a broken stream.
   const node = input.q?.trim() ? parseQuery(input.q) : null;
-  const filters = auditFilters({ q: input.q, n: 1 });
+  const filters = auditFilters({ q: input.q, n: 1, heartbeats: input.heartbeats });
+  const hideHeartbeats = input.heartbeats === false;
   const resumeFrom = input.last_event_id ?? input.since_id;
   const hub = liveHub(handle);
   if (hub.size >= options.maxSubscribers) {
@@ -78,7 +81,10 @@ export async function openLiveStream(ctx: VerbCtx, raw: unknown, options: LiveSt
     busy.headers["Retry-After"] = "5";
     throw busy;
   }
-  return new LiveStream(handle, hub, filters, resumeFrom, options, ctx.signal, ctx.lapse).open(node ? (e) => matchesEvent(node, e) : () => true, input.q?.trim() ?? "");
+  const matches = (e: MatchableEvent) => !(hideHeartbeats && e.kind === "heartbeat") && (node === null || matchesEvent(node, e));
+  // Streams share a filter evaluation by key: the heartbeat switch is part of the filter.
+  const key = `${hideHeartbeats ? "\u0000no-heartbeats\u0000" : ""}${input.q?.trim() ?? ""}`;
+  return new LiveStream(handle, hub, filters, resumeFrom, options, ctx.signal, ctx.lapse).open(matches, key);
 }
 
 /**
