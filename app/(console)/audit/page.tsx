@@ -1,4 +1,5 @@
 import { AuditExplorer, type AuditParams } from "@/components/console/audit/audit-explorer";
+import { showsHeartbeats } from "@/components/console/audit/heartbeats-filter";
 import { PageHeader } from "@/components/ui/page-header";
 import { listAudit } from "@/lib/audit/list";
 import { ValidationError } from "@/lib/errors";
@@ -13,11 +14,12 @@ const one = (v: string | string[] | undefined) => (typeof v === "string" && v !=
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const ctx = await pageCtx();
   const sp = await searchParams;
-  const params: AuditParams = { q: one(sp.q), since: one(sp.since), until: one(sp.until), cursor: one(sp.cursor) };
+  const params: AuditParams = { q: one(sp.q), since: one(sp.since), until: one(sp.until), cursor: one(sp.cursor), heartbeats: one(sp.heartbeats) };
   let initial: Awaited<ReturnType<typeof listAudit>> | null = null;
   let problem: string | null = null;
   try {
-    initial = await listAudit(ctx, { ...params, n: PAGE_SIZE });
+    const { heartbeats, ...query } = params;
+    initial = await listAudit(ctx, { ...query, n: PAGE_SIZE, ...(showsHeartbeats(heartbeats, query.q) ? {} : { heartbeats: false }) });
   } catch (error) {
     // A bad query or time from the URL is the reader's to fix, shown next to the box.
     if (!(error instanceof ValidationError)) throw error;

@@ -1,5 +1,6 @@
 import { AutohealConsole } from "@/components/console/autoheal/autoheal-console";
 import { PageHeader } from "@/components/ui/page-header";
+import { listAlerts } from "@/lib/autoheal/alerts-list";
 import { listActions } from "@/lib/autoheal/list-actions";
 import { listRules } from "@/lib/autoheal/list-rules";
 import { autohealStatusForReader } from "@/lib/autoheal/reader-status";
@@ -17,7 +18,7 @@ export default async function AutohealPage({ searchParams }: { searchParams: Sea
   const search = await searchParams;
   // An ack link opened from elsewhere arrives here (see GET /api/ack) with its fields.
   const ackPrefill = { labels: one(search.labels), duration: one(search.duration), comment: one(search.comment) };
-  const [status, actions] = await Promise.all([autohealStatusForReader(ctx), listActions(ctx, { n: 50 })]);
+  const [status, actions, alerts] = await Promise.all([autohealStatusForReader(ctx), listActions(ctx, { n: 50 }), listAlerts(ctx, { n: 20 })]);
   return (
     <>
       <PageHeader title="Autoheal" lead="Alertmanager's alerts, the rules that answer them, and what they did. Switches are shared by every instance." />
@@ -25,6 +26,7 @@ export default async function AutohealPage({ searchParams }: { searchParams: Sea
         status={status}
         rules={listRules(ctx)}
         actions={actions}
+        alerts={alerts}
         isAdmin={hasScope(ctx.actor, "admin")}
         canAck={hasScope(ctx.actor, "autoheal:ack")}
         ackPrefill={ackPrefill}

@@ -1,3 +1,4 @@
+import { showsHeartbeats } from "@/components/console/audit/heartbeats-filter";
 import { LiveEvents } from "@/components/console/events/live-events";
 import { PageHeader } from "@/components/ui/page-header";
 import { liveStart, type LiveStart } from "@/lib/audit/live/start";
@@ -13,10 +14,12 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
   const ctx = await pageCtx();
   const sp = await searchParams;
   const q = typeof sp.q === "string" ? sp.q.trim() : "";
+  const heartbeats = sp.heartbeats === "show" ? "show" : undefined;
+  const hideHeartbeats = !showsHeartbeats(heartbeats, q);
   let start: LiveStart = { events: [], resume_from: "0" };
   let problem: string | null = null;
   try {
-    start = await liveStart(ctx, { q: q || undefined, n: FIRST_ROWS });
+    start = await liveStart(ctx, { q: q || undefined, n: FIRST_ROWS, ...(hideHeartbeats ? { heartbeats: false } : {}) });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     problem = error.message;
@@ -25,7 +28,7 @@ export default async function EventsPage({ searchParams }: { searchParams: Promi
     <>
       <PageHeader title="Live events" lead="The audit log as it is written, filtered by the audit query language. The filter is in the URL." />
       {/* Keyed by the filter: a new filter is a new stream with its own history. */}
-      <LiveEvents key={q} q={q} initial={start.events} from={start.resume_from} problem={problem} />
+      <LiveEvents key={`${hideHeartbeats}:${q}`} q={q} heartbeats={heartbeats} initial={start.events} from={start.resume_from} problem={problem} />
     </>
   );
 }

@@ -12,9 +12,11 @@ import { checkQuery } from "./query-feedback";
 import { QueryBox } from "./query-box";
 import { useHydratedMark } from "../use-hydrated-mark";
 import { VerifyPanel } from "./verify-panel";
+import { HeartbeatToggle } from "./heartbeats";
+import { showsHeartbeats } from "./heartbeats-filter";
 import { Problem } from "@/components/ui/problem";
 
-export type AuditParams = { q?: string; since?: string; until?: string; cursor?: string };
+export type AuditParams = { q?: string; since?: string; until?: string; cursor?: string; heartbeats?: string };
 type Page = { events: AuditEventView[]; next_cursor: string | null };
 
 const PRESETS = [
@@ -34,6 +36,12 @@ function search(params: AuditParams): string {
   const sp = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v) sp.set(k, v);
   return sp.toString();
+}
+
+/** The API's query for the page's params: the same, with heartbeats=false unless they are shown. */
+function apiSearch({ heartbeats, ...params }: AuditParams): string {
+  const base = search(params);
+  return showsHeartbeats(heartbeats, params.q) ? base : `${base}${base ? "&" : ""}heartbeats=false`;
 }
 
 export function AuditExplorer({
@@ -58,7 +66,7 @@ export function AuditExplorer({
   const key = search(params);
   const { data, error, isFetching } = useQuery({
     queryKey: ["audit", key, renderedAt],
-    queryFn: () => apiGet<Page>(`/api/v1/audit?${search({ ...params })}&n=${pageSize}`),
+    queryFn: () => apiGet<Page>(`/api/v1/audit?${apiSearch(params)}&n=${pageSize}`),
     initialData: initial ?? undefined,
     initialDataUpdatedAt: renderedAt,
     enabled: initial !== null,
@@ -68,13 +76,14 @@ export function AuditExplorer({
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!syntaxOk) return;
-    router.push(`/audit?${search({ q: q.trim() || undefined, since: fromInput(since), until: fromInput(until) })}`);
+    router.push(`/audit?${search({ q: q.trim() || undefined, since: fromInput(since), until: fromInput(until), heartbeats: params.heartbeats })}`);
   };
   const preset = (ms: number) => {
     setSince(inputAgo(ms));
     setUntil("");
   };
-  const exportHref = (format: "ndjson" | "csv") => `/api/v1/audit?${search({ q: params.q, since: params.since, until: params.until })}&format=${format}`;
+  const exportHref = (format: "ndjson" | "csv") => `/api/v1/audit?${apiSearch({ q: params.q, since: params.since, until: params.until, heartbeats: params.heartbeats })}&format=${format}`;
+  const toggleHeartbeats = (show: boolean) => router.push(`/audit?${search({ ...params, cursor: undefined, heartbeats: show ? "show" : undefined })}`);
 
   return (
     <div className="space-y-4">
@@ -105,6 +114,7 @@ export function AuditExplorer({
             </button>
           </div>
         </fieldset>
+        <HeartbeatToggle checked={params.heartbeats === "show"} forced={showsHeartbeats(undefined, params.q)} onChange={toggleHeartbeats} />
         <div className="flex flex-wrap items-center gap-2">
           <button type="submit" className={btnPrimary} disabled={!syntaxOk}>
             Search

@@ -6,9 +6,11 @@ import { link } from "@/components/ui/styles";
 import { apiGet } from "../api";
 import { useHydratedMark } from "../use-hydrated-mark";
 import { AckForm, type AckPrefill } from "./ack-form";
+import { AlertsPanel } from "./alerts";
+import { SilencesPanel } from "./silences";
 import { Switches } from "./switches";
 import { ActionsTable, CooldownsTable, RulesTable } from "./tables";
-import { ACTIONS_URL, STATUS_URL, type ActionsView, type AutohealStatus, type RulesView } from "./types";
+import { ACTIONS_URL, STATUS_URL, type ActionsView, type AlertsView, type AutohealStatus, type RulesView } from "./types";
 
 /** State and actions move on their own (runners, alerts): both are polled; the rules are fixed at start. */
 const POLL_MS = 3000;
@@ -28,6 +30,7 @@ export function AutohealConsole({
   status: initialStatus,
   rules,
   actions: initialActions,
+  alerts,
   isAdmin,
   canAck,
   ackPrefill,
@@ -36,6 +39,7 @@ export function AutohealConsole({
   status: AutohealStatus;
   rules: RulesView;
   actions: ActionsView;
+  alerts: AlertsView;
   isAdmin: boolean;
   canAck: boolean;
   ackPrefill?: AckPrefill;
@@ -79,6 +83,12 @@ export function AutohealConsole({
           </Link>
           .
         </p>
+      </Section>
+      <Section id="silences" title="Silences">
+        <SilencesPanel canExpire={canAck} />
+      </Section>
+      <Section id="alerts" title="Alerts received">
+        <AlertsPanel initial={alerts} renderedAt={renderedAt} />
       </Section>
       <Section id="cooldowns" title="Active cooldowns">
         <CooldownsTable cooldowns={status.data.active_cooldowns} />

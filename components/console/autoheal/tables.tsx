@@ -1,35 +1,25 @@
 import { EmptyState } from "@/components/ui/page-header";
-import { td, th } from "@/components/ui/styles";
+import { td } from "@/components/ui/styles";
+import { Table, utc } from "./table";
 import type { ActionView, AutohealStatus, RulesView } from "./types";
-
-const utc = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "Z") : "—");
-
-function Table({ caption, head, children }: { caption: string; head: string[]; children: React.ReactNode }) {
-  return (
-    <div className="overflow-x-auto rounded-lg border border-line bg-surface">
-      <table className="w-full min-w-[40rem] text-sm">
-        <caption className="sr-only">{caption}</caption>
-        <thead className="border-b border-line">
-          <tr>
-            {head.map((h) => (
-              <th key={h} className={th} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{children}</tbody>
-      </table>
-    </div>
-  );
-}
 
 export function RulesTable({ rules }: { rules: RulesView }) {
   if (rules.rules.length === 0) {
+    const unset = rules.source.startsWith("(");
     return (
-      <EmptyState title="No rules">
-        Alerts are recorded but nothing is remediated. Rules come from the file <code>AUTOHEAL_RULES</code> names
-        {rules.source.startsWith("(") ? ", and none is set." : <> (now <code>{rules.source}</code>).</>}
+      <EmptyState title="No rules are loaded">
+        <p data-testid="no-rules">
+          {unset ? (
+            <>Vigil records every alert Alertmanager sends, but remediates nothing until it has rules. </>
+          ) : (
+            <>
+              The rules file <code className="font-mono">{rules.source}</code> holds no rules, so Vigil records alerts but remediates nothing.{" "}
+            </>
+          )}
+          To add rules, write a YAML file like <code className="font-mono">deploy/autoheal/rules.example.yml</code> (each rule matches an alertname and labels, and names
+          an action, a cooldown and a blast radius), set <code className="font-mono">AUTOHEAL_RULES</code> to its path and restart Vigil: every instance reads and
+          validates the file at start, and refuses to start naming each mistake.
+        </p>
       </EmptyState>
     );
   }
@@ -85,11 +75,11 @@ const RESULT: Record<string, { label: string; tone: string }> = {
   skipped_disabled: { label: "skipped: disabled", tone: "border-line text-muted" },
 };
 
-function Result({ a }: { a: ActionView }) {
-  const look = a.result ? RESULT[a.result] : undefined;
+export function ResultBadge({ result, status }: { result: string | null; status: string }) {
+  const look = result ? RESULT[result] : undefined;
   return (
     <span className={`inline-block rounded-full border px-2 py-0.5 text-xs font-medium ${look?.tone ?? "border-line text-muted"}`} data-testid="action-result">
-      {look?.label ?? a.result ?? a.status}
+      {look?.label ?? result ?? status}
     </span>
   );
 }
@@ -124,7 +114,7 @@ export function ActionsTable({ actions }: { actions: ActionView[] }) {
             </div>
           </td>
           <td className={td}>
-            <Result a={a} />
+            <ResultBadge result={a.result} status={a.status} />
             {a.status === "queued" || a.status === "running" ? <span className="ml-1 text-xs text-muted">{a.status}</span> : null}
           </td>
           <td className={td}>{a.attempts}</td>

@@ -8,6 +8,8 @@ import { btnPrimary, btnSecondary, link } from "@/components/ui/styles";
 import { EventsTable } from "../audit/events-table";
 import { checkQuery } from "../audit/query-feedback";
 import { QueryBox } from "../audit/query-box";
+import { HeartbeatToggle } from "../audit/heartbeats";
+import { showsHeartbeats } from "../audit/heartbeats-filter";
 import { useHydratedMark } from "../use-hydrated-mark";
 import { ConnectionIndicator } from "./connection-indicator";
 import { useLiveStream } from "./use-live-stream";
@@ -38,7 +40,27 @@ function reduce(state: State, action: Action): State {
   }
 }
 
-export function LiveEvents({ q, initial, from, problem }: { q: string; initial: AuditEventView[]; from: string; problem: string | null }) {
+/** The page's URL for a filter and the heartbeat switch ("show" or absent). */
+const eventsHref = (q: string, heartbeats: string | undefined) => {
+  const sp = new URLSearchParams();
+  if (q) sp.set("q", q);
+  if (heartbeats) sp.set("heartbeats", heartbeats);
+  return sp.size ? `/events?${sp}` : "/events";
+};
+
+export function LiveEvents({
+  q,
+  heartbeats,
+  initial,
+  from,
+  problem,
+}: {
+  q: string;
+  heartbeats?: string;
+  initial: AuditEventView[];
+  from: string;
+  problem: string | null;
+}) {
   useHydratedMark("events");
   const router = useRouter();
   const [draft, setDraft] = useState(q);
@@ -59,26 +81,28 @@ export function LiveEvents({ q, initial, from, problem }: { q: string; initial: 
   }, []);
   useEffect(() => () => clearTimeout(timer.current), []);
 
-  const status = useLiveStream(q, from, problem === null, onEvent);
+  const withHeartbeats = showsHeartbeats(heartbeats, q);
+  const status = useLiveStream(q, withHeartbeats, from, problem === null, onEvent);
   const syntaxOk = checkQuery(draft).ok;
   const apply = (e: FormEvent) => {
     e.preventDefault();
     if (!syntaxOk) return;
     const next = draft.trim();
     // The page renders the new filter's newest events on the server and streams on from there.
-    router.push(next ? `/events?q=${encodeURIComponent(next)}` : "/events");
+    router.push(eventsHref(next, heartbeats));
   };
 
   return (
     <div className="space-y-4">
       <form onSubmit={apply} className="space-y-3 rounded-lg border border-line bg-surface p-4" role="search" aria-label="Filter live events">
         <QueryBox value={draft} onChange={setDraft} />
+        <HeartbeatToggle checked={heartbeats === "show"} forced={showsHeartbeats(undefined, q)} onChange={(show) => router.push(eventsHref(q, show ? "show" : undefined))} />
         <div className="flex flex-wrap items-center gap-2">
           <button type="submit" className={btnPrimary} disabled={!syntaxOk || draft.trim() === q}>
             Apply filter
           </button>
           {q ? (
-            <Link className={link} href="/events">
+            <Link className={link} href={eventsHref("", heartbeats)}>
               Clear filter
             </Link>
           ) : null}
@@ -122,7 +146,7 @@ export function LiveEvents({ q, initial, from, problem }: { q: string; initial: 
           <p className="text-sm text-muted">
             Newest first. {state.paused ? "Paused: new events are counted and held, and appear when you resume. " : ""}
             The page keeps the newest {LIVE_ROWS} events; older ones are in the{" "}
-            <Link className={link} href={q ? `/audit?q=${encodeURIComponent(q)}` : "/audit"}>
+            <Link className={link} href={q ? `/audit?q=${encodeURIComponent(q)}${heartbeats ? "&heartbeats=show" : ""}` : heartbeats ? "/audit?heartbeats=show" : "/audit"}>
               audit log
             </Link>
             .

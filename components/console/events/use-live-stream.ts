@@ -22,7 +22,7 @@ const OFFLINE_AFTER = 3;
  * The first connection uses `?since_id=from`: the server replays what was committed
  * between the page's render and this moment.
  */
-export function useLiveStream(q: string, from: string, enabled: boolean, onEvent: (e: AuditEventView) => void): LiveStatus {
+export function useLiveStream(q: string, heartbeats: boolean, from: string, enabled: boolean, onEvent: (e: AuditEventView) => void): LiveStatus {
   const [status, setStatus] = useState<LiveStatus>("connecting");
   const deliver = useRef(onEvent);
   useEffect(() => {
@@ -40,6 +40,8 @@ export function useLiveStream(q: string, from: string, enabled: boolean, onEvent
     const open = (param: "since_id" | "last_event_id") => {
       const sp = new URLSearchParams();
       if (q) sp.set("q", q);
+      // The console hides the runners' heartbeats unless asked (see audit/heartbeats-filter.ts).
+      if (!heartbeats) sp.set("heartbeats", "false");
       sp.set(param, last);
       const es = new EventSource(`/api/v1/events?${sp}`);
       source = es;
@@ -87,7 +89,7 @@ export function useLiveStream(q: string, from: string, enabled: boolean, onEvent
       window.removeEventListener("online", online);
       window.removeEventListener("offline", offline);
     };
-  }, [q, from, enabled]);
+  }, [q, heartbeats, from, enabled]);
 
   return status;
 }
