@@ -10,8 +10,9 @@ export const metadata: Metadata = {
   description: "Command center for AI agents: identity, gate, autoheal and one tamper-evident log.",
 };
 
-// Before first paint, so a light-theme user never sees a dark flash: the stored choice,
-// else the system's preference; dark when neither says light.
+// Before first paint, so a light-theme user never sees a dark flash: the stored choice
+// (components/console/theme-toggle.tsx), else the system's preference — the default;
+// dark when neither says light.
 const THEME_SCRIPT = `try{var t=localStorage.getItem("vigil-theme");if(t==="light"||(!t&&matchMedia("(prefers-color-scheme: light)").matches))document.documentElement.classList.remove("dark")}catch(e){}`;
 
 export default async function RootLayout({ children }: { children: ReactNode }) {

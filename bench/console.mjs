@@ -13,7 +13,8 @@
 // Sign-in is the real one: oidc-provider (e2e/peers/oidc-provider.mjs) as the organisation's
 // IdP, code flow with PKCE in the browser, once; every measured run reuses that session
 // cookie in a fresh browser context (cold HTTP cache). Goals: overview interactive < 1 s
-// on localhost, < 200 kB of gzipped JavaScript per page.
+// on localhost, < 200 kB of gzipped JavaScript per page; the overview's is also reported on
+// its own against that goal, first load and everything (lazy charts included), with ratios.
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -225,8 +226,29 @@ export async function consoleBench(ctx) {
     "TTI: the page's key client component hydrated (User Timing mark from its first effect). JS gzip: every script the page loaded until network idle (events: until its stream is live) " +
       "(lazy chart chunk included), built files gzipped at level 6; by TTI: the part loaded before TTI; sent by TTI: bytes this server put on the wire for those.",
   );
+  // The overview's JavaScript against the goal, both ways: what it needs to become
+  // interactive (its first load: every script that arrived before the hydration mark), and
+  // everything it loads, the lazy chart chunk included.
+  const overview = results.find((r) => r.page === "overview");
+  if (overview) {
+    const row = (/** @type {string} */ what, /** @type {number} */ kb) => [what, fixed(kb), String(GOAL_JS_KB), fixed(kb / GOAL_JS_KB, 2), kb <= GOAL_JS_KB ? "meets" : "misses"];
+    console.log(heading(`overview page JavaScript, gzipped (level 6), against the ${GOAL_JS_KB} kB goal`));
+    console.log(
+      table(
+        ["measure", "kB", "goal kB", "ratio", "goal"],
+        [row("first load (before interactive)", overview.js_gzip_before_tti_kb), row("everything loaded (lazy charts included)", overview.js_gzip_kb)],
+      ),
+    );
+  }
   console.log(heading("GET /api/v1/overview with the session cookie (20 runs)"));
   console.log(table(["p50 ms", "p95 ms"], [[fixed(percentile(apiMs, 50)), fixed(percentile(apiMs, 95))]]));
-  const file = await ctx.writeResult("console", { events: AUDIT_EVENTS, runs: RUNS, pages: results, overview_api_ms: { p50: percentile(apiMs, 50), p95: percentile(apiMs, 95) } });
+  const file = await ctx.writeResult("console", {
+    events: AUDIT_EVENTS,
+    runs: RUNS,
+    goal_js_kb: GOAL_JS_KB,
+    overview_js: overview ? { first_load_gzip_kb: overview.js_gzip_before_tti_kb, all_gzip_kb: overview.js_gzip_kb, first_load_ratio: overview.js_gzip_before_tti_kb / GOAL_JS_KB, all_ratio: overview.js_gzip_kb / GOAL_JS_KB } : null,
+    pages: results,
+    overview_api_ms: { p50: percentile(apiMs, 50), p95: percentile(apiMs, 95) },
+  });
   ctx.log(`results: ${file}`);
 }

@@ -1,6 +1,8 @@
+import { FirstRun } from "@/components/console/overview/first-run";
 import { OverviewLive } from "@/components/console/overview/overview-live";
 import { PageHeader } from "@/components/ui/page-header";
 import { getConfig } from "@/lib/config";
+import { firstRunGuide } from "@/lib/console/first-run";
 import { consoleOverview } from "@/lib/console/overview";
 import { pageCtx } from "@/lib/console/page-ctx";
 
@@ -9,7 +11,7 @@ export const dynamic = "force-dynamic";
 export default async function OverviewPage() {
   const ctx = await pageCtx();
   const config = getConfig();
-  const overview = await consoleOverview(ctx);
+  const [overview, guide] = await Promise.all([consoleOverview(ctx), firstRunGuide(ctx)]);
   const links = [
     ...(config.GRAFANA_URL ? [{ href: config.GRAFANA_URL, label: "Grafana", note: "dashboards" }] : []),
     { href: `/api/v1/audit?n=100`, label: "Audit JSON", note: "GET /api/v1/audit" },
@@ -29,6 +31,7 @@ export default async function OverviewPage() {
           </>
         }
       />
+      {guide ? <FirstRun guide={guide} /> : null}
       <OverviewLive initial={overview} renderedAt={ctx.renderedAt} />
       <section aria-labelledby="links" className="mt-8">
         <h2 id="links" className="mb-3 text-sm font-semibold uppercase tracking-wide text-muted">

@@ -3,9 +3,10 @@
 import dynamic from "next/dynamic";
 
 /**
- * recharts is the largest thing the console ships (~113 kB gzipped, more than React DOM),
- * so charts load after the page is interactive and never ride along when Next prefetches
- * a route that has them. The placeholder keeps the layout from jumping.
+ * Charts load after the page is interactive and never ride along when Next prefetches a
+ * route that has them. They are small now (plain SVG, charts.tsx, since recharts alone was
+ * ~113 kB gzipped), but they are below the fold and need the browser's width: nothing is
+ * lost by drawing them a moment later. The placeholder keeps the layout from jumping.
  */
 function ChartsLoading({ height }: { height: string }) {
   return (

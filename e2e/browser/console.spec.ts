@@ -192,11 +192,20 @@ test.describe("the command center console", () => {
     await expect(nav(page, "Audit")).toBeVisible();
     await expect(nav(page, "Overview")).toHaveAttribute("aria-current", "page");
     await snap(page, "console-overview-phone");
-    await page.getByRole("button", { name: "Light theme" }).click();
+    // The theme follows the system by default (this test's browser prefers dark), live...
+    const theme = page.getByLabel("Theme");
+    await expect(theme).toHaveValue("system");
+    await expect(page.locator("html")).toHaveClass(/dark/);
+    await page.emulateMedia({ colorScheme: "light" });
+    await expect(page.locator("html")).not.toHaveClass(/dark/);
+    await page.emulateMedia({ colorScheme: "dark" });
+    await expect(page.locator("html")).toHaveClass(/dark/);
+    // ...until a choice is made, which outlasts a reload and the system's preference.
+    await theme.selectOption("light");
     await expect(page.locator("html")).not.toHaveClass(/dark/);
     await page.reload();
     await expect(page.locator("html")).not.toHaveClass(/dark/);
-    await expect(page.getByRole("button", { name: "Dark theme" })).toBeVisible();
+    await expect(page.getByLabel("Theme")).toHaveValue("light");
     await snap(page, "console-overview-light-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${env("E2E_VIGIL")}/agents`);
