@@ -4,7 +4,7 @@ export default function SignedOutPage() {
   return (
     <AuthCard title="Signed out">
       <p>Your Vigil session has ended.</p>
-      <a href="/signin" className="text-sky-400 underline">
+      <a href="/signin" className="text-accent underline">
         Sign in again
       </a>
     </AuthCard>

@@ -1,4 +1,4 @@
-import { AuthCard, buttonClass } from "@/components/auth-card";
+import { AuthCard, buttonBase, buttonClass } from "@/components/auth-card";
 import { getConfig } from "@/lib/config";
 import { signInForDevelopment, signInWithProvider } from "@/lib/gate/session/actions";
 
@@ -15,18 +15,18 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           <button type="submit" className={buttonClass}>
             Sign in with your organisation
           </button>
-          <p className="mt-2 text-xs text-slate-500">{new URL(config.OIDC_ISSUER).host}</p>
+          <p className="mt-2 text-xs text-muted">{new URL(config.OIDC_ISSUER).host}</p>
         </form>
       ) : null}
       {config.devSignIn ? (
-        <form action={signInForDevelopment} className="rounded-md border border-amber-500/60 bg-amber-950/40 p-4">
-          <p className="text-sm font-semibold text-amber-300">Development sign-in</p>
-          <p className="mt-1 text-sm text-amber-100/80">
+        <form action={signInForDevelopment} className="rounded-md border border-warn bg-surface-2 p-4">
+          <p className="text-sm font-semibold text-warn">Development sign-in</p>
+          <p className="mt-1 text-sm text-fg">
             No identity provider is configured. This signs you in as an administrator without a password. It is
             refused in production; set OIDC_ISSUER to use your organisation&apos;s sign-in.
           </p>
           <input type="hidden" name="callbackUrl" value={callbackUrl} />
-          <button type="submit" className={`${buttonClass} mt-3 bg-amber-600 hover:bg-amber-500`}>
+          <button type="submit" className={`${buttonBase} mt-3 bg-warn hover:opacity-90`}>
             Continue as development admin
           </button>
         </form>

@@ -8,6 +8,7 @@ export const input =
   "w-full rounded-md border border-line bg-surface px-3 py-1.5 text-sm text-fg placeholder:text-muted aria-[invalid=true]:border-danger";
 export const label = "block text-sm font-medium text-fg";
 export const card = "rounded-lg border border-line bg-surface p-4";
-export const link = "text-accent underline-offset-2 hover:underline";
+// Underlined always: a link inside text must not be told apart by colour alone (WCAG 1.4.1).
+export const link = "text-accent underline underline-offset-2 hover:decoration-2";
 export const th = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-muted";
 export const td = "px-3 py-2 align-top";

@@ -67,6 +67,26 @@ test.describe("autoheal", () => {
     expect(silence.status.state).toBe("active");
     expect(silence.matchers.map((m) => `${m.name}=${m.value}`).sort()).toEqual([`alertname=${BROWSER_ALERTNAME}`, `instance=${instance}`]);
     expect(silence.createdBy).toBe("user:operator-omar@example.com");
+
+    // The Silences view lists it as Vigil's, and the Alerts view the alert with its rule's outcome.
+    const row = page.locator(`[data-testid="silence-row"][data-silence-id="${silence.id}"]`);
+    await expect(row.getByTestId("silence-state")).toHaveText("active");
+    await expect(row).toContainText(`instance="${instance}"`);
+    await expect(row).toContainText("ack by operator-omar@example.com");
+    const alert = page.getByTestId("alert-row").filter({ hasText: instance });
+    await expect(alert).toContainText("firing");
+    await expect(alert.getByTestId("alert-job")).toContainText(["restart-console-e2edry run"]);
+    // Expiring asks first, naming what comes back.
+    await row.getByRole("button", { name: "Expire" }).click();
+    const dialog = page.getByRole("dialog", { name: "Expire this silence?" });
+    await expect(dialog).toContainText("Alertmanager will notify again");
+    await dialog.getByRole("button", { name: "Expire silence" }).click();
+    await expect(dialog).toBeHidden();
+    await expect(row.getByTestId("silence-state")).toHaveText("expired");
+    await expect(row.getByRole("button", { name: "Expire" })).toHaveCount(0);
+    const after = (await (await fetch(`${am}/api/v2/silence/${silence.id}`)).json()) as Silence;
+    expect(after.status.state).toBe("expired");
+    await snap(page, "autoheal-silence-expired");
   });
 
   test("a viewer sees the state but no switches and no ack form, and the server refuses a PATCH from the page", async ({ page }) => {

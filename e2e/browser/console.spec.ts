@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
 import { agentWithCredential, basic } from "../support/client";
+import { BOOTSTRAP_SECRET, freePort, productionEnv, startVigil } from "../support/vigil-process";
 import { env, expect, nav, signIn, snap, test } from "./fixtures";
 
 const stat = (page: Page, label: string) => page.getByTestId(`stat-${label}`).getByTestId("stat-value");
@@ -24,6 +25,51 @@ async function auditQuery(page: Page, q: string) {
 test.describe("the command center console", () => {
   // Dark is the console's default; the theme test below switches to light.
   test.use({ colorScheme: "dark" });
+
+  test("first run: an empty overview explains the three next steps with this instance's URLs to copy, and gives way once an agent exists", async ({ page, context }) => {
+    test.setTimeout(120_000);
+    // A fresh instance of its own: the suite's Vigil has agents as soon as any test ran.
+    const port = await freePort();
+    const fresh = productionEnv(port, {}, "localhost");
+    const vigil = await startVigil("first-run", {
+      NODE_ENV: "development",
+      PORT: String(port),
+      HOSTNAME: "127.0.0.1",
+      AUTH_URL: fresh.AUTH_URL ?? "",
+      VIGIL_DATA_DIR: fresh.VIGIL_DATA_DIR ?? "",
+      VIGIL_BOOTSTRAP_ADMIN_SECRET: BOOTSTRAP_SECRET,
+      LOG_LEVEL: "info",
+    });
+    try {
+      const base = vigil.baseUrl;
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
+      await page.goto(`${base}/`);
+      await page.getByRole("button", { name: "Continue as development admin" }).click();
+      const guide = page.getByTestId("first-run");
+      await expect(guide.getByRole("heading", { name: "Get started" })).toBeVisible();
+      await expect(guide.getByTestId("first-run-step")).toHaveCount(3);
+      await expect(guide.getByRole("link", { name: "Create one on the Agents page" })).toHaveAttribute("href", "/agents");
+      const snippets = guide.getByTestId("snippet");
+      await expect(snippets.nth(0)).toContainText(`${base}/api/v1/token`);
+      await expect(snippets.nth(1)).toContainText(`proxy_pass ${base}/api/auth/validate;`);
+      await expect(snippets.nth(2)).toContainText(`url: ${base}/api/alert`);
+      // This instance has no webhook credentials yet: the guide says so rather than let every webhook be refused.
+      await expect(guide).toContainText("Set AUTOHEAL_ALERT_TOKEN (or AUTOHEAL_ALERT_BASIC) on Vigil first");
+      await expect(page.locator("html")).toHaveAttribute("data-hydrated", "overview");
+      await guide.getByRole("button", { name: "Copy Alertmanager receiver configuration" }).click();
+      await expect(guide.getByText("Copied")).toBeVisible();
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toContain(`url: ${base}/api/alert`);
+      await snap(page, "console-first-run");
+
+      // The bootstrap admin (an agent Vigil registers itself) did not count; the first real agent does.
+      await agentWithCredential(base, { name: "first agent" });
+      await page.reload();
+      await expect(stat(page, "Active agents")).toHaveText("2");
+      await expect(page.getByTestId("first-run")).toHaveCount(0);
+    } finally {
+      await vigil.stop();
+    }
+  });
 
   test("an admin creates an agent, issues a token with its credential, finds it in the audit log, suspends it and sees the refusal", async ({ page }) => {
     test.setTimeout(120_000);

@@ -146,4 +146,38 @@ test.describe("live events", () => {
     await snap(page, "events-bad-filter");
     expect(streams).toEqual([]);
   });
+  test("heartbeats stay out of the live view and the audit explorer until asked for, and stay in the log", async ({ page }) => {
+    test.setTimeout(90_000);
+    const vigil = env("E2E_VIGIL");
+    const admin = api(vigil, await adminToken(vigil));
+    // The browser Vigil's runner beats every 5 s: wait for one in the log, through the API (whose default is unchanged).
+    await expect.poll(async () => ((await admin("GET", "/api/v1/audit?q=kind%3Dheartbeat&n=1")).json.events as unknown[]).length, { timeout: 20_000 }).toBe(1);
+    await signIn(page, "admin-hana", "admin");
+    await page.goto(`${vigil}/events`);
+    await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
+    const toggle = page.getByLabel("Show heartbeats");
+    await expect(toggle).not.toBeChecked();
+    await expect(rows(page).first()).toBeVisible();
+    await expect(rows(page).filter({ hasText: "heartbeat" })).toHaveCount(0);
+
+    await toggle.check();
+    await expect(page).toHaveURL(/\/events\?heartbeats=show$/);
+    await expect(page.getByTestId("connection")).toHaveAttribute("data-state", "live");
+    // Shown: the rendered history has them, and the next beat arrives live.
+    await expect(rows(page).filter({ hasText: "heartbeat" }).first()).toBeVisible();
+    const before = await rows(page).filter({ hasText: "heartbeat" }).count();
+    await expect.poll(() => rows(page).filter({ hasText: "heartbeat" }).count(), { timeout: 15_000 }).toBeGreaterThan(before);
+
+    // The audit explorer: hidden by default, shown on request, and named queries always show them.
+    await page.goto(`${vigil}/audit`);
+    await expect(page.locator("html")).toHaveAttribute("data-hydrated", "audit");
+    await expect(page.getByTestId("audit-row").first()).toBeVisible();
+    await expect(page.getByTestId("audit-row").filter({ hasText: "heartbeat" })).toHaveCount(0);
+    await page.getByLabel("Show heartbeats").check();
+    await expect(page).toHaveURL(/\/audit\?heartbeats=show$/);
+    await expect(page.getByTestId("audit-row").filter({ hasText: "heartbeat" }).first()).toBeVisible();
+    await page.goto(`${vigil}/audit?q=${encodeURIComponent("kind=heartbeat")}`);
+    await expect(page.getByLabel("Show heartbeats")).toBeDisabled();
+    await expect(page.getByTestId("audit-row").first()).toContainText("heartbeat");
+  });
 });

@@ -9,6 +9,9 @@ import { gateNotice } from "@/lib/identity/state-view";
 import { getLogger } from "@/lib/observability/logger";
 import { hashSecret, secretMatches } from "./secrets";
 
+/** The bootstrap admin's email domain: it marks Vigil's own agent (the console's first run does not count it). */
+export const BOOTSTRAP_EMAIL_DOMAIN = "bootstrap.vigil.invalid";
+
 /**
  * VIGIL_BOOTSTRAP_ADMIN_SECRET: the server itself registers (or re-keys) an admin client
  * at start, so the first admin exists without a second process touching the embedded
@@ -40,7 +43,7 @@ export async function ensureBootstrapAdmin(db: Db): Promise<void> {
       }
       const [agent] = await tx
         .insert(agents)
-        .values({ name: "Bootstrap admin", email: `${clientId.toLowerCase()}@bootstrap.vigil.invalid`, owner: "vigil", deploymentEnv: "system", allowedScopes: ["admin"] })
+        .values({ name: "Bootstrap admin", email: `${clientId.toLowerCase()}@${BOOTSTRAP_EMAIL_DOMAIN}`, owner: "vigil", deploymentEnv: "system", allowedScopes: ["admin"] })
         .returning();
       if (!agent) throw new Error("bootstrap agent insert returned nothing");
       const [credential] = await tx.insert(credentials).values({ agentId: agent.id, clientId, secretHash: hashSecret(secret) }).returning();

@@ -13,7 +13,7 @@ export default async function AuthErrorPage({ searchParams }: { searchParams: Pr
   return (
     <AuthCard title="Sign-in failed">
       <p role="alert">{MESSAGES[error] ?? "Sign-in did not complete. Try again."}</p>
-      <a href="/signin" className="text-sky-400 underline">
+      <a href="/signin" className="text-accent underline">
         Back to sign-in
       </a>
     </AuthCard>

@@ -10,7 +10,7 @@ export default function RefusedPage() {
     <AuthCard title="No access to Vigil">
       <p>
         You signed in, but your account has no Vigil role. Vigil reads the{" "}
-        <code className="rounded bg-slate-800 px-1">{config.OIDC_ROLES_CLAIM}</code> claim from your identity provider
+        <code className="rounded bg-surface-2 px-1">{config.OIDC_ROLES_CLAIM}</code> claim from your identity provider
         and grants a role only for these values:
       </p>
       <ul className="list-disc pl-5 font-mono text-sm">

@@ -1,11 +1,11 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { btnPrimary, btnSecondary, input, label } from "@/components/ui/styles";
 import { parseAckLabels } from "@/lib/autoheal/ack-labels";
 import { ApiError, apiWrite } from "../api";
-import type { AckView } from "./types";
+import { SILENCES_URL, type AckView } from "./types";
 
 /**
  * Acknowledge an alert: POST /api/ack creates an Alertmanager silence on exactly these
@@ -28,8 +28,11 @@ export function AckForm({ prefill = {} }: { prefill?: AckPrefill }) {
   const [comment, setComment] = useState(prefill.comment ?? "");
   const [touched, setTouched] = useState(false);
   const parsed = parseAckLabels(labels);
+  const client = useQueryClient();
   const ack = useMutation({
     mutationFn: (body: { labels: string; duration: string; comment?: string }) => apiWrite<AckView>("POST", "/api/ack", body),
+    // The new silence belongs in the Silences list below at once, not at its next poll.
+    onSuccess: () => client.invalidateQueries({ queryKey: ["autoheal", SILENCES_URL] }),
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
