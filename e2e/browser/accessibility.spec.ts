@@ -48,6 +48,7 @@ const PAGES: ConsolePage[] = [
   },
   { name: "delegations", path: () => "/delegations", ready: hydrated("delegations") },
   { name: "policies", path: () => "/policies", ready: hydrated("policies") },
+  { name: "API reference", path: () => "/api-reference", ready: async (page) => expect(page.getByRole("heading", { name: "API reference", level: 1 })).toBeVisible() },
 ];
 
 test.describe("accessibility (axe)", () => {
