@@ -4,7 +4,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import type { Sql } from "postgres";
 import * as schema from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
-import { acquirePgliteLock } from "./pglite-lock";
+import { acquirePgliteLock, EmbeddedDatabaseLockLostError } from "./pglite-lock";
 import type { Db } from "./types";
 import { onceUnlessFailed, processSingleton } from "@/lib/process/singleton";
 
@@ -109,7 +109,13 @@ export async function openDatabase(
   let release = () => {};
   if (dir !== "memory://") {
     mkdirSync(dir, { recursive: true });
-    release = acquirePgliteLock(dir);
+    // Lost to another process: thrown from the heartbeat, so it is an uncaught exception
+    // (lib/runtime/shutdown.ts exits at once on it, without closing the database).
+    release = await acquirePgliteLock(dir, {
+      onLost: (holder) => {
+        throw new EmbeddedDatabaseLockLostError(dir, holder);
+      },
+    });
   }
   let pglite: PGlite;
   try {

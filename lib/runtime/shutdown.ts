@@ -70,6 +70,9 @@ export function shutDown(reason: string, code: number): void {
 export function installCrashHandlers(): void {
   const crash = (kind: string) => (error: unknown) => {
     getLogger().fatal({ err: error }, kind);
+    // Another process holds the embedded database now: closing it here would write beside
+    // that process. Out at once; the data is as a crash would leave it, which PGlite recovers.
+    if (error instanceof Error && error.name === "EmbeddedDatabaseLockLostError") process.exit(1);
     shutDown(kind, 1);
   };
   process.on("uncaughtException", crash("uncaught exception"));
