@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import { hostname } from "node:os";
 import path from "node:path";
 import { ConfigError, configureFromEnvironment, enterProductionRuntime, adoptBuiltNextConfig } from "@/lib/config";
 
@@ -17,6 +18,8 @@ async function main() {
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
+      // The logger needs the configuration: this one line is pino's shape, written by hand.
+      fatalLine("configuration refused", { problems: error.problems });
       process.exit(1);
     }
     throw error;
@@ -24,19 +27,14 @@ async function main() {
   enterProductionRuntime();
   adoptBuiltNextConfig(JSON.parse(readFileSync(path.join(process.cwd(), ".next", "required-server-files.json"), "utf8")));
 
-  const { ensureStarted } = await import("@/lib/runtime/start");
-  const { installCrashHandlers, installShutdown, shutDown } = await import("@/lib/runtime/shutdown");
-  const { ownServer, setListening } = await import("@/lib/process/serving");
   const { getLogger } = await import("@/lib/observability/logger");
-  const { bodyLimitFor, dispatch, servesRequest, unservedMethod } = await import("@/lib/http/dispatch");
-  const { sendWebResponse, toWebRequest } = await import("@/lib/http/node-bridge");
-  const { default: next } = await import("next");
-
+  const { ownServer, setListening } = await import("@/lib/process/serving");
   const log = getLogger();
-  // Alive means listening: no heartbeat until the server is, and none after it stops.
-  ownServer();
-  installCrashHandlers();
-  await ensureStarted();
+  // Said once, loudly (stderr is kept for why a start failed): a production start whose
+  // settings work but expose something.
+  if (config.production && config.warnings.length > 0) {
+    log.warn({ warnings: config.warnings }, `UNSAFE PRODUCTION SETTINGS: ${config.warnings.join("; ")}`);
+  }
 
   // On SIGTERM: no new connections; every answer written from then on — to requests that
   // arrived before as well as after — says Connection: close, and keep-alive connections are
@@ -57,24 +55,32 @@ async function main() {
   // live stream's included, are not limited by these.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  installShutdown(
-    () =>
-      new Promise<void>((resolve) => {
-        draining = true;
-        const sweep = setInterval(() => server.closeIdleConnections(), 100);
-        sweep.unref();
-        server.close(() => {
-          clearInterval(sweep);
-          resolve();
-        });
-        server.closeIdleConnections();
-      }),
-  );
 
-  const nextApp = next({ dev: false, dir: process.cwd(), hostname: config.HOSTNAME, port: config.PORT });
-  await nextApp.prepare();
-  const nextHandle = nextApp.getRequestHandler();
+  // The port first, before anything else starts: a port that is taken (or forbidden) ends the
+  // process in one line, with no database opened, no job runner, no sealing, no retention, no
+  // LISTEN — nothing to stop, and nothing that looks alive while serving nothing.
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.PORT, config.HOSTNAME, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    const problem = listenProblem(error as NodeJS.ErrnoException);
+    console.error(`Vigil failed to start: cannot listen on ${config.HOSTNAME}:${config.PORT}: ${problem}`);
+    log.fatal({ err: error, port: config.PORT, hostname: config.HOSTNAME }, `listen failed: ${problem}`);
+    process.exit(1);
+  }
 
+  // Requests that arrive while the rest starts wait for it: the route table's handlers await
+  // the start themselves (the probes answer at once, not ready), Next's pages its prepare.
+  type Handle = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+  let handOver: (handle: Handle) => void = () => {};
+  const nextHandle = new Promise<Handle>((resolve) => (handOver = resolve));
+  const { bodyLimitFor, dispatch, servesRequest, unservedMethod } = await import("@/lib/http/dispatch");
+  const { sendWebResponse, toWebRequest } = await import("@/lib/http/node-bridge");
   server.on("request", (req, res) => {
     const unserved = unservedMethod(req.method ?? "");
     if (unserved) {
@@ -84,7 +90,7 @@ async function main() {
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     const heads = { accept: req.headers.accept ?? null, authorization: req.headers.authorization ?? null, rsc: (req.headers.rsc as string | undefined) ?? null };
     if (!servesRequest(req.method ?? "GET", pathname, heads)) {
-      void nextHandle(req, res);
+      void nextHandle.then((handle) => handle(req, res));
       return;
     }
     void (async () => {
@@ -99,21 +105,44 @@ async function main() {
       }
     })();
   });
-
-  // A failed listen (port taken, no permission) must not leave a process that runs jobs and
-  // sends heartbeats while serving nothing: say why in one line, stop in order, exit 1.
+  // After a good listen, an error of the server itself stops the process in order.
+  const { installCrashHandlers, installShutdown, shutDown } = await import("@/lib/runtime/shutdown");
   server.on("error", (error: NodeJS.ErrnoException) => {
-    const listening = server.listening;
     setListening(false);
-    if (!listening) console.error(`Vigil failed to start: cannot listen on ${config.HOSTNAME}:${config.PORT}: ${listenProblem(error)}`);
-    log.fatal({ err: error }, listening ? "server error" : "listen failed");
-    shutDown(listening ? "server error" : "listen failed", 1);
+    log.fatal({ err: error }, "server error");
+    shutDown("server error", 1);
   });
   server.on("close", () => setListening(false));
-  server.listen(config.PORT, config.HOSTNAME, () => {
-    setListening(true);
-    log.info({ url: `http://${config.HOSTNAME}:${config.PORT}` }, "vigil listening");
-  });
+  installShutdown(
+    () =>
+      new Promise<void>((resolve) => {
+        draining = true;
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        sweep.unref();
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  );
+
+  // Alive means listening: no heartbeat until the server is, and none after it stops.
+  ownServer();
+  setListening(true);
+  installCrashHandlers();
+  const { ensureStarted } = await import("@/lib/runtime/start");
+  await ensureStarted();
+  const { default: next } = await import("next");
+  const nextApp = next({ dev: false, dir: process.cwd(), hostname: config.HOSTNAME, port: config.PORT });
+  await nextApp.prepare();
+  handOver(nextApp.getRequestHandler());
+  log.info({ url: `http://${config.HOSTNAME}:${config.PORT}` }, "vigil listening");
+}
+
+/** One fatal line in pino's shape, for when the logger itself cannot be configured. */
+function fatalLine(msg: string, fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ level: 60, time: Date.now(), pid: process.pid, hostname: hostname(), service: "vigil", ...fields, msg })}\n`);
 }
 
 function listenProblem(error: NodeJS.ErrnoException): string {
@@ -123,9 +152,19 @@ function listenProblem(error: NodeJS.ErrnoException): string {
   return error.message;
 }
 
-main().catch((error: unknown) => {
-  // Known refusals are explained in one line; anything else with its stack.
-  const known = error instanceof Error && ["EmbeddedDatabaseInUseError", "PolicyDirError", "RulesError"].includes(error.name);
-  console.error("Vigil failed to start:", known ? error.message : error);
+main().catch(async (error: unknown) => {
+  // One line on stderr for the operator, one fatal JSON line (stack inside) for the logs.
+  const known = error instanceof Error && ["EmbeddedDatabaseInUseError", "PolicyDirError", "RulesError", "DatabaseUnreachableError"].includes(error.name);
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`Vigil failed to start: ${known ? message : `${message.split("\n")[0]} (stack in the fatal log line)`}`);
+  try {
+    const { getLogger } = await import("@/lib/observability/logger");
+    getLogger().fatal({ err: error }, `start failed: ${message.split("\n")[0]}`);
+  } catch {
+    fatalLine(`start failed: ${message}`, {});
+  }
+  // What did open (the embedded database) closes, bounded: the next start finds it clean.
+  const { closeDb } = await import("@/lib/db/client");
+  await Promise.race([closeDb().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   process.exit(1);
 });

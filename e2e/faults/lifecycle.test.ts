@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { startTarget } from "@/lib/testing/autoheal-target";
 import { webhook, webhookRule } from "@/lib/testing/autoheal";
 import { adminToken, agentInput, api } from "../support/client";
-import { freePort, productionEnv, ROOT, startVigil, type VigilProcess } from "../support/vigil-process";
+import { freePort, productionEnv, ROOT, startVigil } from "../support/vigil-process";
 import { figure } from "./figures";
 
 const DRAIN_ALERT_TOKEN = "e2e-drain-alertmanager-token-0123456789";
@@ -268,27 +268,6 @@ describe("process lifecycle", () => {
       }
     } finally {
       await target.close();
-    }
-  });
-
-  it("runs from the container layout (standalone output + dist), as the Dockerfile assembles it", async () => {
-    const app = mkdtempSync(path.join(tmpdir(), "vigil-image-"));
-    // The same copies as the Dockerfile's run stage.
-    cpSync(path.join(ROOT, ".next/standalone"), app, { recursive: true });
-    cpSync(path.join(ROOT, ".next/static"), path.join(app, ".next/static"), { recursive: true });
-    cpSync(path.join(ROOT, "public"), path.join(app, "public"), { recursive: true });
-    cpSync(path.join(ROOT, "dist"), path.join(app, "dist"), { recursive: true });
-    cpSync(path.join(ROOT, "drizzle/migrations"), path.join(app, "drizzle/migrations"), { recursive: true });
-    let vigil: VigilProcess | undefined;
-    try {
-      vigil = await startVigil("image", productionEnv(await freePort(), {}), app);
-      const page = await fetch(`${vigil.baseUrl}/`);
-      expect(page.status).toBe(200);
-      expect(await page.text()).toContain("Vigil");
-      expect((await fetch(`${vigil.baseUrl}/.well-known/jwks.json`)).status).toBe(200);
-      expect(vigil.output()).not.toMatch(/does not work with "output: standalone"/);
-    } finally {
-      await vigil?.stop();
     }
   });
 });

@@ -47,6 +47,22 @@ describe("loadConfig", () => {
     expect(problems.some((p) => p.startsWith(`${variable}:`))).toBe(true);
   });
 
+  it("warns (does not refuse) in production when nobody can sign in, /metrics is public or AUTH_URL is http", () => {
+    expect(loadConfig({ ...SAFE_PRODUCTION, OIDC_ISSUER: "https://idp.example.com", OIDC_CLIENT_ID: "vigil", METRICS_TOKEN: "m".repeat(20) }).warnings).toEqual([]);
+    const warnings = loadConfig({ ...SAFE_PRODUCTION, AUTH_URL: "http://vigil.example.com" }).warnings;
+    expect(warnings.map((w) => w.split(":")[0])).toEqual(["OIDC_ISSUER/OIDC_CLIENT_ID", "METRICS_TOKEN", "AUTH_URL"]);
+    expect(loadConfig({ AUTH_URL: "http://localhost:3000" }).warnings).toEqual([]);
+  });
+
+  it("reads TRUST_PROXY as true/false, a hop count or a list of CIDR ranges, naming a bad entry", () => {
+    expect(loadConfig({}).TRUST_PROXY).toEqual({ hops: 0 });
+    expect(loadConfig({ TRUST_PROXY: "true" }).TRUST_PROXY).toEqual({ hops: 1 });
+    expect(loadConfig({ TRUST_PROXY: "2" }).TRUST_PROXY).toEqual({ hops: 2 });
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8, 192.168.1.7,fd00::/8" }).TRUST_PROXY).toEqual({ cidrs: ["10.0.0.0/8", "192.168.1.7/32", "fd00::/8"] });
+    expect(problemsOf({ TRUST_PROXY: "10.0.0.0/33,proxy.internal" }).join("\n")).toMatch(/TRUST_PROXY: "10\.0\.0\.0\/33" is not an IP address or CIDR range/);
+    expect(problemsOf({ TRUST_PROXY: "proxy.internal" })[0]).toMatch(/TRUST_PROXY: "proxy\.internal" is not/);
+  });
+
   it("lets production opt in to the embedded database explicitly", () => {
     const config = loadConfig({ ...SAFE_PRODUCTION, DATABASE_URL: undefined, VIGIL_ALLOW_EMBEDDED_DB: "true" });
     expect(config.database.kind).toBe("pglite");

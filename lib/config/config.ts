@@ -11,6 +11,8 @@ export type VigilConfig = Env & {
   database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string };
   autoheal: AutohealConfig;
   clientMetadata: ClientMetadataSettings;
+  /** Production settings that work but expose something; said once, loudly, at start (server.ts). */
+  warnings: string[];
 };
 
 /** Client ID metadata documents (lib/identity/clients/metadata-document.ts). */
@@ -98,6 +100,17 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
+  // Warned, not refused: each is a working (if exposed) deployment, and a trial of the
+  // production build on a laptop has all three.
+  const warnings: string[] = [];
+  if (production) {
+    if (!env.OIDC_ISSUER || !env.OIDC_CLIENT_ID) {
+      warnings.push("OIDC_ISSUER/OIDC_CLIENT_ID: unset, so nobody can sign in to the console (machine tokens still work)");
+    }
+    if (!env.METRICS_TOKEN) warnings.push("METRICS_TOKEN: unset, so /metrics is public");
+    if (env.AUTH_URL?.startsWith("http:")) warnings.push("AUTH_URL: http://, so session cookies and tokens cross the network in clear (terminate TLS in front and give the https URL)");
+  }
+
   const base = (env.VIGIL_ISSUER ?? env.AUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");
   return {
     ...env,
@@ -120,6 +133,7 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
       ruleConcurrency: env.AUTOHEAL_RULE_CONCURRENCY,
       maxBodyBytes: env.AUTOHEAL_MAX_BODY_BYTES,
     },
+    warnings,
     clientMetadata: {
       enabled: env.CLIENT_METADATA_DOCUMENTS,
       hosts: env.CLIENT_METADATA_HOSTS ?? [],

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { workloadIssuers } from "./workload-issuers";
 
@@ -52,6 +53,35 @@ const hostList = z.string().transform((value, ctx) => {
   return hosts;
 });
 
+/**
+ * Which proxies in front are trusted to append the client's address to X-Forwarded-For:
+ * a hop count (false/0: none, true: one, as before), or a comma-separated list of
+ * addresses and CIDR ranges (every proxy whose address is in it is trusted, the client is
+ * the first address from the right that is not).
+ */
+export type TrustProxy = { hops: number } | { cidrs: string[] };
+const trustProxy = z.string().transform((value, ctx): TrustProxy => {
+  const v = value.trim().toLowerCase();
+  if (["false", "no"].includes(v)) return { hops: 0 };
+  if (["true", "yes"].includes(v)) return { hops: 1 };
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 32) ctx.addIssue({ code: "custom", message: "a hop count from 0 to 32" });
+    return { hops };
+  }
+  const cidrs: string[] = [];
+  for (const entry of v.split(",").map((e) => e.trim()).filter(Boolean)) {
+    const [address = "", prefix, extra] = entry.split("/");
+    const family = isIP(address);
+    const bits = prefix === undefined ? (family === 6 ? 128 : 32) : /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+    if (family === 0 || extra !== undefined || bits < 0 || bits > (family === 6 ? 128 : 32)) {
+      ctx.addIssue({ code: "custom", message: `"${entry}" is not an IP address or CIDR range (true, false, a hop count, or a list such as 10.0.0.0/8,fd00::/8)` });
+    } else cidrs.push(`${address}/${bits}`);
+  }
+  if (cidrs.length === 0) ctx.addIssue({ code: "custom", message: "true, false, a hop count, or a comma-separated list of CIDR ranges" });
+  return { cidrs };
+});
+
 /** Every variable Vigil reads. The README's configuration table mirrors this object. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -68,6 +98,10 @@ export const envSchema = z.object({
   // How long opening a connection may take before the request fails with 503 (an outage
   // must fail fast, not hang callers).
   DATABASE_CONNECT_TIMEOUT_SECONDS: int(1, 60).default(3),
+  // At start, how long to keep trying to reach PostgreSQL (with backoff, each attempt logged)
+  // before exiting 1: a database that starts after Vigil (compose, a restarted cluster) is
+  // waited for; a wrong address fails loudly after this long. 0: one attempt.
+  DATABASE_START_TIMEOUT_SECONDS: int(0, 3600).default(30),
   /** Off behind a pooler that cannot hold named prepared statements (PgBouncer in transaction mode before 1.21). */
   DATABASE_PREPARED_STATEMENTS: bool.default(true),
   VIGIL_DATA_DIR: z.string().min(1).default("./data"),
@@ -119,7 +153,7 @@ export const envSchema = z.object({
   RATE_LIMIT_VALIDATE_PER_SUBJECT: rate.prefault("200:400"),
   RATE_LIMIT_API_PER_IP: rate.prefault("50:100"),
   RATE_LIMIT_API_PER_SUBJECT: rate.prefault("20:40"),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: trustProxy.prefault("false"),
   MAX_BODY_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
 
   TOKEN_TTL_SECONDS: int(30, 3600).default(600),

@@ -61,10 +61,10 @@ export async function closeDb(): Promise<void> {
 const PROBE_CONNECT_SECONDS = 0.75;
 
 /** `select 1` on a fresh connection of its own, bounded; rejects when PostgreSQL cannot be reached. */
-export function reachabilityProbe(url: string): () => Promise<void> {
+export function reachabilityProbe(url: string, connectSeconds = PROBE_CONNECT_SECONDS): () => Promise<void> {
   return async () => {
     const { default: postgres } = await import("postgres");
-    const one = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: PROBE_CONNECT_SECONDS, connection: { application_name: "vigil-probe" } });
+    const one = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: connectSeconds, connection: { application_name: "vigil-probe" } });
     try {
       await one`select 1`;
     } finally {

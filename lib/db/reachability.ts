@@ -68,7 +68,8 @@ function schedule(): void {
   s.timer.unref();
 }
 
-function isConnectFailure(error: unknown): boolean {
+/** Whether `error` (or its cause) is a failure to open a connection, as opposed to a refusal by the server. */
+export function isConnectFailure(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && CONNECT_CODES.has(code)) return true;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { getConfig } from "@/lib/config";
 import { getLogger } from "@/lib/observability/logger";
 import { attachBody } from "./body";
+import { trustsProxies } from "./request-facts";
 import { serialisedBody } from "./problem";
 
 /**
@@ -20,7 +20,7 @@ export async function toWebRequest(req: IncomingMessage, limit: number): Promise
   // The socket address is the one fact about the client we know; what came before it in
   // X-Forwarded-For is kept only behind a trusted proxy.
   const remote = req.socket.remoteAddress ?? "";
-  const forwarded = getConfig().TRUST_PROXY ? req.headers["x-forwarded-for"] : undefined;
+  const forwarded = trustsProxies() ? req.headers["x-forwarded-for"] : undefined;
   headers.set("x-forwarded-for", [forwarded, remote].filter(Boolean).join(", "));
 
   const method = req.method ?? "GET";

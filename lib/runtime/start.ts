@@ -20,6 +20,7 @@ import { ensureSigningKey } from "@/lib/keys/ensure";
 import { loadKeyring } from "@/lib/keys/keyring";
 import { getLogger } from "@/lib/observability/logger";
 import { onceUnlessFailed, processSingleton } from "@/lib/process/singleton";
+import { waitForDatabase } from "./wait-for-database";
 
 type Runtime = { started?: Promise<void>; ready: boolean; refresh?: NodeJS.Timeout };
 const slot = () => processSingleton("runtime", (): { runtime?: Runtime } => ({}));
@@ -42,6 +43,9 @@ async function start(): Promise<void> {
   const log = getLogger();
   // First: a rules file with mistakes stops the start, naming each rule and field.
   const rules = await loadConfiguredRules();
+  if (config.database.kind === "postgres") {
+    await waitForDatabase(config.database.url, config.DATABASE_START_TIMEOUT_SECONDS, config.DATABASE_CONNECT_TIMEOUT_SECONDS, log);
+  }
   const handle = await getDbHandle();
   if (config.database.kind === "pglite") watchEmbeddedStorage(config.database.dataDir);
   else setReachabilityProbe(reachabilityProbe(config.database.url));
