@@ -28,12 +28,12 @@ function render(overlay: string): K8sObject[] {
 /** The model class for an object: kubernetes-models by group/version, or the prometheus-operator's. */
 async function modelOf(object: K8sObject): Promise<new (data: unknown) => { validate: () => void }> {
   const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : [null, object.apiVersion];
-  const module = (
+  const models = (
     group === "monitoring.coreos.com"
       ? await import(`@kubernetes-models/prometheus-operator/monitoring.coreos.com/${version}`)
       : await import(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`)
   ) as Record<string, new (data: unknown) => { validate: () => void }>;
-  const model = module[object.kind];
+  const model = models[object.kind];
   if (!model) throw new Error(`no schema for ${object.apiVersion} ${object.kind}`);
   return model;
 }
