@@ -44,6 +44,7 @@ export async function setMaintenance(ctx: VerbCtx, raw: unknown) {
  * without it ends a maintenance the environment began. An admin's own switch is left alone.
  */
 export async function applyMaintenanceEnvironment(ctx: MachineCtx): Promise<void> {
+  // no-scope: the environment's own switch at start, made before any request is served.
   const wanted = getConfig().MAINTENANCE_MODE;
   const current = await readMaintenance(ctx.db);
   if (!wanted && !(current.enabled && current.by === ENVIRONMENT)) return;
