@@ -11,7 +11,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
-          include: ["lib/**/*.test.ts", "deploy/**/*.test.ts"],
+          include: ["lib/**/*.test.ts", "deploy/**/*.test.ts", "packages/*/src/**/*.test.ts"],
           environment: "node",
           setupFiles: ["lib/testing/setup.ts"],
           testTimeout: 30_000,
