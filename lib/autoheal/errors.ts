@@ -27,6 +27,8 @@ export class RulesError extends Error {
   constructor(
     readonly source: string,
     readonly problems: string[],
+    /** Where each problem is in the decoded document (["rules", 2, "action", "url"]), parallel to `problems`; [] when unknown. */
+    readonly paths: (string | number)[][] = [],
   ) {
     super(`autoheal rules in ${source} refused:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "RulesError";

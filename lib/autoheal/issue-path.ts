@@ -14,6 +14,25 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/**
+ * The inverse of formatPath: alerts[0].labels["a.b"] -> ["alerts", 0, "labels", "a.b"].
+ * Placeholders such as "(body)" name no field: [].
+ */
+export function parsePath(text: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  const step = /^(?:\.?([A-Za-z_$][A-Za-z0-9_$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\])/;
+  let rest = text;
+  while (rest) {
+    const m = step.exec(rest);
+    if (!m) return text.startsWith("(") ? [] : out;
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else out.push(JSON.parse(m[3] ?? '""') as string);
+    rest = rest.slice(m[0].length);
+  }
+  return out;
+}
+
 /** zod issues as path/message pairs a person can act on; unknown keys are named one by one. */
 export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldProblem[] {
   return issues.flatMap((issue) => {

@@ -8,7 +8,7 @@ import { BUILTIN_ACTIONS, type ActionRegistry } from "./actions/registry";
 import type { ActionEnv, ConfiguredAction } from "./actions/types";
 import { durationField } from "./duration";
 import { MatcherError, RulesError } from "./errors";
-import { formatPath, issuesToProblems, mustBe } from "./issue-path";
+import { formatPath, issuesToProblems, mustBe, parsePath } from "./issue-path";
 import { allMatch, parseMatcher, type Matcher } from "./matcher";
 
 /**
@@ -111,15 +111,23 @@ export function parseRules(text: string, source: string, opts: RuleLoadOptions):
 export function validateRules(raw: unknown, source: string, opts: RuleLoadOptions): RuleSet {
   const registry = opts.registry ?? BUILTIN_ACTIONS;
   const file = fileSchema.safeParse(raw ?? {});
-  if (!file.success) throw new RulesError(source, issuesToProblems(file.error.issues).map((p) => `${p.path}: ${p.message}`));
+  if (!file.success) {
+    const found = issuesToProblems(file.error.issues);
+    throw new RulesError(source, found.map((p) => `${p.path}: ${p.message}`), found.map((p) => parsePath(p.path)));
+  }
 
   const problems: string[] = [];
+  // Where each problem is, so `vigil rules check` can name its line.
+  const paths: (string | number)[][] = [];
   const rules: Rule[] = [];
   const seen = new Map<string, number>();
   file.data.rules.forEach((entry, index) => {
     const name = nameOf(entry);
     const where = name ? `rule '${name}' (rules[${index}])` : `rules[${index}]`;
-    const say = (list: FieldProblem[]) => problems.push(...list.map((p) => `${where} ${p.path}: ${p.message}`));
+    const say = (list: FieldProblem[]) => {
+      problems.push(...list.map((p) => `${where} ${p.path}: ${p.message}`));
+      paths.push(...list.map((p) => ["rules", index, ...parsePath(p.path)]));
+    };
 
     if (name) {
       const first = seen.get(name);
@@ -130,7 +138,7 @@ export function validateRules(raw: unknown, source: string, opts: RuleLoadOption
     if (rule.ok) rules.push(rule.rule);
     else say(rule.problems);
   });
-  if (problems.length > 0) throw new RulesError(source, problems);
+  if (problems.length > 0) throw new RulesError(source, problems, paths);
   return { source, rules };
 }
 
@@ -155,31 +163,25 @@ function buildRule(
   if (!parsed.success) {
     // A rule that is not even an object has no fields to name.
     const problems = issuesToProblems(parsed.error.issues).map((p) => (p.path === "(body)" ? { ...p, path: "(rule)" } : p));
+    // The parts the schema found no fault with are still checked: one run names every problem.
+    const faulty = (field: string) => parsed.error.issues.some((i) => i.path[0] === field || (i.code === "unrecognized_keys" && i.path.length === 0 && i.keys.includes(field)));
+    const parts = typeof entry === "object" && entry !== null ? (entry as Record<string, unknown>) : {};
+    const match = ruleSchema.shape.match.safeParse(parts.match);
+    if (!faulty("match") && match.success) problems.push(...checkMatchers(match.data.labels).problems);
+    const action = ruleSchema.shape.action.safeParse(parts.action);
+    if (!faulty("action") && action.success) problems.push(...configureAction(action.data, env, registry).problems);
     return { ok: false, problems: [...problems, ...missingLimits(entry)] };
   }
   const r = parsed.data;
   const problems: FieldProblem[] = missingLimits(entry);
 
-  const matchers: Matcher[] = [parseMatcher(`alertname=${quote(r.match.alertname)}`)];
-  r.match.labels.forEach((text, i) => {
-    try {
-      matchers.push(parseMatcher(text));
-    } catch (error) {
-      if (!(error instanceof MatcherError)) throw error;
-      problems.push({ path: formatPath(["match", "labels", i]), message: error.message });
-    }
-  });
+  const checked = checkMatchers(r.match.labels);
+  problems.push(...checked.problems);
+  const matchers: Matcher[] = [parseMatcher(`alertname=${quote(r.match.alertname)}`), ...checked.matchers];
 
-  const { kind, ...actionConfig } = r.action;
-  const registered = registry.get(kind);
-  let action: ConfiguredAction | null = null;
-  if (!registered) {
-    problems.push({ path: "action.kind", message: `unknown kind "${kind}"; use one of ${[...registry.keys()].join(", ")}` });
-  } else {
-    const configured = registered.configure(actionConfig, env);
-    if (configured.ok) action = configured.action;
-    else problems.push(...configured.problems.map((p) => ({ path: p.path === "(body)" ? "action" : `action.${p.path}`, message: p.message })));
-  }
+  const configured = configureAction(r.action, env, registry);
+  problems.push(...configured.problems);
+  const action = configured.action;
 
   if (problems.length > 0 || !action || r.cooldown === undefined || !r.blast_radius) return { ok: false, problems };
   return {
@@ -195,6 +197,29 @@ function buildRule(
       dryRun: r.dry_run,
     },
   };
+}
+
+function checkMatchers(labels: string[]): { matchers: Matcher[]; problems: FieldProblem[] } {
+  const matchers: Matcher[] = [];
+  const problems: FieldProblem[] = [];
+  labels.forEach((text, i) => {
+    try {
+      matchers.push(parseMatcher(text));
+    } catch (error) {
+      if (!(error instanceof MatcherError)) throw error;
+      problems.push({ path: formatPath(["match", "labels", i]), message: error.message });
+    }
+  });
+  return { matchers, problems };
+}
+
+function configureAction(raw: { kind: string } & Record<string, unknown>, env: ActionEnv, registry: ActionRegistry): { action: ConfiguredAction | null; problems: FieldProblem[] } {
+  const { kind, ...actionConfig } = raw;
+  const registered = registry.get(kind);
+  if (!registered) return { action: null, problems: [{ path: "action.kind", message: `unknown kind "${kind}"; use one of ${[...registry.keys()].join(", ")}` }] };
+  const configured = registered.configure(actionConfig, env);
+  if (configured.ok) return { action: configured.action, problems: [] };
+  return { action: null, problems: configured.problems.map((p) => ({ path: p.path === "(body)" ? "action" : `action.${p.path}`, message: p.message })) };
 }
 
 // Named separately from the schema so the message can say why there is no default.
