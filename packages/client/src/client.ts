@@ -18,6 +18,7 @@ import type {
   NewAgent,
   RotatedKey,
   SigningKey,
+  Silence,
   SilenceList,
   TokenResponse,
   VerifyReport,
@@ -105,10 +106,8 @@ export class VigilClient {
   };
 
   silences = {
-    list: () => this.transport.json<SilenceList>(OPS.listSilences),
-    expire: (id: string) => this.transport.send(OPS.expireSilence, { params: { id } }).then(async (r) => {
-      const text = await r.text();
-      return (text ? JSON.parse(text) : null) as Record<string, unknown> | null;
-    }),
+    list: (query: { state?: Silence["state"] } = {}) => this.transport.json<SilenceList>(OPS.listSilences, { query }),
+    /** Expires it now; answers with the silence as it is after. */
+    expire: (id: string) => this.transport.json<Silence>(OPS.expireSilence, { params: { id } }),
   };
 }

@@ -128,16 +128,18 @@ export type AutohealStatus = {
 };
 export type AutohealSwitches = { enabled?: boolean; dry_run?: boolean };
 
-/** A Vigil-created Alertmanager silence. Fields beyond these are passed through. */
+/** An Alertmanager silence Vigil created (an operator's ack or a rule's action), with where its log says it came from. */
 export type Silence = {
   id: string;
-  status?: string;
-  matchers?: unknown[];
-  starts_at?: string;
-  ends_at?: string;
-  created_by?: string;
-  comment?: string;
-} & Record<string, unknown>;
+  state: "active" | "pending" | "expired";
+  matchers: { name: string; value: string; is_regex: boolean; is_equal: boolean }[];
+  starts_at: string;
+  ends_at: string;
+  updated_at: string;
+  created_by: string;
+  comment: string;
+  origin: { via: "ack" | "rule"; actor: string; rule: string | null; job_id: number | null; event_id: string; at: string };
+};
 export type SilenceList = { silences: Silence[] };
 
 /** Issuer metadata (RFC 8414 / OpenID discovery); only the fields the client reads are typed. */
