@@ -1,5 +1,5 @@
 import path from "node:path";
-import YAML, { LineCounter, type Document } from "yaml";
+import YAML, { isMap, isNode, isScalar, isSeq, LineCounter, type Document } from "yaml";
 import { RulesError } from "./errors";
 import { validateRules, type RuleLoadOptions } from "./rules";
 
@@ -20,7 +20,7 @@ export function checkRulesText(text: string, source: string, opts: RuleLoadOptio
   const json = path.extname(source).toLowerCase() === ".json" || /^\s*[{[]/.test(text);
   const lines = new LineCounter();
   // JSON is read as YAML 1.2 flow too, for the positions; JSON.parse decides what is valid JSON.
-  const doc = YAML.parseDocument(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true, lineCounter: lines });
+  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true, lineCounter: lines });
   const problems: RulesFileProblem[] = doc.errors.map((e) => ({
     line: e.linePos?.[0].line ?? null,
     column: e.linePos?.[0].col ?? null,
@@ -49,17 +49,29 @@ export function checkRulesText(text: string, source: string, opts: RuleLoadOptio
   }
 }
 
-/** The line of the deepest node on `at` that exists: a missing field is reported at its rule. */
+/** The line of the deepest field on `at` that exists, at its key: a missing field is reported at its rule. */
 function place(doc: Document, lines: LineCounter, at: (string | number)[]): Omit<RulesFileProblem, "message"> {
   for (let depth = at.length; depth >= 0; depth--) {
-    const node = doc.getIn(at.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
-    const offset = depth === 0 ? (doc.contents as { range?: [number, number, number] } | null)?.range?.[0] : node?.range?.[0];
+    const offset = depth === 0 ? startOf(doc.contents) : fieldStart(doc.getIn(at.slice(0, depth - 1), true), at[depth - 1]);
     if (offset !== undefined) {
       const { line, col } = lines.linePos(offset);
       return { line, column: col };
     }
   }
   return { line: null, column: null };
+}
+
+const startOf = (node: unknown): number | undefined => (isNode(node) ? node.range?.[0] : undefined);
+
+/** Where `key` of a mapping starts (its key, so "unknown field" points at the name), or item `key` of a list. */
+function fieldStart(parent: unknown, key: string | number | undefined): number | undefined {
+  if (key === undefined) return undefined;
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+    return pair ? (startOf(pair.key) ?? startOf(pair.value)) : undefined;
+  }
+  if (isSeq(parent) && typeof key === "number") return startOf(parent.items[key]);
+  return undefined;
 }
 
 /** JSON.parse names a position ("... at position 21"); turn it into a line and column. */

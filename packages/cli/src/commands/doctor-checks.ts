@@ -114,7 +114,8 @@ export async function runChecks(url: string, token: () => Promise<string | null>
   try {
     const res = await api.transport.send(OPS.metrics, { auth: false, signal: signal() });
     await res.body?.cancel();
-    say("metrics", "fail", `/metrics answered ${res.status} without a token: anyone can read it; set METRICS_TOKEN`);
+    // Vigil's default (no METRICS_TOKEN), as Prometheus targets usually are: fine on a private port, a leak on a public one.
+    say("metrics", "warn", `/metrics answered ${res.status} without a token: open to anyone who reaches it; set METRICS_TOKEN or keep it off public networks`);
   } catch (error) {
     const status = error instanceof VigilError ? error.status : null;
     if (status === 401 || status === 403) say("metrics", "ok", `/metrics refuses a request without a token (${status})`);
