@@ -12,7 +12,8 @@ export type TailOptions = {
   onReconnect?: (info: { lastEventId: string | null; delayMs: number; reason: string }) => void;
 };
 
-export type TailItem = { type: "event"; event: AuditEvent } | { type: "end"; reason: string };
+/** `ready`: a (re)connection is open and live from `lastEventId` on; `end`: the server ended the stream for good. */
+export type TailItem = { type: "ready"; lastEventId: string | null; resumed: boolean } | { type: "event"; event: AuditEvent } | { type: "end"; reason: string };
 
 const MAX_DELAY_MS = 30_000;
 
@@ -36,6 +37,7 @@ export async function* tailAudit(transport: Transport, options: TailOptions = {}
   let last: string | null = options.lastEventId ?? null;
   let delay = 1000;
   let failures = 0;
+  let connections = 0;
   while (!options.signal?.aborted) {
     let reason = "the stream ended";
     let response: Response | null = null;
@@ -61,6 +63,9 @@ export async function* tailAudit(transport: Transport, options: TailOptions = {}
           if (frame.event === "message" && frame.data) {
             failures = 0;
             yield { type: "event", event: JSON.parse(frame.data) as AuditEvent };
+          } else if (frame.event === "ready") {
+            yield { type: "ready", lastEventId: last, resumed: connections > 0 };
+            connections += 1;
           } else if (frame.event === "end") {
             yield { type: "end", reason: frame.data };
             return;

@@ -61,8 +61,13 @@ export function registerAudit(program: Command, ctx: Ctx): void {
           onReconnect: ({ lastEventId, delayMs, reason }) =>
             io.err(`vigil: stream interrupted (${reason}); reconnecting in ${Math.round(delayMs / 100) / 10}s after event ${lastEventId ?? "(start)"}\n`),
         });
-        io.err(`following the audit log${query ? ` for ${JSON.stringify(query)}` : ""} (Ctrl-C to stop)\n`);
         for await (const item of stream) {
+          if (item.type === "ready") {
+            // Said once the stream is open: what is written from now on will be shown.
+            if (item.resumed) io.err(`vigil: resumed after event ${item.lastEventId ?? "(start)"}\n`);
+            else io.err(`following the audit log${query ? ` for ${JSON.stringify(query)}` : ""} after event ${item.lastEventId ?? "(start)"} (Ctrl-C to stop)\n`);
+            continue;
+          }
           if (item.type === "end") {
             io.err(`vigil: the stream ended: ${item.reason}\n`);
             return EXIT.AUTH;
