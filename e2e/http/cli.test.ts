@@ -53,6 +53,35 @@ describe("vigil login and token", () => {
     expect((await api(baseUrl, r.stdout.trim())("GET", "/api/v1/agents?limit=1")).status).toBe(200);
   });
 
+  it("renews an expired token only from a secret the user chose to save (--save-secret), or from the environment", async () => {
+    const expire = (dir: string) => {
+      const file = path.join(dir, "config.json");
+      writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, "utf8")) as object), expires_at: new Date(Date.now() - 1000).toISOString() }));
+    };
+    const plain = cliUser();
+    ok(await plain.run(["login", "--url", baseUrl, "--client-id", "vigil-admin"], { env: { VIGIL_CLIENT_SECRET: BOOTSTRAP_SECRET } }));
+    expire(plain.configDir);
+    const refused = await plain.run(["token"]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/^vigil: the token expired at .*: run `vigil login` again/);
+    expect(refused.stdout).toBe("");
+
+    const saving = cliUser();
+    ok(await saving.run(["login", "--url", baseUrl, "--client-id", "vigil-admin", "--save-secret"], { env: { VIGIL_CLIENT_SECRET: BOOTSTRAP_SECRET } }));
+    expect(statSync(path.join(saving.configDir, "config.json")).mode & 0o777).toBe(0o600);
+    expire(saving.configDir);
+    const renewed = ok(await saving.run(["token"]));
+    expect((await api(baseUrl, renewed.stdout.trim())("GET", "/api/v1/keys")).status).toBe(200);
+    const stored = JSON.parse(readFileSync(path.join(saving.configDir, "config.json"), "utf8")) as { expires_at: string; access_token: string };
+    expect(Date.parse(stored.expires_at)).toBeGreaterThan(Date.now());
+    expect(stored.access_token).toBe(renewed.stdout.trim());
+
+    // A script with no login: the variables alone, and nothing written.
+    const script = cliUser({ VIGIL_URL: baseUrl, VIGIL_CLIENT_ID: "vigil-admin", VIGIL_CLIENT_SECRET: BOOTSTRAP_SECRET });
+    expect(JSON.parse(ok(await script.run(["keys", "list", "--json"])).stdout)).not.toHaveLength(0);
+    expect(() => statSync(script.configDir)).toThrow(/ENOENT/);
+  });
+
   it("refuses wrong credentials with exit 3 and the OAuth error on one line", async () => {
     const r = await cliUser().run(["login", "--url", baseUrl, "--client-id", "vigil-admin", "--client-secret-stdin"], { input: "not-the-secret\n" });
     expect(r.code).toBe(3);
