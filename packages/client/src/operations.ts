@@ -1,8 +1,8 @@
 /**
  * Every operation the client calls, as [method, path template] in the route table's own
  * spelling. The client only reaches the API through these entries, so this list is exactly
- * what it depends on; a test checks each against Vigil's route table (later: the OpenAPI
- * document) so a renamed or removed route fails the build, not an operator.
+ * what it depends on; a test checks each against Vigil's OpenAPI document (openapi.json) so
+ * a renamed or removed route fails the build, not an operator.
  */
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 export type Operation = readonly [Method, string];
