@@ -82,7 +82,8 @@ describe.runIf(process.getuid?.() === 0)("the container image's layout", () => {
       expect(token).toMatch(/^ey/);
       const created = await api(baseUrl, token)("POST", "/api/v1/agents", agentInput());
       expect(created.status).toBe(201);
-      const page = await fetch(`${baseUrl}/`);
+      // As a browser asks for it: `/` without text/html is the runbook's JSON health answer.
+      const page = await fetch(`${baseUrl}/`, { headers: { accept: "text/html" } });
       expect(page.status).toBe(200);
       expect(await page.text()).toContain("Vigil");
       expect((await fetch(`${baseUrl}/.well-known/jwks.json`)).status).toBe(200);
