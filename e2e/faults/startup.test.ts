@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -33,6 +33,25 @@ const run = (env: Record<string, string>, timeout = 60_000) => spawnSync(process
 const urlAt = (port: number, name = "vigil") => `postgres://vigil:${PASSWORD}@127.0.0.1:${port}/${name}`;
 
 describe("starting safely, failing loudly", () => {
+  it("a rules file with several mistakes: every one named at once with its line, exit 1", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "vigil-rules-"));
+    const rules = path.join(dir, "rules.yml");
+    writeFileSync(
+      rules,
+      ["rules:", "  - name: first", "    match: { alertname: A }", "    action: { kind: webhook, url: not-a-url }", "    cooldown: 1h", "  - name: second", "    match: { alertname: B }", "    action: { kind: teleport }", "    cooldown: forever", "    blast_radius: { max_actions: 5, window: 1h }", ""].join("\n"),
+    );
+    const result = run({ ...productionEnv(await freePort(), { dataDir: dir }), AUTOHEAL_RULES: rules });
+    expect(result.status, result.stderr).toBe(1);
+    const problems = result.stderr.split("\n").filter((l) => l.startsWith("  - "));
+    // Four mistakes in two rules, each at the line an editor jumps to.
+    expect(problems.length, result.stderr).toBeGreaterThanOrEqual(4);
+    for (const p of problems) expect(p).toMatch(/^ {2}- line \d+: /);
+    expect(problems.some((p) => p.startsWith("  - line 4:") && /url/.test(p))).toBe(true);
+    expect(problems.some((p) => p.startsWith("  - line 8:") && /teleport|kind/.test(p))).toBe(true);
+    expect(problems.some((p) => p.startsWith("  - line 9:") && /cooldown/.test(p))).toBe(true);
+    expect(result.stdout).not.toMatch(/vigil started/);
+  });
+
   it("port in use: one line, one fatal JSON line, exit 1 within a second, and nothing else started", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "vigil-port-"));
     const taken = createServer();

@@ -1,6 +1,9 @@
 import { getConfig } from "@/lib/config";
 import { processSingleton } from "@/lib/process/singleton";
-import { loadRulesFile, type RuleSet } from "./rules";
+import { readFile } from "node:fs/promises";
+import { RulesError } from "./errors";
+import { loadRulesFile, type RuleLoadOptions, type RuleSet } from "./rules";
+import { checkRulesText } from "./rules-check";
 
 const slot = () => processSingleton("autoheal-rules", (): { rules?: RuleSet } => ({}));
 
@@ -13,9 +16,25 @@ const EMPTY: RuleSet = { source: "(no AUTOHEAL_RULES)", rules: [] };
  */
 export async function loadConfiguredRules(): Promise<RuleSet> {
   const { rulesPath, alertmanagerUrl } = getConfig().autoheal;
-  const set = rulesPath ? await loadRulesFile(rulesPath, { env: { alertmanagerUrl } }) : EMPTY;
+  const opts = { env: { alertmanagerUrl } };
+  const set = rulesPath ? await loadRulesFile(rulesPath, opts).catch((error: unknown) => withLines(error, rulesPath, opts)) : EMPTY;
   slot().rules = set;
   return set;
+}
+
+/**
+ * A refused file, told again with each problem's line (the check `vigil rules check` runs):
+ * every YAML error and every rule problem at once, so one edit can fix them all.
+ */
+async function withLines(error: unknown, file: string, opts: RuleLoadOptions): Promise<never> {
+  if (!(error instanceof RulesError)) throw error;
+  const text = await readFile(file, "utf8").catch(() => null);
+  const check = text === null ? null : checkRulesText(text, file, opts);
+  if (!check || check.ok || check.problems.length === 0) throw error;
+  throw new RulesError(
+    file,
+    check.problems.map((p) => (p.line === null ? p.message : `line ${p.line}: ${p.message}`)),
+  );
 }
 
 /** The rules in force (empty until loaded, and when AUTOHEAL_RULES is unset). */
