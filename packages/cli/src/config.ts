@@ -14,6 +14,8 @@ export type Stored = {
   expires_at: string;
   scope: string;
   client_secret?: string;
+  /** A person's login (--browser): renews the access token without the browser (RFC 6749 §6). */
+  refresh_token?: string;
 };
 
 const STRINGS = ["url", "client_id", "access_token", "expires_at"] as const;
@@ -24,7 +26,8 @@ export function asStored(value: unknown): Stored | null {
   const v = value as Record<string, unknown>;
   if (!STRINGS.every((k) => typeof v[k] === "string" && v[k] !== "")) return null;
   const secret = typeof v.client_secret === "string" && v.client_secret ? { client_secret: v.client_secret } : {};
-  return { url: String(v.url), client_id: String(v.client_id), access_token: String(v.access_token), expires_at: String(v.expires_at), scope: typeof v.scope === "string" ? v.scope : "", ...secret };
+  const refresh = typeof v.refresh_token === "string" && v.refresh_token ? { refresh_token: v.refresh_token } : {};
+  return { url: String(v.url), client_id: String(v.client_id), access_token: String(v.access_token), expires_at: String(v.expires_at), scope: typeof v.scope === "string" ? v.scope : "", ...secret, ...refresh };
 }
 
 type Env = Record<string, string | undefined>;

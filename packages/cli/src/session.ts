@@ -43,6 +43,14 @@ export async function openSession(io: Io): Promise<Session> {
     if (current && Date.parse(current.expires_at) - Date.now() > MARGIN_MS) return current.access_token;
     const envId = io.env.VIGIL_CLIENT_ID;
     const envSecret = io.env.VIGIL_CLIENT_SECRET;
+    if (current?.refresh_token) {
+      // A person's login: the refresh token is rotated on every use, so the new one is kept.
+      const { publicTokenRequest, storedFrom } = await import("./commands/browser-login");
+      const answer = await publicTokenRequest(url, { grant_type: "refresh_token", refresh_token: current.refresh_token, client_id: current.client_id });
+      current = storedFrom(url, current.client_id, { ...answer, refresh_token: answer.refresh_token ?? current.refresh_token });
+      await writeStored(io.env, current);
+      return current.access_token;
+    }
     if (current?.client_secret) {
       current = (await obtainToken(io, url, current.client_id, current.client_secret, { save: "token+secret" })).stored;
       return current.access_token;
