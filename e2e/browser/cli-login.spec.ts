@@ -40,7 +40,7 @@ test("a person logs the CLI in through the browser, and its commands then run as
 
     await page.goto(address.href);
     await page.getByRole("button", { name: "Sign in with your organisation" }).click();
-    await signInAtIdp(page, "viewer-cli-carol");
+    await signInAtIdp(page, "viewer-cli-person");
     await expect(page.locator("html")).toHaveAttribute("data-hydrated", "consent");
     await page.getByRole("button", { name: "Approve" }).click();
     await expect(page.getByText("Logged in: you can close this window")).toBeVisible();
@@ -55,7 +55,7 @@ test("a person logs the CLI in through the browser, and its commands then run as
     expect(stored).not.toHaveProperty("client_secret");
     const claims = JSON.parse(Buffer.from(stored.access_token?.split(".")[1] ?? "", "base64url").toString()) as { sub: string; act: { sub: string } };
     expect(claims.act.sub).toBe(cli.id);
-    expect(claims.sub).toContain("viewer-cli-carol");
+    expect(claims.sub).toContain("viewer-cli-person");
 
     const list = spawnSync(process.execPath, [BIN, "agents", "list", "--json"], { cwd: ROOT, env: childEnv, encoding: "utf8" });
     expect(list.status, list.stderr).toBe(0);
