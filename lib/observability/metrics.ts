@@ -163,38 +163,42 @@ export function getMetrics(): Metrics {
 
 type Child = { inc: (n?: number) => void };
 type HistogramChild = { observe: (v: number) => void };
-const requestChildren = new Map<string, { count: Child; duration: HistogramChild }>();
 
 /**
- * One request into the HTTP metrics. Label children are cached: prom-client hashes the
- * label object on every call otherwise, and this runs on every request of the hot paths.
+ * Label children, made once per label set: prom-client hashes the label object on every
+ * call otherwise, and the callers below run on every request of the hot paths.
  */
+function cachedChildren<V>(make: (key: string) => V): (key: string) => V {
+  const children = new Map<string, V>();
+  return (key) => {
+    let child = children.get(key);
+    if (child === undefined) {
+      child = make(key);
+      children.set(key, child);
+    }
+    return child;
+  };
+}
+
+const requestChildren = cachedChildren((key) => {
+  const [method = "", route = "", status = ""] = key.split(" ");
+  const m = getMetrics();
+  return { count: m.httpRequests.labels({ method, route, status }), duration: m.httpDuration.labels({ method, route }) } as { count: Child; duration: HistogramChild };
+});
+
+/** One request into the HTTP metrics. */
 export function recordRequest(method: string, route: string, status: number, seconds: number): void {
-  const key = `${method} ${route} ${status}`;
-  let child = requestChildren.get(key);
-  if (!child) {
-    const m = getMetrics();
-    child = {
-      count: m.httpRequests.labels({ method, route, status: String(status) }),
-      duration: m.httpDuration.labels({ method, route }),
-    };
-    requestChildren.set(key, child);
-  }
+  const child = requestChildren(`${method} ${route} ${status}`);
   child.count.inc();
   child.duration.observe(seconds);
 }
 
 export type IssuingGrant = "client_credentials" | "token_exchange" | "authorization_code" | "refresh_token";
-const issuedChildren = new Map<IssuingGrant, Child>();
+const issuedChildren = cachedChildren((grantType): Child => getMetrics().tokensIssued.labels({ grant_type: grantType }));
 
-/** One token issued (label children cached: this runs on the token endpoint's hot path). */
+/** One token issued, by grant type (vigil_tokens_issued_total). */
 export function countTokenIssued(grantType: IssuingGrant): void {
-  let child = issuedChildren.get(grantType);
-  if (!child) {
-    child = getMetrics().tokensIssued.labels({ grant_type: grantType });
-    issuedChildren.set(grantType, child);
-  }
-  child.inc();
+  issuedChildren(grantType).inc();
 }
 
 // Reasons come from Vigil's own refusals, but a few carry outside text (an identity
@@ -203,18 +207,15 @@ export function countTokenIssued(grantType: IssuingGrant): void {
 const PLAIN_REASON = /^[a-z][a-z' ()+_-]{0,47}$/i;
 export const boundedReason = (reason: string): string => (PLAIN_REASON.test(reason) ? reason : "other");
 
-const decisionChildren = new Map<string, Child>();
+const decisionChildren = cachedChildren((key): Child => {
+  const [point = "", decision = "", caller = ""] = key.split(" ");
+  return getMetrics().authorizationDecisions.labels({ point, decision, caller_type: caller });
+});
 
-/** One authorization decision into vigil_authorization_decisions_total (label children cached, as above). */
+/** One authorization decision into vigil_authorization_decisions_total. */
 export type DecisionPoint = "api" | "gateway" | "issuance" | "exchange" | "policy_call" | "policy_issue" | "policy_exchange" | "policy_authorize";
 export function countDecision(point: DecisionPoint, decision: "allow" | "deny" | "shadow_deny", caller: string): void {
-  const key = `${point} ${decision} ${caller}`;
-  let child = decisionChildren.get(key);
-  if (!child) {
-    child = getMetrics().authorizationDecisions.labels({ point, decision, caller_type: caller });
-    decisionChildren.set(key, child);
-  }
-  child.inc();
+  decisionChildren(`${point} ${decision} ${caller}`).inc();
 }
 
 /** Times an async database operation into vigil_db_query_duration_seconds. */

@@ -56,6 +56,12 @@ export class VigilClient {
       form: { grant_type: "client_credentials", ...(scope ? { scope } : {}) },
     });
 
+  /**
+   * A public client's token request (authorization_code with its PKCE verifier, or
+   * refresh_token): no secret, `client_id` in the form.
+   */
+  publicToken = (form: Record<string, string>) => this.transport.json<TokenResponse & { refresh_token?: string }>(OPS.token, { auth: false, form });
+
   // --- agents and their credentials
 
   agents = {

@@ -5,33 +5,24 @@ import type { AddressInfo } from "node:net";
 import type { Stored } from "../config";
 import { CliError, EXIT } from "../exit-codes";
 import type { Io } from "../output";
-import { USER_AGENT } from "../session";
+import { OAuthError } from "@vigil/client";
+import { client } from "../session";
 
 const b64url = (bytes: Buffer) => bytes.toString("base64url");
 
 type TokenAnswer = { access_token: string; expires_in: number; scope?: string; refresh_token?: string };
 
 /**
- * POST /api/v1/token as a public client (no secret: PKCE proved the code, the refresh token
- * is bound to the client); an OAuth refusal becomes exit 3 with its code and description.
+ * The token endpoint as a public client, through the client's own transport; a refusal
+ * (an expired or reused refresh token, a bad code) means logging in again: exit 3.
  */
 export async function publicTokenRequest(url: string, form: Record<string, string>): Promise<TokenAnswer> {
-  let res: Response;
   try {
-    res = await fetch(`${url}/api/v1/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", "user-agent": USER_AGENT },
-      body: new URLSearchParams(form),
-    });
+    return await client(url).publicToken(form);
   } catch (error) {
-    throw new CliError(EXIT.UNAVAILABLE, `cannot reach ${url}: ${(error as Error).message}`);
+    if (error instanceof OAuthError && (error.status ?? 500) < 500) throw new CliError(EXIT.AUTH, `the token endpoint refused: ${error.message}`);
+    throw error;
   }
-  const body = (await res.json().catch(() => ({}))) as Partial<TokenAnswer> & { error?: string; error_description?: string };
-  if (!res.ok || typeof body.access_token !== "string" || typeof body.expires_in !== "number") {
-    const code = res.status >= 500 ? EXIT.UNAVAILABLE : EXIT.AUTH;
-    throw new CliError(code, `the token endpoint refused: ${body.error ?? `HTTP ${res.status}`}${body.error_description ? `: ${body.error_description}` : ""}`);
-  }
-  return body as TokenAnswer;
 }
 
 export const storedFrom = (url: string, clientId: string, answer: TokenAnswer): Stored => ({
