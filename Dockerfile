@@ -14,9 +14,9 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages ./packages
-# npm install, not npm ci: the lockfile is made on linux-x64 and lacks other platforms'
-# optional packages.
-RUN npm install --no-audit --no-fund
+# npm ci: exactly the lockfile, which holds every platform's native packages (amd64 and
+# arm64 images alike; deploy/lockfile.test.ts keeps it whole).
+RUN npm ci --no-audit --no-fund
 COPY . .
 ENV NEXT_TELEMETRY_DISABLED=1
 RUN npm run build
