@@ -12,7 +12,9 @@ const guarded = routes.filter((r) => "scope" in r.auth);
 const bearerOnly = routes.filter((r) => "bearer" in r.auth);
 // The shared servers run without METRICS_TOKEN, as Prometheus targets usually do: /metrics
 // is refused only when one is set (lib/gate/metrics-token.test.ts).
-const refusesAnonymous = bearerOnly.filter((r) => !("bearer" in r.auth && r.auth.bearer === "metrics"));
+// The cron routes do not exist without CRON_SECRET (below; refused with it in e2e/faults/serverless.test.ts).
+const refusesAnonymous = bearerOnly.filter((r) => !("bearer" in r.auth && (r.auth.bearer === "metrics" || r.auth.bearer === "cron")));
+const cronRoutes = bearerOnly.filter((r) => "bearer" in r.auth && r.auth.bearer === "cron");
 const scopesOf = (r: (typeof routes)[number]) => ("scope" in r.auth ? [r.auth.scope].flat() : []);
 
 describe.each(inject("servers"))("route table on $name", ({ baseUrl }) => {
@@ -41,11 +43,20 @@ describe.each(inject("servers"))("route table on $name", ({ baseUrl }) => {
   });
 
   it("refuses an anonymous caller on every non-public route", async () => {
-    expect(bearerOnly.map((r) => r.path)).toEqual(["/api/auth/validate", "/metrics", "/api/alert", "/alert"]);
+    expect(bearerOnly.map((r) => r.path)).toEqual(["/api/auth/validate", "/metrics", "/api/alert", "/alert", "/api/cron/autoheal", "/api/cron/seal", "/api/cron/retention"]);
     for (const route of [...guarded, ...refusesAnonymous]) {
       const res = await fetch(`${baseUrl}${concrete(route.path)}`, { method: route.method, headers: { "content-type": "application/json" }, body: route.method === "GET" ? undefined : "{}" });
       expect(res.status, `${route.method} ${route.path}`).toBe(401);
       expect(res.headers.get("www-authenticate"), route.path).toMatch(/^Bearer /);
+    }
+  });
+
+  it("has no cron routes without CRON_SECRET (a long-lived process runs that work itself)", async () => {
+    expect(cronRoutes.map((r) => r.path)).toEqual(["/api/cron/autoheal", "/api/cron/seal", "/api/cron/retention"]);
+    for (const route of cronRoutes) {
+      const res = await fetch(`${baseUrl}${route.path}`, { headers: { authorization: "Bearer anything-at-all-0123456789" } });
+      expect(res.status, route.path).toBe(404);
+      expect(((await res.json()) as { detail: string }).detail).toMatch(/set CRON_SECRET/);
     }
   });
 

@@ -30,12 +30,16 @@ export type RunnerOptions = {
   fetch?: typeof fetch;
   /** Tests drive the loop themselves. */
   timers?: boolean;
+  /** Wake on the intake's NOTIFY (default). Off for a one-shot drain (serverless cron). */
+  listen?: boolean;
 };
 
 export type Runner = {
   instance: string;
   /** Claims and runs what is due now; resolves when this round's jobs are finished. */
   drain: () => Promise<void>;
+  /** Jobs this runner has claimed so far. */
+  claimed: () => number;
   heartbeat: () => Promise<void>;
   /**
    * Claims nothing more; what is in flight gets up to `drainMs` to finish (and record its
@@ -73,6 +77,7 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
   let looping: Promise<void> | null = null;
   let again = false;
   let stopped = false;
+  let claimedCount = 0;
 
   const runOne = (job: Awaited<ReturnType<typeof claimJobs>>[number]) => {
     const p = runJob(handle.db, job, { instance, rules: rules(), signal: abort.signal, ...(opts.fetch ? { fetch: opts.fetch } : {}) })
@@ -89,6 +94,7 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
       });
     inFlight.set(job.id, p);
     inFlightRules.set(job.id, job.rule);
+    claimedCount += 1;
   };
 
   const loop = async () => {
@@ -135,7 +141,7 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
     const freed = await reclaimOwnDeadLeases(handle.db, { instance, identity, pid: process.pid, embedded: handle.kind === "pglite" });
     if (freed > 0) log.warn({ jobs: freed }, "autoheal: reclaimed jobs a previous run of this instance left in flight; they run again now, with their idempotency keys");
   }
-  const listener: Listener = await listen(handle, AUTOHEAL_JOBS_CHANNEL, wake, wake);
+  const listener: Listener = opts.listen === false ? { stop: async () => {} } : await listen(handle, AUTOHEAL_JOBS_CHANNEL, wake, wake);
   const timers: NodeJS.Timeout[] = [];
   let stopWatching: () => void = () => {};
   if (opts.timers !== false) {
@@ -157,6 +163,7 @@ export async function startRunner(handle: DbHandle, opts: RunnerOptions = {}): P
   return {
     instance,
     heartbeat,
+    claimed: () => claimedCount,
     drain: async () => {
       wake();
       while (looping || inFlight.size > 0) await Promise.all([looping, ...inFlight.values()]);

@@ -68,6 +68,27 @@ describe("loadConfig", () => {
     expect(config.database.kind).toBe("pglite");
   });
 
+  it("turns serverless mode on for Vercel (VERCEL=1) or VIGIL_SERVERLESS, with a stream limit inside a function's duration", () => {
+    expect(loadConfig({}).serverless).toBe(false);
+    expect(loadConfig({}).sseMaxStreamMs).toBe(0);
+    const onVercel = loadConfig({ ...SAFE_PRODUCTION, VERCEL: "1", CRON_SECRET: "c".repeat(20) });
+    expect(onVercel.serverless).toBe(true);
+    expect(onVercel.sseMaxStreamMs).toBe(250_000);
+    expect(loadConfig({ ...SAFE_PRODUCTION, VERCEL: "1", VIGIL_SERVERLESS: "false" }).serverless).toBe(false);
+    expect(loadConfig({ DATABASE_URL: "postgres://db/x", VIGIL_SERVERLESS: "true", SSE_MAX_STREAM_SECONDS: "30" }).sseMaxStreamMs).toBe(30_000);
+  });
+
+  it.each([
+    ["DATABASE_URL", { DATABASE_URL: undefined, VIGIL_ALLOW_EMBEDDED_DB: "true" }, /needs PostgreSQL/],
+    ["CRON_SECRET", { CRON_SECRET: undefined }, /required in serverless mode/],
+    ["CRON_SECRET", { CRON_SECRET: "short" }, /at least 16/],
+  ])("refuses serverless mode without %s", (variable, change, message) => {
+    const problems = problemsOf({ ...SAFE_PRODUCTION, VERCEL: "1", CRON_SECRET: "c".repeat(20), ...change });
+    const named = problems.filter((p) => p.startsWith(`${variable}:`));
+    expect(named).toHaveLength(1);
+    expect(named[0]).toMatch(message);
+  });
+
   it("names malformed values", () => {
     const problems = problemsOf({ TOKEN_TTL_SECONDS: "7200", DATABASE_URL: "mysql://x", AUTH_SECRET: "short" });
     expect(problems.join("\n")).toMatch(/TOKEN_TTL_SECONDS/);

@@ -9,6 +9,10 @@ export type VigilConfig = Env & {
   apiAudience: string;
   devSignIn: boolean;
   database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string };
+  /** Serverless mode (VIGIL_SERVERLESS, or VERCEL=1): no background work, no LISTEN (lib/runtime/serverless.ts). */
+  serverless: boolean;
+  /** How long a live stream may last (0: no limit). */
+  sseMaxStreamMs: number;
   autoheal: AutohealConfig;
   clientMetadata: ClientMetadataSettings;
   /** Production settings that work but expose something; said once, loudly, at start (server.ts). */
@@ -67,6 +71,7 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
   const env = parsed.data;
   const production = env.NODE_ENV === "production";
   const devSignIn = env.VIGIL_DEV_SIGNIN ?? (!production && !env.OIDC_ISSUER);
+  const serverless = env.VIGIL_SERVERLESS ?? env.VERCEL === "1";
 
   const problems: string[] = [];
   // The heartbeat renews leases: a lease shorter than two heartbeats lapses on one late or
@@ -87,11 +92,27 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
   for (const issuer of env.WORKLOAD_ISSUERS ?? []) {
     if (issuer.jwks_file && !readable(issuer.jwks_file)) problems.push(`WORKLOAD_ISSUERS: ${issuer.name}'s jwks_file ${issuer.jwks_file} cannot be read`);
   }
+  if (serverless) {
+    // A function's filesystem is per instance and short-lived: an embedded database there
+    // would be a different, empty database on every cold start.
+    if (!env.DATABASE_URL) {
+      problems.push(
+        "DATABASE_URL: serverless mode (VERCEL or VIGIL_SERVERLESS) needs PostgreSQL, e.g. Neon's or Vercel Postgres' " +
+          "connection string; the embedded database (PGlite) cannot live in a function's short-lived filesystem",
+      );
+    }
+    if (production && !env.CRON_SECRET) {
+      problems.push(
+        "CRON_SECRET: required in serverless mode: Vercel Cron sends it to /api/cron/*, which run the autoheal jobs, " +
+          "audit sealing and retention that nothing else runs there (openssl rand -base64 24)",
+      );
+    }
+  }
   if (production) {
     if (!env.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
     if (!env.AUTH_URL) problems.push("AUTH_URL: required in production (the public URL of this Vigil)");
     if (devSignIn) problems.push("VIGIL_DEV_SIGNIN: the development sign-in must be off in production");
-    if (!env.DATABASE_URL && !env.VIGIL_ALLOW_EMBEDDED_DB) {
+    if (!env.DATABASE_URL && !env.VIGIL_ALLOW_EMBEDDED_DB && !serverless) {
       problems.push(
         "DATABASE_URL: required in production; the embedded database admits one process only " +
           "(set VIGIL_ALLOW_EMBEDDED_DB=true to accept that)",
@@ -119,6 +140,8 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
     devSignIn,
     issuer: base,
     apiAudience: env.VIGIL_API_AUDIENCE ?? base,
+    serverless,
+    sseMaxStreamMs: (env.SSE_MAX_STREAM_SECONDS ?? (serverless ? 250 : 0)) * 1000,
     database: env.DATABASE_URL
       ? { kind: "postgres", url: env.DATABASE_URL }
       : { kind: "pglite", dataDir: env.VIGIL_DATA_DIR },

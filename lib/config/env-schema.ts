@@ -106,6 +106,13 @@ export const envSchema = z.object({
   DATABASE_PREPARED_STATEMENTS: bool.default(true),
   VIGIL_DATA_DIR: z.string().min(1).default("./data"),
   VIGIL_ALLOW_EMBEDDED_DB: bool.default(false),
+  // Serverless (Vercel sets VERCEL=1): nothing runs between requests. No job runner, sealing
+  // or retention timers (cron routes do that work), no LISTEN (memory views re-read what
+  // changed when they are older than a second), and live streams poll and end in time.
+  VIGIL_SERVERLESS: bool.optional(),
+  VERCEL: z.string().optional(),
+  // The bearer secret Vercel Cron sends (Authorization: Bearer $CRON_SECRET) to /api/cron/*.
+  CRON_SECRET: z.string().min(16, "must be at least 16 characters (openssl rand -base64 24)").optional(),
 
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
   AUTH_URL: url.optional(),
@@ -215,6 +222,10 @@ export const envSchema = z.object({
   SHUTDOWN_DRAIN_SECONDS: int(0, 600).default(8),
   SSE_QUEUE_MAX_BYTES: int(4096, 64 * 1024 * 1024).default(1024 * 1024),
   SSE_MAX_SUBSCRIBERS: int(1, 1_000_000).default(20_000),
+  // A live stream ends after this long with `event: resume` (clients reconnect with
+  // Last-Event-ID and miss nothing). 0: never. Default 0, or 250 s in serverless mode, inside
+  // the function's maximum duration (300 s; see vercel.json).
+  SSE_MAX_STREAM_SECONDS: int(0, 86400).optional(),
 
   // Alertmanager sends up to 1000 alerts in one webhook (lib/autoheal/alertmanager-payload.ts),
   // far more than MAX_BODY_BYTES admits for the API; only POST /api/alert gets this limit.

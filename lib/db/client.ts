@@ -34,12 +34,14 @@ export function getDbHandle(): Promise<DbHandle> {
 }
 
 // Which handle a Db came from: verbs get the Db, and the few that need the driver itself
-// (LISTEN for the live stream) find it here.
-const handles = new WeakMap<Db, DbHandle>();
+// (LISTEN for the live stream, the audit group commit) find it here. Per process, not per
+// module: under Next's own server (next start, Vercel) instrumentation opens the database
+// in one bundle and route handlers use it from another.
+const handles = () => processSingleton("db-handles", () => new WeakMap<Db, DbHandle>());
 
 /** The handle a database came from (every Db is opened by openDatabase). */
 export function handleOf(db: Db): DbHandle {
-  const handle = handles.get(db);
+  const handle = handles().get(db);
   if (!handle) throw new Error("this database was not opened by openDatabase");
   return handle;
 }
@@ -100,7 +102,7 @@ export async function openDatabase(
     });
     const db = drizzle({ client: sql, schema }) as unknown as Db;
     const handle: DbHandle = { db, kind: "postgres", url: target.url, sql, prepared, close: () => sql.end({ timeout: 5 }) };
-    handles.set(db, handle);
+    handles().set(db, handle);
     return handle;
   }
   const { PGlite } = await import("@electric-sql/pglite");
@@ -134,6 +136,6 @@ export async function openDatabase(
       release();
     },
   };
-  handles.set(db, handle);
+  handles().set(db, handle);
   return handle;
 }

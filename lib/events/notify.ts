@@ -2,7 +2,9 @@ import { EventEmitter } from "node:events";
 import { sql } from "drizzle-orm";
 import type { DbHandle } from "@/lib/db/client";
 import type { Db, Executor } from "@/lib/db/types";
+import { getConfig } from "@/lib/config";
 import { perObject } from "@/lib/process/singleton";
+import { refreshOnRequest } from "./on-request";
 
 /** A message for every instance listening on `channel`, sent when (and if) a change commits. */
 export type Notice = { channel: string; payload: unknown };
@@ -66,20 +68,41 @@ export async function listen(
   throw new Error("database handle has no driver to listen on");
 }
 
+/** How old a followed view may be when a request uses it in serverless mode. */
+export const SERVERLESS_VIEW_MAX_AGE_MS = 1000;
+
 /**
  * A memory view kept in step with a channel: this instance's own committed notices at once,
  * other instances' through LISTEN, a full `reload` after every (re)connection (notices sent
  * while disconnected are lost) and every `reloadEveryMs` (anything else missed). The caller
  * loads once before following, so a failure to start is its own; later reload failures go to
  * `onReloadError` and the view keeps what it has.
+ *
+ * In serverless mode there is no LISTEN and no timer: the view is reloaded by the first
+ * request that finds it older than `serverlessMaxAgeMs` (on-request.ts).
  */
 export async function follow(
   handle: DbHandle,
   channel: string,
-  opts: { apply: (payload: unknown) => void; reload: () => Promise<void>; reloadEveryMs: number; onReloadError: (error: unknown) => void },
+  opts: {
+    apply: (payload: unknown) => void;
+    reload: () => Promise<void>;
+    reloadEveryMs: number;
+    onReloadError: (error: unknown) => void;
+    serverlessMaxAgeMs?: number;
+  },
 ): Promise<Listener> {
   const reload = () => void opts.reload().catch(opts.onReloadError);
   const stopLocal = onLocalNotice(handle.db, channel, opts.apply);
+  if (getConfig().serverless) {
+    const unregister = refreshOnRequest(channel, opts.serverlessMaxAgeMs ?? SERVERLESS_VIEW_MAX_AGE_MS, opts.reload);
+    return {
+      stop: async () => {
+        unregister();
+        stopLocal();
+      },
+    };
+  }
   const listener = await listen(handle, channel, opts.apply, reload);
   const timer = setInterval(reload, opts.reloadEveryMs);
   timer.unref();

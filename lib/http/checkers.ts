@@ -2,6 +2,7 @@ import { INTAKE_ACTOR } from "@/lib/autoheal/intake";
 import { authenticateAlertmanager } from "@/lib/autoheal/intake-auth";
 import type { MachineCtx, RequestFacts, VerbCtx } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
+import { checkCronSecret } from "@/lib/gate/cron-secret";
 import { checkMetricsToken } from "@/lib/gate/metrics-token";
 import { authenticateAtGateway } from "@/lib/gate/validate";
 import type { BearerChecker } from "./types";
@@ -24,5 +25,10 @@ export const checkers: Record<BearerChecker, (request: Request, base: Base) => P
   metrics: async (request, base) => {
     checkMetricsToken(request.headers.get("authorization"));
     return { ...base, by: "prometheus" };
+  },
+  // Vercel Cron (serverless mode): Authorization: Bearer $CRON_SECRET.
+  cron: async (request, base) => {
+    checkCronSecret(request.headers.get("authorization"));
+    return { ...base, by: "system:cron" };
   },
 };

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { API_SCOPES } from "@/lib/access/actor";
 import { auditReply, emptyReply, eventStreamReply, identityHeadersReply, metricsReply, readinessReply, redirectReply } from "./replies";
-import type { Route } from "./types";
+import type { BearerChecker, Route } from "./types";
 
 /**
  * The OpenAPI 3.1 description of the route table: paths, who may call each (scopes, client
@@ -61,7 +61,10 @@ const SECURITY_SCHEMES: Json = {
   gatewayBearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The caller's token as the gateway received it: Vigil's own or a trusted issuer's; DPoP-bound tokens with their proof." },
   alertmanagerToken: { type: "http", scheme: "bearer", description: "AUTOHEAL_ALERT_TOKEN, as Alertmanager's http_config sends it (or basic auth when configured so)." },
   metricsToken: { type: "http", scheme: "bearer", description: "METRICS_TOKEN when it is set (production requires it)." },
+  cronSecret: { type: "http", scheme: "bearer", description: "CRON_SECRET, as Vercel Cron sends it; the cron routes answer 404 until it is set." },
 };
+
+const BEARER_SCHEMES: Record<BearerChecker, string> = { gateway: "gatewayBearer", alertmanager: "alertmanagerToken", metrics: "metricsToken", cron: "cronSecret" };
 
 // zod's JSON Schema for what a caller sends (input), with what zod cannot express as "any".
 // Where a `format` names the syntax (date-time, email, uuid), zod's long regex for it is left out.
@@ -84,7 +87,7 @@ export const openApiPath = (path: string) => path.replace(/:([A-Za-z_]+)/g, "{$1
 function security(auth: Route["auth"]): Json[] {
   if ("public" in auth) return [];
   if ("client" in auth) return [{ clientSecretBasic: [] }];
-  if ("bearer" in auth) return [{ [auth.bearer === "gateway" ? "gatewayBearer" : auth.bearer === "alertmanager" ? "alertmanagerToken" : "metricsToken"]: [] }];
+  if ("bearer" in auth) return [{ [BEARER_SCHEMES[auth.bearer]]: [] }];
   const scopes = [auth.scope].flat();
   return [{ vigilToken: scopes }, { consoleSession: scopes }];
 }
@@ -134,7 +137,7 @@ function success(r: Route): Json {
 }
 
 const TAGS: [RegExp, string][] = [
-  [/^\/(api\/)?health$|^\/api\/ready$|^\/$|^\/metrics$/, "operations"],
+  [/^\/(api\/)?health$|^\/api\/ready$|^\/$|^\/metrics$|^\/api\/cron\//, "operations"],
   [/^\/\.well-known\/|^\/api\/v1\/(token|introspect|revoke|authorize)/, "oauth"],
   [/^\/api\/v1\/agents/, "agents"],
   [/^\/api\/auth\/validate$/, "gateway"],

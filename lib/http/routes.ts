@@ -77,6 +77,7 @@ import { revokeToken } from "@/lib/identity/tokens/revoke";
 import { health, readiness, rootHealth } from "@/lib/runtime/health";
 import { getMaintenance, maintenanceInput, setMaintenance } from "@/lib/runtime/maintenance/switch";
 import { metricsExposition } from "@/lib/runtime/metrics";
+import { cronInput, runAutohealCron, runRetentionCron, runSealCron } from "@/lib/runtime/cron";
 import {
   auditReply,
   emptyReply,
@@ -180,6 +181,10 @@ export const routes: Route[] = [
   route({ method: "GET", path: "/events", summary: "the live audit stream (as /api/v1/events) for proxies and scripts; browsers get the live page", auth: { scope: "audit:read" }, input: liveStreamInput, verb: openLiveStream, headerInput: { "last-event-id": "last_event_id" }, reply: eventStreamReply, servesWhen: wantsEventStream, limit: "api" }),
   route({ method: "GET", path: "/ack", summary: "acknowledge by link (as GET /api/ack), at the seed guide's path", auth: { scope: "autoheal:ack" }, input: ackInput, verb: acknowledge, reply: { status: 201 }, crossSiteLanding: ackLanding, limit: "api" }),
   route({ method: "POST", path: "/alert", summary: "Alertmanager webhook (as POST /api/alert), at the seed guide's path", auth: { bearer: "alertmanager" }, body: "json", bodyLimit: alertBodyLimit, input: alertmanagerPayloadSchema, verb: intakeAlerts }),
+  // Serverless mode's background work (vercel.json crons); 404 until CRON_SECRET is set.
+  route({ method: "GET", path: "/api/cron/autoheal", summary: "run every due autoheal job now, after a heartbeat (Vercel Cron, every minute)", auth: { bearer: "cron" }, input: cronInput, verb: runAutohealCron, reply: { headers: NO_STORE } }),
+  route({ method: "GET", path: "/api/cron/seal", summary: "seal what the audit log committed into signed checkpoints (Vercel Cron, every minute)", auth: { bearer: "cron" }, input: cronInput, verb: runSealCron, reply: { headers: NO_STORE } }),
+  route({ method: "GET", path: "/api/cron/retention", summary: "audit partitions ahead and retention (Vercel Cron, hourly)", auth: { bearer: "cron" }, input: cronInput, verb: runRetentionCron, reply: { headers: NO_STORE } }),
   route({ method: "GET", path: "/api/v1/maintenance", summary: "maintenance mode: on or off, why, since when, who switched it, and whether MAINTENANCE_MODE holds it", auth: { scope: "audit:read" }, input: noFields, verb: getMaintenance, limit: "api" }),
   route({ method: "PATCH", path: "/api/v1/maintenance", summary: "switch maintenance mode for every instance: agent-facing endpoints answer 503 with Retry-After, the console and admin API stay up", auth: { scope: "admin" }, body: "json", input: maintenanceInput, verb: setMaintenance, limit: "api" }),
   route({ method: "GET", path: "/api/v1/overview", summary: "the console overview's counts and hourly series (last 24 h)", auth: { scope: ["audit:read", "agents:read"] }, input: noFields, verb: consoleOverview, limit: "api" }),

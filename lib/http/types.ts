@@ -4,7 +4,7 @@ import type { ClientCtx, MachineCtx, VerbCtx } from "@/lib/context";
 import type { RequestHeads } from "./negotiate";
 
 /** Named bearer checks for callers that are neither OAuth clients nor scope holders (checkers.ts). */
-export type BearerChecker = "gateway" | "alertmanager" | "metrics";
+export type BearerChecker = "gateway" | "alertmanager" | "metrics" | "cron";
 
 /**
  * Who may call a route, declared once here and enforced by the wrapper (wrap.ts) before the

@@ -3,6 +3,8 @@ import { ENVIRONMENT } from "./maintenance/state";
 import { applyMaintenanceEnvironment } from "./maintenance/switch";
 import { startMaintenanceView, stopMaintenanceView } from "./maintenance/view";
 import { startAuditMaintenance, stopAuditMaintenance } from "@/lib/audit/maintenance";
+import { ensurePartitions } from "@/lib/audit/retention/partitions";
+import { refreshOnRequest, refreshStaleViews } from "@/lib/events/on-request";
 import { loadConfiguredRules } from "@/lib/autoheal/rules-store";
 import { startProcessRunner, stopProcessRunner } from "@/lib/autoheal/runner";
 import { ensureState } from "@/lib/autoheal/state";
@@ -22,7 +24,7 @@ import { getLogger } from "@/lib/observability/logger";
 import { onceUnlessFailed, processSingleton } from "@/lib/process/singleton";
 import { waitForDatabase } from "./wait-for-database";
 
-type Runtime = { started?: Promise<void>; ready: boolean; refresh?: NodeJS.Timeout };
+type Runtime = { started?: Promise<void>; ready: boolean; refresh?: NodeJS.Timeout; unregister?: () => void };
 const slot = () => processSingleton("runtime", (): { runtime?: Runtime } => ({}));
 const runtime = (): Runtime => (slot().runtime ??= { ready: false });
 
@@ -35,7 +37,9 @@ const KEYRING_REFRESH_MS = 30_000;
  * handler awaits it, so the first request waits rather than failing.
  */
 export function ensureStarted(): Promise<void> {
-  return onceUnlessFailed(runtime(), "started", start);
+  const started = onceUnlessFailed(runtime(), "started", start);
+  // Serverless: what other instances changed reaches this one here (no LISTEN there).
+  return getConfig().serverless ? started.then(() => refreshStaleViews()) : started;
 }
 
 async function start(): Promise<void> {
@@ -59,18 +63,24 @@ async function start(): Promise<void> {
   if (config.POLICY_DIR) await applyPolicyDir(handle.db, config.POLICY_DIR);
   await startPolicyView(handle);
   await startExternalIssuer();
-  await startAuditMaintenance(handle);
+  // Serverless: nothing runs between requests; /api/cron/* seal, retain and run the jobs.
+  if (config.serverless) await ensurePartitions(handle.db);
+  else await startAuditMaintenance(handle);
   await ensureState(handle.db);
   await applyMaintenanceEnvironment({ ...noRequest, by: ENVIRONMENT, db: handle.db });
   await startMaintenanceView(handle);
-  await startProcessRunner(handle);
   const r = runtime();
-  r.refresh ??= setInterval(() => {
-    loadKeyring(handle.db).catch((error: unknown) => log.warn({ err: error }, "keyring refresh failed"));
-  }, KEYRING_REFRESH_MS);
-  r.refresh.unref();
+  if (config.serverless) {
+    r.unregister ??= refreshOnRequest("keyring", KEYRING_REFRESH_MS, async () => void (await loadKeyring(handle.db)));
+  } else {
+    await startProcessRunner(handle);
+    r.refresh ??= setInterval(() => {
+      loadKeyring(handle.db).catch((error: unknown) => log.warn({ err: error }, "keyring refresh failed"));
+    }, KEYRING_REFRESH_MS);
+    r.refresh.unref();
+  }
   r.ready = true;
-  log.info({ database: handle.kind, issuer: config.issuer, production: config.production }, "vigil started");
+  log.info({ database: handle.kind, issuer: config.issuer, production: config.production, serverless: config.serverless }, "vigil started");
   log.info({ rules: rules.rules.length, source: rules.source }, "autoheal rules loaded");
 }
 
@@ -85,6 +95,7 @@ export function isStarted(): boolean {
 export async function stopRuntime(drainMs = 0): Promise<void> {
   const r = runtime();
   if (r.refresh) clearInterval(r.refresh);
+  r.unregister?.();
   stopAuditMaintenance();
   await stopMaintenanceView();
   slot().runtime = undefined;

@@ -2,7 +2,9 @@ import { asc, desc, gt } from "drizzle-orm";
 import { auditEvents, type AuditEventRow } from "@/drizzle/schema";
 import type { DbHandle } from "@/lib/db/client";
 import type { Executor } from "@/lib/db/types";
+import { getConfig } from "@/lib/config";
 import { listen, type Listener } from "@/lib/events/notify";
+import { refreshStaleViews } from "@/lib/events/on-request";
 import { sseFrame } from "@/lib/events/sse";
 import { getLogger } from "@/lib/observability/logger";
 import { getMetrics } from "@/lib/observability/metrics";
@@ -14,6 +16,8 @@ import { AUDIT_CHANNEL } from "../tail";
 /** Rows per read of the tail; a burst larger than this is read in several pages. */
 export const HUB_PAGE = 1000;
 const RETRY_MS = 1000;
+/** Serverless mode: how often the tail is read while the function streams (no LISTEN there). */
+export const SERVERLESS_POLL_MS = 1000;
 
 /** One committed event, as every subscriber receives it: viewed and framed once, shared. */
 export class LiveEvent {
@@ -64,6 +68,7 @@ export class AuditHub {
   private reading = false;
   private dirty = false;
   private retry: NodeJS.Timeout | null = null;
+  private poll: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(private readonly handle: DbHandle) {}
@@ -110,6 +115,7 @@ export class AuditHub {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.poll) clearInterval(this.poll);
     for (const group of [...this.groups.values()]) for (const member of [...group.members]) member.end();
     await this.listener?.stop().catch(() => {});
     this.listener = null;
@@ -118,6 +124,12 @@ export class AuditHub {
   private start(): Promise<void> {
     this.started ??= (async () => {
       this.cursor = await maxId(this.handle.db);
+      if (getConfig().serverless) {
+        // A frozen function's LISTEN dies unnoticed: while it streams, it reads the tail.
+        this.poll = setInterval(() => void this.tick(), SERVERLESS_POLL_MS);
+        this.poll.unref();
+        return;
+      }
       // onConnect runs once LISTEN is in place (and after each reconnection): the read it
       // triggers covers whatever committed between maxId above and the LISTEN.
       this.listener = await listen(this.handle, AUDIT_CHANNEL, (payload) => this.heard(payload), () => this.catchUp());
@@ -126,6 +138,22 @@ export class AuditHub {
       throw error;
     });
     return this.started;
+  }
+
+  /**
+   * Serverless mode's notification: the views first (a revocation elsewhere ends this
+   * instance's streams, as LISTEN would tell it), then the tail. With nobody subscribed only
+   * the cursor moves, so a new subscriber starts at the log's end, not at an old cursor.
+   */
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await refreshStaleViews();
+      if (this.count === 0 && !this.reading) this.cursor = Math.max(this.cursor, await maxId(this.handle.db));
+      else this.catchUp();
+    } catch (error) {
+      getLogger().warn({ err: error }, "live hub could not read the audit tail; retrying");
+    }
   }
 
   private heard(payload: unknown): void {

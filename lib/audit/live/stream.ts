@@ -35,12 +35,13 @@ export const liveStreamInput = z
   })
   .strict();
 
-export type LiveStreamOptions = { heartbeatMs: number; maxQueueBytes: number; maxSubscribers: number };
+/** `maxStreamMs`: the stream ends with `event: resume` after this long (0: never; serverless functions have a maximum duration). */
+export type LiveStreamOptions = { heartbeatMs: number; maxQueueBytes: number; maxSubscribers: number; maxStreamMs?: number };
 
 /** The configured bounds (SSE_*); tests pass smaller ones. */
 export function liveStreamOptions(): LiveStreamOptions {
   const config = getConfig();
-  return { heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000, maxQueueBytes: config.SSE_QUEUE_MAX_BYTES, maxSubscribers: config.SSE_MAX_SUBSCRIBERS };
+  return { heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000, maxQueueBytes: config.SSE_QUEUE_MAX_BYTES, maxSubscribers: config.SSE_MAX_SUBSCRIBERS, maxStreamMs: config.sseMaxStreamMs };
 }
 
 /**
@@ -112,6 +113,7 @@ class LiveStream {
   private bufferLost = false;
   private heartbeat: NodeJS.Timeout | null = null;
   private expiry: NodeJS.Timeout | null = null;
+  private lifetime: NodeJS.Timeout | null = null;
   private unsubscribe: () => void = () => {};
   private unwatch: () => void = () => {};
 
@@ -147,6 +149,10 @@ class LiveStream {
           controller.enqueue(opening(String(this.after)));
           this.heartbeat = setInterval(() => this.ping(), this.options.heartbeatMs);
           this.heartbeat.unref();
+          if (this.options.maxStreamMs) {
+            this.lifetime = setTimeout(() => this.resume(), this.options.maxStreamMs);
+            this.lifetime.unref();
+          }
         },
         pull: () => this.replay(),
         cancel: () => this.close(),
@@ -230,9 +236,19 @@ class LiveStream {
   }
 
   private overflow(): void {
+    getMetrics().sseOverflows.inc();
+    this.resume();
+  }
+
+  /**
+   * Ends the stream with the id to resume from (a client too far behind, or a stream at its
+   * maximum duration): EventSource reconnects with it as Last-Event-ID, and the replay serves
+   * what follows from the table.
+   */
+  private resume(): void {
+    if (this.state === "closed") return;
     const id = String(this.after);
     this.controller?.enqueue(sseFrame({ event: "resume", id, data: JSON.stringify({ last_event_id: id }) }));
-    getMetrics().sseOverflows.inc();
     this.close();
   }
 
@@ -273,6 +289,7 @@ class LiveStream {
     this.unwatch();
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.expiry) clearTimeout(this.expiry);
+    if (this.lifetime) clearTimeout(this.lifetime);
     this.buffered = [];
     try {
       this.controller?.close();
