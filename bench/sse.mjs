@@ -227,7 +227,8 @@ export async function sseBench(ctx) {
     bare: { p50: percentile(peerMs, 50), p99: percentile(peerMs, 99) },
   };
   const ratio = { p50: summary.vigil.p50 / summary.bare.p50, p99: summary.vigil.p99 / summary.bare.p99 };
-  const met = ratio.p50 <= 2 && ratio.p99 <= 2;
+  // Issue 18 (raised from 2x): within 1.3x the bare server, p50 and p99.
+  const met = ratio.p50 <= 1.3 && ratio.p99 <= 1.3;
 
   // Many subscribers on one instance.
   await waitForSubscribers(vigil.baseUrl, 0);
@@ -257,7 +258,7 @@ export async function sseBench(ctx) {
           ["Vigil / bare", `${fixed(ratio.p50, 2)}x`, `${fixed(ratio.p99, 2)}x`, "", ""],
         ],
       ),
-      `goal: Vigil within 2x the bare server at ${SUBSCRIBERS} subscribers (p50 and p99) -> ${met ? "MET" : "NOT MET"}`,
+      `goal: Vigil within 1.3x the bare server at ${SUBSCRIBERS} subscribers (p50 and p99) -> ${met ? "MET" : "NOT MET"}`,
       heading(`${MANY} subscribers on one instance`),
       table(
         ["", "value"],
@@ -269,13 +270,14 @@ export async function sseBench(ctx) {
           ["RSS per subscriber (kB)", fixed(((rssHeld - rssBefore) * 1024) / MANY)],
         ],
       ),
+      `goal: <= 10 kB RSS per subscriber at ${MANY} subscribers -> ${((rssHeld - rssBefore) * 1024) / MANY <= 10 ? "MET" : "NOT MET"} (fan-out at this count is not yet measured against the bare server: issue 18 asks <= 1.5x)`,
     ].join("\n"),
   );
   const file = await ctx.writeResult("sse", {
     settings: { subscribers: SUBSCRIBERS, events: EVENTS, many: MANY, payloadBytes: Buffer.byteLength(payload), machineBusyPercentBefore: quiet.busyPercent },
     summary,
     ratio,
-    goal: { description: "Vigil p50 and p99 within 2x a bare node:http SSE broadcast at 1,000 subscribers", met },
+    goal: { description: "Vigil p50 and p99 within 1.3x a bare node:http SSE broadcast at 1,000 subscribers", met, perSubscriberGoalKb: 10 },
     runs: { vigilMs, vigilWriteMs, bareMs: peerMs },
     many: { subscribers: MANY, gauge, connectSeconds, deliveryMs: manyMs, rssMb: { before: rssBefore, held: rssHeld, after: rssAfter } },
   });

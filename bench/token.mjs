@@ -26,6 +26,9 @@ const VIGIL_ENV = {
 };
 const VIGIL = "Vigil";
 const PEER = "oidc-provider";
+// Issue 18 (raised from 1.0x): RS256 client_credentials tokens/s against oidc-provider's.
+const GOAL_RATIO = 1.5;
+const GOAL = `Vigil >= ${GOAL_RATIO}x oidc-provider tokens/s with p99 no worse, every token audited`;
 
 /**
  * @param {import("./run.mjs").SectionContext} ctx
@@ -180,7 +183,8 @@ export async function tokenBench(ctx) {
     p99: summary[VIGIL].p99Ms / summary[PEER].p99Ms,
     p50: summary[VIGIL].p50Ms / summary[PEER].p50Ms,
   };
-  const goalMet = ratio.tokensPerSecond >= 1.0 && ratio.p99 <= 1.0 && summary[VIGIL].clean;
+  // Issue 18's goal: 1.5x oidc-provider's tokens/s, p99 no worse, every token audited.
+  const goalMet = ratio.tokensPerSecond >= GOAL_RATIO && ratio.p99 <= 1.0 && summary[VIGIL].clean && audit.match;
 
   const out = [];
   out.push(heading(`Token endpoint: client_credentials -> RS256 JWT, ${connections} connections, ${seconds} s x ${rounds} rounds`));
@@ -276,7 +280,7 @@ export async function tokenBench(ctx) {
       `-> ${audit.match ? "MATCH" : `MISMATCH (difference ${audit.tokenIssuedRows - served})`}`,
   );
   out.push(
-    `goal: Vigil >= 1.0x oidc-provider tokens/s with p99 no worse -> ${goalMet ? "MET" : "NOT MET"}` +
+    `goal: ${GOAL} -> ${goalMet ? "MET" : "NOT MET"}` +
       ` (tokens/s ${fixed(ratio.tokensPerSecond, 2)}x, p99 ${fixed(ratio.p99, 2)}x${summary[VIGIL].clean ? "" : ", Vigil runs were not clean"})`,
   );
   console.log(out.join("\n"));
@@ -287,7 +291,7 @@ export async function tokenBench(ctx) {
     vigil: { baseUrl: vigil.baseUrl, database: db.name, envOverrides: VIGIL_ENV },
     summary,
     ratio,
-    goal: { description: "Vigil >= 1.0x oidc-provider tokens/s with p99 no worse", met: goalMet },
+    goal: { description: GOAL, met: goalMet },
     audit,
     warmups,
     runs,

@@ -81,7 +81,10 @@ export async function validatorBench(ctx) {
   );
   const ratio = summary[VIGIL].rps / summary[PEER].rps;
   const uncachedRatio = summary[NOCACHE].rps / summary[PEER].rps;
-  const met = ratio >= 0.6 && summary[VIGIL].clean;
+  // Issue 18 (raised from 0.6x): known tokens >= 0.9x the bare verifier, never-seen >= 0.6x.
+  const metKnown = ratio >= 0.9 && summary[VIGIL].clean;
+  const metUnseen = uncachedRatio >= 0.6 && summary[NOCACHE].clean;
+  const met = metKnown && metUnseen;
   console.log(
     [
       heading(`Validator: GET /api/auth/validate vs a bare RS256 verifier, ${connections} connections, ${seconds} s x ${rounds} rounds`),
@@ -97,9 +100,10 @@ export async function validatorBench(ctx) {
           ["Vigil, no cache / bare", `${fixed(uncachedRatio, 2)}x`, `${fixed(summary[NOCACHE].p50Ms / summary[PEER].p50Ms, 2)}x`, `${fixed(summary[NOCACHE].p99Ms / summary[PEER].p99Ms, 2)}x`],
         ],
       ),
-      `goal: Vigil validator >= 0.6x the bare verifier's req/s -> ${met ? "MET" : "NOT MET"} (${fixed(ratio, 2)}x; never-seen tokens ${fixed(uncachedRatio, 2)}x)`,
+      `goal: Vigil validator >= 0.9x the bare verifier's req/s for known tokens -> ${metKnown ? "MET" : "NOT MET"} (${fixed(ratio, 2)}x)`,
+      `goal: Vigil validator >= 0.6x the bare verifier's req/s for never-seen tokens -> ${metUnseen ? "MET" : "NOT MET"} (${fixed(uncachedRatio, 2)}x)`,
     ].join("\n"),
   );
-  const file = await ctx.writeResult("validator", { settings: ctx.settings, summary, ratio, uncachedRatio, goal: { description: ">= 0.6x bare verifier", met }, runs });
+  const file = await ctx.writeResult("validator", { settings: ctx.settings, summary, ratio, uncachedRatio, goal: { description: ">= 0.9x bare verifier (known tokens), >= 0.6x (never-seen)", met, metKnown, metUnseen }, runs });
   console.log(`results: ${file}`);
 }
