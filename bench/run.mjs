@@ -16,6 +16,7 @@ import { dpopBench } from "./dpop.mjs";
 import { enumerationBench } from "./enumeration.mjs";
 import { exchangeBench } from "./exchange.mjs";
 import { policyBench } from "./policy.mjs";
+import { tokenAlgsBench } from "./token-algs.mjs";
 import { tokenBench } from "./token.mjs";
 import { validatorBench } from "./validator.mjs";
 
@@ -24,6 +25,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /** Later sections (validator, SSE, audit) are added here. */
 const SECTIONS = {
   token: tokenBench,
+  "token-algs": tokenAlgsBench,
   validator: validatorBench,
   exchange: exchangeBench,
   authcode: authcodeBench,
