@@ -6,10 +6,11 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { waitForQuietMachine } from "./lib/cpu.mjs";
-import { fixed, heading, mean, table } from "./lib/format.mjs";
+import { fixed, heading, table } from "./lib/format.mjs";
 import { runLoad } from "./lib/load.mjs";
 import { basicAuth, tokenRequest } from "./lib/oauth.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
+import { meansBySide } from "./lib/side-by-side.mjs";
 import { freePort, startService, waitForHttp } from "./lib/processes.mjs";
 import { adminToken, createAgentWithCredential, startVigil } from "./lib/vigil.mjs";
 
@@ -86,12 +87,7 @@ export async function tokenAlgsBench(ctx) {
   const runs = [];
   for (let r = 1; r <= rounds; r++) for (const name of names) runs.push(await measure(name, `round ${r}`, seconds));
 
-  const summary = Object.fromEntries(
-    names.map((name) => {
-      const mine = runs.filter((r) => r.side === name);
-      return [name, { tokensPerSecond: mean(mine.map((r) => r.rps)), p50Ms: mean(mine.map((r) => r.latencyMs.p50)), p99Ms: mean(mine.map((r) => r.latencyMs.p99)), clean: mine.every((r) => r.clean) }];
-    }),
-  );
+  const summary = meansBySide(runs, names);
   /** @type {{ alg: string, ratio: number, audit: { rows: number, served: number, match: boolean }, met: boolean }[]} */
   const goals = [];
   for (const alg of ALGS) {
@@ -99,7 +95,7 @@ export async function tokenAlgsBench(ctx) {
     const db = side.db;
     if (!db) throw new Error(`no database for ${alg}`);
     const [{ count }] = await db.sql`select count(*)::int as count from audit_events where kind = 'token.issued'`;
-    const ratio = summary[`Vigil ${alg}`].tokensPerSecond / summary[PEER].tokensPerSecond;
+    const ratio = summary[`Vigil ${alg}`].rps / summary[PEER].rps;
     const audit = { rows: count, served: side.served, match: count === side.served };
     goals.push({ alg, ratio, audit, met: ratio >= GOAL_RATIO && audit.match && summary[`Vigil ${alg}`].clean });
   }
@@ -109,7 +105,7 @@ export async function tokenAlgsBench(ctx) {
       heading(`Token endpoint by signing alg: client_credentials, ${connections} connections, ${seconds} s x ${rounds} rounds`),
       table(
         ["side", "tokens/s", "p50 ms", "p99 ms", "x oidc-provider RS256"],
-        names.map((n) => [n, fixed(summary[n].tokensPerSecond), fixed(summary[n].p50Ms, 2), fixed(summary[n].p99Ms, 2), `${fixed(summary[n].tokensPerSecond / summary[PEER].tokensPerSecond, 2)}x`]),
+        names.map((n) => [n, fixed(summary[n].rps), fixed(summary[n].p50Ms, 2), fixed(summary[n].p99Ms, 2), `${fixed(summary[n].rps / summary[PEER].rps, 2)}x`]),
       ),
       ...goals.map((g) => `audit ${g.alg}: token.issued rows = ${g.audit.rows}, 2xx = ${g.audit.served} -> ${g.audit.match ? "MATCH" : "MISMATCH"}`),
       ...goals.map((g) => `goal: ${goalText(g.alg)} -> ${g.met ? "MET" : "NOT MET"} (${fixed(g.ratio, 2)}x)`),

@@ -6,11 +6,12 @@
 // figure for a stream of never-seen tokens.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { fixed, heading, mean, table } from "./lib/format.mjs";
+import { fixed, heading, table } from "./lib/format.mjs";
 import { runLoad } from "./lib/load.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
 import { freePort, startService, waitForHttp } from "./lib/processes.mjs";
 import { basicAuth, tokenRequest } from "./lib/oauth.mjs";
+import { meansBySide } from "./lib/side-by-side.mjs";
 import { adminToken, createAgentWithCredential, startVigil } from "./lib/vigil.mjs";
 
 // One client and one subject from one IP: raised (not disabled) so the limiter still runs.
@@ -73,12 +74,7 @@ export async function validatorBench(ctx) {
   const runs = [];
   for (let r = 1; r <= rounds; r++) for (const name of names) runs.push(await measure(name, `round ${r}`, seconds));
 
-  const summary = Object.fromEntries(
-    names.map((name) => {
-      const mine = runs.filter((r) => r.side === name);
-      return [name, { rps: mean(mine.map((r) => r.rps)), p50Ms: mean(mine.map((r) => r.latencyMs.p50)), p99Ms: mean(mine.map((r) => r.latencyMs.p99)), clean: mine.every((r) => r.clean) }];
-    }),
-  );
+  const summary = meansBySide(runs, names);
   const ratio = summary[VIGIL].rps / summary[PEER].rps;
   const uncachedRatio = summary[NOCACHE].rps / summary[PEER].rps;
   // Issue 18 (raised from 0.6x): known tokens >= 0.9x the bare verifier, never-seen >= 0.6x.

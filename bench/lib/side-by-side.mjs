@@ -125,3 +125,18 @@ export function internalsTable(runs, sides, per) {
     `event loop lag (p50 / p99 / max ms) per round: ${lag.join("; ")}`,
   ].join("\n");
 }
+
+/**
+ * Each side's mean req/s, p50 and p99 over its measured runs, and whether all were clean.
+ * @param {{ side: string, rps: number, latencyMs: { p50: number, p99: number }, clean: boolean }[]} runs
+ * @param {string[]} names
+ * @returns {Record<string, { rps: number, p50Ms: number, p99Ms: number, clean: boolean }>}
+ */
+export function meansBySide(runs, names) {
+  return Object.fromEntries(
+    names.map((name) => {
+      const mine = runs.filter((r) => r.side === name);
+      return [name, { rps: mean(mine.map((r) => r.rps)), p50Ms: mean(mine.map((r) => r.latencyMs.p50)), p99Ms: mean(mine.map((r) => r.latencyMs.p99)), clean: mine.every((r) => r.clean) }];
+    }),
+  );
+}
