@@ -108,6 +108,9 @@ export function loadConfig(source: Record<string, string | undefined>): VigilCon
       );
     }
   }
+  if (env.AUTH_SECRET && env.AUTH_SECRET_PREVIOUS?.includes(env.AUTH_SECRET)) {
+    problems.push("AUTH_SECRET_PREVIOUS: repeats AUTH_SECRET (list only the secrets AUTH_SECRET replaced)");
+  }
   if (production) {
     if (!env.AUTH_SECRET) problems.push("AUTH_SECRET: required in production (openssl rand -base64 32)");
     if (!env.AUTH_URL) problems.push("AUTH_URL: required in production (the public URL of this Vigil)");

@@ -82,6 +82,22 @@ const trustProxy = z.string().transform((value, ctx): TrustProxy => {
   return { cidrs };
 });
 
+/**
+ * AUTH_SECRET_PREVIOUS: older root secrets, comma-separated, newest first. Values made under
+ * them (client-secret hashes, sealed signing keys, sessions) still open; nothing new is made
+ * with them. Problems name a secret by its position, never by its text.
+ */
+const previousSecrets = z.string().transform((value, ctx) => {
+  const secrets = value.split(",").map((s) => s.trim());
+  secrets.forEach((secret, i) => {
+    const which = `secret ${i + 1} of ${secrets.length}`;
+    if (secret === "") ctx.addIssue({ code: "custom", message: `${which} is empty (a stray comma?)` });
+    else if (secret.length < 32) ctx.addIssue({ code: "custom", message: `${which} is shorter than 32 characters (each must be a former AUTH_SECRET)` });
+    else if (secrets.indexOf(secret) !== i) ctx.addIssue({ code: "custom", message: `${which} repeats secret ${secrets.indexOf(secret) + 1}` });
+  });
+  return secrets;
+});
+
 /** Every variable Vigil reads. The README's configuration table mirrors this object. */
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -115,6 +131,8 @@ export const envSchema = z.object({
   CRON_SECRET: z.string().min(16, "must be at least 16 characters (openssl rand -base64 24)").optional(),
 
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
+  // Rotation (README "Rotating AUTH_SECRET"): AUTH_SECRET makes every new value, these only open old ones.
+  AUTH_SECRET_PREVIOUS: previousSecrets.optional(),
   AUTH_URL: url.optional(),
   VIGIL_ISSUER: url.optional(),
   VIGIL_API_AUDIENCE: z.string().min(1).optional(),

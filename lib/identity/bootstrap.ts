@@ -7,7 +7,7 @@ import { isUniqueViolation } from "@/lib/db/errors";
 import type { Db } from "@/lib/db/types";
 import { gateNotice } from "@/lib/identity/state-view";
 import { getLogger } from "@/lib/observability/logger";
-import { hashSecret, secretMatches } from "./secrets";
+import { checkSecret, hashSecret, hashVersion } from "./secrets";
 
 /** The bootstrap admin's email domain: it marks Vigil's own agent (the console's first run does not count it). */
 export const BOOTSTRAP_EMAIL_DOMAIN = "bootstrap.vigil.invalid";
@@ -30,7 +30,26 @@ export async function ensureBootstrapAdmin(db: Db): Promise<void> {
           getLogger().warn({ client_id: clientId }, "bootstrap admin credential is revoked; not reactivating it (unset VIGIL_BOOTSTRAP_ADMIN_SECRET)");
           return { value: null, events: [] };
         }
-        if (secretMatches(secret, existing.secretHash)) return { value: null, events: [] };
+        const check = checkSecret(secret, existing.secretHash);
+        if (check.match && !check.stale) return { value: null, events: [] };
+        if (check.match && existing.secretHash) {
+          // The same secret, hashed under a previous AUTH_SECRET: re-hash it, it is no new secret.
+          const fresh = hashSecret(secret);
+          await tx.update(credentials).set({ secretHash: fresh }).where(eq(credentials.id, existing.id));
+          return {
+            value: null,
+            events: [
+              {
+                kind: "credential.rehashed",
+                outcome: "success",
+                agentId: existing.agentId,
+                clientId,
+                metadata: { credential_id: existing.id, which: "current", from_version: hashVersion(existing.secretHash), to_version: hashVersion(fresh) },
+              },
+            ],
+            notices: [gateNotice({ t: "client", id: clientId, status: "active", v: Date.now() })],
+          };
+        }
         await tx
           .update(credentials)
           .set({ secretHash: hashSecret(secret), previousSecretHash: null, previousExpiresAt: null, rotatedAt: sql`now()` })

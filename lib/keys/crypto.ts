@@ -1,14 +1,5 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  type KeyObject,
-} from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
-import { serverKeys } from "./server-secrets";
 
 export type SigningAlg = "RS256" | "ES256" | "EdDSA";
 
@@ -44,21 +35,4 @@ export async function publicJwkFor(privateKey: KeyObject, alg: SigningAlg): Prom
 
 export function importPrivatePem(pem: string): KeyObject {
   return createPrivateKey({ key: pem, format: "pem" });
-}
-
-/** AES-256-GCM under a key derived from AUTH_SECRET: a database dump alone cannot sign. */
-export function sealPrivateKey(key: KeyObject): string {
-  const pem = key.export({ format: "pem", type: "pkcs8" }).toString();
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", serverKeys().sealingKey, iv);
-  const body = Buffer.concat([cipher.update(pem, "utf8"), cipher.final()]);
-  return [iv, cipher.getAuthTag(), body].map((b) => b.toString("base64url")).join(".");
-}
-
-export function unsealPrivateKey(sealed: string): KeyObject {
-  const [iv, tag, body] = sealed.split(".").map((p) => Buffer.from(p, "base64url"));
-  if (!iv || !tag || !body) throw new Error("sealed key is malformed");
-  const decipher = createDecipheriv("aes-256-gcm", serverKeys().sealingKey, iv);
-  decipher.setAuthTag(tag);
-  return importPrivatePem(Buffer.concat([decipher.update(body), decipher.final()]).toString("utf8"));
 }

@@ -2,7 +2,8 @@ import { count } from "drizzle-orm";
 import { signingKeys } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
-import { algForKey, generatePrivateKey, importPrivatePem, publicJwkFor, sealPrivateKey, type SigningAlg } from "./crypto";
+import { algForKey, generatePrivateKey, importPrivatePem, publicJwkFor, type SigningAlg } from "./crypto";
+import { sealPrivateKey } from "./seal";
 
 /**
  * At start: registers SIGNING_KEY_PEM when given, otherwise creates a first key when the

@@ -3,7 +3,7 @@ import type { MachineCtx } from "@/lib/context";
 import { databaseDownSince, noteDatabaseError } from "@/lib/db/reachability";
 import { storageFullSince } from "@/lib/db/storage";
 import { externalKeySet } from "@/lib/keys/external-issuer";
-import { keyringLoaded } from "@/lib/keys/keyring";
+import { keyringLoaded, noSigningKeyReason } from "@/lib/keys/keyring";
 import { readState } from "@/lib/autoheal/state";
 import { maintenance } from "./maintenance/view";
 import { isStarted } from "./start";
@@ -60,7 +60,7 @@ export async function readiness(ctx: MachineCtx): Promise<Readiness> {
   // working and Vigil's own tokens do not depend on it, so the instance stays in rotation.
   const oidc = externalKeySet()?.status();
   const status = !ok ? "not_ready" : oidc && !oidc.ok ? "degraded" : "ready";
-  const problem = fullSince !== null ? `${DISK_FULL} (since ${new Date(fullSince).toISOString()})` : undefined;
+  const problem = fullSince !== null ? `${DISK_FULL} (since ${new Date(fullSince).toISOString()})` : !checks.signing_key && checks.migrations ? noSigningKeyReason() : undefined;
   // Reported, not failed: probes must keep the instance in rotation so operators reach the
   // console and the API that ends maintenance; agents get 503 with Retry-After meanwhile.
   const m = maintenance();

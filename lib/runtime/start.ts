@@ -19,6 +19,7 @@ import { applyPolicyDir } from "@/lib/policy/directory";
 import { startPolicyView } from "@/lib/policy/view";
 import { ensureBootstrapAdmin } from "@/lib/identity/bootstrap";
 import { ensureSigningKey } from "@/lib/keys/ensure";
+import { resealAtStart } from "./reseal-at-start";
 import { loadKeyring } from "@/lib/keys/keyring";
 import { getLogger } from "@/lib/observability/logger";
 import { onceUnlessFailed, processSingleton } from "@/lib/process/singleton";
@@ -56,6 +57,7 @@ async function start(): Promise<void> {
   await applyMigrations(handle);
   await ensureSigningKey(handle.db);
   await loadKeyring(handle.db);
+  await resealAtStart({ ...noRequest, db: handle.db, by: "system:secret-rotation" });
   await ensureBootstrapAdmin(handle.db);
   await startGateView(handle);
   // Runtime policy sets: POLICY_DIR's first (a mistake in it stops the start, naming file,

@@ -54,7 +54,7 @@ export function authConfig(): NextAuthConfig {
   }
   return {
     providers,
-    secret: serverKeys().sessionSecret,
+    secret: serverKeys().sessionSecrets,
     trustHost: true,
     useSecureCookies: secureCookies(),
     session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },

@@ -7,13 +7,18 @@ import { serverKeys } from "@/lib/keys/server-secrets";
  * Synchroniser token for cookie-authenticated writes: HMAC of the session's id. The page
  * gets it from the server; another site can neither read it nor make the browser send it.
  */
-export function csrfTokenFor(sessionId: string): string {
-  return createHmac("sha256", serverKeys().csrfKey).update(sessionId).digest("base64url");
+export function csrfTokenFor(sessionId: string, key = serverKeys().csrfKey): string {
+  return createHmac("sha256", key).update(sessionId).digest("base64url");
 }
 
+/**
+ * A page rendered before AUTH_SECRET changed carries the token of the previous secret's key:
+ * accepted while that secret is in AUTH_SECRET_PREVIOUS (it still opens the session cookie
+ * itself), so an open console tab keeps working through a rotation.
+ */
 export function csrfTokenMatches(sessionId: string, given: string | null): boolean {
   if (!given) return false;
-  return safeEqual(given, csrfTokenFor(sessionId));
+  return serverKeys().versions.some((v) => safeEqual(given, csrfTokenFor(sessionId, v.csrfKey)));
 }
 
 /** This Vigil's origin, the only one its console pages are served from. */

@@ -37,7 +37,7 @@ export async function readSession(request: Request): Promise<SessionClaims | nul
   if (!request.headers.get("cookie")?.includes("authjs.session-token")) return null;
   const token = await getToken({
     req: request,
-    secret: serverKeys().sessionSecret,
+    secret: serverKeys().sessionSecrets,
     secureCookie: secureCookies(),
     salt: sessionCookieName(),
   });

@@ -13,10 +13,11 @@ import { oauthEndpoints } from "../endpoints";
 import type { OAuthForm } from "../oauth-params";
 import { replayCacheFor } from "../replay/open";
 import type { ReplayCache } from "../replay/replay-cache";
-import { secretMatches } from "../secrets";
+import { checkSecret, secretMatches, unmatchableHash } from "../secrets";
 import { claimAssertion, verifyClientAssertion } from "./client-assertion";
 import { clientCacheFor, type ClientRecord } from "./client-cache";
 import { agentPublishedJwks } from "./published-keys";
+import { rehashClientSecret, type StaleHash } from "./rehash";
 import { verifyWorkloadAssertion } from "./workload";
 import { ClientAuthError, presentedClient, type PresentedClient } from "./presented-client";
 
@@ -25,44 +26,50 @@ export type AssertionEndpoint = { endpoint: string; replay: ReplayCache };
 
 export type { AuthenticatedClient };
 
+/** The client, and the hash its secret matched when that hash should be re-made under the current AUTH_SECRET. */
+export type Authenticated = { client: AuthenticatedClient; stale: StaleHash | null };
+
 /** One indexed read: the credential with its agent. Every refusal is invalid_client. */
-export async function authenticateClient(db: Executor, presented: PresentedClient, at?: AssertionEndpoint): Promise<AuthenticatedClient> {
+export async function authenticateClient(db: Executor, presented: PresentedClient, at?: AssertionEndpoint): Promise<Authenticated> {
   const fail = (reason: string, agentId: string | null = null, description?: string) =>
     new ClientAuthError(reason, presented.clientId.slice(0, 200), agentId, description);
   if (presented.clientId.length > 200) throw fail("unknown_client");
   // A control character (NUL above all: PostgreSQL text cannot hold it) is no client_id; the
   // refusal names no client, so nothing unstorable reaches the audit row either.
   if (/[\u0000-\u001f\u007f]/.test(presented.clientId)) throw new ClientAuthError("malformed_client_id", null, null, "client_id contains control characters.");
-  if (presented.method === "private_key_jwt") return authenticateAssertion(db, presented, at, fail);
-  if (presented.method === "workload") return authenticateWorkload(db, presented, at, fail);
+  if (presented.method === "private_key_jwt") return { client: await authenticateAssertion(db, presented, at, fail), stale: null };
+  if (presented.method === "workload") return { client: await authenticateWorkload(db, presented, at, fail), stale: null };
   if (presented.secret.length > 200) throw fail("unknown_client");
   const { row, read } = await clientRecord(db, presented.clientId);
   if (!row) {
     // The same work as a known client's wrong secret, so the time of the answer cannot
     // tell which ids exist (issue 19): a secret check, against nothing that can match.
-    secretMatches(presented.secret, UNMATCHABLE_HASH);
+    secretMatches(presented.secret, unmatchableHash());
     throw fail("unknown_client");
   }
   if (presented.method === "none" || row.secretHash === null) {
     // A public client never has a secret, a confidential one always must show it.
     if (presented.method !== "none" || row.secretHash !== null || row.clientType !== "public") throw fail(presented.method === "none" ? "secret_required" : "public_client_secret", row.agentId);
     assertLive(row, fail);
-    return authenticatedOf(row, presented.clientId, "none").client;
+    return { client: authenticatedOf(row, presented.clientId, "none").client, stale: null };
   }
-  const current = secretMatches(presented.secret, row.secretHash);
-  const previous =
-    !current &&
-    row.previousExpiresAt !== null &&
-    row.previousExpiresAt.getTime() > Date.now() &&
-    secretMatches(presented.secret, row.previousSecretHash);
-  if (!current && !previous) {
+  const current = checkSecret(presented.secret, row.secretHash);
+  const graceLive = row.previousExpiresAt !== null && row.previousExpiresAt.getTime() > Date.now();
+  const previous = !current.match && graceLive ? checkSecret(presented.secret, row.previousSecretHash) : null;
+  const matched = current.match ? { check: current, which: "current" as const, stored: row.secretHash } : previous?.match ? { check: previous, which: "previous" as const, stored: row.previousSecretHash } : null;
+  if (!matched) {
     // An unknown id is always read from the table (nothing caches absence); a refused known
     // one is read too when it came from the cache, so every refusal costs one read.
     if (!read) await readClientRecord(db, presented.clientId);
-    throw fail("bad_secret", row.agentId);
+    // Hashed under a server secret no longer configured: no secret can match, and the
+    // operator needs to know why (the reason is audited; the client sees invalid_client).
+    const retired = !current.match && current.retired;
+    throw fail(retired ? "secret_version_retired" : "bad_secret", row.agentId);
   }
   assertLive(row, fail);
-  return authenticatedOf(row, presented.clientId, presented.method).client;
+  const { check, which, stored } = matched;
+  const stale = check.match && check.stale && stored ? { which, stored, secret: presented.secret } : null;
+  return { client: authenticatedOf(row, presented.clientId, presented.method).client, stale };
 }
 
 type Fail = (reason: string, agentId?: string | null, description?: string) => ClientAuthError;
@@ -228,9 +235,6 @@ async function clientRecord(db: Executor, clientId: string): Promise<{ row: Clie
   return { row, read: true };
 }
 
-// Never the HMAC of anything: hashSecret's output is 43 base64url characters, this is not.
-const UNMATCHABLE_HASH = "unknown-client";
-
 /**
  * Client authentication for an OAuth route, once, by the route wrapper (as oidc-provider's
  * shared client_auth does for token, introspection and revocation). A refusal is counted and
@@ -248,8 +252,11 @@ export async function authenticateClientRequest(
     // The replay cache is opened only for assertions: secrets need none.
     const assertion = presented.method === "private_key_jwt" || presented.method === "workload";
     const at = assertion ? { endpoint, replay: await replayCacheFor(base.db) } : undefined;
-    const client = await authenticateClient(base.db, presented, at);
-    return { ...base, actor: actorOf(client), client };
+    const { client, stale } = await authenticateClient(base.db, presented, at);
+    const ctx = { ...base, actor: actorOf(client), client };
+    // AUTH_SECRET changed since this secret was hashed: re-hash it now, while its plaintext is here.
+    if (stale) await rehashClientSecret(ctx, stale);
+    return ctx;
   } catch (error) {
     if (error instanceof ClientAuthError) {
       getMetrics().authFailures.inc({ kind: "client", reason: error.reason });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { getConfig } from "@/lib/config";
-import { currentSigningKey } from "@/lib/keys/keyring";
+import { currentSigningKey, noSigningKeyReason } from "@/lib/keys/keyring";
 import { OAuthError } from "../oauth-error";
 import { confirmationOf } from "../tokens/binding";
 import { signJwt } from "../tokens/sign";
@@ -29,7 +29,7 @@ export type Minted = { accessToken: string; jti: string; iat: number; exp: numbe
  */
 export async function mintDelegated(c: DelegatedClaims): Promise<Minted> {
   const key = currentSigningKey();
-  if (!key) throw new OAuthError("temporarily_unavailable", "No signing key is loaded yet.", 503);
+  if (!key) throw new OAuthError("temporarily_unavailable", noSigningKeyReason(), 503);
   const now = Math.floor(Date.now() / 1000);
   const jti = randomUUID();
   const claims = {

@@ -6,7 +6,8 @@ import { ForbiddenError } from "@/lib/errors";
 import { actorWith, ctxFor } from "@/lib/testing/actors";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { signJwt } from "@/lib/identity/tokens/sign";
-import { generatePrivateKey, publicJwkFor, sealPrivateKey, unsealPrivateKey, type SigningAlg } from "@/lib/keys/crypto";
+import { generatePrivateKey, publicJwkFor, type SigningAlg } from "@/lib/keys/crypto";
+import { sealPrivateKey, unsealPrivateKey } from "@/lib/keys/seal";
 import { ensureSigningKey } from "@/lib/keys/ensure";
 import { currentSigningKey, jwks, loadKeyring, publishedKeys } from "@/lib/keys/keyring";
 import { rotateSigningKey } from "./rotate";
@@ -15,13 +16,13 @@ describe.each(["RS256", "ES256", "EdDSA"] as SigningAlg[])("%s signing", (alg) =
   it("produces JWS that jose verifies, and seals the private key at rest", async () => {
     const privateKey = generatePrivateKey(alg);
     const publicJwk = await publicJwkFor(privateKey, alg);
-    const key = { kid: publicJwk.kid, alg, publicJwk, privateKey, activatesAt: new Date(), trusted: true };
+    const key = { kid: publicJwk.kid, alg, publicJwk, privateKey, activatesAt: new Date(), trusted: true, sealedVersion: null };
     const token = await signJwt(key, { typ: "at+jwt" }, { sub: "x", iss: "i" });
     const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [publicJwk] }), { algorithms: [alg] });
     expect(payload.sub).toBe("x");
     const sealed = sealPrivateKey(privateKey);
     expect(sealed).not.toContain("PRIVATE KEY");
-    expect(unsealPrivateKey(sealed).export({ format: "pem", type: "pkcs8" })).toEqual(privateKey.export({ format: "pem", type: "pkcs8" }));
+    expect(unsealPrivateKey(sealed).value.export({ format: "pem", type: "pkcs8" })).toEqual(privateKey.export({ format: "pem", type: "pkcs8" }));
   });
 });
 

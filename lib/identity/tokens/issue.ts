@@ -3,7 +3,7 @@ import { provedNothing } from "@/lib/access/client";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
 import type { ClientCtx } from "@/lib/context";
-import { currentSigningKey } from "@/lib/keys/keyring";
+import { currentSigningKey, noSigningKeyReason } from "@/lib/keys/keyring";
 import { countDecision, countTokenIssued } from "@/lib/observability/metrics";
 import { decideScopes } from "@/lib/policy/decide";
 import { OAuthError } from "../oauth-error";
@@ -94,7 +94,7 @@ async function clientCredentials(ctx: TokenCtx, form: OAuthForm): Promise<TokenR
   const release = await reserveQuota(ctx.db, client.agentId, client.monthlyTokenQuota);
   try {
     const key = currentSigningKey();
-    if (!key) throw new OAuthError("temporarily_unavailable", "No signing key is loaded yet.", 503);
+    if (!key) throw new OAuthError("temporarily_unavailable", noSigningKeyReason(), 503);
     const config = getConfig();
     const now = Math.floor(Date.now() / 1000);
     const ttl = config.TOKEN_TTL_SECONDS;
