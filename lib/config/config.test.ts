@@ -96,6 +96,22 @@ describe("loadConfig", () => {
     expect(problems.join("\n")).toMatch(/AUTH_SECRET: must be at least 32/);
   });
 
+  it("reads AUTH_SECRET_PREVIOUS as a list, newest first, naming a bad entry by position and never by its text", () => {
+    const [a, b] = ["a".repeat(40), "b".repeat(40)];
+    expect(loadConfig({ ...SAFE_PRODUCTION, AUTH_SECRET_PREVIOUS: ` ${a} , ${b}` }).AUTH_SECRET_PREVIOUS).toEqual([a, b]);
+    expect(loadConfig(SAFE_PRODUCTION).AUTH_SECRET_PREVIOUS).toBeUndefined();
+    const short = "short-former-secret";
+    const problems = problemsOf({ ...SAFE_PRODUCTION, AUTH_SECRET_PREVIOUS: `${a},${short},,${a}` }).join("\n");
+    expect(problems).toMatch(/AUTH_SECRET_PREVIOUS: secret 2 of 4 is shorter than 32 characters/);
+    expect(problems).toMatch(/AUTH_SECRET_PREVIOUS: secret 3 of 4 is empty/);
+    expect(problems).toMatch(/AUTH_SECRET_PREVIOUS: secret 4 of 4 repeats secret 1/);
+    expect(problems).not.toContain(short);
+    expect(problems).not.toContain(a);
+    expect(problemsOf({ ...SAFE_PRODUCTION, AUTH_SECRET_PREVIOUS: `${b},${SAFE_PRODUCTION.AUTH_SECRET}` })).toEqual([
+      "AUTH_SECRET_PREVIOUS: repeats AUTH_SECRET (list only the secrets AUTH_SECRET replaced)",
+    ]);
+  });
+
   it("reads WORKLOAD_ISSUERS as JSON and names what is wrong with it, including a bundle file that is not there", () => {
     const spire = { name: "spire", spiffe_trust_domain: "example.org", jwks_file: "/etc/hostname" };
     expect(loadConfig({ WORKLOAD_ISSUERS: JSON.stringify([spire]) }).WORKLOAD_ISSUERS).toEqual([spire]);

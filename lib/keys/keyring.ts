@@ -34,6 +34,11 @@ const slot = () => processSingleton("keyring", (): { ring?: Keyring; reported?: 
 const MAX_TOKEN_LIFETIME_MS = 3600_000;
 const CLOCK_SKEW_MS = 60_000;
 
+/** Forgets the loaded keys, as a newly started process has none (tests). */
+export function forgetKeyring(): void {
+  slot().ring = undefined;
+}
+
 export function keyringLoaded(): boolean {
   return Boolean(slot().ring && currentSigningKey());
 }
