@@ -1,4 +1,5 @@
-// Bundles server.ts (the fast lane) and its lib/ imports into dist/server.mjs.
+// Bundles server.ts (the fast lane) and its lib/ imports into dist/server.mjs, and the
+// operator's commands that must also run in the image (which has no tsx): dist/secrets-reseal.mjs.
 // Packages with process-wide state (prom-client's registry, PGlite's instance, the pool,
 // the logger) and Next itself stay external, so the fast lane shares Next's copy; they
 // are exactly the ones Next's standalone output ships in its node_modules. The rest
@@ -6,8 +7,9 @@
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["server.ts"],
-  outfile: "dist/server.mjs",
+  entryPoints: { server: "server.ts", "secrets-reseal": "scripts/secrets-reseal.ts" },
+  outdir: "dist",
+  outExtension: { ".js": ".mjs" },
   bundle: true,
   platform: "node",
   target: "node20",
@@ -19,4 +21,4 @@ await build({
   sourcemap: true,
   logLevel: "warning",
 });
-console.log("fast lane built: dist/server.mjs");
+console.log("fast lane built: dist/server.mjs (and dist/secrets-reseal.mjs)");

@@ -96,5 +96,10 @@ describe.runIf(process.getuid?.() === 0)("the container image's layout", () => {
     } finally {
       expect(await vigil.stop()).toBe(0);
     }
+    // The operator's command the image carries (it has no tsx), as the same user on the same
+    // read-only layout: README "Rotating AUTH_SECRET".
+    const reseal = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "dist/secrets-reseal.mjs"], { cwd: app, env, encoding: "utf8" });
+    expect(reseal.status, reseal.stderr).toBe(0);
+    expect(JSON.parse(reseal.stdout)).toMatchObject({ previous_secrets_needed: false, signing_keys: { unopenable: [] } });
   });
 });
