@@ -79,23 +79,17 @@ export const SERVERLESS_VIEW_MAX_AGE_MS = 1000;
  * `onReloadError` and the view keeps what it has.
  *
  * In serverless mode there is no LISTEN and no timer: the view is reloaded by the first
- * request that finds it older than `serverlessMaxAgeMs` (on-request.ts).
+ * request that finds it older than SERVERLESS_VIEW_MAX_AGE_MS (on-request.ts).
  */
 export async function follow(
   handle: DbHandle,
   channel: string,
-  opts: {
-    apply: (payload: unknown) => void;
-    reload: () => Promise<void>;
-    reloadEveryMs: number;
-    onReloadError: (error: unknown) => void;
-    serverlessMaxAgeMs?: number;
-  },
+  opts: { apply: (payload: unknown) => void; reload: () => Promise<void>; reloadEveryMs: number; onReloadError: (error: unknown) => void },
 ): Promise<Listener> {
   const reload = () => void opts.reload().catch(opts.onReloadError);
   const stopLocal = onLocalNotice(handle.db, channel, opts.apply);
   if (getConfig().serverless) {
-    const unregister = refreshOnRequest(channel, opts.serverlessMaxAgeMs ?? SERVERLESS_VIEW_MAX_AGE_MS, opts.reload);
+    const unregister = refreshOnRequest(channel, SERVERLESS_VIEW_MAX_AGE_MS, opts.reload);
     return {
       stop: async () => {
         unregister();

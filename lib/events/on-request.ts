@@ -5,7 +5,8 @@ import { processSingleton } from "@/lib/process/singleton";
  * Serverless mode's replacement for LISTEN and timers. A function instance is frozen between
  * requests: a LISTEN connection dies unnoticed and an interval fires at random on thaw. So a
  * memory view registers its reload here instead, and every request first reloads the views
- * older than their bound (wrap.ts and the console's page context call `refreshStaleViews`).
+ * older than their bound (`ensureStarted`, which every route and console page awaits, calls
+ * `refreshStaleViews` in serverless mode; so does the live hub's poll).
  * A change made on another instance is then seen by the next request that arrives a bound
  * later; this instance's own commits still apply at once (deliverLocally).
  */
