@@ -16,6 +16,7 @@ import { dpopBench } from "./dpop.mjs";
 import { enumerationBench } from "./enumeration.mjs";
 import { exchangeBench } from "./exchange.mjs";
 import { policyBench } from "./policy.mjs";
+import { alertsEmbeddedBench } from "./alerts-embedded.mjs";
 import { tokenAlgsBench } from "./token-algs.mjs";
 import { tokenBench } from "./token.mjs";
 import { validatorBench } from "./validator.mjs";
@@ -33,6 +34,7 @@ const SECTIONS = {
   audit: auditBench,
   sse: sseBench,
   autoheal: autohealBench,
+  "alerts-embedded": alertsEmbeddedBench,
   console: consoleBench,
   enumeration: enumerationBench,
   policy: policyBench,

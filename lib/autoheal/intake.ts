@@ -1,10 +1,12 @@
 import { sql } from "drizzle-orm";
 import { commit, type EventDraft } from "@/lib/audit/commit";
+import { getConfig } from "@/lib/config";
 import type { MachineCtx } from "@/lib/context";
 import { queryRows } from "@/lib/db/rows";
 import type { Executor } from "@/lib/db/types";
 import type { Notice } from "@/lib/events/notify";
 import { parseAlertmanagerPayload, type Alert } from "./alertmanager-payload";
+import { noteEmbeddedIntake } from "./embedded-limit";
 import { matchingRules } from "./rules";
 import { currentRules } from "./rules-store";
 import { readState } from "./state";
@@ -37,7 +39,7 @@ export async function intakeAlerts(ctx: MachineCtx, raw: unknown): Promise<Intak
   const payload = parseAlertmanagerPayload(raw);
   const alerts = dedupe(payload.alerts);
   const ruleSet = currentRules();
-  return commit(ctx, async (tx) => {
+  const intake = await commit(ctx, async (tx) => {
     const state = await readState(tx);
     const stored = await upsertAlerts(tx, alerts);
     const jobs: { alert_id: number; rule: string; alertname: string }[] = [];
@@ -84,6 +86,9 @@ export async function intakeAlerts(ctx: MachineCtx, raw: unknown): Promise<Intak
     }
     return { value: result, events, notices };
   });
+  // The embedded database past what it can take: said in the log, with the way out.
+  if (getConfig().database.kind === "pglite") noteEmbeddedIntake();
+  return intake;
 }
 
 /** One entry per (fingerprint, startsAt), the last one winning, as Alertmanager's newest word. */
