@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { alertWebhook } from "./lib/alerts.mjs";
 import { fixed, heading, percentile, table } from "./lib/format.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
 import { startVigil } from "./lib/vigil.mjs";
@@ -16,21 +17,6 @@ const RATE = Number(process.env.BENCH_ALERTS_PER_SECOND ?? 100);
 const GOAL_P99_MS = 250;
 const TOKEN = randomBytes(24).toString("base64url");
 
-let seq = 0;
-function webhook() {
-  seq += 1;
-  const alertname = "BenchEmbedded";
-  const alert = {
-    status: "firing",
-    labels: { alertname, instance: `host-${seq}`, severity: "critical", job: "bench" },
-    annotations: { summary: "bench alert" },
-    startsAt: new Date(Date.now() - 5000).toISOString(),
-    endsAt: "0001-01-01T00:00:00Z",
-    generatorURL: "http://prometheus.bench/graph",
-    fingerprint: (0xe0000000 + seq).toString(16).padStart(16, "0"),
-  };
-  return JSON.stringify({ version: "4", groupKey: `{}:{alertname="${alertname}"}`, truncatedAlerts: 0, status: "firing", receiver: "vigil", groupLabels: { alertname }, commonLabels: { alertname }, commonAnnotations: {}, externalURL: "http://alertmanager.bench", alerts: [alert] });
-}
 
 /**
  * Sends RATE webhooks per second for `seconds`, each at its scheduled time.
@@ -47,7 +33,7 @@ async function openLoop(baseUrl, seconds) {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const sent = performance.now();
     pending.push(
-      fetch(`${baseUrl}/api/alert`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` }, body: webhook() })
+      fetch(`${baseUrl}/api/alert`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` }, body: alertWebhook("BenchEmbedded", 1) })
         .then(async (res) => {
           await res.arrayBuffer();
           return { ms: performance.now() - sent, status: res.status };

@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { alertWebhook } from "./lib/alerts.mjs";
 import { fixed, heading, percentile, table } from "./lib/format.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
 import { parse } from "./lib/prom.mjs";
@@ -23,23 +24,7 @@ const CLIENTS = Number(process.env.BENCH_AUTOHEAL_CLIENTS ?? 16);
 const LATENCY_ALERTS = Number(process.env.BENCH_AUTOHEAL_LATENCY_ALERTS ?? 200);
 const TOKEN = randomBytes(24).toString("base64url");
 
-let seq = 0;
-/** @param {string} alertname @param {number} n */
-function payload(alertname, n) {
-  const alerts = Array.from({ length: n }, () => {
-    seq += 1;
-    return {
-      status: "firing",
-      labels: { alertname, instance: `host-${seq}`, severity: "critical", job: "bench" },
-      annotations: { summary: "bench alert" },
-      startsAt: new Date(Date.now() - 5000).toISOString(),
-      endsAt: "0001-01-01T00:00:00Z",
-      generatorURL: "http://prometheus.bench/graph",
-      fingerprint: seq.toString(16).padStart(16, "0"),
-    };
-  });
-  return JSON.stringify({ version: "4", groupKey: `{}:{alertname="${alertname}"}`, truncatedAlerts: 0, status: "firing", receiver: "vigil", groupLabels: { alertname }, commonLabels: { alertname }, commonAnnotations: {}, externalURL: "http://alertmanager.bench", alerts });
-}
+const payload = alertWebhook;
 
 /** @param {string} baseUrl @param {string} body */
 const send = (baseUrl, body) =>
