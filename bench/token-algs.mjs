@@ -7,8 +7,7 @@ import path from "node:path";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { waitForQuietMachine } from "./lib/cpu.mjs";
 import { fixed, heading, table } from "./lib/format.mjs";
-import { runLoad } from "./lib/load.mjs";
-import { basicAuth, tokenRequest } from "./lib/oauth.mjs";
+import { basicAuth, tokenLoad, tokenRequest } from "./lib/oauth.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
 import { meansBySide } from "./lib/side-by-side.mjs";
 import { freePort, startService, waitForHttp } from "./lib/processes.mjs";
@@ -68,14 +67,7 @@ export async function tokenAlgsBench(ctx) {
   const measure = async (name, phase, secs) => {
     const side = sides[name];
     const quiet = await waitForQuietMachine({ thresholdPercent: 30, maxWaitMs: ctx.settings.quietWaitSeconds * 1000 });
-    const result = await runLoad({
-      label: `${name} ${phase}`,
-      url: side.url,
-      body: FORM,
-      headers: { authorization: side.auth, "content-type": "application/x-www-form-urlencoded" },
-      seconds: secs,
-      connections,
-    });
+    const result = await tokenLoad(`${name} ${phase}`, side, FORM, secs, connections);
     if (side.db) side.served += result.ok2xx;
     ctx.log(`${result.label}: ${fixed(result.rps)} tokens/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms${result.clean ? "" : "  <-- FLAGGED"}`);
     return { ...result, side: name, phase, machineBusyPercent: quiet.busyPercent };

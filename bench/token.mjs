@@ -7,8 +7,7 @@ import { cpus } from "node:os";
 import path from "node:path";
 import { cpuPercent, cpuSnapshot, mainThread, pidsByName, processTree, schedPercent, schedSnapshot, waitForQuietMachine } from "./lib/cpu.mjs";
 import { fixed, heading, mean, table } from "./lib/format.mjs";
-import { runLoad } from "./lib/load.mjs";
-import { assertRs256Jwt, basicAuth, tokenRequest } from "./lib/oauth.mjs";
+import { assertRs256Jwt, basicAuth, tokenLoad, tokenRequest } from "./lib/oauth.mjs";
 import { backendPids, createBenchDatabase } from "./lib/pg.mjs";
 import { freePort, startService, waitForHttp } from "./lib/processes.mjs";
 import { eventLoopLagMs, histogramDelta, scrape } from "./lib/prom.mjs";
@@ -110,14 +109,7 @@ export async function tokenBench(ctx) {
     const serverPid = (name === VIGIL ? vigil.service : peerService).child.pid ?? -1;
     const schedBefore = schedSnapshot(mainThread(serverPid)[0]);
     const before = cpuSnapshot(groups);
-    const result = await runLoad({
-      label: `${name} ${phase}`,
-      url: side.url,
-      body: FORM,
-      headers: { authorization: side.auth, "content-type": "application/x-www-form-urlencoded" },
-      seconds: secs,
-      connections,
-    });
+    const result = await tokenLoad(`${name} ${phase}`, side, FORM, secs, connections);
     vigilBackends = [...new Set([...vigilBackends, ...(await backendPids(db.sql, db.name).catch(() => []))])];
     const cpu = cpuPercent(before, cpuSnapshot(groups));
     const mainThreadSched = schedPercent(schedBefore, schedSnapshot(mainThread(serverPid)[0]));

@@ -1,6 +1,7 @@
-// Single OAuth requests outside the load runs: setup and the one-off correctness checks that
-// make sure both sides really issue what is being compared (signed RS256 JWTs).
+// OAuth requests for the token benches: the load runs against a token endpoint, and the
+// one-off checks that make sure every side really issues what is being compared (signed JWTs).
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { runLoad } from "./load.mjs";
 
 /** @param {string} clientId @param {string} clientSecret */
 export function basicAuth(clientId, clientSecret) {
@@ -15,6 +16,15 @@ export function basicAuth(clientId, clientSecret) {
  * @param {string} form
  * @returns {Promise<{ status: number, text: string, json: Record<string, unknown> | null }>}
  */
+/**
+ * A load run against a token endpoint: the same form, client authentication and connections
+ * for every side of a token bench.
+ * @param {string} label @param {{ url: string, auth: string }} side @param {string} form @param {number} seconds @param {number} connections
+ */
+export function tokenLoad(label, side, form, seconds, connections) {
+  return runLoad({ label, url: side.url, body: form, headers: { authorization: side.auth, "content-type": "application/x-www-form-urlencoded" }, seconds, connections });
+}
+
 export async function tokenRequest(url, authorization, form) {
   const res = await fetch(url, {
     method: "POST",

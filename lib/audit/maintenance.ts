@@ -1,10 +1,12 @@
 import { getConfig } from "@/lib/config";
+import type { AuditCheckpointRow } from "@/drizzle/schema";
 import type { DbHandle } from "@/lib/db/client";
+import type { Db } from "@/lib/db/types";
 import { getLogger } from "@/lib/observability/logger";
 import { getMetrics } from "@/lib/observability/metrics";
-import { sealCheckpoint } from "./checkpoints/seal";
+import { sealBacklog } from "./checkpoints/seal";
 import { ensurePartitions } from "./retention/partitions";
-import { runRetention } from "./retention/run";
+import { runRetention, type RetentionResult } from "./retention/run";
 import { processSingleton } from "@/lib/process/singleton";
 
 type Maintenance = { timers: NodeJS.Timeout[]; busy: Set<string> };
@@ -35,19 +37,29 @@ export async function startAuditMaintenance(handle: DbHandle): Promise<void> {
     timer.unref();
     m.timers.push(timer);
   };
-  every("checkpoint", config.AUDIT_CHECKPOINT_SECONDS, async () => {
-    try {
-      while (await sealCheckpoint(handle.db)); // a backlog is sealed in bounded checkpoints
-    } catch (error) {
-      getMetrics().checkpointFailures.inc();
-      throw error;
-    }
-  });
-  every("retention", config.AUDIT_MAINTENANCE_SECONDS, async () => {
-    await ensurePartitions(handle.db);
-    const result = await runRetention(handle.db);
-    if (result) log.info({ retention: result }, "audit retention removed expired events");
-  });
+  every("checkpoint", config.AUDIT_CHECKPOINT_SECONDS, () => sealPending(handle.db));
+  every("retention", config.AUDIT_MAINTENANCE_SECONDS, () => retainNow(handle.db));
+}
+
+/**
+ * The checkpoint job (this process's timer, or serverless mode's cron): everything committed
+ * so far, sealed; a failure counted in vigil_audit_checkpoint_failures_total.
+ */
+export async function sealPending(db: Db, max?: number): Promise<AuditCheckpointRow[]> {
+  try {
+    return await sealBacklog(db, max);
+  } catch (error) {
+    getMetrics().checkpointFailures.inc();
+    throw error;
+  }
+}
+
+/** The retention job (timer or cron): partitions ahead, then events past AUDIT_RETENTION_DAYS removed. */
+export async function retainNow(db: Db): Promise<RetentionResult> {
+  await ensurePartitions(db);
+  const result = await runRetention(db);
+  if (result) getLogger().info({ retention: result }, "audit retention removed expired events");
+  return result;
 }
 
 export function stopAuditMaintenance(): void {

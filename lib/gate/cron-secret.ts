@@ -1,6 +1,6 @@
 import { getConfig } from "@/lib/config";
 import { NotFoundError, UnauthorizedError } from "@/lib/errors";
-import { safeEqual } from "@/lib/keys/safe-equal";
+import { bearerIs } from "./static-bearer";
 
 /**
  * Vercel Cron's credentials: `Authorization: Bearer $CRON_SECRET`, the header Vercel sends
@@ -11,8 +11,7 @@ import { safeEqual } from "@/lib/keys/safe-equal";
 export function checkCronSecret(authorization: string | null): void {
   const expected = getConfig().CRON_SECRET;
   if (!expected) throw new NotFoundError("The cron routes are off: set CRON_SECRET to turn them on (serverless deployments).");
-  const given = /^Bearer (.+)$/i.exec(authorization ?? "")?.[1] ?? "";
-  if (!safeEqual(given, expected)) {
+  if (!bearerIs(authorization, expected)) {
     throw new UnauthorizedError("This endpoint needs the cron bearer secret (Authorization: Bearer $CRON_SECRET).", 'Bearer realm="vigil-cron"');
   }
 }

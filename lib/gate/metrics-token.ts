@@ -1,6 +1,6 @@
 import { getConfig } from "@/lib/config";
 import { UnauthorizedError } from "@/lib/errors";
-import { safeEqual } from "@/lib/keys/safe-equal";
+import { bearerIs } from "./static-bearer";
 
 /**
  * Prometheus's scrape credentials: `Authorization: Bearer $METRICS_TOKEN` when one is set.
@@ -10,8 +10,7 @@ import { safeEqual } from "@/lib/keys/safe-equal";
 export function checkMetricsToken(authorization: string | null): void {
   const expected = getConfig().METRICS_TOKEN;
   if (!expected) return;
-  const given = /^Bearer (.+)$/i.exec(authorization ?? "")?.[1] ?? "";
-  if (!safeEqual(given, expected)) {
+  if (!bearerIs(authorization, expected)) {
     throw new UnauthorizedError("This endpoint needs the metrics bearer token.", 'Bearer realm="vigil-metrics"');
   }
 }

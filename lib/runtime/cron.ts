@@ -1,14 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { sealCheckpoint } from "@/lib/audit/checkpoints/seal";
-import { ensurePartitions } from "@/lib/audit/retention/partitions";
-import { runRetention } from "@/lib/audit/retention/run";
+import { retainNow, sealPending } from "@/lib/audit/maintenance";
 import { runnerInstanceId } from "@/lib/autoheal/jobs";
 import { startRunner } from "@/lib/autoheal/runner";
 import { getConfig } from "@/lib/config";
 import type { MachineCtx } from "@/lib/context";
 import { handleOf } from "@/lib/db/client";
-import { getMetrics } from "@/lib/observability/metrics";
 import { noFields, parseInput } from "@/lib/validation";
 
 /**
@@ -50,24 +47,13 @@ export async function runAutohealCron(ctx: MachineCtx, raw: unknown) {
 /** Seals everything committed so far into checkpoints (each bounded; a backlog in several). */
 export async function runSealCron(ctx: MachineCtx, raw: unknown) {
   parseInput(cronInput, raw);
-  const sealed: number[] = [];
-  try {
-    for (let i = 0; i < 100; i++) {
-      const row = await sealCheckpoint(ctx.db);
-      if (!row) break;
-      sealed.push(row.seq);
-    }
-  } catch (error) {
-    getMetrics().checkpointFailures.inc();
-    throw error;
-  }
-  return { checkpoints: sealed };
+  // Bounded per call (100 checkpoints of up to 100,000 events): a backlog takes several minutes' calls.
+  const sealed = await sealPending(ctx.db, 100);
+  return { checkpoints: sealed.map((row) => row.seq) };
 }
 
 /** Partitions ahead, and events past AUDIT_RETENTION_DAYS removed (sealed, not held). */
 export async function runRetentionCron(ctx: MachineCtx, raw: unknown) {
   parseInput(cronInput, raw);
-  await ensurePartitions(ctx.db);
-  const result = await runRetention(ctx.db, new Date(), "system:retention");
-  return { retention: result };
+  return { retention: await retainNow(ctx.db) };
 }

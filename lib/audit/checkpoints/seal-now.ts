@@ -1,9 +1,8 @@
-import type { AuditCheckpointRow } from "@/drizzle/schema";
 import { requireScope } from "@/lib/access/actor";
 import type { VerbCtx } from "@/lib/context";
 import { noFields, parseInput } from "@/lib/validation";
 import { checkpointView } from "./list";
-import { sealCheckpoint } from "./seal";
+import { sealBacklog } from "./seal";
 
 /**
  * Seals everything committed so far, now (an operator before an export; tests). Not itself
@@ -12,11 +11,6 @@ import { sealCheckpoint } from "./seal";
 export async function sealNow(ctx: VerbCtx, raw: unknown = {}) {
   requireScope(ctx.actor, "admin");
   parseInput(noFields, raw);
-  const sealed: AuditCheckpointRow[] = [];
-  for (let i = 0; i < 100; i++) {
-    const row = await sealCheckpoint(ctx.db);
-    if (!row) break;
-    sealed.push(row);
-  }
+  const sealed = await sealBacklog(ctx.db, 100);
   return { checkpoints: sealed.map(checkpointView) };
 }

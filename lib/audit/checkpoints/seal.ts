@@ -25,6 +25,20 @@ export async function latestCheckpoint(db: Executor): Promise<AuditCheckpointRow
 }
 
 /**
+ * Seals everything committed so far, in as many bounded checkpoints as it takes (at most
+ * `max`; the rest on the next call), and returns them.
+ */
+export async function sealBacklog(db: Executor, max = Number.POSITIVE_INFINITY): Promise<AuditCheckpointRow[]> {
+  const sealed: AuditCheckpointRow[] = [];
+  while (sealed.length < max) {
+    const row = await sealCheckpoint(db);
+    if (!row) break;
+    sealed.push(row);
+  }
+  return sealed;
+}
+
+/**
  * Seals what was committed since the last checkpoint: one checkpoint per call (bounded in
  * size), or null when there is nothing new. Instances may race; the sequence number is the
  * primary key, so exactly one of them stores checkpoint N and the others give way.
