@@ -2,15 +2,13 @@
 // key: SIGNING_ALG), side by side with oidc-provider's RS256 in the same run; issue 18 asks
 // for >= 3x. Every token is verified against the issuer's JWKS with the alg it announces, and
 // every 2xx must have its token.issued row.
-import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { waitForQuietMachine } from "./lib/cpu.mjs";
 import { fixed, heading, table } from "./lib/format.mjs";
 import { basicAuth, tokenLoad, tokenRequest } from "./lib/oauth.mjs";
+import { startOidcProvider } from "./lib/oidc-provider.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
 import { meansBySide } from "./lib/side-by-side.mjs";
-import { freePort, startService, waitForHttp } from "./lib/processes.mjs";
 import { adminToken, createAgentWithCredential, startVigil } from "./lib/vigil.mjs";
 
 const FORM = "grant_type=client_credentials&scope=svc:read";
@@ -24,22 +22,11 @@ const goalText = (/** @type {string} */ alg) => `Vigil ${alg} tokens/s >= ${GOAL
 export async function tokenAlgsBench(ctx) {
   const { seconds, rounds, warmupSeconds, connections } = ctx.settings;
 
-  const peerPort = await freePort();
-  const peerSecret = randomBytes(32).toString("base64url");
-  const peer = startService({
-    name: "oidc-provider",
-    command: process.execPath,
-    args: [path.join(ctx.root, "bench", "peers", "oidc-provider.mjs")],
-    cwd: ctx.root,
-    env: { PATH: process.env.PATH, NODE_ENV: "production", PORT: String(peerPort), CLIENT_ID: "bench-client", CLIENT_SECRET: peerSecret },
-    logDir: ctx.logDir,
-  });
-  ctx.defer("stop oidc-provider", () => peer.stop());
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
-  await waitForHttp(`${peerUrl}/.well-known/openid-configuration`, { service: peer });
+  const peer = await startOidcProvider(ctx);
+  await peer.ready();
 
   /** @type {Record<string, { url: string, auth: string, jwks: string, alg: string, served: number, db?: Awaited<ReturnType<typeof createBenchDatabase>> }>} */
-  const sides = { [PEER]: { url: `${peerUrl}/token`, auth: basicAuth("bench-client", peerSecret), jwks: `${peerUrl}/jwks`, alg: "RS256", served: 0 } };
+  const sides = { [PEER]: { url: `${peer.url}/token`, auth: peer.auth, jwks: `${peer.url}/jwks`, alg: "RS256", served: 0 } };
   for (const alg of ALGS) {
     const db = await createBenchDatabase();
     ctx.defer(`drop database ${db.name}`, () => db.drop());

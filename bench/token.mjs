@@ -2,14 +2,12 @@
 // issuing client_credentials RS256 JWT access tokens under the same load. Vigil also
 // commits an audit event per token before answering, so the section checks afterwards that
 // the audit log holds exactly one token.issued row per token a client received.
-import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
-import path from "node:path";
 import { cpuPercent, cpuSnapshot, mainThread, pidsByName, processTree, schedPercent, schedSnapshot, waitForQuietMachine } from "./lib/cpu.mjs";
 import { fixed, heading, mean, table } from "./lib/format.mjs";
 import { assertRs256Jwt, basicAuth, tokenLoad, tokenRequest } from "./lib/oauth.mjs";
+import { startOidcProvider } from "./lib/oidc-provider.mjs";
 import { backendPids, createBenchDatabase } from "./lib/pg.mjs";
-import { freePort, startService, waitForHttp } from "./lib/processes.mjs";
 import { eventLoopLagMs, histogramDelta, scrape } from "./lib/prom.mjs";
 import { problemLines } from "./lib/side-by-side.mjs";
 import { adminToken, createAgentWithCredential, startVigil } from "./lib/vigil.mjs";
@@ -40,25 +38,15 @@ export async function tokenBench(ctx) {
   ctx.defer(`drop database ${db.name}`, () => db.drop());
   ctx.log(`database ${db.name}`);
 
-  const peerPort = await freePort();
-  const peerClientId = "bench-client";
-  const peerSecret = randomBytes(32).toString("base64url");
-  const peerService = startService({
-    name: "oidc-provider",
-    command: process.execPath,
-    args: [path.join(ctx.root, "bench", "peers", "oidc-provider.mjs")],
-    cwd: ctx.root,
-    env: { PATH: process.env.PATH, NODE_ENV: "production", PORT: String(peerPort), CLIENT_ID: peerClientId, CLIENT_SECRET: peerSecret },
-    logDir: ctx.logDir,
-  });
-  ctx.defer("stop oidc-provider", () => peerService.stop());
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const peer = await startOidcProvider(ctx);
+  const peerService = peer.service;
+  const peerUrl = peer.url;
 
   // Vigil starts after the peer is spawned so the two start-ups overlap.
   const vigilPromise = startVigil({ root: ctx.root, databaseUrl: db.url, logDir: ctx.logDir, env: VIGIL_ENV });
   // Registered now, not after the await: if the peer fails first, Vigil must still be stopped.
   ctx.defer("stop Vigil", async () => (await vigilPromise.catch(() => null))?.service.stop());
-  await waitForHttp(`${peerUrl}/.well-known/openid-configuration`, { service: peerService });
+  await peer.ready();
   const vigil = await vigilPromise;
   ctx.log(`Vigil env overrides: ${Object.entries(VIGIL_ENV).map(([k, v]) => `${k}=${process.env[`BENCH_VIGIL_${k}`] ?? v}`).join(" ")}`);
   ctx.log(`Vigil ${vigil.baseUrl} (log ${vigil.service.logFile}), oidc-provider ${peerUrl} (log ${peerService.logFile})`);
@@ -74,7 +62,7 @@ export async function tokenBench(ctx) {
   /** @type {Record<string, { url: string, auth: string, jwks: string }>} */
   const sides = {
     [VIGIL]: { url: `${vigil.baseUrl}/api/v1/token`, auth: basicAuth(cred.clientId, cred.clientSecret), jwks: `${vigil.baseUrl}/.well-known/jwks.json` },
-    [PEER]: { url: `${peerUrl}/token`, auth: basicAuth(peerClientId, peerSecret), jwks: `${peerUrl}/jwks` },
+    [PEER]: { url: `${peerUrl}/token`, auth: peer.auth, jwks: `${peerUrl}/jwks` },
   };
 
   // Both must really issue signed RS256 JWTs, or the comparison compares different work.

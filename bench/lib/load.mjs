@@ -19,8 +19,10 @@ import autocannon from "autocannon";
  * @property {number} rps 2xx responses per second
  * @property {{ p50: number, p90: number, p99: number, max: number, mean: number }} latencyMs 2xx responses only
  * @property {Record<string, number>} statusCodes
- * @property {Record<string, number>} sampleBodies a few non-2xx bodies, with how often each was seen
- * @property {boolean} clean no errors, timeouts or non-2xx
+ * @property {Record<string, number>} sampleBodies a few non-2xx bodies (and 2xx bodies `expectBody`
+ *   refused), with how often each was seen
+ * @property {number} bodyMismatches 2xx responses whose body `expectBody` refused (0 without one)
+ * @property {boolean} clean no errors, timeouts, non-2xx or refused bodies
  */
 
 /**
@@ -48,14 +50,17 @@ import autocannon from "autocannon";
  * @param {number} [opts.connections]
  * @param {() => Connection} [opts.perConnection] state of its own for each connection (a
  *   refresh token chain, a share of single-use codes): called once per connection
+ * @param {(text: string) => boolean} [opts.expectBody] sees every 2xx body; false marks it
+ *   a mismatch (a 200 can still say the wrong thing, e.g. introspection's active:false)
  * @returns {Promise<LoadResult>}
  */
-export async function runLoad({ label, url, body, headers, seconds, connections = 50, method = "POST", perConnection }) {
+export async function runLoad({ label, url, body, headers, seconds, connections = 50, method = "POST", perConnection, expectBody }) {
   /** @type {any[]} */
   const clients = [];
   /** @type {Record<string, number>} */
   const sampleBodies = {};
   let sampled = 0;
+  let bodyMismatches = 0;
   let startedAt = 0;
   let lastResponseAt = 0;
 
@@ -80,9 +85,12 @@ export async function runLoad({ label, url, body, headers, seconds, connections 
       });
     },
     verifyBody(/** @type {string} */ text) {
-      if ((lastStatus < 200 || lastStatus >= 300) && sampled < 1000) {
+      const ok = lastStatus >= 200 && lastStatus < 300;
+      const mismatch = ok && expectBody !== undefined && !expectBody(text);
+      if (mismatch) bodyMismatches++;
+      if ((!ok || mismatch) && sampled < 1000) {
         sampled++;
-        const key = `${lastStatus} ${text.slice(0, 300)}`;
+        const key = `${lastStatus}${mismatch ? " (unexpected body)" : ""} ${text.slice(0, 300)}`;
         sampleBodies[key] = (sampleBodies[key] ?? 0) + 1;
       }
       return true;
@@ -128,7 +136,8 @@ export async function runLoad({ label, url, body, headers, seconds, connections 
     },
     statusCodes,
     sampleBodies,
-    clean: result.errors === 0 && result.timeouts === 0 && result.non2xx === 0,
+    bodyMismatches,
+    clean: result.errors === 0 && result.timeouts === 0 && result.non2xx === 0 && bodyMismatches === 0,
   };
 }
 

@@ -1,11 +1,13 @@
 // Tables for sections that measure one Vigil under several kinds of request in interleaved
-// rounds (bench/exchange.mjs, bench/authcode.mjs): the run table with CPU columns, Vigil's
-// own timers per side, and the means with side a / side b ratios.
+// rounds (bench/exchange.mjs, bench/authcode.mjs), or Vigil and a peer server
+// (bench/introspect.mjs): the run table with CPU columns, Vigil's own timers per side, and
+// the means with side a / side b ratios.
 import { fixed, mean, table } from "./format.mjs";
 
 /**
- * @typedef {import("./load.mjs").LoadResult & { side: string, cpuPercentOfOneCore: Record<string, number>, mainThreadSched: { runPercent: number, waitPercent: number } | null,
- *   vigilInternals: { db: { labels: string, count: number, meanMs: number }[], http: { labels: string, count: number, meanMs: number }[], eventLoopLagMs: { p50: number, p99: number, max: number } } }} MeasuredRun
+ * server: whose CPU group ("vigil" or "peer") served the run; vigilInternals: null on a peer's runs.
+ * @typedef {import("./load.mjs").LoadResult & { side: string, server?: "vigil" | "peer", cpuPercentOfOneCore: Record<string, number>, mainThreadSched: { runPercent: number, waitPercent: number } | null,
+ *   vigilInternals: { db: { labels: string, count: number, meanMs: number }[], http: { labels: string, count: number, meanMs: number }[], eventLoopLagMs: { p50: number, p99: number, max: number } } | null }} MeasuredRun
  */
 
 /**
@@ -19,7 +21,7 @@ export function problemLines(runs, detail) {
   const flagged = runs.filter((r) => !r.clean);
   if (flagged.length === 0) return ["errors/non-2xx: none in any run"];
   return flagged.flatMap((r) => [
-    `!! FLAGGED ${r.label}: ${r.non2xx} non-2xx, ${r.errors} connection errors, ${r.timeouts} timeouts; status codes ${JSON.stringify(r.statusCodes)}${detail ? `; ${detail(r)}` : ""}`,
+    `!! FLAGGED ${r.label}: ${r.non2xx} non-2xx, ${r.bodyMismatches ? `${r.bodyMismatches} 2xx with an unexpected body, ` : ""}${r.errors} connection errors, ${r.timeouts} timeouts; status codes ${JSON.stringify(r.statusCodes)}${detail ? `; ${detail(r)}` : ""}`,
     ...Object.entries(r.sampleBodies).map(([body, n]) => `   ${n}x ${body}`),
   ]);
 }
@@ -27,7 +29,7 @@ export function problemLines(runs, detail) {
 /** Whatever else ran on the box meanwhile (other people's builds and tests, say). @param {MeasuredRun} r */
 export function otherCpu(r) {
   const c = r.cpuPercentOfOneCore;
-  return Math.max(0, c["machine total"] - c.vigil - c["postgres (all)"] - c["load generator (bench)"]);
+  return Math.max(0, c["machine total"] - c[r.server ?? "vigil"] - c["postgres (all)"] - c["load generator (bench)"]);
 }
 
 /** Means over the measured rounds per side, and side a / side b. @param {MeasuredRun[]} runs @param {string} a @param {string} b */
@@ -57,9 +59,10 @@ export function summaryTable(unit, s, a, b) {
 /** @param {string} unit @param {MeasuredRun[]} runs */
 export function runTable(unit, runs) {
   return table(
-    ["run", unit, "p50 ms", "p99 ms", "2xx", "non-2xx", "errors", "CPU% Vigil", "main thr run/wait", "pg bench db", "pg all", "loadgen", "other", "machine"],
+    ["run", unit, "p50 ms", "p99 ms", "2xx", "non-2xx", "errors", runs.some((r) => r.server === "peer") ? "CPU% server" : "CPU% Vigil", "main thr run/wait", "pg bench db", "pg all", "loadgen", "other", "machine"],
     runs.map((r) => {
       const c = r.cpuPercentOfOneCore;
+      const server = r.server ?? "vigil";
       return [
         r.label,
         fixed(r.rps),
@@ -68,8 +71,8 @@ export function runTable(unit, runs) {
         r.ok2xx,
         r.non2xx,
         r.errors + r.timeouts,
-        fixed(c.vigil),
-        r.mainThreadSched ? `${fixed(r.mainThreadSched.runPercent)}/${fixed(r.mainThreadSched.waitPercent)}` : fixed(c["vigil main thread"]),
+        fixed(c[server]),
+        r.mainThreadSched ? `${fixed(r.mainThreadSched.runPercent)}/${fixed(r.mainThreadSched.waitPercent)}` : fixed(c[`${server} main thread`]),
         fixed(c["postgres (bench db backends)"]),
         fixed(c["postgres (all)"]),
         fixed(c["load generator (bench)"]),
@@ -82,6 +85,7 @@ export function runTable(unit, runs) {
 
 /**
  * Vigil's own timers over the measured rounds, per side: where one answer's time goes.
+ * `sides` are Vigil's only: a peer's runs have no internals.
  * @param {MeasuredRun[]} runs @param {string[]} sides @param {string} per
  */
 export function internalsTable(runs, sides, per) {
