@@ -15,6 +15,7 @@ import { consoleBench } from "./console.mjs";
 import { dpopBench } from "./dpop.mjs";
 import { enumerationBench } from "./enumeration.mjs";
 import { exchangeBench } from "./exchange.mjs";
+import { introspectBench } from "./introspect.mjs";
 import { policyBench } from "./policy.mjs";
 import { alertsEmbeddedBench } from "./alerts-embedded.mjs";
 import { tokenAlgsBench } from "./token-algs.mjs";
@@ -31,6 +32,7 @@ const SECTIONS = {
   exchange: exchangeBench,
   authcode: authcodeBench,
   dpop: dpopBench,
+  introspect: introspectBench,
   audit: auditBench,
   sse: sseBench,
   autoheal: autohealBench,

@@ -3,15 +3,24 @@
 // client_credentials, client_secret_basic, RS256 JWT access tokens signed with a 2048-bit
 // key. It runs in its own process so that both servers are measured the same way.
 //
-// Configuration comes from the environment: PORT, CLIENT_ID, CLIENT_SECRET.
+// Configuration comes from the environment: PORT, CLIENT_ID, CLIENT_SECRET; for the
+// introspection bench also ACCESS_TOKEN_FORMAT=opaque (default jwt: oidc-provider cannot
+// introspect its JWTs, so introspection is measured on its opaque tokens) and
+// INTROSPECTION=true (RFC 7662 at /token/introspection, off by default).
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import Provider from "oidc-provider";
 
 const port = Number(process.env.PORT);
 const clientId = process.env.CLIENT_ID;
 const clientSecret = process.env.CLIENT_SECRET;
+const accessTokenFormat = process.env.ACCESS_TOKEN_FORMAT ?? "jwt";
+const introspection = process.env.INTROSPECTION === "true";
 if (!port || !clientId || !clientSecret) {
   console.error("oidc-provider peer: PORT, CLIENT_ID and CLIENT_SECRET are required");
+  process.exit(2);
+}
+if (accessTokenFormat !== "jwt" && accessTokenFormat !== "opaque") {
+  console.error(`oidc-provider peer: ACCESS_TOKEN_FORMAT must be jwt or opaque, got ${accessTokenFormat}`);
   process.exit(2);
 }
 
@@ -42,11 +51,14 @@ const provider = new Provider(issuer, {
         scope: "svc:read",
         audience: "urn:bench:api",
         accessTokenTTL: 600,
-        accessTokenFormat: "jwt",
-        jwt: { sign: { alg: "RS256" } },
+        accessTokenFormat,
+        ...(accessTokenFormat === "jwt" ? { jwt: { sign: { alg: "RS256" } } } : {}),
       }),
       useGrantedResource: () => true,
     },
+    // As Vigil's default: an authenticated client sees its own tokens, nobody else's
+    // (oidc-provider's default policy would show any token to any authenticated client).
+    introspection: { enabled: introspection, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
   },
 });
 
