@@ -1,9 +1,10 @@
 /**
  * The fast lane: one node:http server. Paths in the route table (token, JWKS, discovery,
  * introspect, revoke, health, metrics and the API) are served directly from the same
- * Web-standard handlers Next mounts; everything else (console pages, assets, auth) goes to
- * Next's own request handler. A trivial Next route handler tops out near 1.3k req/s here,
- * node:http near 28k: the hot machine paths should not pay for the framework.
+ * handlers Next mounts; everything else (console pages, assets, auth) goes to Next's own
+ * request handler. A trivial Next route handler tops out near 1.3k req/s here, node:http near
+ * 28k: the hot machine paths should not pay for the framework. Nor for a Web Request per
+ * request: the handlers read node:http's message through `NodeRequest` (lib/http/node-bridge.ts).
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
@@ -80,7 +81,7 @@ async function main() {
   let handOver: (handle: Handle) => void = () => {};
   const nextHandle = new Promise<Handle>((resolve) => (handOver = resolve));
   const { bodyLimitFor, dispatch, servesRequest, unservedMethod } = await import("@/lib/http/dispatch");
-  const { sendWebResponse, toWebRequest } = await import("@/lib/http/node-bridge");
+  const { sendAnswer, toNodeRequest } = await import("@/lib/http/node-bridge");
   server.on("request", (req, res) => {
     const unserved = unservedMethod(req.method ?? "");
     if (unserved) {
@@ -95,9 +96,9 @@ async function main() {
     }
     void (async () => {
       try {
-        const { request, truncated } = await toWebRequest(req, bodyLimitFor(req.method ?? "GET", pathname, req.headers.authorization ?? null));
-        const response = (await dispatch(request)) ?? new Response(null, { status: 404 });
-        await sendWebResponse(response, res, truncated);
+        const { request, closeAfter } = await toNodeRequest(req, res, bodyLimitFor(req.method ?? "GET", pathname, req.headers.authorization ?? null));
+        const answer = (await dispatch(request, request.parsedUrl)) ?? { response: new Response(null, { status: 404 }), headers: {} };
+        await sendAnswer(answer, res, closeAfter);
       } catch (error) {
         log.error({ err: error }, "fast lane failure");
         if (!res.headersSent) res.writeHead(500, { "content-type": "application/problem+json" });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { callerType, hasScope } from "@/lib/access/actor";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
-import type { RequestFacts, VerbCtx } from "@/lib/context";
+import type { IncomingRequest, RequestFacts, VerbCtx } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
 import { ForbiddenError, UnauthorizedError } from "@/lib/errors";
 import { getLogger } from "@/lib/observability/logger";
@@ -48,7 +48,7 @@ type Original = z.output<typeof gatewayInput>;
  * answer. A refused token is audited without waiting for the write, so a flood of bad
  * tokens costs the gateway nothing extra; the batcher coalesces them.
  */
-export async function authenticateAtGateway(base: RequestFacts & { db: Db }, request: Request): Promise<VerbCtx> {
+export async function authenticateAtGateway(base: RequestFacts & { db: Db }, request: IncomingRequest): Promise<VerbCtx> {
   try {
     const challenge = { resourceMetadata: resourceMetadataOf(request.headers.get("x-resource-metadata")) };
     const h = request.headers;

@@ -1,4 +1,5 @@
 import { getConfig } from "@/lib/config";
+import type { IncomingRequest } from "@/lib/context";
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from "@/lib/errors";
 import type { BodyKind } from "./types";
 import { readBounded } from "@/lib/streams";
@@ -8,16 +9,16 @@ export const defaultBodyLimit = () => getConfig().MAX_BODY_BYTES;
 
 // Bodies the fast lane has already read off the socket (bounded by the limit), keyed by
 // their Request. Handlers read through readText either way; under Next the stream is read.
-const buffered = new WeakMap<Request, Buffer>();
+const buffered = new WeakMap<IncomingRequest, Buffer>();
 
 /** The fast lane hands over a body it buffered, sparing a second pass through a stream. */
-export function attachBody(request: Request, body: Buffer): Request {
+export function attachBody<R extends IncomingRequest>(request: R, body: Buffer): R {
   buffered.set(request, body);
   return request;
 }
 
 /** Reads at most `limit` bytes; a longer body is a 413, never a buffered megabyte. */
-export async function readText(request: Request, limit: number): Promise<string> {
+export async function readText(request: IncomingRequest, limit: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) throw new PayloadTooLargeError(`The body is ${declared} bytes; the limit is ${limit}.`);
   const attached = buffered.get(request);
@@ -52,10 +53,10 @@ export function assertNoNulIn(params: URLSearchParams, where: string): void {
   }
 }
 
-const mediaType = (request: Request) => (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+const mediaType = (request: IncomingRequest) => (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
 
 /** JSON object body. An empty body reads as `{}` so bodiless POST actions work. */
-export async function readJson(request: Request, limit: number): Promise<unknown> {
+export async function readJson(request: IncomingRequest, limit: number): Promise<unknown> {
   const text = await readText(request, limit);
   if (text.trim() === "") return {};
   const type = mediaType(request);
@@ -76,7 +77,7 @@ export async function readJson(request: Request, limit: number): Promise<unknown
 }
 
 /** application/x-www-form-urlencoded, as OAuth endpoints require (RFC 6749 §4.4.2). */
-export async function readForm(request: Request, limit: number): Promise<URLSearchParams> {
+export async function readForm(request: IncomingRequest, limit: number): Promise<URLSearchParams> {
   const type = mediaType(request);
   const text = await readText(request, limit);
   if (type !== "application/x-www-form-urlencoded") {
@@ -102,7 +103,7 @@ export function formObject(form: URLSearchParams): Record<string, string | strin
  * Reads the body the way its route declares, once. `none` takes nothing or `{}` (clients
  * that always send a JSON object keep working); a GET's body is never read.
  */
-export async function readBody(request: Request, kinds: BodyKind | readonly BodyKind[], limit: number): Promise<Record<string, unknown>> {
+export async function readBody(request: IncomingRequest, kinds: BodyKind | readonly BodyKind[], limit: number): Promise<Record<string, unknown>> {
   const accepted = typeof kinds === "string" ? [kinds] : kinds;
   if (request.method === "GET" || request.method === "HEAD") return {};
   if (accepted.length > 1) {

@@ -1,6 +1,6 @@
 import { INTAKE_ACTOR } from "@/lib/autoheal/intake";
 import { authenticateAlertmanager } from "@/lib/autoheal/intake-auth";
-import type { MachineCtx, RequestFacts, VerbCtx } from "@/lib/context";
+import type { IncomingRequest, MachineCtx, RequestFacts, VerbCtx } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
 import { checkCronSecret } from "@/lib/gate/cron-secret";
 import { checkMetricsToken } from "@/lib/gate/metrics-token";
@@ -13,7 +13,7 @@ type Base = RequestFacts & { db: Db };
  * The bearer checks the route table names (`auth: { bearer: ... }`): each refuses with a
  * 401 naming what is wrong, or returns the context its verb runs in.
  */
-export const checkers: Record<BearerChecker, (request: Request, base: Base) => Promise<VerbCtx | MachineCtx>> = {
+export const checkers: Record<BearerChecker, (request: IncomingRequest, base: Base) => Promise<VerbCtx | MachineCtx>> = {
   // nginx auth_request: the caller's bearer token, for the services behind the gateway.
   gateway: (request, base) => authenticateAtGateway(base, request),
   // Alertmanager's webhook http_config credentials (bearer or basic).

@@ -1,17 +1,17 @@
 import { getConfig } from "@/lib/config";
+import type { IncomingRequest } from "@/lib/context";
 import { MethodNotAllowedError } from "@/lib/errors";
 import { errorResponse } from "./problem";
 import { requestIdOf } from "./request-facts";
 import type { RequestHeads } from "./negotiate";
 import { createRouter, type Match } from "./router";
 import { routes } from "./routes";
-import { runRoute } from "./wrap";
+import { runRoute, type Answer } from "./wrap";
 
 const match = createRouter(routes);
 
 /** Serves a request from the route table; null when no route has this path. */
-export async function dispatch(request: Request): Promise<Response | null> {
-  const url = new URL(request.url);
+export async function dispatch(request: IncomingRequest, url = new URL(request.url)): Promise<Answer | null> {
   const { pathname } = url;
   const found = match(request.method, pathname);
   if (found.kind === "none") return null;
@@ -19,15 +19,13 @@ export async function dispatch(request: Request): Promise<Response | null> {
   // Once per request: the wrapper, the log line, the audit events and the response share it.
   const requestId = requestIdOf(request);
   if (found.kind === "method_not_allowed") {
-    const response = errorResponse(new MethodNotAllowedError(found.allowed), requestId);
-    response.headers.set("X-Request-Id", requestId);
-    return response;
+    return { response: errorResponse(new MethodNotAllowedError(found.allowed), requestId), headers: { "X-Request-Id": requestId } };
   }
-  const response = await runRoute(found.route, found.params, request, url, requestId);
-  if (request.method !== "HEAD") return response;
+  const answer = await runRoute(found.route, found.params, request, url, requestId);
+  if (request.method !== "HEAD") return answer;
   // Nobody will read the body: release its producer (a live stream would stay subscribed).
-  void response.body?.cancel().catch(() => {});
-  return new Response(null, { status: response.status, headers: response.headers });
+  void answer.response.body?.cancel().catch(() => {});
+  return { ...answer, response: new Response(null, { status: answer.response.status, headers: answer.response.headers }) };
 }
 
 // Literal paths a negotiated route shares with a console page: any other method there

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingRequest } from "@/lib/context";
 import { BlockList, isIP } from "node:net";
 import { getConfig } from "@/lib/config";
 import type { TrustProxy } from "@/lib/config/env-schema";
@@ -6,7 +7,7 @@ import type { TrustProxy } from "@/lib/config/env-schema";
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The caller's X-Request-Id when it is a sane token, else a fresh one. */
-export function requestIdOf(request: Request): string {
+export function requestIdOf(request: IncomingRequest): string {
   const given = request.headers.get("x-request-id");
   return given && REQUEST_ID.test(given) ? given : randomUUID();
 }
@@ -18,7 +19,7 @@ export function requestIdOf(request: Request): string {
  * CIDR ranges, the first entry from the right outside them. Anything further left is the
  * client's own word (a forged X-Forwarded-For) and never counts.
  */
-export function clientIpOf(request: Request): string | null {
+export function clientIpOf(request: IncomingRequest): string | null {
   const chain = (request.headers.get("x-forwarded-for") ?? "")
     .split(",")
     .map((s) => s.trim().replace(/^::ffff:/, ""))

@@ -1,7 +1,7 @@
 import { callerType, requireScope, type Actor, type ApiScope } from "@/lib/access/actor";
 import { assertOpenForAgents } from "@/lib/runtime/maintenance/switch";
 import { getConfig } from "@/lib/config";
-import type { ClientCtx, MachineCtx, PopRequest, RequestFacts, VerbCtx } from "@/lib/context";
+import type { IncomingRequest, ClientCtx, MachineCtx, PopRequest, RequestFacts, VerbCtx } from "@/lib/context";
 import { getDb } from "@/lib/db/client";
 import type { Db } from "@/lib/db/types";
 import { isConnectionError, isStorageFull, sqlState } from "@/lib/db/errors";
@@ -33,7 +33,7 @@ type Ctx = VerbCtx | ClientCtx | MachineCtx;
  * table declares, the body read once, the verb called with one input, error mapping, metrics
  * and one log line. `requestId` is computed once by whoever received the request (dispatch).
  */
-export async function runRoute(route: Route, params: Record<string, string>, request: Request, url: URL, requestId: string): Promise<Response> {
+export async function runRoute(route: Route, params: Record<string, string>, request: IncomingRequest, url: URL, requestId: string): Promise<Answer> {
   const started = performance.now();
   const facts: RequestFacts & { requestId: string } = { requestId, ip: clientIpOf(request), userAgent: request.headers.get("user-agent") };
   let response: Response;
@@ -70,19 +70,31 @@ export async function runRoute(route: Route, params: Record<string, string>, req
   }
   return finish(response);
 
-  function finish(res: Response): Response {
-    res.headers.set("X-Request-Id", requestId);
+  function finish(res: Response): Answer {
+    // The wrapper's own headers travel beside the response as a plain object: the door adds
+    // them (the fast lane straight into its head, Next's on the Response), sparing four
+    // validated Headers.set calls per request.
+    const headers: Record<string, string> = { "X-Request-Id": requestId };
     // RFC 9449 §8.2: whoever sends proofs learns the nonce to put in the next one.
     const nonce = request.headers.has("dpop") ? dpopNonces()?.current : undefined;
-    if (nonce && !res.headers.has("DPoP-Nonce")) res.headers.set("DPoP-Nonce", nonce);
-    for (const [name, value] of Object.entries(limitHeaders)) if (!res.headers.has(name)) res.headers.set(name, value);
+    if (nonce && !res.headers.has("DPoP-Nonce")) headers["DPoP-Nonce"] = nonce;
+    for (const [name, value] of Object.entries(limitHeaders)) if (!res.headers.has(name)) headers[name] = value;
     // Served over https (behind a TLS-terminating proxy): browsers must never try http again.
-    if (secureCookies()) res.headers.set("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY);
+    if (secureCookies()) headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY;
     const seconds = (performance.now() - started) / 1000;
     recordRequest(request.method, route.path, res.status, seconds);
     getLogger().info({ request_id: requestId, method: request.method, route: route.path, status: res.status, ms: Math.round(seconds * 1000) }, "request");
-    return res;
+    return { response: res, headers };
   }
+}
+
+/** A route's response and the headers the wrapper adds to it (each replaces one of the same name). */
+export type Answer = { response: Response; headers: Record<string, string> };
+
+/** The answer as one Response, for doors that hand a Response on (Next's route handlers). */
+export function mergedResponse({ response, headers }: Answer): Response {
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
 }
 
 /**
@@ -90,7 +102,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
  * the form, so their body is read first; everyone else is authenticated before a byte of
  * the body is read (a stranger's oversized body is a 401, not a 413).
  */
-async function authenticate(route: Route, request: Request, base: RequestFacts & { db: Db; signal: AbortSignal; pop: PopRequest }): Promise<{ ctx: Ctx; body?: Record<string, unknown> }> {
+async function authenticate(route: Route, request: IncomingRequest, base: RequestFacts & { db: Db; signal: AbortSignal; pop: PopRequest }): Promise<{ ctx: Ctx; body?: Record<string, unknown> }> {
   const auth = route.auth;
   const authorization = request.headers.get("authorization");
   if ("public" in auth) return { ctx: { ...base, by: "anonymous" } };
@@ -139,11 +151,11 @@ function limitsOf(route: Route): { ip?: LimitClass; subject?: LimitClass } {
   return typeof route.limit === "string" ? { ip: route.limit, subject: route.limit } : route.limit;
 }
 
-function limitFor(route: Route, request: Request): number {
+function limitFor(route: Route, request: IncomingRequest): number {
   return route.bodyLimit?.(request.headers.get("authorization")) ?? defaultBodyLimit();
 }
 
-function headerInput(route: Route, request: Request): Record<string, string> {
+function headerInput(route: Route, request: IncomingRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [header, field] of Object.entries(route.headerInput ?? {})) {
     const value = request.headers.get(header)?.trim();
@@ -153,7 +165,7 @@ function headerInput(route: Route, request: Request): Record<string, string> {
 }
 
 /** A state-changing GET reached by a link from elsewhere with only the console's cookie. */
-function crossSiteLanding(route: Route, request: Request, url: URL): Response | null {
+function crossSiteLanding(route: Route, request: IncomingRequest, url: URL): Response | null {
   if (!route.crossSiteLanding || request.method !== "GET" || request.headers.get("authorization") || startedOnOurSite(request)) return null;
   return new Response(null, { status: 303, headers: { Location: route.crossSiteLanding(url), "Cache-Control": "no-store" } });
 }

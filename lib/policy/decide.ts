@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { callerType, type Actor } from "@/lib/access/actor";
 import { commitBatched } from "@/lib/audit/batch";
 import { getConfig } from "@/lib/config";
-import type { RequestFacts } from "@/lib/context";
+import type { HeaderReader, RequestFacts } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
 import { getLogger } from "@/lib/observability/logger";
 import { countDecision, getMetrics, type DecisionPoint } from "@/lib/observability/metrics";
@@ -89,7 +89,7 @@ function audit(kind: "policy.denied" | "policy.allowed", point: string, set: Loa
 export async function decideCall(
   actor: Actor,
   audiences: readonly string[],
-  request: { method: string; uri: string; headers: Headers; dpopBound: boolean },
+  request: { method: string; uri: string; headers: HeaderReader; dpopBound: boolean },
   facts: RequestFacts & { db: Db },
 ): Promise<PolicyOutcome | null> {
   const principal = principalOf(actor);
@@ -143,7 +143,7 @@ function callOn(
   principal: Uid,
   principalParts: unknown[],
   known: PolicyEntity[],
-  request: { method: string; headers: Headers; dpopBound: boolean },
+  request: { method: string; headers: HeaderReader; dpopBound: boolean },
   path: string,
   context: Record<string, unknown>,
   caller: { actor: Actor; facts: RequestFacts & { db: Db } },

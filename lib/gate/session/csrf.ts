@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import type { IncomingRequest } from "@/lib/context";
 import { getConfig } from "@/lib/config";
 import { safeEqual } from "@/lib/keys/safe-equal";
 import { serverKeys } from "@/lib/keys/server-secrets";
@@ -29,7 +30,7 @@ export const ownOrigin = () => new URL(getConfig().issuer).origin;
  * the rare cookie-authenticated GET that changes something (an ack link). Browsers send
  * Sec-Fetch-Site only to https origins; without it, Origin or Referer must be ours.
  */
-export function startedOnOurSite(request: Request): boolean {
+export function startedOnOurSite(request: IncomingRequest): boolean {
   const site = request.headers.get("sec-fetch-site");
   if (site) return site === "same-origin" || site === "none";
   const from = request.headers.get("origin") ?? request.headers.get("referer");

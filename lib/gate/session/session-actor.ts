@@ -1,5 +1,5 @@
 import { getToken } from "next-auth/jwt";
-import type { Lapse } from "@/lib/context";
+import type { IncomingRequest, Lapse } from "@/lib/context";
 import type { Db } from "@/lib/db/types";
 import { ForbiddenError } from "@/lib/errors";
 import { serverKeys } from "@/lib/keys/server-secrets";
@@ -33,10 +33,11 @@ export type SessionClaims = {
 export type LiveSession = SessionClaims & { sub: string; sid: string; ends: number };
 
 /** The console session in this request's cookies (works in the fast lane and in Next). */
-export async function readSession(request: Request): Promise<SessionClaims | null> {
+export async function readSession(request: IncomingRequest): Promise<SessionClaims | null> {
   if (!request.headers.get("cookie")?.includes("authjs.session-token")) return null;
   const token = await getToken({
-    req: request,
+    // Only the cookie: the session is never read from an Authorization header here.
+    req: { headers: { cookie: request.headers.get("cookie") ?? "" } },
     secret: serverKeys().sessionSecrets,
     secureCookie: secureCookies(),
     salt: sessionCookieName(),
@@ -49,7 +50,7 @@ export async function readSession(request: Request): Promise<SessionClaims | nul
  * (Auth.js renews the cookie's expiry on use; sign-in time does not move), or signed out
  * on any instance (a copy of the cookie taken before sign-out is refused).
  */
-export async function liveSession(request: Request, db: Db): Promise<LiveSession | null> {
+export async function liveSession(request: IncomingRequest, db: Db): Promise<LiveSession | null> {
   const session = await readSession(request);
   if (!session?.sub || !session.sid || typeof session.authTime !== "number" || typeof session.exp !== "number") return null;
   const ends = Math.min(session.exp, session.authTime + SESSION_MAX_AGE_SECONDS);
@@ -63,7 +64,7 @@ export async function liveSession(request: Request, db: Db): Promise<LiveSession
  * long the session's authority lasts. Writes need the CSRF token and, when the browser
  * sends one, our own Origin.
  */
-export async function sessionCaller(request: Request, db: Db): Promise<{ actor: Actor; lapse: Lapse } | null> {
+export async function sessionCaller(request: IncomingRequest, db: Db): Promise<{ actor: Actor; lapse: Lapse } | null> {
   const session = await liveSession(request, db);
   if (!session) return null;
   if (!SAFE.has(request.method)) {
