@@ -14,7 +14,8 @@ import type { Actor } from "@/lib/access/actor";
 import { externalKeySet } from "@/lib/keys/external-issuer";
 import { peekJwt } from "@/lib/keys/peek";
 import { providerTokenLapse, tokenLapse } from "./lapse";
-import { VerifiedTokenCache, type VerifiedToken } from "./verified-cache";
+import { checkTimes, sweptCache, type VerifiedTokenCache } from "@/lib/identity/tokens/verified-cache";
+import type { JWTPayload } from "jose";
 import { processSingleton } from "@/lib/process/singleton";
 
 const quote = (s: string) => s.replace(/["\\]/g, "");
@@ -84,13 +85,15 @@ function presentedToken(authorization: string | null, challenge: ChallengeContex
  */
 export type PopContext = { request: PopRequest; point: PopPoint; audit?: { requestId: string | null; ip: string | null; userAgent: string | null } };
 
-function verifiedTokens(): VerifiedTokenCache {
-  return processSingleton("verified-tokens", () => {
-    const cache = new VerifiedTokenCache(getConfig().VERIFIED_TOKEN_CACHE_SIZE);
-    const sweep = setInterval(() => cache.sweep(Math.floor(Date.now() / 1000) - 60), 60_000);
-    sweep.unref();
-    return cache;
-  });
+type VerifiedToken = {
+  issuer: "own" | "external";
+  claims: JWTPayload & { sub: string; exp: number };
+  actor: Actor;
+  kid: string | undefined;
+};
+
+function verifiedTokens(): VerifiedTokenCache<VerifiedToken> {
+  return processSingleton("verified-tokens", () => sweptCache<VerifiedToken>(getConfig().VERIFIED_TOKEN_CACHE_SIZE));
 }
 
 /**
@@ -141,7 +144,7 @@ async function verifiedBearer(db: Db, authorization: string | null, audiences?: 
       verified = await verifyFresh(token);
       cache.set(token, verified);
     }
-    checkTimes(verified, config.CLOCK_LEEWAY_SECONDS);
+    checkTimes(verified.claims, config.CLOCK_LEEWAY_SECONDS);
     if (verified.issuer === "own") {
       if (!audienceMatches(verified.claims.aud, audiences ?? [config.apiAudience])) throw new TokenInvalid("wrong audience");
       const inactive = await tokenInactiveReason(db, verified.claims as Parameters<typeof tokenInactiveReason>[1]);
@@ -181,13 +184,6 @@ async function proveBinding(db: Db, token: string, jkt: string | null, dpop: boo
 function audienceMatches(aud: unknown, allowed: readonly string[]): boolean {
   const given = Array.isArray(aud) ? aud : [aud];
   return given.some((a) => typeof a === "string" && allowed.includes(a));
-}
-
-/** Cached tokens age: expiry and not-before are checked on every use. */
-function checkTimes(verified: VerifiedToken, leeway: number): void {
-  const now = Math.floor(Date.now() / 1000);
-  if (verified.claims.exp + leeway < now) throw new TokenInvalid("token expired");
-  if (typeof verified.claims.nbf === "number" && verified.claims.nbf - leeway > now) throw new TokenInvalid("token not yet valid");
 }
 
 async function verifyFresh(token: string): Promise<VerifiedToken> {

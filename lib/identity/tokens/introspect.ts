@@ -6,7 +6,8 @@ import { getLogger } from "@/lib/observability/logger";
 import { OAuthError } from "../oauth-error";
 import { oauthParam, type OAuthForm } from "../oauth-params";
 import { tokenInactiveReason } from "./status";
-import { boundKey, TokenInvalid, verifyVigilToken, type VigilClaims } from "./verify";
+import { verifiedVigilClaims } from "./verified-claims";
+import { boundKey, TokenInvalid, type VigilClaims } from "./verify";
 
 /** RFC 7662. Anything not verifiably active, or not the caller's to see, is `{active:false}`. */
 export async function introspectToken(ctx: ClientCtx, form: OAuthForm) {
@@ -20,7 +21,7 @@ export async function introspectToken(ctx: ClientCtx, form: OAuthForm) {
   let claims: VigilClaims | null = null;
   let reason: string | null = null;
   try {
-    claims = await verifyVigilToken(token);
+    claims = await verifiedVigilClaims(token);
     reason = await tokenInactiveReason(ctx.db, claims);
     // Clients whose agent holds tokens:introspect (or admin) may look into any token.
     // A delegated token is its outermost agent's (client_id); the person is its subject.

@@ -1,6 +1,6 @@
 import { count, eq, sql } from "drizzle-orm";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { auditEvents, credentials, tokenMonthlyCounts } from "@/drizzle/schema";
 import { actorWith, ctxFor, machineCtx } from "@/lib/testing/actors";
 import { asClient as call, basic, oauthError } from "@/lib/testing/oauth";
@@ -11,6 +11,7 @@ import { reactivateAgent } from "../agents/reactivate";
 import { generateCredential } from "../credentials/generate";
 import { revokeCredential } from "../credentials/revoke";
 import { rotateCredential } from "../credentials/rotate";
+import { getConfig } from "@/lib/config";
 import { gateView } from "@/lib/identity/state-view";
 import { jwks } from "@/lib/keys/keyring";
 import { getMetrics } from "@/lib/observability/metrics";
@@ -197,6 +198,21 @@ describe.each(testTargets())("token issuer on $name", (target) => {
     expect(await introspect(watcher.auth, third)).toMatchObject({ active: true });
     await revokeCredential(ctxFor(t.handle.db, admin), { id: a.agent.id, credentialId: a.credential.id });
     expect(await introspect(watcher.auth, third)).toEqual({ active: false });
+  });
+
+  it("introspects a token it has verified before as inactive once it expires (the verified cache keeps no token past its exp)", async () => {
+    const a = await agentWithCredential();
+    const introspect = (token: string) => asClient(introspectToken, "introspect", a.auth, { token });
+    const token = (await issue(a.auth, {})).access_token;
+    const first = (await introspect(token)) as { active: boolean; exp: number };
+    expect(first.active).toBe(true);
+    vi.useFakeTimers({ toFake: ["Date"], now: (first.exp + getConfig().CLOCK_LEEWAY_SECONDS + 1) * 1000 });
+    try {
+      expect(await introspect(token)).toEqual({ active: false });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await introspect(token)).toMatchObject({ active: true });
   });
 
   it("lets a client revoke only its own tokens; unknown tokens are a silent success", async () => {
