@@ -1,4 +1,4 @@
-import { problem } from "./problem";
+import { materialised, problem } from "./problem";
 import { dispatch } from "./dispatch";
 import { mergedResponse } from "./wrap";
 
@@ -8,5 +8,5 @@ import { mergedResponse } from "./wrap";
  */
 export async function handle(request: Request): Promise<Response> {
   const answer = await dispatch(request);
-  return answer ? mergedResponse(answer) : problem(404, "Not Found", `No API route at ${new URL(request.url).pathname}.`);
+  return answer ? mergedResponse(answer) : materialised(problem(404, "Not Found", `No API route at ${new URL(request.url).pathname}.`));
 }

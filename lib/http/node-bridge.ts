@@ -119,15 +119,15 @@ export async function sendAnswer({ response, headers: added }: Answer, res: Serv
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers["set-cookie"] = cookies;
   if (closeAfter) headers.connection = "close";
-  if (!response.body) {
-    res.writeHead(response.status, headers).end();
-    return;
-  }
   const text = serialisedBody(response);
   if (text !== undefined) {
     // A string body lets node:http send head and body in one write instead of a writev.
     headers["content-length"] = String(Buffer.byteLength(text));
     res.writeHead(response.status, headers).end(text);
+    return;
+  }
+  if (!response.body) {
+    res.writeHead(response.status, headers).end();
     return;
   }
   // Anything else streams (exports, the live stream): never buffered whole, and a slow

@@ -11,10 +11,22 @@ export function serialisedBody(response: Response): string | undefined {
   return serialised.get(response);
 }
 
+/**
+ * A response whose body is text Vigil wrote, built without it: undici turns a string body
+ * into a stream (about 16 µs a response here, against 1.6 µs without). The text is kept
+ * beside the response; the fast lane writes it as it is, and doors that hand the Response on
+ * (Next's route handlers) take `materialised`.
+ */
 function withBody(text: string, init: ResponseInit): Response {
-  const response = new Response(text, init);
+  const response = new Response(null, init);
   serialised.set(response, text);
   return response;
+}
+
+/** The response with its body in it, for whoever reads `response.body`. */
+export function materialised(response: Response): Response {
+  const text = serialised.get(response);
+  return text === undefined ? response : new Response(text, { status: response.status, headers: response.headers });
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {

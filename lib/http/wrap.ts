@@ -22,7 +22,7 @@ import { defaultBodyLimit, readBody } from "./body";
 import { STRICT_TRANSPORT_SECURITY } from "./page-headers";
 import { checkers } from "./checkers";
 import { assembleInput, queryObject } from "./input";
-import { errorResponse, json, problem } from "./problem";
+import { errorResponse, json, materialised, problem } from "./problem";
 import { clientIpOf } from "./request-facts";
 import type { LimitClass, Route, VerbInput } from "./types";
 
@@ -93,8 +93,9 @@ export type Answer = { response: Response; headers: Record<string, string> };
 
 /** The answer as one Response, for doors that hand a Response on (Next's route handlers). */
 export function mergedResponse({ response, headers }: Answer): Response {
-  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
-  return response;
+  const whole = materialised(response);
+  for (const [name, value] of Object.entries(headers)) whole.headers.set(name, value);
+  return whole;
 }
 
 /**
