@@ -1,21 +1,24 @@
-// The database half of the audit bench, in TypeScript so it runs Vigil's own code (the query
-// compiler, the append path) rather than a copy. Run by bench/audit.mjs through tsx:
-//   tsx bench/audit-db.ts explain <database-url> <json: [{label, q, since?}]>
-//   tsx bench/audit-db.ts append  <database-url> <json: {seconds, writers: number[]}>
-// Prints one JSON document on stdout.
+// The database half of the audit bench, in TypeScript so it runs Vigil's own code (start-up's
+// migrations and key, the query compiler, the append paths, sealing, retention) rather than
+// a copy. Run by bench/audit.mjs through tsx, one JSON argument, one JSON document on stdout:
+//   tsx bench/audit-db.ts prepare|seal|explain|append|rate <database-url> <json>
 import { and, desc, sql } from "drizzle-orm";
 import { auditEvents } from "@/drizzle/schema";
 import { loadConfig, setConfig } from "@/lib/config";
 import { openDatabase, type DbHandle } from "@/lib/db/client";
+import { applyMigrations } from "@/lib/db/migrate";
 import { queryRows } from "@/lib/db/rows";
-import { commitBatched } from "@/lib/audit/batch";
-import { commit, type EventDraft } from "@/lib/audit/commit";
-import { noRequest } from "@/lib/context";
+import { ensureSigningKey } from "@/lib/keys/ensure";
+import { loadKeyring } from "@/lib/keys/keyring";
+import { sealPending } from "@/lib/audit/maintenance";
+import { dailyPartitions } from "@/lib/audit/retention/partitions";
+import { runRetention } from "@/lib/audit/retention/run";
 import { auditFilters, listAuditInput } from "@/lib/audit/list";
-import { percentile } from "./lib/format.mjs";
+import { closedLoops, fixedRate } from "./audit-append";
 
-setConfig(loadConfig({ NODE_ENV: "production", AUTH_SECRET: "bench-only-secret-0123456789abcdefghij", AUTH_URL: "http://bench.invalid", LOG_LEVEL: "silent", VIGIL_ALLOW_EMBEDDED_DB: "true" }));
+const DAY_MS = 86_400_000;
 
+type Args = { secret: string; retentionDays?: number; queries?: { label: string; q: string; since?: string; until?: string; limit?: number }[]; seconds?: number; writers?: number[]; rate?: number };
 type PlanNode = { "Node Type": string; "Index Name"?: string; "Relation Name"?: string; Plans?: PlanNode[] };
 
 function walk(node: PlanNode, out: { indexes: Set<string>; seqScans: Set<string> }) {
@@ -24,12 +27,15 @@ function walk(node: PlanNode, out: { indexes: Set<string>; seqScans: Set<string>
   for (const child of node.Plans ?? []) walk(child, out);
 }
 
-/** EXPLAIN ANALYZE of the exact statement GET /api/v1/audit runs for the first page. */
-async function explain(handle: DbHandle, queries: { label: string; q: string; since?: string }[]) {
+/**
+ * EXPLAIN ANALYZE of the exact statement GET /api/v1/audit runs for the first page: `limit`
+ * 101 for a JSON page of 100 (one more says whether there is a next page), 1000 for an export's.
+ */
+async function explain(handle: DbHandle, queries: NonNullable<Args["queries"]>) {
   const results = [];
-  for (const { label, q, since } of queries) {
-    const input = listAuditInput.parse({ q, since, n: 100 });
-    const query = handle.db.select().from(auditEvents).where(and(...auditFilters(input))).orderBy(desc(auditEvents.id)).limit(101);
+  for (const { label, q, since, until, limit = 101 } of queries) {
+    const input = listAuditInput.parse({ q, since, until });
+    const query = handle.db.select().from(auditEvents).where(and(...auditFilters(input))).orderBy(desc(auditEvents.id)).limit(limit);
     const { sql: text, params } = query.toSQL();
     if (!handle.sql) throw new Error("explain needs PostgreSQL");
     const rows = await handle.sql.unsafe(`explain (analyze, format json) ${text}`, params as never[]);
@@ -41,48 +47,63 @@ async function explain(handle: DbHandle, queries: { label: string; q: string; si
   return results;
 }
 
-/** `writers` concurrent loops, each appending one event at a time for `seconds`. */
-async function measure(seconds: number, writers: number, append: (i: number) => Promise<unknown>) {
-  const latencies: number[] = [];
-  const end = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: writers }, async (_, w) => {
-      let i = 0;
-      while (performance.now() < end) {
-        const t0 = performance.now();
-        await append(w * 1e9 + i++);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { writers, appends: latencies.length, per_second: latencies.length / seconds, p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95), p99_ms: percentile(latencies, 99) };
+/**
+ * Vigil's retention with AUDIT_RETENTION_DAYS = `days`, run at the moment that puts the
+ * cutoff exactly at the end of the oldest daily partition: that day, and nothing younger, expires.
+ */
+async function retainOldestDay(handle: DbHandle, days: number) {
+  const [oldest] = await dailyPartitions(handle.db);
+  if (!oldest) throw new Error("no daily partition to drop");
+  const now = new Date(oldest.to.getTime() + days * DAY_MS);
+  const t0 = performance.now();
+  // As the job runs it (actor system:retention): verify trusts only that actor's retention marks.
+  const result = await runRetention(handle.db, now);
+  return { partition: oldest.name, ms: performance.now() - t0, result };
 }
 
-async function append(handle: DbHandle, seconds: number, writerCounts: number[]) {
-  const event = (i: number): EventDraft => ({ kind: "heartbeat", outcome: "success", metadata: { bench: "append", i } });
-  const ctx = { ...noRequest, db: handle.db, by: "bench" };
-  const out = [];
-  for (const writers of writerCounts) {
-    // Vigil's hot path: group commit, the tail lock, NOTIFY; each call returns once committed.
-    const grouped = await measure(seconds, writers, (i) => commitBatched(ctx, event(i)));
-    // Vigil's transactional path: one event per transaction (what an agent update commits).
-    const single = await measure(seconds, writers, (i) => commit(ctx, async () => ({ value: null, events: [event(i)] })));
-    // The peer: a bare single-row INSERT, no lock, no NOTIFY, one commit each.
-    const bare = await measure(seconds, writers, (i) =>
-      queryRows(handle.db, sql`insert into audit_events (kind, actor, outcome, metadata) values ('bench.bare', 'bench', 'success', ${JSON.stringify({ i })}::jsonb)`),
-    );
-    out.push({ writers, grouped, single, bare });
+async function run(handle: DbHandle, mode: string, args: Args) {
+  switch (mode) {
+    // What start-up does before serving that sealing needs: the schema and a signing key.
+    case "prepare":
+      await applyMigrations(handle);
+      await ensureSigningKey(handle.db);
+      return { ok: true };
+    case "seal": {
+      await loadKeyring(handle.db);
+      const t0 = performance.now();
+      const sealed = await sealPending(handle.db);
+      const [last] = await queryRows<{ id: string | null }>(handle.db, sql`select max(last_id)::text as id from audit_checkpoints`);
+      return { ms: performance.now() - t0, checkpoints: sealed.length, events: sealed.reduce((n, c) => n + c.eventCount, 0), last_id: Number(last?.id ?? 0) };
+    }
+    case "explain":
+      return explain(handle, args.queries ?? []);
+    case "append":
+      return closedLoops(handle, args.seconds ?? 10, args.writers ?? [16, 64]);
+    case "rate":
+      return fixedRate(handle, args.seconds ?? 10, args.rate ?? 2000, () => retainOldestDay(handle, args.retentionDays ?? 30));
+    default:
+      throw new Error(`unknown mode ${mode}`);
   }
-  return out;
 }
 
 async function main() {
-  const [mode, url, arg] = process.argv.slice(2);
-  if (!url || !arg) throw new Error("usage: tsx bench/audit-db.ts explain|append <database-url> <json>");
+  const [mode = "", url, arg] = process.argv.slice(2);
+  if (!url || !arg) throw new Error("usage: tsx bench/audit-db.ts prepare|seal|explain|append|rate <database-url> <json>");
+  const args = JSON.parse(arg) as Args;
+  // The server's AUTH_SECRET: it seals the signing key that checkpoints are signed with.
+  setConfig(
+    loadConfig({
+      NODE_ENV: "production",
+      AUTH_SECRET: args.secret,
+      AUTH_URL: "http://bench.invalid",
+      LOG_LEVEL: "silent",
+      VIGIL_ALLOW_EMBEDDED_DB: "true",
+      AUDIT_RETENTION_DAYS: String(args.retentionDays ?? 30),
+    }),
+  );
   const handle = await openDatabase({ kind: "postgres", url }, 20);
   try {
-    const result = mode === "explain" ? await explain(handle, JSON.parse(arg)) : await append(handle, JSON.parse(arg).seconds, JSON.parse(arg).writers);
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${JSON.stringify(await run(handle, mode, args))}\n`);
   } finally {
     await handle.close();
   }

@@ -20,13 +20,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium } from "@playwright/test";
-import { AUDIT_EVENTS, seedAuditEvents } from "./audit.mjs";
+import { auditSize, seedAuditEvents } from "./lib/audit-seed.mjs";
 import { fixed, heading, percentile, table } from "./lib/format.mjs";
 import { createBenchDatabase } from "./lib/pg.mjs";
 import { freePort, startService, waitForHttp } from "./lib/processes.mjs";
 import { startVigil } from "./lib/vigil.mjs";
 
 const RUNS = Number(process.env.BENCH_CONSOLE_RUNS ?? 10);
+// The audit bench's log, at the size this bench has always read (BENCH_AUDIT_* change both).
+const AUDIT = auditSize(1_000_000, 13);
+const AUDIT_EVENTS = AUDIT.events;
 const GOAL_TTI_MS = 1000;
 const GOAL_JS_KB = 200;
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -98,7 +101,7 @@ export async function consoleBench(ctx) {
 
   ctx.log(`seeding ${AUDIT_EVENTS.toLocaleString("en")} audit events and 1,000 agents...`);
   const t0 = performance.now();
-  await seedAuditEvents(db.sql);
+  await seedAuditEvents(db.sql, AUDIT);
   await db.sql.unsafe(`insert into agents (id, name, email, owner, deployment_env, allowed_scopes)
     select md5('agent' || g)::uuid, 'agent ' || g, 'agent-' || g || '@bench.example', 'team-' || (g % 20), 'production', '{svc:read}'
     from generate_series(0, 999) g on conflict do nothing`);
