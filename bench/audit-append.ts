@@ -57,7 +57,8 @@ export async function closedLoops(handle: DbHandle, seconds: number, writerCount
  * (a timer wakes about every millisecond and sends everything due) whether or not earlier
  * ones have finished. Latency runs from when it was due, so a sender running late counts
  * against the path too; `send_lag` says how late the sender was. `during`, when given,
- * starts halfway through and is timed; the appends due while it ran are reported apart.
+ * starts halfway through and is timed; the appends due before, while and just after it ran
+ * are reported apart.
  */
 async function openLoop(seconds: number, rate: number, append: Append, during?: () => Promise<unknown>) {
   const n = Math.round(seconds * rate);
@@ -100,8 +101,8 @@ async function openLoop(seconds: number, rate: number, append: Append, during?: 
   await Promise.all(inFlight);
   const side = sidecar ? await sidecar : undefined;
   if (side && "error" in side) throw side.error;
-  const all = Array.from(latency).filter((x) => !Number.isNaN(x));
-  const window = side ? all.filter((_, i) => due(i) >= side.from && due(i) <= side.to) : [];
+  const dueIn = (from: number, to: number) => Array.from(latency).filter((x, i) => !Number.isNaN(x) && due(i) >= from && due(i) < to);
+  const all = dueIn(start, Number.POSITIVE_INFINITY);
   return {
     target_per_second: rate,
     appends: all.length,
@@ -109,7 +110,14 @@ async function openLoop(seconds: number, rate: number, append: Append, during?: 
     achieved_per_second: all.length / ((lastDone - start) / 1000),
     ...summary(all),
     send_lag_p95_ms: percentile(Array.from(lag), 95),
-    ...(side ? { during: { ms: side.ms, value: side.value, appends_due: window.length, ...summary(window) } } : {}),
+    // Around `during`: the appends due before it, while it ran, and in the second after it.
+    ...(side
+      ? {
+          during: { ms: side.ms, value: side.value, appends_due: dueIn(side.from, side.to).length, ...summary(dueIn(side.from, side.to)) },
+          before: summary(dueIn(start, side.from)),
+          after: summary(dueIn(side.to, side.to + 1000)),
+        }
+      : {}),
   };
 }
 
