@@ -11,7 +11,7 @@ import { percentile } from "./lib/format.mjs";
 
 type Append = (i: number) => Promise<unknown>;
 
-const summary = (latencies: number[]) => ({ p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95), p99_ms: percentile(latencies, 99), max_ms: Math.max(...latencies) });
+const summary = (latencies: number[]) => ({ p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95), p99_ms: percentile(latencies, 99), max_ms: latencies.reduce((a, b) => Math.max(a, b), 0) });
 
 function paths(handle: DbHandle) {
   const event = (i: number): EventDraft => ({ kind: "heartbeat", outcome: "success", metadata: { bench: "append", i } });
