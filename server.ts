@@ -96,7 +96,7 @@ async function main() {
     }
     void (async () => {
       try {
-        const { request, closeAfter } = await toNodeRequest(req, bodyLimitFor(req.method ?? "GET", pathname, req.headers.authorization ?? null));
+        const { request, closeAfter } = await toNodeRequest(req, res, bodyLimitFor(req.method ?? "GET", pathname, req.headers.authorization ?? null));
         const answer = (await dispatch(request, request.parsedUrl)) ?? { response: new Response(null, { status: 404 }), headers: {} };
         await sendAnswer(answer, res, closeAfter);
       } catch (error) {

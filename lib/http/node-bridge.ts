@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import type { HeaderReader, IncomingRequest } from "@/lib/context";
 import { getLogger } from "@/lib/observability/logger";
 import { attachBody } from "./body";
@@ -24,8 +23,12 @@ export class NodeRequest implements IncomingRequest {
   /** The body is read before the handler runs and travels beside the request (attachBody). */
   readonly body = null;
   readonly headers: HeaderReader;
+  #abort: AbortController | undefined;
 
-  constructor(private readonly req: IncomingMessage) {
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
     this.method = req.method ?? "GET";
     this.parsedUrl = new URL(req.url?.startsWith("/") ? req.url : "/", "http://vigil.internal");
     this.headers = headerReader(req);
@@ -35,28 +38,16 @@ export class NodeRequest implements IncomingRequest {
     return this.parsedUrl.href;
   }
 
-  /**
-   * Aborted when the client's connection closes. One per connection, made on first use: an
-   * AbortController and its listener cost ~5 µs, a twentieth of a validator answer, and only
-   * the live stream and the Alertmanager calls listen.
-   */
+  /** Aborted when the client goes away before its answer is written whole. Made on first use. */
   get signal(): AbortSignal {
-    return connectionSignal(this.req.socket);
+    if (!this.#abort) {
+      const abort = new AbortController();
+      this.#abort = abort;
+      if (this.res.closed && !this.res.writableFinished) abort.abort();
+      else this.res.once("close", () => this.res.writableFinished || abort.abort());
+    }
+    return this.#abort.signal;
   }
-}
-
-const connectionAborts = new WeakMap<Socket, AbortController>();
-
-function connectionSignal(socket: Socket): AbortSignal {
-  let abort = connectionAborts.get(socket);
-  if (!abort) {
-    const made = new AbortController();
-    abort = made;
-    connectionAborts.set(socket, made);
-    if (socket.destroyed) made.abort();
-    else socket.once("close", () => made.abort());
-  }
-  return abort.signal;
 }
 
 function headerReader(req: IncomingMessage): HeaderReader {
@@ -88,8 +79,8 @@ function headerReader(req: IncomingMessage): HeaderReader {
  * The request for the route table, its body read first (bounded by the route's limit), and
  * whether the connection must close after the answer.
  */
-export async function toNodeRequest(req: IncomingMessage, limit: number): Promise<{ request: NodeRequest; closeAfter: boolean }> {
-  const request = new NodeRequest(req);
+export async function toNodeRequest(req: IncomingMessage, res: ServerResponse, limit: number): Promise<{ request: NodeRequest; closeAfter: boolean }> {
+  const request = new NodeRequest(req, res);
   const method = request.method;
   if (method === "GET" || method === "HEAD") return { request, closeAfter: false };
   // A body declared larger than the route allows is not waited for (a client could declare
