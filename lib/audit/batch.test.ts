@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "@/lib/db/rows";
 import { machineCtx } from "@/lib/testing/actors";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
-import { commitClaimed, type ClaimWriter } from "./batch";
+import { commitBatched, commitClaimed, recordBatched, type ClaimWriter } from "./batch";
 
 type Claim = { name: string; win: boolean; explode?: boolean };
 
@@ -36,6 +36,21 @@ describe.each(testTargets())("group commit of claims on $name", (target) => {
     expect(await logged("a.")).toEqual(["a.1", "a.3"]);
     // Concurrent callers shared a batch (the first flush takes one, the rest wait for the next).
     expect(batches.filter((b) => b.some((n) => n.startsWith("a."))).length).toBeLessThan(3);
+  });
+
+  it("records events without waiting until the backlog passes 5,000, then waits; every one is written", async () => {
+    const ctx = machineCtx(t.handle.db);
+    const record = (i: number) => recordBatched(ctx, { kind: "heartbeat", outcome: "success", metadata: { claim: `r.${i}` } }, "a test event");
+    const calls = Array.from({ length: 5_002 }, (_, i) => record(i));
+    // The last one found more than 5,000 waiting: it returns only once its own row is committed.
+    await calls[5_001];
+    const [last] = await queryRows<{ n: number }>(t.handle.db, sql`select count(*)::int as n from audit_events where metadata->>'claim' = 'r.5001'`);
+    expect(last?.n).toBe(1);
+    await Promise.all(calls);
+    // The batcher is first in, first out: once a later event commits, every earlier one has.
+    await commitBatched(ctx, { kind: "heartbeat", outcome: "success", metadata: { claim: "r.after" } });
+    const [all] = await queryRows<{ n: number }>(t.handle.db, sql`select count(*)::int as n from audit_events where metadata->>'claim' like 'r.%'`);
+    expect(all?.n).toBe(5_003);
   });
 
   it("fails only the claim that cannot be written, not its neighbours", async () => {

@@ -2,6 +2,7 @@ import type { CommitCtx } from "@/lib/context";
 import { queryPrepared } from "@/lib/db/rows";
 import { trackWrite } from "@/lib/db/storage";
 import type { Db } from "@/lib/db/types";
+import { getLogger } from "@/lib/observability/logger";
 import { getMetrics, timed } from "@/lib/observability/metrics";
 import { GroupRunner } from "@/lib/process/group";
 import { perObject } from "@/lib/process/singleton";
@@ -26,10 +27,28 @@ type BatchItem = Bookkeeping & { event: AuditInput };
  * committed, with the agent's stored monthly count when `countToken` was given.
  */
 export function commitBatched(ctx: CommitCtx, draft: EventDraft, bookkeeping: Bookkeeping = {}): Promise<number | undefined> {
-  return perObject("audit-batcher", ctx.db, (db) => new GroupRunner<BatchItem, number | undefined>((items) => writeEvents(db, items))).submit({
-    ...bookkeeping,
-    event: stamp(ctx, draft),
-  });
+  return batcherOf(ctx.db).submit({ ...bookkeeping, event: stamp(ctx, draft) });
+}
+
+const batcherOf = (db: Db) => perObject("audit-batcher", db, (of) => new GroupRunner<BatchItem, number | undefined>((items) => writeEvents(of, items)));
+
+/** The backlog past which an event recorded without waiting is waited for after all. */
+const UNAWAITED_BACKLOG = 5_000;
+
+/**
+ * An event a request records without waiting for its commit (introspection: it changes
+ * nothing and is asked on every request a resource server serves). It goes with the next
+ * batch and a failed write is logged. When the database falls behind and the batcher holds
+ * more than UNAWAITED_BACKLOG events, the caller waits like any other, so memory stays
+ * bounded and a slow database slows the callers instead of filling the heap.
+ */
+export async function recordBatched(ctx: CommitCtx, draft: EventDraft, what: string): Promise<void> {
+  const batcher = batcherOf(ctx.db);
+  const written = batcher.submit({ event: stamp(ctx, draft) }).then(
+    () => undefined,
+    (error: unknown) => getLogger().warn({ err: error, kind: draft.kind }, `could not audit ${what}`),
+  );
+  if (batcher.pending > UNAWAITED_BACKLOG) await written;
 }
 
 /**

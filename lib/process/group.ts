@@ -21,6 +21,11 @@ export class GroupRunner<I, R> {
     private readonly options: { maxBatch?: number; concurrency?: number } = {},
   ) {}
 
+  /** Items waiting for a run (not those in one). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
   submit(item: I): Promise<R> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
