@@ -1,10 +1,11 @@
-import type { KeyObject } from "node:crypto";
-import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from "jose";
+import { createPublicKey, type KeyObject } from "node:crypto";
+import type { JWK } from "jose";
 import { signingKeys, type SigningKeyRow } from "@/drizzle/schema";
 import { getConfig } from "@/lib/config";
 import type { Executor } from "@/lib/db/types";
 import { getLogger } from "@/lib/observability/logger";
 import { importPrivatePem, publicJwkFor, type SigningAlg } from "./crypto";
+import type { VerifyingKey } from "./own-jws";
 import { UnsealError, unsealPrivateKey } from "./seal";
 import { processSingleton } from "@/lib/process/singleton";
 
@@ -152,17 +153,17 @@ export function jwks(now = Date.now()): { keys: JWK[] } {
   return { keys: publishedKeys(now).map((k) => k.publicJwk) };
 }
 
-let verifier: { kids: string; getKey: JWTVerifyGetKey } | null = null;
+let ownKeys: { kids: string; byKid: Map<string, VerifyingKey> } | null = null;
 
 /**
- * The published keys as a jose key resolver, rebuilt only when the set of published kids
- * changes: building one imports every JWK into a KeyObject, far too slow per request.
+ * The published key with this kid as a node:crypto public key, for verifying Vigil's own
+ * tokens (lib/keys/own-jws.ts). The map is rebuilt only when the set of published kids changes.
  */
-export function verificationKeys(now = Date.now()): JWTVerifyGetKey {
+export function publishedVerifyingKey(kid: string, now = Date.now()): VerifyingKey | undefined {
   const published = publishedKeys(now);
   const kids = published.map((k) => k.kid).join(",");
-  if (!verifier || verifier.kids !== kids) {
-    verifier = { kids, getKey: createLocalJWKSet({ keys: published.map((k) => k.publicJwk) }) };
+  if (!ownKeys || ownKeys.kids !== kids) {
+    ownKeys = { kids, byKid: new Map(published.map((k) => [k.kid, { alg: k.alg, key: createPublicKey({ key: k.publicJwk, format: "jwk" }) }])) };
   }
-  return verifier.getKey;
+  return ownKeys.byKid.get(kid);
 }

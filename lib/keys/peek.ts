@@ -29,7 +29,7 @@ export function peekJwt(token: string): Peeked {
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** A base64url segment holding a JSON object, or null (Buffer alone would skip stray characters). */
-function jsonSegment(segment: string | undefined): Record<string, unknown> | null {
+export function jsonSegment(segment: string | undefined): Record<string, unknown> | null {
   if (!segment || !BASE64URL.test(segment)) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));

@@ -6,8 +6,9 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("bas
 /**
  * JWS compact serialisation (RFC 7515) signed with node:crypto's callback form, which runs
  * the RSA/EC operation on libuv's thread pool instead of the event loop: on the token
- * endpoint signing is most of the CPU, and this lets it use a second core. Verification
- * everywhere (tests, gate) uses jose, so this encoder is checked by an independent library.
+ * endpoint signing is most of the CPU, and this lets it use a second core. The tests and the
+ * benches verify what it signs with jose against the JWKS, so this encoder is checked by an
+ * independent library (Vigil's own verifier, lib/keys/own-jws.ts, is checked against jose too).
  */
 export function signJwt(key: LoadedKey, header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string> {
   const privateKey = key.privateKey;

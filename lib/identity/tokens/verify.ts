@@ -1,6 +1,7 @@
-import { errors, jwtVerify, type JWTPayload } from "jose";
+import { errors, type JWTPayload } from "jose";
 import { getConfig } from "@/lib/config";
-import { verificationKeys } from "@/lib/keys/keyring";
+import { publishedVerifyingKey } from "@/lib/keys/keyring";
+import { JwsRefused, verifyOwnJws } from "@/lib/keys/own-jws";
 
 /** RFC 8693 §4.1: who acts; nested for each earlier hop of a chain. */
 export type ActClaim = { sub: string; client_id?: string; act?: ActClaim };
@@ -41,27 +42,59 @@ export class TokenInvalid extends Error {
   }
 }
 
-// The header names the alg; we accept only what our own keys can produce, never `none`/HS*.
-const ALGORITHMS = ["RS256", "ES256", "EdDSA"];
-
-/** Verifies a Vigil access token (signature, typ, iss, exp/nbf with leeway, optional aud). */
+/**
+ * Verifies a Vigil access token: the signature by a published key of the header's alg
+ * (lib/keys/own-jws.ts), typ at+jwt, iss, the optional aud, sub/jti/exp/iat present,
+ * exp/nbf with the clock leeway, and iat not in the future. The same checks jose's jwtVerify
+ * made here before, in the same words (own-token.test.ts holds the two side by side).
+ */
 export async function verifyVigilToken(token: string, audience?: string): Promise<VigilClaims> {
-  const config = getConfig();
+  let verified: Awaited<ReturnType<typeof verifyOwnJws>>;
   try {
-    const { payload } = await jwtVerify(token, verificationKeys(), {
-      issuer: config.issuer,
-      audience,
-      algorithms: ALGORITHMS,
-      typ: "at+jwt",
-      clockTolerance: config.CLOCK_LEEWAY_SECONDS,
-      requiredClaims: ["sub", "jti", "exp", "iat"],
-    });
-    if (typeof payload.iat === "number" && payload.iat - config.CLOCK_LEEWAY_SECONDS > Math.floor(Date.now() / 1000)) throw new TokenInvalid("token issued in the future");
-    return payload as VigilClaims;
+    verified = await verifyOwnJws(token, (kid) => publishedVerifyingKey(kid));
   } catch (error) {
-    if (error instanceof TokenInvalid) throw error;
-    throw new TokenInvalid(describeJoseError(error));
+    if (error instanceof JwsRefused) throw new TokenInvalid(error.reason);
+    throw error;
   }
+  return checkedClaims(verified.header, verified.payload, audience);
+}
+
+function checkedClaims(header: Record<string, unknown>, claims: Record<string, unknown>, audience: string | undefined): VigilClaims {
+  const config = getConfig();
+  // jose's typ comparison: case-insensitive, "application/" implied.
+  if (typeof header.typ !== "string" || !AT_JWT.has(header.typ.toLowerCase())) throw new TokenInvalid("not an access token (typ must be at+jwt)");
+  if (!Object.hasOwn(claims, "iss")) throw new TokenInvalid("wrong issuer");
+  if (audience !== undefined && !Object.hasOwn(claims, "aud")) throw new TokenInvalid("wrong audience");
+  for (const claim of REQUIRED) if (!Object.hasOwn(claims, claim)) throw new TokenInvalid(`invalid claim ${claim}`);
+  if (claims.iss !== config.issuer) throw new TokenInvalid("wrong issuer");
+  if (audience !== undefined && !audienceIncludes(claims.aud, audience)) throw new TokenInvalid("wrong audience");
+  const now = Math.floor(Date.now() / 1000);
+  const leeway = config.CLOCK_LEEWAY_SECONDS;
+  const iat = numericDate(claims, "iat");
+  const nbf = numericDate(claims, "nbf");
+  if (nbf !== undefined && nbf > now + leeway) throw new TokenInvalid("token not yet valid");
+  const exp = numericDate(claims, "exp");
+  if (exp !== undefined && exp <= now - leeway) throw new TokenInvalid("token expired");
+  if (iat !== undefined && iat - leeway > now) throw new TokenInvalid("token issued in the future");
+  // Vigil signs these as strings; anything else is refused rather than passed on (jose would pass it).
+  for (const claim of ["sub", "jti"] as const) if (typeof claims[claim] !== "string") throw new TokenInvalid(`invalid claim ${claim}`);
+  return claims as VigilClaims;
+}
+
+const AT_JWT = new Set(["at+jwt", "application/at+jwt"]);
+// In the order jose checks them, so a token missing several is refused for the same one.
+const REQUIRED = ["iat", "exp", "jti", "sub"] as const;
+
+function numericDate(claims: Record<string, unknown>, claim: "iat" | "nbf" | "exp"): number | undefined {
+  const value = claims[claim];
+  if (value === undefined) return undefined;
+  // Finite too: JSON.parse reads 1e999 as Infinity, which jose would take as a number.
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new TokenInvalid(`invalid claim ${claim}`);
+  return value;
+}
+
+function audienceIncludes(aud: unknown, audience: string): boolean {
+  return typeof aud === "string" ? aud === audience : Array.isArray(aud) && aud.includes(audience);
 }
 
 /** The cause a person can act on, for WWW-Authenticate error_description. */
