@@ -80,7 +80,7 @@ async function main() {
   type Handle = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   let handOver: (handle: Handle) => void = () => {};
   const nextHandle = new Promise<Handle>((resolve) => (handOver = resolve));
-  const { bodyLimitFor, dispatch, servesRequest, unservedMethod } = await import("@/lib/http/dispatch");
+  const { dispatch, fastLane, unservedMethod } = await import("@/lib/http/dispatch");
   const { sendAnswer, toNodeRequest } = await import("@/lib/http/node-bridge");
   server.on("request", (req, res) => {
     const unserved = unservedMethod(req.method ?? "");
@@ -90,14 +90,15 @@ async function main() {
     }
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     const heads = { accept: req.headers.accept ?? null, authorization: req.headers.authorization ?? null, rsc: (req.headers.rsc as string | undefined) ?? null };
-    if (!servesRequest(req.method ?? "GET", pathname, heads)) {
+    const lane = fastLane(req.method ?? "GET", pathname, heads);
+    if (!lane) {
       void nextHandle.then((handle) => handle(req, res));
       return;
     }
     void (async () => {
       try {
-        const { request, closeAfter } = await toNodeRequest(req, res, bodyLimitFor(req.method ?? "GET", pathname, req.headers.authorization ?? null));
-        const answer = (await dispatch(request, request.parsedUrl)) ?? { response: new Response(null, { status: 404 }), headers: {} };
+        const { request, closeAfter } = await toNodeRequest(req, res, lane.bodyLimit);
+        const answer = (await dispatch(request, request.parsedUrl, lane)) ?? { response: new Response(null, { status: 404 }), headers: {} };
         await sendAnswer(answer, res, closeAfter);
       } catch (error) {
         log.error({ err: error }, "fast lane failure");

@@ -106,6 +106,8 @@ export type Route = {
   /**
    * Served from memory (probes, discovery, keys, the gateway validator): answered while the
    * database is known to be down, when every other route is refused at once with a 503.
+   * Answered in microseconds, so its `ctx.signal` never aborts: a signal per request (an
+   * AbortController and a close listener) was 3 % of a gateway call.
    */
   memory?: boolean;
 };

@@ -22,7 +22,7 @@ import { defaultBodyLimit, readBody } from "./body";
 import { STRICT_TRANSPORT_SECURITY } from "./page-headers";
 import { checkers } from "./checkers";
 import { assembleInput, queryObject } from "./input";
-import { errorResponse, json, materialised, problem } from "./problem";
+import { errorResponse, headersBeside, json, materialised, problem } from "./problem";
 import { clientIpOf } from "./request-facts";
 import type { LimitClass, Route, VerbInput } from "./types";
 
@@ -49,7 +49,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     // DPoP proofs name the URL the client addressed: Vigil's public one (its issuer), never
     // the Host header, which a proof captured elsewhere could be replayed with.
     const pop = { proof: request.headers.get("dpop"), method: request.method, url: `${getConfig().issuer}${url.pathname}` };
-    const { ctx, body } = await authenticate(route, request, { ...facts, db, signal: request.signal, pop });
+    const { ctx, body } = await authenticate(route, request, { ...facts, db, signal: route.memory ? NEVER_ABORTED : request.signal, pop });
     if (limit.subject && "actor" in ctx) {
       const key = "client" in ctx ? ctx.client.clientId : ctx.actor.id;
       rateLimiter().take(`${limit.subject}-subject`, key, subjectPolicy(limit.subject));
@@ -74,7 +74,7 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     // The wrapper's own headers travel beside the response as a plain object: the door adds
     // them (the fast lane straight into its head, Next's on the Response), sparing four
     // validated Headers.set calls per request.
-    const headers: Record<string, string> = { "X-Request-Id": requestId };
+    const headers: Record<string, string> = { ...headersBeside(res), "X-Request-Id": requestId };
     // RFC 9449 §8.2: whoever sends proofs learns the nonce to put in the next one.
     const nonce = request.headers.has("dpop") ? dpopNonces()?.current : undefined;
     if (nonce && !res.headers.has("DPoP-Nonce")) headers["DPoP-Nonce"] = nonce;
@@ -87,6 +87,9 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     return { response: res, headers };
   }
 }
+
+// The signal of routes answered from memory (see Route.memory).
+const NEVER_ABORTED = new AbortController().signal;
 
 /** A route's response and the headers the wrapper adds to it (each replaces one of the same name). */
 export type Answer = { response: Response; headers: Record<string, string> };
