@@ -1,7 +1,7 @@
 import { getConfig } from "@/lib/config";
 import type { IncomingRequest } from "@/lib/context";
 import { MethodNotAllowedError } from "@/lib/errors";
-import { errorResponse } from "./problem";
+import { errorResponse, headersBeside } from "./problem";
 import { requestIdOf } from "./request-facts";
 import type { RequestHeads } from "./negotiate";
 import { createRouter, type Match } from "./router";
@@ -24,7 +24,8 @@ export async function dispatch(request: IncomingRequest, url = new URL(request.u
   // Once per request: the wrapper, the log line, the audit events and the response share it.
   const requestId = requestIdOf(request);
   if (found.kind === "method_not_allowed") {
-    return { response: errorResponse(new MethodNotAllowedError(found.allowed), requestId), headers: { "X-Request-Id": requestId } };
+    const response = errorResponse(new MethodNotAllowedError(found.allowed), requestId);
+    return { response, headers: { ...headersBeside(response), "X-Request-Id": requestId } };
   }
   const answer = await runRoute(found.route, found.params, request, url, requestId);
   if (request.method !== "HEAD") return answer;

@@ -74,11 +74,16 @@ export async function runRoute(route: Route, params: Record<string, string>, req
     // The wrapper's own headers travel beside the response as a plain object: the door adds
     // them (the fast lane straight into its head, Next's on the Response), sparing four
     // validated Headers.set calls per request.
-    const headers: Record<string, string> = { ...headersBeside(res), "X-Request-Id": requestId };
+    const own = headersBeside(res);
+    const headers: Record<string, string> = { ...own, "X-Request-Id": requestId };
+    // The route's own header of a name wins over the wrapper's. Headers kept beside are
+    // looked up as written: the two that can meet (DPoP-Nonce, RateLimit-*) are written so by
+    // their one producer each (lib/identity/dpop, lib/gate/rate-limit).
+    const routeSet = (name: string) => (own !== undefined && Object.hasOwn(own, name)) || res.headers.has(name);
     // RFC 9449 §8.2: whoever sends proofs learns the nonce to put in the next one.
     const nonce = request.headers.has("dpop") ? dpopNonces()?.current : undefined;
-    if (nonce && !res.headers.has("DPoP-Nonce")) headers["DPoP-Nonce"] = nonce;
-    for (const [name, value] of Object.entries(limitHeaders)) if (!res.headers.has(name)) headers[name] = value;
+    if (nonce && !routeSet("DPoP-Nonce")) headers["DPoP-Nonce"] = nonce;
+    for (const [name, value] of Object.entries(limitHeaders)) if (!routeSet(name)) headers[name] = value;
     // Served over https (behind a TLS-terminating proxy): browsers must never try http again.
     if (secureCookies()) headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY;
     const seconds = (performance.now() - started) / 1000;
