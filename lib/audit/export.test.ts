@@ -1,10 +1,11 @@
+import { desc, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents } from "@/drizzle/schema";
+import { auditEvents, type NewAuditEvent } from "@/drizzle/schema";
 import { ForbiddenError, ValidationError } from "@/lib/errors";
 import { actorWith, ctxFor } from "@/lib/testing/actors";
 import { testTargets, type TestDatabase } from "@/lib/testing/test-db";
 import { exportAudit } from "./export";
-import { listAuditInput } from "./list";
+import { listAuditInput, toView } from "./list";
 import { readAudit, type AuditRead } from "./read";
 
 const reader = actorWith("audit:read");
@@ -61,4 +62,79 @@ describe.each(testTargets())("audit export on $name", (target) => {
     await expect(readAudit(ctxFor(t.handle.db, actorWith("agents:read")), { format: "ndjson" })).rejects.toThrow(ForbiddenError);
     await expect(readAudit(ctxFor(t.handle.db, reader), { q: "(", format: "csv" })).rejects.toThrow(ValidationError);
   });
+
+  // PostgreSQL formats the export (lib/audit/export.ts); the list API's view is made in
+  // JavaScript. Every kind of value an event holds must come out the same in both.
+  describe("formatted by PostgreSQL, the same events as the list's view", () => {
+    const odd: NewAuditEvent[] = [
+      { kind: "x.view", actor: "user:ann", actorChain: ["agent:a", "agent:b"], agentId: "6f1c1a4e-0000-4000-8000-000000000001", clientId: "vgc_1", outcome: "denied", ip: "2001:db8::7", userAgent: 'curl "8"\n\ttab,comma', requestId: "req-é", alertname: "HighLatency", rule: "restart", labels: { severity: "page", "ключ": "значение" }, metadata: { nested: { list: [1, 2.5, -3e-7, true, null], s: "quote \" backslash \\ ünï 😀 \u2028" }, big: 12345678901234, empty: {} } },
+      { kind: "x.view", actor: "agent:z", ip: "10.0.0.9", outcome: "success", metadata: {} },
+      { kind: "x.view", actor: "-1+1", outcome: "failure", labels: {}, metadata: { "=cmd": "@SUM(A1)" } },
+    ];
+    beforeAll(async () => {
+      await t.handle.db.insert(auditEvents).values(odd);
+    });
+    const stored = () => t.handle.db.select().from(auditEvents).where(like(auditEvents.kind, "x.view")).orderBy(desc(auditEvents.id));
+
+    it("NDJSON: each line is the view, key for key and in the same order", async () => {
+      const lines = (await text(readAudit(ctxFor(t.handle.db, reader), { q: "kind=x.view", format: "ndjson" }))).trim().split("\n");
+      const views = (await stored()).map(toView);
+      expect(lines).toHaveLength(3);
+      lines.forEach((line, i) => {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        const view = JSON.parse(JSON.stringify(views[i])) as Record<string, unknown>;
+        expect(parsed).toStrictEqual(view);
+        expect(Object.keys(parsed)).toEqual(Object.keys(view));
+      });
+      // Outside labels and metadata the line is the bytes JSON.stringify writes.
+      const withoutJson = (line: string) => line.replace(/,"labels":.*$/s, "");
+      expect(lines.map(withoutJson)).toEqual(views.map((v) => withoutJson(JSON.stringify(v))));
+    });
+
+    it("CSV: each cell is the view's, JSON cells equal as JSON", async () => {
+      const records = parseCsv(await text(readAudit(ctxFor(t.handle.db, reader), { q: "kind=x.view", format: "csv" })));
+      const [header, ...rows] = records;
+      const views = (await stored()).map(toView);
+      expect(rows).toHaveLength(3);
+      rows.forEach((cells, i) => {
+        const view = views[i] as Record<string, unknown>;
+        header?.forEach((column, c) => {
+          const cell = cells[c] ?? "";
+          const value = view[column];
+          if (value === null || value === undefined) expect(cell, column).toBe("");
+          else if (typeof value === "string") expect(cell, column).toBe(/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+          else expect(JSON.parse(cell), column).toStrictEqual(value);
+        });
+      });
+    });
+  });
 });
+
+/** RFC 4180, enough for the tests: quoted fields with doubled quotes and line breaks. */
+function parseCsv(input: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i];
+    if (quoted) {
+      if (ch === '"' && input[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") {
+      record.push(field);
+      field = "";
+    } else if (ch === "\r" && input[i + 1] === "\n") {
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = "";
+      i++;
+    } else field += ch;
+  }
+  return records;
+}
