@@ -10,7 +10,7 @@ import { backendPids } from "./pg.mjs";
 
 const NEWLINE = 0x0a;
 // The rows Vigil reads per page (lib/audit/export.ts), for the plan shown next to the figures.
-const EXPORT_PAGE = 2000;
+const EXPORT_PAGE = 5000;
 
 /**
  * @param {string} url full URL with the query string
