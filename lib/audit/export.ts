@@ -68,13 +68,13 @@ const VIEW_TS = sql`to_char(${auditEvents.ts} at time zone 'UTC', 'YYYY-MM-DD"T"
 function exportPage(db: Executor, filters: SQL[], beforeId: number | null, limit: number, format: ExportFormat): Promise<ExportRow[]> {
   const where = beforeId === null ? filters : [...filters, lt(auditEvents.id, beforeId)];
   const e = auditEvents;
+  const view = (chain: SQL) =>
+    sql`select ${VIEW_ID} as id, ${VIEW_TS} as ts, ${e.kind} as kind, ${e.actor} as actor${chain}, ${e.agentId} as agent_id, ${e.clientId} as client_id, ${e.outcome} as outcome, ${e.ip} as ip, ${e.userAgent} as user_agent, ${e.requestId} as request_id, ${e.alertname} as alertname, ${e.rule} as rule, ${e.labels} as labels, ${e.metadata} as metadata`;
   const select =
     format === "ndjson"
       ? // actor_chain only where there is one, after actor, as in the view.
         sql`${VIEW_ID} as id, case when ${e.actorChain} is null then row_to_json(plain) else row_to_json(chained) end::text as line
-          from ${e}
-          cross join lateral (select ${VIEW_ID} as id, ${VIEW_TS} as ts, ${e.kind} as kind, ${e.actor} as actor, ${e.agentId} as agent_id, ${e.clientId} as client_id, ${e.outcome} as outcome, ${e.ip} as ip, ${e.userAgent} as user_agent, ${e.requestId} as request_id, ${e.alertname} as alertname, ${e.rule} as rule, ${e.labels} as labels, ${e.metadata} as metadata) plain
-          cross join lateral (select ${VIEW_ID} as id, ${VIEW_TS} as ts, ${e.kind} as kind, ${e.actor} as actor, ${e.actorChain} as actor_chain, ${e.agentId} as agent_id, ${e.clientId} as client_id, ${e.outcome} as outcome, ${e.ip} as ip, ${e.userAgent} as user_agent, ${e.requestId} as request_id, ${e.alertname} as alertname, ${e.rule} as rule, ${e.labels} as labels, ${e.metadata} as metadata) chained`
+          from ${e} cross join lateral (${view(sql``)}) plain cross join lateral (${view(sql`, ${e.actorChain} as actor_chain`)}) chained`
       : sql`${VIEW_ID} as id, ${VIEW_TS} as ts, ${e.kind} as kind, ${e.actor} as actor, ${e.agentId}::text as agent_id, ${e.clientId} as client_id, ${e.outcome} as outcome, ${e.ip} as ip, ${e.userAgent} as user_agent, ${e.requestId} as request_id, ${e.alertname} as alertname, ${e.rule} as rule, ${e.labels}::text as labels, ${e.metadata}::text as metadata
           from ${e}`;
   return inTransaction(db, async (tx) => {

@@ -21,15 +21,11 @@ export function headersBeside(response: Response): Record<string, string> | unde
   return beside.get(response)?.headers;
 }
 
-function light(status: number, headers: Record<string, string>, text?: string): Response {
+/** A response with its headers (and text, if any) beside it (see above). */
+export function lightResponse(status: number, headers: Record<string, string>, text?: string): Response {
   const response = new Response(null, { status });
   beside.set(response, text === undefined ? { headers } : { text, headers });
   return response;
-}
-
-/** A bodyless answer whose headers travel beside it (see above). */
-export function headersOnly(status: number, headers: Record<string, string>): Response {
-  return light(status, headers);
 }
 
 /** The response with its body and headers in it, for whoever reads `response.body` or `response.headers`. */
@@ -42,12 +38,12 @@ export function materialised(response: Response): Response {
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return light(status, { "Content-Type": "application/json", ...JSON_HEADERS, ...headers }, JSON.stringify(body));
+  return lightResponse(status, { "Content-Type": "application/json", ...JSON_HEADERS, ...headers }, JSON.stringify(body));
 }
 
 /** RFC 9457 problem details. `detail` is written for the person reading it. */
 export function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  return light(status, { "Content-Type": "application/problem+json", ...JSON_HEADERS, ...headers }, JSON.stringify({ type: "about:blank", title, status, detail, ...extra }));
+  return lightResponse(status, { "Content-Type": "application/problem+json", ...JSON_HEADERS, ...headers }, JSON.stringify({ type: "about:blank", title, status, detail, ...extra }));
 }
 
 /** The one place typed errors become HTTP. */

@@ -1,6 +1,6 @@
 import type { AuditRead } from "@/lib/audit/read";
 import type { Readiness } from "@/lib/runtime/health";
-import { headersOnly, json } from "./problem";
+import { json, lightResponse } from "./problem";
 
 /**
  * Success responses that are not `200 application/json` of the verb's value. The route
@@ -45,8 +45,8 @@ export const eventStreamReply = (stream: ReadableStream<Uint8Array>) => new Resp
 /** RFC 7009 §2.2: 200 with no body, whether or not the token was known. */
 export const emptyReply = () => new Response(null, { status: 200, headers: NO_STORE });
 
-/** nginx reads only the status and headers of the auth subrequest: bodyless, headers beside (`headersOnly`). */
-export const identityHeadersReply = (headers: Record<string, string>) => headersOnly(200, { ...headers, "Cache-Control": "no-store" });
+/** nginx reads only the status and headers of the auth subrequest: bodyless, headers beside (`lightResponse`). */
+export const identityHeadersReply = (headers: Record<string, string>) => lightResponse(200, { ...headers, "Cache-Control": "no-store" });
 
 /** A browser on its way (authorization endpoint): 302, never cached. */
 export const redirectReply = (value: { redirect: string }) => new Response(null, { status: 302, headers: { Location: value.redirect, "Cache-Control": "no-store" } });

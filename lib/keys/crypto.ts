@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, type VerifyKeyObjectInput } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
 
 export type SigningAlg = "RS256" | "ES256" | "EdDSA";
@@ -35,4 +35,15 @@ export async function publicJwkFor(privateKey: KeyObject, alg: SigningAlg): Prom
 
 export function importPrivatePem(pem: string): KeyObject {
   return createPrivateKey({ key: pem, format: "pem" });
+}
+
+/**
+ * node:crypto's digest and key arguments for a JWS alg, for signing (lib/identity/tokens/sign.ts)
+ * and verifying (own-jws.ts) alike: EdDSA names no digest, and JWS ES256 signatures are r||s
+ * (RFC 7518 §3.4), not node's default DER.
+ */
+export function jwsCryptoArgs(alg: SigningAlg, key: KeyObject): [digest: string | null, key: KeyObject | VerifyKeyObjectInput] {
+  if (alg === "EdDSA") return [null, key];
+  if (alg === "ES256") return ["sha256", { key, dsaEncoding: "ieee-p1363" }];
+  return ["sha256", key];
 }

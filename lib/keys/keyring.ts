@@ -132,11 +132,13 @@ export function currentSigningKey(now = Date.now()): LoadedKey | undefined {
  */
 export function publishedKeys(now = Date.now()): LoadedKey[] {
   const all = keys();
-  return all.filter((key, i) => {
-    const successor = all.slice(i + 1).find((k) => k.activatesAt.getTime() <= now);
-    if (!successor) return true;
-    return successor.activatesAt.getTime() + MAX_TOKEN_LIFETIME_MS + CLOCK_SKEW_MS > now;
-  });
+  return all.filter((_, i) => stillPublished(all, i, now));
+}
+
+/** Whether key i is published at `now`: no later key has become active, or not long enough ago for the last of its tokens to expire. */
+function stillPublished(all: readonly LoadedKey[], i: number, now: number): boolean {
+  const successor = all.slice(i + 1).find((k) => k.activatesAt.getTime() <= now);
+  return !successor || successor.activatesAt.getTime() + MAX_TOKEN_LIFETIME_MS + CLOCK_SKEW_MS > now;
 }
 
 /**
@@ -153,17 +155,20 @@ export function jwks(now = Date.now()): { keys: JWK[] } {
   return { keys: publishedKeys(now).map((k) => k.publicJwk) };
 }
 
-let ownKeys: { kids: string; byKid: Map<string, VerifyingKey> } | null = null;
+let verifying: { ring: Keyring; byKid: Map<string, VerifyingKey> } | null = null;
 
 /**
  * The published key with this kid as a node:crypto public key, for verifying Vigil's own
- * tokens (lib/keys/own-jws.ts). The map is rebuilt only when the set of published kids changes.
+ * tokens (lib/keys/own-jws.ts). Keys are imported once per loaded keyring; whether the one
+ * looked up is still published is checked on each call (a retired key stops verifying once
+ * the last of its tokens has expired).
  */
 export function publishedVerifyingKey(kid: string, now = Date.now()): VerifyingKey | undefined {
-  const published = publishedKeys(now);
-  const kids = published.map((k) => k.kid).join(",");
-  if (!ownKeys || ownKeys.kids !== kids) {
-    ownKeys = { kids, byKid: new Map(published.map((k) => [k.kid, { alg: k.alg, key: createPublicKey({ key: k.publicJwk, format: "jwk" }) }])) };
+  const ring = slot().ring;
+  if (!ring) return undefined;
+  if (verifying?.ring !== ring) {
+    verifying = { ring, byKid: new Map(ring.keys.map((k) => [k.kid, { alg: k.alg, key: createPublicKey({ key: k.publicJwk, format: "jwk" }) }])) };
   }
-  return ownKeys.byKid.get(kid);
+  const index = ring.keys.findIndex((k) => k.kid === kid);
+  return index >= 0 && stillPublished(ring.keys, index, now) ? verifying.byKid.get(kid) : undefined;
 }

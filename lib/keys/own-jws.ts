@@ -1,6 +1,6 @@
 import { verify as cryptoVerify, type KeyObject } from "node:crypto";
-import type { SigningAlg } from "./crypto";
-import { jsonSegment } from "./peek";
+import { jwsCryptoArgs, type SigningAlg } from "./crypto";
+import { BASE64URL as SEGMENT, jsonSegment } from "./peek";
 
 /** What a compact JWS signed by one of Vigil's own keys was refused for (the words of `describeJoseError`). */
 export type JwsRefusal = "malformed token" | "algorithm not allowed" | "unknown key" | "invalid signature";
@@ -14,7 +14,6 @@ export class JwsRefused extends Error {
 export type VerifyingKey = { alg: SigningAlg; key: KeyObject };
 
 const ALGORITHMS: ReadonlySet<string> = new Set<SigningAlg>(["RS256", "ES256", "EdDSA"]);
-const SEGMENT = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Verifies a compact JWS against Vigil's own published keys with node:crypto, and returns its
@@ -54,9 +53,8 @@ function signatureHolds({ alg, key }: VerifyingKey, data: Buffer, signature: Buf
   return new Promise((resolve) => {
     const done = (error: Error | null, ok: boolean) => resolve(!error && ok);
     try {
-      if (alg === "EdDSA") cryptoVerify(null, data, key, signature, done);
-      else if (alg === "ES256") cryptoVerify("sha256", data, { key, dsaEncoding: "ieee-p1363" }, signature, done);
-      else cryptoVerify("sha256", data, key, signature, done);
+      const [digest, verifyingKey] = jwsCryptoArgs(alg, key);
+      cryptoVerify(digest, data, verifyingKey, signature, done);
     } catch {
       // node:crypto throws at once on a signature it cannot even read (an EC one of the wrong length).
       resolve(false);

@@ -26,7 +26,7 @@ export function peekJwt(token: string): Peeked {
   return { from: "other", kid: keyId };
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
+export const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** A base64url segment holding a JSON object, or null (Buffer alone would skip stray characters). */
 export function jsonSegment(segment: string | undefined): Record<string, unknown> | null {

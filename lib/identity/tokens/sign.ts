@@ -1,4 +1,5 @@
 import { sign as cryptoSign } from "node:crypto";
+import { jwsCryptoArgs } from "@/lib/keys/crypto";
 import type { LoadedKey } from "@/lib/keys/keyring";
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -18,8 +19,7 @@ export function signJwt(key: LoadedKey, header: Record<string, unknown>, claims:
   return new Promise((resolve, reject) => {
     const done = (error: Error | null, signature: Buffer) =>
       error ? reject(error) : resolve(`${input}.${signature.toString("base64url")}`);
-    if (key.alg === "EdDSA") cryptoSign(null, data, privateKey, done);
-    else if (key.alg === "ES256") cryptoSign("sha256", data, { key: privateKey, dsaEncoding: "ieee-p1363" }, done);
-    else cryptoSign("sha256", data, privateKey, done);
+    const [digest, signingKey] = jwsCryptoArgs(key.alg, privateKey);
+    cryptoSign(digest, data, signingKey, done);
   });
 }
